@@ -1,0 +1,1 @@
+"""The headless core: config, secrets, jobs, store, runner, provenance. No Qt here."""

@@ -1,0 +1,149 @@
+"""The provider catalog: models, modes, prices, quotas and each provider's status.
+
+Statuses: live, dry-run, missing-credentials, low-quota, disabled. Quotas come from each
+provider's balance endpoint when a key is present and are cached (5 minutes by default);
+crossing the low-quota threshold is logged once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from studio.providers.base import Kind, ModelInfo, ProviderError, Quota
+
+if TYPE_CHECKING:
+    from studio.core.service import Studio
+
+log = logging.getLogger(__name__)
+
+_RANK = {"live": 0, "low-quota": 1, "dry-run": 2, "missing-credentials": 3, "disabled": 4}
+
+
+@dataclass
+class ModelEntry:
+    id: str
+    name: str
+    kind: str
+    modes: list[str]
+    status: str
+    reason: str
+    price: dict[str, Any]
+    capabilities: dict[str, Any]
+    description: str
+    metadata: dict[str, str]
+
+
+@dataclass
+class ProviderEntry:
+    id: str
+    name: str
+    kinds: list[str]
+    status: str
+    reason: str
+    key_source: str
+    docs_url: str
+    pricing_url: str
+    notes: str
+    sandbox: bool
+    models: list[ModelEntry] = field(default_factory=list)
+    quota: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _model_entry(model: ModelInfo, status: str, reason: str) -> ModelEntry:
+    caps = asdict(model.capabilities)
+    return ModelEntry(
+        id=model.id, name=model.name, kind=model.kind.value,
+        modes=[m.value for m in model.modes], status=status, reason=reason,
+        price=model.price(model.params()).as_dict(), capabilities=caps,
+        description=model.description, metadata=dict(model.metadata))
+
+
+class Catalog:
+    def __init__(self, studio: Studio) -> None:
+        self.studio = studio
+        self._quotas: dict[str, tuple[float, Quota | None, str]] = {}
+        self._low_logged: set[str] = set()
+
+    def invalidate(self) -> None:
+        self._quotas.clear()
+
+    def entries(self) -> list[ProviderEntry]:
+        """The catalog from what is known now; never touches the network."""
+        return [self.entry(pid) for pid in self.studio.providers]
+
+    def entry(self, provider_id: str) -> ProviderEntry:
+        studio = self.studio
+        provider = studio.providers[provider_id]
+        key = studio.key_for(provider_id)
+        quota = self._cached_quota(provider_id)
+        per_kind = {}
+        for kind in provider.info.kinds:
+            d = studio.decision(provider_id, kind)
+            status, reason = d.status, d.reason
+            if d.live and quota is not None and self._is_low(quota):
+                status = "low-quota"
+                reason = f"{quota.remaining:g} {quota.unit} left ({quota.detail or 'low'})"
+            per_kind[kind] = (status, reason)
+        models = [_model_entry(m, *per_kind[m.kind]) for m in provider.models.values()]
+        best = min(per_kind.values(), key=lambda sr: _RANK[sr[0]])
+        reason = best[1]
+        if len({s for s, _ in per_kind.values()}) > 1:
+            reason = "; ".join(f"{k.value}: {s}" for k, (s, _) in per_kind.items())
+        return ProviderEntry(
+            id=provider_id, name=provider.info.name,
+            kinds=[k.value for k in provider.info.kinds], status=best[0], reason=reason,
+            key_source=key.source.value, docs_url=provider.info.docs_url,
+            pricing_url=provider.info.pricing_url, notes=provider.info.notes,
+            sandbox=studio.sandbox_url is not None, models=models,
+            quota=None if quota is None else {
+                "remaining": quota.remaining, "unit": quota.unit, "usd": quota.usd,
+                "low": self._is_low(quota), "detail": quota.detail},
+        )
+
+    def _is_low(self, quota: Quota) -> bool:
+        """Below the user's USD threshold when the provider reports money, else its own."""
+        if quota.usd is not None:
+            return quota.usd < self.studio.settings.quota.low_quota_usd
+        return quota.low
+
+    def _cached_quota(self, provider_id: str) -> Quota | None:
+        cached = self._quotas.get(provider_id)
+        if cached is None:
+            return None
+        at, quota, _ = cached
+        if time.monotonic() - at > self.studio.settings.quota.cache_seconds:
+            return None
+        return quota
+
+    async def refresh_quotas(self, *, force: bool = False) -> dict[str, str]:
+        """Ask each provider with a key for its balance. Returns errors by provider."""
+        errors: dict[str, str] = {}
+        studio = self.studio
+        for pid, provider in studio.providers.items():
+            if not studio.key_for(pid).present or provider.info.key_from:
+                continue
+            if not force and self._cached_quota(pid) is not None:
+                continue
+            try:
+                quota = await provider.usage(await studio.http(), studio.context(pid))
+            except ProviderError as exc:
+                errors[pid] = exc.message
+                self._quotas[pid] = (time.monotonic(), None, exc.message)
+                continue
+            self._quotas[pid] = (time.monotonic(), quota, "")
+            if quota is not None and self._is_low(quota) and pid not in self._low_logged:
+                self._low_logged.add(pid)
+                log.warning("quota.low provider=%s remaining=%s %s", pid, quota.remaining,
+                            quota.unit)
+            elif quota is not None and not self._is_low(quota):
+                self._low_logged.discard(pid)
+        return errors
+
+    def kinds(self, kind: Kind) -> list[ProviderEntry]:
+        return [e for e in self.entries() if kind.value in e.kinds]

@@ -1,0 +1,145 @@
+"""Settings: one pydantic model saved as config/studio.json, written atomically.
+
+A partial file is filled with defaults. A corrupt or invalid file is kept as
+studio.json.bad and replaced by defaults, with a warning the UI shows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from studio.core.atomic import write_atomic
+
+log = logging.getLogger(__name__)
+
+
+class Features(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enable_public_image_providers: bool = Field(
+        False, description="API key required; dry-run only by default"
+    )
+    enable_public_video_providers: bool = Field(
+        False, description="API key required; dry-run only by default"
+    )
+
+
+class ContentPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    safety_checker: bool = Field(True, description="Keep providers' NSFW filters on")
+    allow_weaker_safety: bool = Field(
+        False, description="Allow settings that weaken a provider's safety filter"
+    )
+
+
+class NetworkLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_concurrent_per_provider: int = Field(4, ge=1, le=64)
+    request_timeout_seconds: float = Field(60.0, ge=1, le=600)
+    max_download_mb: int = Field(512, ge=1, le=10_000)
+
+
+class QuotaSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    low_quota_usd: float = Field(2.0, ge=0, description="Below this a provider is low-quota")
+    cache_seconds: int = Field(300, ge=0)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    features: Features = Features()
+    content_policy: ContentPolicy = ContentPolicy()
+    network: NetworkLimits = NetworkLimits()
+    quota: QuotaSettings = QuotaSettings()
+    base_urls: dict[str, str] = Field(
+        default_factory=dict, description="Per-provider base URL overrides"
+    )
+    export_dir: str | None = None
+
+
+@dataclass
+class LoadResult:
+    settings: Settings
+    warnings: list[str] = field(default_factory=list)
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load_settings(path: Path) -> LoadResult:
+    if not path.exists():
+        return LoadResult(Settings())
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("the top level is not a JSON object")
+        return LoadResult(Settings.model_validate(raw))
+    except (ValueError, ValidationError, UnicodeDecodeError) as exc:
+        bad = path.with_name(path.name + ".bad")
+        path.replace(bad)
+        message = (
+            f"Settings file {path} could not be read ({_short(exc)}); it was kept as "
+            f"{bad.name} and defaults are in use."
+        )
+        log.warning("config.corrupt", extra={"path": str(path), "moved_to": str(bad)})
+        return LoadResult(Settings(), [message])
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    data = json.dumps(settings.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+    write_atomic(path, data.encode("utf-8"))
+
+
+def get_value(settings: Settings, key: str) -> Any:
+    node: Any = settings.model_dump(mode="json")
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise ConfigError(f"unknown setting {key!r}")
+        node = node[part]
+    return node
+
+
+def set_value(settings: Settings, key: str, text: str) -> Settings:
+    """A new Settings with `key` set from a command-line string (JSON, or a bare string)."""
+    try:
+        value: Any = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    data = settings.model_dump(mode="json")
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            raise ConfigError(f"unknown setting {key!r}")
+        node = node[part]
+    if parts[-1] not in node and not _is_open_mapping(parts[:-1]):
+        raise ConfigError(f"unknown setting {key!r}")
+    node[parts[-1]] = value
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{key}: {_short(exc)}") from None
+
+
+def _is_open_mapping(parent: list[str]) -> bool:
+    return parent == ["base_urls"]
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        return f"{loc}: {first['msg']}" if loc else first["msg"]
+    return str(exc).splitlines()[0][:200]

@@ -1,0 +1,58 @@
+"""Where config, data and logs live: STUDIO_HOME, else the platform's user dirs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "provider-studio"
+
+
+@dataclass(frozen=True)
+class StudioPaths:
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> StudioPaths:
+        home = home or os.environ.get("STUDIO_HOME")
+        if home:
+            root = Path(home).expanduser()
+            return cls(root / "config", root / "data", root / "logs")
+        return cls(
+            Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        )
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "studio.json"
+
+    @property
+    def db_file(self) -> Path:
+        return self.data_dir / "studio.db"
+
+    @property
+    def assets_dir(self) -> Path:
+        return self.data_dir / "assets"
+
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.data_dir / "thumbs"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "public_exports"
+
+    def job_log(self, provider: str, job_id: str) -> Path:
+        return self.log_dir / "public_providers" / provider / f"{job_id}.log"
+
+    def ensure(self) -> StudioPaths:
+        for d in (self.config_dir, self.data_dir, self.log_dir, self.assets_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        return self

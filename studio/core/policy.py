@@ -1,0 +1,41 @@
+"""Live or dry-run: live only when the provider family's flag is on AND a key is present."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from studio.core.config import Settings
+from studio.core.secrets import KeyLookup, KeySource
+from studio.providers.base import Family
+
+_FLAG = {
+    Family.PUBLIC_IMAGE: "enable_public_image_providers",
+    Family.PUBLIC_VIDEO: "enable_public_video_providers",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    live: bool
+    reason: str
+    status: str  # catalog status: live, dry-run, missing-credentials
+
+
+def flag_name(family: Family) -> str | None:
+    return _FLAG.get(family)
+
+
+def decide(family: Family, settings: Settings, key: KeyLookup) -> Decision:
+    flag = flag_name(family)
+    enabled = True if flag is None else bool(getattr(settings.features, flag))
+    if not key.present:
+        why = f"no API key ({key.detail})" if key.detail else "no API key"
+        if not enabled:
+            return Decision(False, f"features.{flag} is off and {why}", "missing-credentials")
+        return Decision(False, why, "missing-credentials")
+    if not enabled:
+        return Decision(False, f"features.{flag} is off (API key required; dry-run only by "
+                        "default)", "dry-run")
+    where = "sandbox" if key.source is KeySource.SANDBOX else f"key from {key.source.value}"
+    return Decision(True, f"features.{flag} is on and a {where} is present"
+                    if flag else f"{where} present", "live")

@@ -1,0 +1,146 @@
+"""API keys: the OS keyring (service `provider-studio`), overridden by environment variables.
+
+Never writes a key anywhere else. When no secure keyring backend exists (headless Linux
+without D-Bus, or only a plaintext backend), storing is refused with a clear message;
+keys from the environment still work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from studio.providers.base import KeySpec
+
+log = logging.getLogger(__name__)
+
+SERVICE = "provider-studio"
+SANDBOX_KEY = "sandbox-key-not-secret"
+
+# Backends that would put a key in a readable file, or nowhere at all.
+_INSECURE_MODULE_PREFIXES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+
+
+class KeySource(StrEnum):
+    ENVIRONMENT = "environment"
+    KEYRING = "keyring"
+    SANDBOX = "sandbox"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class KeyLookup:
+    value: str | None
+    source: KeySource
+    detail: str = ""
+
+    @property
+    def present(self) -> bool:
+        return bool(self.value)
+
+    def __repr__(self) -> str:  # never show the value
+        return f"KeyLookup(source={self.source.value!r}, present={self.present})"
+
+
+class KeyringUnavailable(RuntimeError):
+    pass
+
+
+def _backend_is_secure(backend: KeyringBackend) -> bool:
+    backends = getattr(backend, "backends", None)  # ChainerBackend
+    if backends is not None:
+        return any(_backend_is_secure(b) for b in backends)
+    module = type(backend).__module__
+    return not module.startswith(_INSECURE_MODULE_PREFIXES) and backend.priority > 0
+
+
+class KeyStore:
+    def __init__(self, env: Mapping[str, str] | None = None, *, sandbox: bool = False) -> None:
+        self._env = env if env is not None else os.environ
+        self._sandbox = sandbox
+
+    # -- backend ------------------------------------------------------------------------
+
+    def backend_status(self) -> tuple[bool, str]:
+        """(usable, description) of the keyring backend, for the UI banner."""
+        try:
+            backend = keyring.get_keyring()
+        except Exception as exc:  # a broken backend configuration
+            return False, f"keyring could not start: {type(exc).__name__}"
+        name = f"{type(backend).__module__}.{type(backend).__name__}"
+        if _backend_is_secure(backend):
+            return True, name
+        return False, (
+            "No secure OS keyring is available (found " + name + "). Keys can still come "
+            "from environment variables; install and unlock a Secret Service (e.g. "
+            "gnome-keyring) to store them."
+        )
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def lookup(self, spec: KeySpec) -> KeyLookup:
+        if self._sandbox:
+            return KeyLookup(SANDBOX_KEY, KeySource.SANDBOX, "sandbox key (local emulator)")
+        for name in spec.env:
+            value = self._env.get(name, "").strip()
+            if value:
+                return KeyLookup(value, KeySource.ENVIRONMENT, name)
+        env_names = " or ".join(spec.env)
+        usable, _ = self.backend_status()
+        if not usable:
+            return KeyLookup(None, KeySource.NONE,
+                             f"{env_names} is not set and no secure keyring is available")
+        try:
+            value = keyring.get_password(SERVICE, spec.keyring_entry)
+        except keyring.errors.KeyringError as exc:
+            return KeyLookup(None, KeySource.NONE, f"keyring error: {type(exc).__name__}")
+        if value:
+            return KeyLookup(value, KeySource.KEYRING, f"{SERVICE}/{spec.keyring_entry}")
+        return KeyLookup(None, KeySource.NONE, f"{env_names} is not set and the keyring has no key")
+
+    def store(self, spec: KeySpec, value: str) -> None:
+        value = value.strip()
+        if not value:
+            raise ValueError("the key is empty")
+        if any(c in value for c in "\r\n\x00"):
+            raise ValueError("the key contains line breaks or NUL characters")
+        self._require_backend()
+        try:
+            keyring.set_password(SERVICE, spec.keyring_entry, value)
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(
+                f"the keyring refused to store the key ({type(exc).__name__}); is it locked?"
+            ) from None
+
+    def delete(self, spec: KeySpec) -> bool:
+        self._require_backend()
+        try:
+            keyring.delete_password(SERVICE, spec.keyring_entry)
+        except keyring.errors.PasswordDeleteError:
+            return False
+        except keyring.errors.KeyringError as exc:
+            raise KeyringUnavailable(
+                f"the keyring refused to delete the key ({type(exc).__name__})"
+            ) from None
+        return True
+
+    def _require_backend(self) -> None:
+        usable, why = self.backend_status()
+        if not usable:
+            raise KeyringUnavailable(why)
+
+    def known_values(self, specs: list[KeySpec]) -> list[str]:
+        """Every key value we could send, so logs and records can scrub them."""
+        values = []
+        for spec in specs:
+            found = self.lookup(spec)
+            if found.value and found.source is not KeySource.SANDBOX:
+                values.append(found.value)
+        return values

@@ -1,0 +1,249 @@
+"""Studio: the one service the GUI, the CLI and the automation API all drive."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from studio.core.catalog import Catalog
+from studio.core.config import Settings, load_settings, save_settings
+from studio.core.joblog import JobLog
+from studio.core.jobs import Job, JobStatus, new_job_id
+from studio.core.paths import StudioPaths
+from studio.core.policy import Decision, decide
+from studio.core.redaction import Redactor
+from studio.core.requests import CheckedRequest, check_request
+from studio.core.runner import JobRunner
+from studio.core.secrets import KeyLookup, KeyStore
+from studio.core.store import Store
+from studio.providers import registry
+from studio.providers.base import (
+    PreparedCall,
+    Price,
+    Provider,
+    ProviderContext,
+    RenderRequest,
+)
+from studio.providers.http import check_base_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Submission:
+    job: Job
+    call: PreparedCall | None = field(default=None, repr=False)
+
+
+class Studio:
+    def __init__(
+        self,
+        paths: StudioPaths | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        sandbox_url: str | None = None,
+        providers: Mapping[str, Provider] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.paths = (paths or StudioPaths.resolve()).ensure()
+        self.env = env if env is not None else os.environ
+        loaded = load_settings(self.paths.config_file)
+        self.settings: Settings = loaded.settings
+        self.warnings: list[str] = loaded.warnings
+        self.sandbox_url = sandbox_url.rstrip("/") if sandbox_url else None
+        self.keys = KeyStore(self.env, sandbox=self.sandbox_url is not None)
+        self.providers: Mapping[str, Provider] = providers or registry()
+        self.redactor = Redactor(self.keys.known_values(self._key_specs()))
+        self.store = Store(self.paths.db_file)
+        self.joblog = JobLog(self.paths, self.redactor)
+        self.runner = JobRunner(self)
+        self.catalog = Catalog(self)
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+
+    def _key_specs(self):
+        return [p.info.key for p in self.providers.values()]
+
+    # -- settings and keys --------------------------------------------------------------------
+
+    def update_settings(self, settings: Settings) -> None:
+        save_settings(self.paths.config_file, settings)
+        self.settings = settings
+        self.catalog.invalidate()
+
+    def key_for(self, provider_id: str) -> KeyLookup:
+        provider = self.providers[provider_id]
+        owner = self.providers.get(provider.info.key_from or "", provider)
+        return self.keys.lookup(owner.info.key)
+
+    def store_key(self, provider_id: str, value: str) -> None:
+        self.keys.store(self.providers[provider_id].info.key, value)
+        self.redactor.add([value.strip()])
+        self.catalog.invalidate()
+
+    def delete_key(self, provider_id: str) -> bool:
+        removed = self.keys.delete(self.providers[provider_id].info.key)
+        self.catalog.invalidate()
+        return removed
+
+    def base_url(self, provider_id: str) -> str:
+        provider = self.providers[provider_id]
+        owner_id = provider.info.key_from or provider_id
+        if self.sandbox_url:
+            return f"{self.sandbox_url}/{owner_id}"
+        env_name = f"STUDIO_{owner_id.upper()}_BASE_URL"
+        url = (self.env.get(env_name) or self.settings.base_urls.get(owner_id)
+               or self.providers[owner_id].info.default_base_url)
+        return check_base_url(url)
+
+    def context(self, provider_id: str) -> ProviderContext:
+        return ProviderContext(base_url=self.base_url(provider_id),
+                               key=self.key_for(provider_id).value,
+                               sandbox=self.sandbox_url is not None)
+
+    def decision(self, provider_id: str, kind: Any) -> Decision:
+        provider = self.providers[provider_id]
+        return decide(provider.family[kind], self.settings, self.key_for(provider_id))
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def check(self, request: RenderRequest) -> CheckedRequest:
+        return check_request(request, self.providers)
+
+    def estimate(self, request: RenderRequest) -> Price:
+        checked = check_request(request, self.providers, load_images=False)
+        return checked.model.price(checked.params)
+
+    def prepare(self, checked: CheckedRequest) -> PreparedCall:
+        return checked.provider.build(checked.request, checked.params, checked.images,
+                                      self.context(checked.request.provider))
+
+    async def submit(
+        self,
+        request: RenderRequest,
+        *,
+        retried_from: str | None = None,
+        force_dry_run: str | None = None,
+    ) -> Job:
+        """Validate, decide live or dry-run, write the job, then (live) start it."""
+        checked = self.check(request)  # raises RequestError before anything is written
+        decision = self.decision(request.provider, checked.mode.kind)
+        if force_dry_run:
+            decision = Decision(False, force_dry_run, "dry-run")
+        call = self.prepare(checked)
+        record = self.redactor.value(call.record())
+        estimate = checked.model.price(checked.params).as_dict()
+        job = Job(
+            id=new_job_id(), provider=request.provider, model=request.model,
+            mode=checked.mode.value, prompt=request.prompt,
+            request=self.redactor.value(_normalised(request, checked)),
+            dry_run=not decision.live, dry_run_reason="" if decision.live else decision.reason,
+            sandbox=self.sandbox_url is not None, compare_group=request.compare_group,
+            retried_from=retried_from, input_hashes=[i.sha256 for i in checked.images],
+        )
+        self.store.create_job(job)
+        kind = checked.mode.kind.value
+        if not decision.live:
+            job = self.store.update_job(job.id, status=JobStatus.DRY_RUN, prepared=record,
+                                        estimate=estimate, finished_at=time.time())
+            self.joblog.append(job.provider, job.id, "dry-run", reason=decision.reason,
+                               request=record, estimate=estimate)
+            self.joblog.announce(kind, "dry-run", job.provider, job.id, model=job.model,
+                                 reason=decision.reason, payload_shape=_shape(call))
+            return job
+        job = self.store.update_job(job.id, status=JobStatus.QUEUED, prepared=record,
+                                    estimate=estimate)
+        self.joblog.announce(kind, "live", job.provider, job.id, model=job.model,
+                             payload_shape=_shape(call))
+        self.runner.start(job.id, call)
+        return job
+
+    async def wait(self, job_id: str) -> Job:
+        await self.runner.wait(job_id)
+        job = self.store.get_job(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        return job
+
+    async def cancel(self, job_id: str) -> Job:
+        return await self.runner.cancel(job_id)
+
+    async def retry(self, job_id: str) -> Job:
+        """A new job with the same request, linked to the old one; history is kept."""
+        old = self.store.get_job(job_id)
+        if old is None:
+            raise KeyError(job_id)
+        request = RenderRequest.model_validate(old.request)
+        return await self.submit(request, retried_from=old.id)
+
+    async def resume(self) -> list[str]:
+        """Pick up jobs an earlier session left unfinished. Returns the ids resumed."""
+        resumed = []
+        for job in self.store.list_jobs(statuses=[JobStatus.QUEUED, JobStatus.SUBMITTING,
+                                                  JobStatus.SUBMITTED, JobStatus.RUNNING]):
+            if job.id in self.runner.active():
+                continue
+            if job.status == JobStatus.SUBMITTING or (job.status != JobStatus.QUEUED
+                                                       and not job.remote):
+                self.store.update_job(
+                    job.id, status=JobStatus.UNKNOWN, finished_at=time.time(),
+                    error="the app stopped while submitting this job",
+                    message="the provider may have received it; check its dashboard before "
+                            "retrying")
+                continue
+            if job.status == JobStatus.QUEUED:
+                try:
+                    checked = self.check(RenderRequest.model_validate(job.request))
+                    call = self.prepare(checked)
+                except (ValueError, KeyError) as exc:
+                    self.store.update_job(job.id, status=JobStatus.FAILED,
+                                          error=f"could not resume: {exc}",
+                                          finished_at=time.time())
+                    continue
+                self.runner.start(job.id, call)
+            else:
+                self.runner.start(job.id, None)
+            resumed.append(job.id)
+        return resumed
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            net = self.settings.network
+            self._http = httpx.AsyncClient(
+                transport=self._transport,
+                timeout=httpx.Timeout(net.request_timeout_seconds, connect=10.0),
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                follow_redirects=True,
+                headers={"User-Agent": "ProviderStudio/0.1"},
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        await self.runner.close()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        self.store.close()
+
+
+def _normalised(request: RenderRequest, checked: CheckedRequest) -> dict[str, Any]:
+    """The request as validated: params with their types and defaults filled in."""
+    data = request.model_dump(mode="json")
+    data["mode"] = checked.mode.value
+    data["params"] = checked.params.model_dump(mode="json")
+    return data
+
+
+def _shape(call: PreparedCall) -> dict[str, Any]:
+    """Field names only: enough to debug, never values."""
+    if isinstance(call.json_body, dict):
+        return {"json": sorted(call.json_body)}
+    return {"form": sorted(call.form or {}), "files": [f.field for f in call.files]}

@@ -1,0 +1,19 @@
+"""Provider adapters. Each module declares one provider on the shared base."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from studio.providers.base import Provider
+
+
+@cache
+def registry() -> dict[str, Provider]:
+    """Every adapter, keyed by provider id, in catalog order."""
+    from studio.providers.fal import FalProvider
+
+    providers: list[Provider] = [FalProvider()]
+    return {p.info.id: p for p in providers}
+
+
+__all__ = ["Provider", "registry"]

@@ -1,0 +1,333 @@
+"""fal.ai queue protocol: submit, status (logs, queue position), result, cancel.
+
+Docs: https://fal.ai/docs/inference-api/queue . A run that fails still ends COMPLETED,
+with `error` set; fetching its result is then an HTTP error.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import httpx
+from pydantic import Field
+
+from studio.providers.base import (
+    Capabilities,
+    Failed,
+    InputImage,
+    KeySpec,
+    Kind,
+    Mode,
+    ModelInfo,
+    ParamsBase,
+    Pending,
+    PollHint,
+    PollResult,
+    PreparedCall,
+    Price,
+    Provider,
+    ProviderContext,
+    ProviderError,
+    ProviderInfo,
+    RemoteHandle,
+    RemoteOutput,
+    RenderRequest,
+    Submitted,
+    Succeeded,
+)
+from studio.providers.http import parse_json, send
+
+ImageSize = Literal[
+    "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"
+]
+IMAGE_SIZE_PIXELS: dict[str, tuple[int, int]] = {
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
+}
+UltraAspect = Literal["21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21"]
+SafetyTolerance = Literal["1", "2", "3", "4", "5", "6"]
+
+
+# ---- params models: the provider's own field names, bounds and defaults -------------
+
+
+class FluxDevParams(ParamsBase):
+    image_size: ImageSize = Field("landscape_4_3", description="Output size preset")
+    num_inference_steps: int = Field(28, ge=1, le=50, description="Denoising steps")
+    guidance_scale: float = Field(3.5, ge=1, le=20, description="How closely to follow the prompt")
+    num_images: int = Field(1, ge=1, le=4, description="Images per request")
+    output_format: Literal["jpeg", "png"] = Field("jpeg", description="File format")
+    enable_safety_checker: bool = Field(True, description="fal's NSFW filter")
+    acceleration: Literal["none", "regular", "high"] = Field("none", description="Speed-up")
+
+
+class FluxSchnellParams(FluxDevParams):
+    num_inference_steps: int = Field(4, ge=1, le=12, description="Schnell is made for 1-4 steps")
+
+
+class FluxDevImg2ImgParams(ParamsBase):
+    strength: float = Field(0.95, ge=0.01, le=1, description="How much to change the input")
+    num_inference_steps: int = Field(40, ge=1, le=50, description="Denoising steps")
+    guidance_scale: float = Field(3.5, ge=1, le=20, description="How closely to follow the prompt")
+    num_images: int = Field(1, ge=1, le=4, description="Images per request")
+    output_format: Literal["jpeg", "png"] = Field("jpeg", description="File format")
+    enable_safety_checker: bool = Field(True, description="fal's NSFW filter")
+    acceleration: Literal["none", "regular", "high"] = Field("none", description="Speed-up")
+
+
+class FluxProParams(ParamsBase):
+    image_size: ImageSize = Field("landscape_4_3", description="Output size preset")
+    num_images: int = Field(1, ge=1, le=4, description="Images per request")
+    output_format: Literal["jpeg", "png"] = Field("jpeg", description="File format")
+    safety_tolerance: SafetyTolerance = Field("2", description="1 is strictest, 6 most permissive")
+    enhance_prompt: bool = Field(False, description="Let the provider rewrite the prompt")
+
+
+class FluxProUltraParams(ParamsBase):
+    aspect_ratio: UltraAspect = Field("16:9", description="Output aspect ratio")
+    raw: bool = Field(False, description="Less processed, more natural look")
+    num_images: int = Field(1, ge=1, le=4, description="Images per request")
+    output_format: Literal["jpeg", "png"] = Field("jpeg", description="File format")
+    safety_tolerance: SafetyTolerance = Field("2", description="1 is strictest, 6 most permissive")
+    enhance_prompt: bool = Field(False, description="Let the provider rewrite the prompt")
+    image_prompt_strength: float = Field(0.1, ge=0, le=1, description="Weight of the image prompt")
+
+
+class FastSdxlParams(ParamsBase):
+    image_size: ImageSize = Field("square_hd", description="Output size preset")
+    num_inference_steps: int = Field(25, ge=1, le=50, description="Denoising steps")
+    guidance_scale: float = Field(7.5, ge=0, le=20, description="How closely to follow the prompt")
+    num_images: int = Field(1, ge=1, le=8, description="Images per request")
+    format: Literal["jpeg", "png"] = Field("jpeg", description="File format")
+    enable_safety_checker: bool = Field(True, description="fal's NSFW filter")
+    expand_prompt: bool = Field(False, description="Let the provider expand the prompt")
+
+
+class KlingI2VParams(ParamsBase):
+    duration: Literal["5", "10"] = Field("5", description="Clip length in seconds")
+    cfg_scale: float = Field(0.5, ge=0, le=1, description="How closely to follow the prompt")
+
+
+class WanT2VParams(ParamsBase):
+    num_frames: int = Field(81, ge=81, le=100, description="Frames (over 81 costs 1.25x)")
+    frames_per_second: int = Field(16, ge=5, le=24, description="Playback rate")
+    resolution: Literal["480p", "580p", "720p"] = Field("720p", description="Output resolution")
+    aspect_ratio: Literal["16:9", "9:16"] = Field("16:9", description="Output aspect ratio")
+    num_inference_steps: int = Field(30, ge=2, le=40, description="Denoising steps")
+    enable_safety_checker: bool = Field(True, description="fal's NSFW filter")
+    enable_prompt_expansion: bool = Field(False, description="Let the provider expand the prompt")
+
+
+# ---- price rules ---------------------------------------------------------------------
+
+
+def _megapixels(size: str) -> float:
+    w, h = IMAGE_SIZE_PIXELS[size]
+    return w * h / 1_000_000
+
+
+def _per_megapixel(rate: float):
+    def price(p: ParamsBase) -> Price:
+        mp = _megapixels(p.image_size) * p.num_images  # type: ignore[attr-defined]
+        return Price(usd=rate * mp, basis=f"${rate}/megapixel x {mp:.2f} MP")
+    return price
+
+
+def _per_image(rate: float, *, approximate: bool = True):
+    def price(p: ParamsBase) -> Price:
+        n = p.num_images  # type: ignore[attr-defined]
+        return Price(usd=rate * n, approximate=approximate, basis=f"${rate}/image x {n}")
+    return price
+
+
+def _kling_price(base: float, per_extra_second: float):
+    def price(p: ParamsBase) -> Price:
+        seconds = int(p.duration)  # type: ignore[attr-defined]
+        usd = base + per_extra_second * max(0, seconds - 5)
+        return Price(usd=usd, approximate=False,
+                     basis=f"${base} per 5 s + ${per_extra_second}/s beyond")
+    return price
+
+
+def _wan_price(p: ParamsBase) -> Price:
+    assert isinstance(p, WanT2VParams)
+    usd = 0.20 if p.resolution == "480p" else 0.40
+    if p.num_frames > 81:
+        usd *= 1.25
+    return Price(usd=usd, basis="$0.20 (480p) / $0.40 (720p) per video; >81 frames 1.25x")
+
+
+def _unpublished(_: ParamsBase) -> Price:
+    return Price(usd=None, basis="no published price found")
+
+
+_IMG = Capabilities(seed=True, negative_prompt=False, sizes=tuple(IMAGE_SIZE_PIXELS))
+
+MODELS: dict[str, ModelInfo] = {
+    m.id: m
+    for m in [
+        ModelInfo("fal-ai/flux/dev", "FLUX.1 [dev]", (Mode.TXT2IMG,), FluxDevParams,
+                  _per_megapixel(0.025), _IMG, "12B flow transformer, 28 steps by default",
+                  {"gpu": "H100", "queue": "yes", "sync": "yes"}),
+        ModelInfo("fal-ai/flux/schnell", "FLUX.1 [schnell]", (Mode.TXT2IMG,), FluxSchnellParams,
+                  _per_megapixel(0.003), _IMG, "1-4 step distilled FLUX",
+                  {"gpu": "H100", "queue": "yes", "sync": "yes"}),
+        ModelInfo("fal-ai/flux/dev/image-to-image", "FLUX.1 [dev] image-to-image",
+                  (Mode.IMG2IMG,), FluxDevImg2ImgParams, _unpublished,
+                  Capabilities(seed=True, max_reference_images=1, requires_image=True),
+                  "Restyle an input image", {"queue": "yes"}),
+        ModelInfo("fal-ai/flux-pro/v1.1", "FLUX1.1 [pro]", (Mode.TXT2IMG,), FluxProParams,
+                  _per_image(0.04), _IMG, "Black Forest Labs' hosted pro model",
+                  {"queue": "yes"}),
+        ModelInfo("fal-ai/flux-pro/v1.1-ultra", "FLUX1.1 [pro] ultra", (Mode.TXT2IMG,),
+                  FluxProUltraParams, _per_image(0.06),
+                  Capabilities(seed=True, max_reference_images=1), "Up to 4 MP output",
+                  {"queue": "yes"}),
+        ModelInfo("fal-ai/fast-sdxl", "Fast SDXL", (Mode.TXT2IMG,), FastSdxlParams,
+                  _unpublished,
+                  Capabilities(seed=True, negative_prompt=True, sizes=tuple(IMAGE_SIZE_PIXELS)),
+                  "SDXL 1.0 on fal's fast runtime", {"gpu": "A100", "queue": "yes"}),
+        ModelInfo("fal-ai/kling-video/v2.1/standard/image-to-video",
+                  "Kling 2.1 standard (image-to-video)", (Mode.IMG2VIDEO,), KlingI2VParams,
+                  _kling_price(0.28, 0.056),
+                  Capabilities(seed=False, negative_prompt=True, max_reference_images=1,
+                               requires_image=True, durations=(5, 10)),
+                  "Kling 2.1 standard tier", {"queue": "yes"}),
+        ModelInfo("fal-ai/wan-t2v", "Wan 2.1 (text-to-video)", (Mode.TXT2VIDEO,), WanT2VParams,
+                  _wan_price, Capabilities(seed=True, negative_prompt=True),
+                  "Open Wan 2.1 model", {"queue": "yes"}),
+    ]
+}
+
+
+def data_uri(image: InputImage) -> str:
+    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
+
+
+def _app_path(endpoint_id: str) -> str:
+    """Status/result/cancel URLs use only owner/alias; fal drops the sub-path there."""
+    return "/".join(endpoint_id.split("/")[:2])
+
+
+class FalProvider(Provider):
+    info = ProviderInfo(
+        id="fal",
+        name="fal.ai",
+        kinds=(Kind.IMAGE, Kind.VIDEO),
+        key=KeySpec(env=("FAL_KEY",), keyring_entry="fal"),
+        docs_url="https://fal.ai/docs/inference-api/queue",
+        pricing_url="https://fal.ai/pricing",
+        default_base_url="https://queue.fal.run",
+        notes="Queue API; 2 concurrent requests on new accounts.",
+    )
+    models = MODELS
+    poll_hint = PollHint(min_interval=0.5, max_interval=5.0)
+
+    def build(
+        self,
+        request: RenderRequest,
+        params: ParamsBase,
+        images: Sequence[InputImage],
+        ctx: ProviderContext,
+    ) -> PreparedCall:
+        model = self.model(request.model)
+        body: dict[str, Any] = {"prompt": request.prompt}
+        body.update(params.model_dump(mode="json"))
+        if request.negative_prompt and model.capabilities.negative_prompt:
+            body["negative_prompt"] = request.negative_prompt
+        if request.seed is not None and model.capabilities.seed:
+            body["seed"] = request.seed
+        if images:
+            body["image_url"] = data_uri(images[0])
+        return PreparedCall(
+            method="POST",
+            url=f"{ctx.base_url}/{model.id}",
+            headers={"Authorization": f"Key {ctx.key or ''}", "Accept": "application/json"},
+            json_body=body,
+        )
+
+    def _handle(self, ctx: ProviderContext, endpoint_id: str, request_id: str) -> RemoteHandle:
+        base = f"{ctx.base_url}/{_app_path(endpoint_id)}/requests/{request_id}"
+        return RemoteHandle(
+            remote_id=request_id,
+            urls={"status": f"{base}/status", "result": base, "cancel": f"{base}/cancel"},
+        )
+
+    def _auth(self, ctx: ProviderContext) -> dict[str, str]:
+        return {"Authorization": f"Key {ctx.key or ''}"}
+
+    async def submit(
+        self, http: httpx.AsyncClient, call: PreparedCall, ctx: ProviderContext
+    ) -> Submitted:
+        response = await send(http, call.method, call.url, "fal submit", **call.send_kwargs())
+        body = parse_json(response, "fal submit")
+        request_id = body.get("request_id") if isinstance(body, dict) else None
+        if not isinstance(request_id, str) or not request_id:
+            raise ProviderError("fal submit: the answer had no request_id",
+                                code="malformed_response")
+        endpoint_id = call.url[len(ctx.base_url) + 1:]
+        return Submitted(handle=self._handle(ctx, endpoint_id, request_id), raw=body)
+
+    async def poll(
+        self, http: httpx.AsyncClient, handle: RemoteHandle, ctx: ProviderContext
+    ) -> PollResult:
+        response = await send(http, "GET", handle.urls["status"], "fal status",
+                              params={"logs": "1"}, headers=self._auth(ctx))
+        body = parse_json(response, "fal status")
+        status = body.get("status") if isinstance(body, dict) else None
+        if status == "IN_QUEUE":
+            return Pending("queued", queue_position=body.get("queue_position"), raw=body)
+        if status == "IN_PROGRESS":
+            logs = body.get("logs") or []
+            message = logs[-1].get("message") if logs and isinstance(logs[-1], dict) else None
+            return Pending("running", message=message, raw=body)
+        if status == "COMPLETED":
+            if body.get("error"):
+                code = body.get("error_type")
+                if code == "request_cancelled":
+                    return Failed("cancelled at the provider", code="cancelled", raw=body)
+                return Failed(f"fal: {body['error']}", code=code, raw=body)
+            return await self._result(http, handle, ctx)
+        raise ProviderError(f"fal status: unexpected status {status!r}",
+                            code="malformed_response", retryable=True)
+
+    async def _result(
+        self, http: httpx.AsyncClient, handle: RemoteHandle, ctx: ProviderContext
+    ) -> PollResult:
+        response = await send(http, "GET", handle.urls["result"], "fal result",
+                              headers=self._auth(ctx))
+        body = parse_json(response, "fal result")
+        if not isinstance(body, dict):
+            raise ProviderError("fal result: expected a JSON object", code="malformed_response",
+                                retryable=True)
+        files = list(body.get("images") or [])
+        if isinstance(body.get("video"), dict):
+            files.append(body["video"])
+        outputs = [
+            RemoteOutput(url=f["url"], media_type=f.get("content_type"),
+                         filename=f.get("file_name"))
+            for f in files if isinstance(f, dict) and isinstance(f.get("url"), str)
+        ]
+        if not outputs:
+            return Failed("fal: the result had no images or video", code="no_output", raw=body)
+        nsfw = body.get("has_nsfw_concepts") or []
+        message = "fal flagged NSFW content" if any(nsfw) else None
+        seed = body.get("seed") if isinstance(body.get("seed"), int) else None
+        return Succeeded(outputs=outputs, seed=seed, raw=body, message=message)
+
+    async def cancel(
+        self, http: httpx.AsyncClient, handle: RemoteHandle, ctx: ProviderContext
+    ) -> bool:
+        try:
+            await send(http, "PUT", handle.urls["cancel"], "fal cancel", headers=self._auth(ctx))
+        except ProviderError as exc:
+            if exc.status == 400:  # ALREADY_COMPLETED
+                return False
+            raise
+        return True

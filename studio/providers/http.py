@@ -1,0 +1,156 @@
+"""Shared HTTP helpers for adapters: base-URL checks, JSON parsing and error mapping."""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from studio.providers.base import ProviderError
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+# One line a user can act on, per HTTP status.
+_FRIENDLY = {
+    400: "the provider rejected the request",
+    401: "the provider refused the key: check it in Settings",
+    402: "the account is out of credits: add credits with the provider",
+    403: "the key is not allowed to use this model or endpoint",
+    404: "the provider does not know this endpoint or job",
+    408: "the provider timed out",
+    413: "the request is too large for the provider",
+    422: "the provider rejected a parameter",
+    429: "rate limited by the provider",
+}
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    """Accept https anywhere, plain http only on loopback (the sandbox, a local server)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base URL {url!r} must be an http(s) URL")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ValueError(
+            f"base URL {url!r}: plain http is only allowed for loopback hosts; use https"
+        )
+    return url.rstrip("/")
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """Retry-After as seconds (delta or HTTP date), also retry-after-ms."""
+    ms = response.headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        if parsed is None:
+            return None
+        return max(0.0, parsed.timestamp() - time.time())
+
+
+def parse_json(response: httpx.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        snippet = response.text[:80].replace("\n", " ") if response.content else "<empty>"
+        raise ProviderError(
+            f"{what}: the provider sent a malformed response (HTTP {response.status_code}: "
+            f"{snippet!r})",
+            status=response.status_code,
+            code="malformed_response",
+            retryable=True,
+        ) from None
+
+
+def error_detail(response: httpx.Response) -> str:
+    """The provider's own words about an error, from the usual JSON shapes."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text[:200].strip()
+    if isinstance(body, dict):
+        for key in ("detail", "error", "message", "errors", "failure", "issues", "name"):
+            if body.get(key):
+                value = body[key]
+                if isinstance(value, list):
+                    return "; ".join(_describe_issue(v) for v in value[:5])
+                if isinstance(value, dict):
+                    return str(value.get("message") or value)
+                return str(value)
+    return str(body)[:200]
+
+
+def _describe_issue(issue: Any) -> str:
+    if isinstance(issue, dict):
+        loc = issue.get("loc") or issue.get("path")
+        msg = issue.get("msg") or issue.get("message") or issue
+        if loc:
+            return f"{'.'.join(str(p) for p in loc if p != 'body')}: {msg}"
+        return str(msg)
+    return str(issue)
+
+
+def raise_for_status(response: httpx.Response, what: str) -> None:
+    """Turn an HTTP error into a ProviderError with an actionable message."""
+    status = response.status_code
+    if status < 400:
+        return
+    detail = error_detail(response)
+    retryable = status in (408, 409, 429) or status >= 500
+    retry_after = retry_after_seconds(response) if retryable else None
+    friendly = _FRIENDLY.get(status, "the provider had an internal error" if status >= 500
+                             else "the provider refused the request")
+    if status == 429 and retry_after is not None:
+        friendly += f", retrying in {retry_after:.0f} s"
+    message = f"{what}: {friendly} (HTTP {status})"
+    if detail:
+        message += f": {detail}"
+    raise ProviderError(message, status=status, code=f"http_{status}", retryable=retryable,
+                        retry_after=retry_after)
+
+
+async def send(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    what: str,
+    **kwargs: Any,
+) -> httpx.Response:
+    """One request; transport errors become retryable ProviderErrors."""
+    try:
+        response = await http.request(method, url, **kwargs)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        # Nothing reached the provider: safe to report as a plain failure.
+        raise ProviderError(f"{what}: could not connect to the provider ({type(exc).__name__})",
+                            code="unreachable", retryable=True) from None
+    except httpx.TimeoutException:
+        raise ProviderError(f"{what}: the provider did not answer in time", code="timeout",
+                            retryable=True) from None
+    except httpx.TransportError as exc:
+        raise ProviderError(f"{what}: could not reach the provider ({type(exc).__name__})",
+                            code="network", retryable=True) from None
+    raise_for_status(response, what)
+    return response

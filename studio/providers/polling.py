@@ -1,0 +1,135 @@
+"""The one polling loop every adapter shares.
+
+Adaptive intervals: dense polls when a state changes or the job is expected to end soon,
+sparse polls in between. Retryable errors (408/429/5xx, network, garbage JSON) are
+retried with backoff and jitter, honouring Retry-After. Only non-queued polls count
+against the budget, so a long queue never times a job out. Cancel by cancelling the task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from studio.providers.base import Failed, Pending, PollHint, PollResult, ProviderError, Succeeded
+
+
+@dataclass
+class PollPolicy:
+    hint: PollHint = field(default_factory=PollHint)
+    budget: int = 2000  # non-queued polls before giving up
+    max_consecutive_errors: int = 6
+    growth: float = 1.6
+    jitter: float = 0.1  # +-10 % of each interval
+    expected_seconds: float | None = None  # typical run time for this model, if known
+
+
+@dataclass
+class PollStats:
+    polls: int = 0
+    counted_polls: int = 0
+    errors: int = 0
+
+
+class PollingGaveUp(ProviderError):
+    pass
+
+
+class IntervalPlanner:
+    """Chooses the wait before the next poll from what the last polls showed."""
+
+    def __init__(self, policy: PollPolicy, now: float) -> None:
+        self.policy = policy
+        self.interval = policy.hint.min_interval
+        self.started = now
+        self.running_since: float | None = None
+        self.last: Pending | None = None
+
+    def next_wait(self, pending: Pending, now: float) -> float:
+        hint = self.policy.hint
+        changed = self.last is None or (pending.state, pending.queue_position) != (
+            self.last.state, self.last.queue_position
+        )
+        if pending.state == "running" and self.running_since is None:
+            self.running_since = now
+        self.last = pending
+        if changed:
+            self.interval = hint.min_interval
+        else:
+            self.interval = min(hint.max_interval, self.interval * self.policy.growth)
+        wait = self.interval
+        remaining = self._remaining(pending, now)
+        if remaining is not None:
+            # Sleep through most of the expected remainder, then poll densely near the end.
+            wait = max(hint.min_interval, min(hint.max_interval, remaining * 0.8))
+        return wait
+
+    def _remaining(self, pending: Pending, now: float) -> float | None:
+        if pending.state != "running" or self.running_since is None:
+            return None
+        elapsed = now - self.running_since
+        if pending.progress is not None and 0.05 <= pending.progress < 1:
+            return elapsed * (1 - pending.progress) / pending.progress
+        if self.policy.expected_seconds:
+            return self.policy.expected_seconds - elapsed
+        return None
+
+
+async def poll_until_done(
+    poll: Callable[[], Awaitable[PollResult]],
+    *,
+    policy: PollPolicy | None = None,
+    on_update: Callable[[Pending], None] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
+    stats: PollStats | None = None,
+) -> Succeeded | Failed:
+    policy = policy or PollPolicy()
+    rng = rng or random.Random()
+    stats = stats if stats is not None else PollStats()
+    planner = IntervalPlanner(policy, clock())
+    errors = 0
+    backoff = policy.hint.min_interval
+    while True:
+        try:
+            result = await poll()
+        except ProviderError as exc:
+            if not exc.retryable:
+                raise
+            errors += 1
+            stats.errors += 1
+            if errors > policy.max_consecutive_errors:
+                raise PollingGaveUp(
+                    f"{exc.message} (gave up after {errors - 1} retries)",
+                    status=exc.status, code=exc.code,
+                ) from exc
+            backoff = min(60.0, max(backoff * 2, policy.hint.min_interval))
+            if exc.retry_after is not None:
+                # Never earlier than the provider asked; a little later spreads the herd.
+                await sleep(exc.retry_after * (1 + rng.uniform(0, policy.jitter)))
+            else:
+                await sleep(_jittered(backoff, policy.jitter, rng))
+            continue
+        stats.polls += 1
+        errors = 0
+        backoff = policy.hint.min_interval
+        if isinstance(result, Succeeded | Failed):
+            return result
+        if result.state != "queued":
+            stats.counted_polls += 1
+            if stats.counted_polls > policy.budget:
+                raise PollingGaveUp(
+                    f"the provider did not finish after {policy.budget} status checks",
+                    code="poll_budget",
+                )
+        if on_update is not None:
+            on_update(result)
+        await sleep(_jittered(planner.next_wait(result, clock()), policy.jitter, rng))
+
+
+def _jittered(seconds: float, jitter: float, rng: random.Random) -> float:
+    return max(0.0, seconds * (1 + rng.uniform(-jitter, jitter)))

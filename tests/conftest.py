@@ -1,0 +1,74 @@
+"""Shared fixtures: an isolated STUDIO_HOME, an in-memory keyring, a sandbox server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from studio.core.paths import StudioPaths
+
+TEST_KEY = "test-key-5f1c9a7e3b2d4c6a8e0f1a2b3c4d5e6f"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A secure-looking backend that keeps keys in memory, for tests only."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.items:
+            raise keyring.errors.PasswordDeleteError(username)
+        del self.items[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    old = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(old)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    from keyring.backends import fail
+
+    old = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(old)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StudioPaths:
+    """An empty STUDIO_HOME; provider key variables cleared so the host's keys never leak in."""
+    for name in ("FAL_KEY", "STABILITY_API_KEY", "RUNWAY_API_KEY", "RUNWAYML_API_SECRET",
+                 "LUMA_API_KEY", "LUMAAI_API_KEY", "STUDIO_SANDBOX_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("STUDIO_HOME", str(tmp_path / "home"))
+    return StudioPaths.resolve(tmp_path / "home")
+
+
+def scan_for_secret(root: Path, secret: str) -> list[Path]:
+    """Every file under root whose bytes contain the secret."""
+    needle = secret.encode()
+    return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
