@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from studio import __version__
 from studio.core import logsetup
 from studio.core.config import ConfigError, get_value, set_value
-from studio.core.jobs import JobStatus
+from studio.core.jobs import Job, JobStatus
 from studio.core.jobview import job_dict
 from studio.core.requests import RequestError, field_errors
 from studio.core.secrets import KeyringUnavailable
@@ -117,10 +117,14 @@ def _print(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
+def _usd(value: float | None) -> str:
+    return "" if value is None else f"~${value:.3f}"
+
+
 def _human_job(job: dict[str, Any]) -> str:
     cost = job["estimates"].get("usd")
     line = (f"{job['job_id']}  {job['status']:<10} {job['provider']}:{job['model']}"
-            f"  {'~$%.3f' % cost if cost is not None else ''}")
+            f"  {_usd(cost)}")
     if job.get("dry_run_reason"):
         line += f"\n  dry-run: {job['dry_run_reason']}"
     if job.get("error"):
@@ -153,7 +157,7 @@ async def _generate(studio: Studio, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _wait_with_progress(studio: Studio, job_id: str):  # noqa: ANN202
+async def _wait_with_progress(studio: Studio, job_id: str) -> Job:
     tty = sys.stderr.isatty()
     last = None
 
@@ -202,7 +206,7 @@ async def _dispatch(studio: Studio, args: argparse.Namespace) -> int:
                 for m in e["models"]:
                     usd = m["price"]["usd"]
                     print(f"    {m['id']:<48} {','.join(m['modes']):<10} "
-                          f"{'~$%.3f' % usd if usd is not None else '-'}")
+                          f"{_usd(usd) or '-'}")
         return 0
     if cmd == "config":
         return _config(studio, args)

@@ -72,3 +72,35 @@ def scan_for_secret(root: Path, secret: str) -> list[Path]:
     """Every file under root whose bytes contain the secret."""
     needle = secret.encode()
     return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    """One fast sandbox for the whole run (faults are reset per test by `sandbox`)."""
+    from studio.sandbox import SandboxConfig, SandboxServer
+
+    with SandboxServer(SandboxConfig(queue_seconds=0.1, run_seconds=0.3)) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    import httpx
+
+    httpx.delete(f"{sandbox_server.url}/_sandbox/faults")
+    httpx.delete(f"{sandbox_server.url}/_sandbox/requests")
+    yield sandbox_server
+    httpx.delete(f"{sandbox_server.url}/_sandbox/faults")
+
+
+def sandbox_requests(server, provider: str | None = None) -> list[dict]:
+    import httpx
+
+    params = {"provider": provider} if provider else {}
+    return httpx.get(f"{server.url}/_sandbox/requests", params=params).json()
+
+
+def set_faults(server, **faults) -> None:
+    import httpx
+
+    httpx.post(f"{server.url}/_sandbox/faults", json=faults).raise_for_status()

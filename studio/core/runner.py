@@ -23,8 +23,11 @@ from studio.providers.base import (
     Failed,
     Pending,
     PreparedCall,
+    Provider,
+    ProviderContext,
     ProviderError,
     RemoteHandle,
+    Submitted,
     Succeeded,
 )
 from studio.providers.polling import PollPolicy, poll_until_done
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 
 # Submit errors after which the provider may still have received the job.
 _MAYBE_SENT = {"timeout", "network"}
+_SUBMIT_ATTEMPTS = 4
 
 
 class JobRunner:
@@ -110,13 +114,13 @@ class JobRunner:
                 job = self.store.get_job(job_id)
                 if job is None or job.status.terminal:
                     return
+                result: Succeeded | Failed | None = None
                 if call is not None:
-                    result = await self._submit(job, call)
-                    if result is None:
+                    submitted = await self._submit(job, call)
+                    if submitted is None:  # outcome unknown: never resubmit, never poll
                         return
+                    result = submitted.result
                     job = self.store.get_job(job_id) or job
-                else:
-                    result = None
                 if result is None:
                     result = await self._poll(job)
                 await self._finish(job_id, result)
@@ -128,15 +132,16 @@ class JobRunner:
             log.exception("runner.crash job=%s", job_id)
             self._fail(job_id, f"internal error: {type(exc).__name__}: {exc}", "internal")
 
-    async def _submit(self, job: Job, call: PreparedCall) -> Succeeded | Failed | None:
+    async def _submit(self, job: Job, call: PreparedCall) -> Submitted | None:
         provider = self.studio.providers[job.provider]
         ctx = self.studio.context(job.provider)
         self._set(job.id, JobStatus.SUBMITTING)
         self.studio.joblog.append(job.provider, job.id, "submit", request=job.prepared)
         try:
-            submitted = await provider.submit(await self.studio.http(), call, ctx)
+            submitted = await self._submit_with_retry(provider, call, ctx, job)
         except ProviderError as exc:
-            if exc.code in _MAYBE_SENT:
+            accepted_but_garbled = exc.code == "malformed_response" and (exc.status or 0) < 400
+            if exc.code in _MAYBE_SENT or accepted_but_garbled:
                 self._set(job.id, JobStatus.UNKNOWN, error=exc.message, error_code=exc.code,
                           message="the provider may have received this job; check its "
                                   "dashboard before retrying", finished_at=time.time())
@@ -153,7 +158,23 @@ class JobRunner:
         self.studio.joblog.append(job.provider, job.id, "submitted",
                                   remote_id=submitted.handle.remote_id)
         self.studio.joblog.export_response(job.provider, job.id, "submit", submitted.raw)
-        return submitted.result
+        return submitted
+
+    async def _submit_with_retry(
+        self, provider: Provider, call: PreparedCall, ctx: ProviderContext, job: Job
+    ) -> Submitted:
+        """Retry only answers that mean "not accepted": 429 and 503, after Retry-After."""
+        for attempt in range(_SUBMIT_ATTEMPTS):
+            try:
+                return await provider.submit(await self.studio.http(), call, ctx)
+            except ProviderError as exc:
+                if exc.status not in (429, 503) or attempt == _SUBMIT_ATTEMPTS - 1:
+                    raise
+                wait = exc.retry_after if exc.retry_after is not None else 2.0 ** attempt
+                self.store.update_job(job.id, message=f"{exc.message}; retrying in "
+                                                      f"{wait:.0f} s")
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
 
     async def _poll(self, job: Job) -> Succeeded | Failed:
         provider = self.studio.providers[job.provider]
@@ -162,9 +183,9 @@ class JobRunner:
         http = await self.studio.http()
 
         def on_update(p: Pending) -> None:
-            changes: dict[str, object] = {"progress": p.progress,
-                                          "queue_position": p.queue_position,
-                                          "message": p.message}
+            changes: dict[str, object] = {
+                "progress": p.progress, "queue_position": p.queue_position,
+                "message": self.studio.redactor.text(p.message) if p.message else None}
             current = self.store.get_job(job.id)
             if p.state == "running" and current and current.status != JobStatus.RUNNING:
                 changes.update(status=JobStatus.RUNNING, started_at=time.time())
@@ -251,4 +272,7 @@ class JobRunner:
         self.studio.joblog.append(job.provider, job_id, "failed", error=message, code=code)
 
     def _set(self, job_id: str, status: JobStatus, **changes: object) -> Job:
+        for key in ("message", "error"):
+            if isinstance(changes.get(key), str):
+                changes[key] = self.studio.redactor.text(changes[key])  # type: ignore[arg-type]
         return self.store.update_job(job_id, status=status, **changes)

@@ -141,7 +141,7 @@ class Studio:
         estimate = checked.model.price(checked.params).as_dict()
         job = Job(
             id=new_job_id(), provider=request.provider, model=request.model,
-            mode=checked.mode.value, prompt=request.prompt,
+            mode=checked.mode.value, prompt=self.redactor.text(request.prompt),
             request=self.redactor.value(_normalised(request, checked)),
             dry_run=not decision.live, dry_run_reason="" if decision.live else decision.reason,
             sandbox=self.sandbox_url is not None, compare_group=request.compare_group,

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Developer entry points that need nothing but Python 3.11+.
+
+    python3 tasks.py run [--sandbox]   set up .venv if needed, then launch the app
+    python3 tasks.py test [PYTEST ARGS] set up .venv if needed, then lint and run every test
+    python3 tasks.py bench             run the benchmarks and print their figures
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".installed"
+
+
+def _python() -> str:
+    return str(BIN / ("python.exe" if os.name == "nt" else "python"))
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the project with its test extras when pyproject changes."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return
+    if not VENV.exists():
+        print("tasks: creating .venv", flush=True)
+        venv.create(VENV, with_pip=True)
+    print("tasks: installing provider-studio and its test tools into .venv", flush=True)
+    pip = [_python(), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(digest)
+
+
+def run(args: list[str]) -> int:
+    ensure_venv()
+    return subprocess.call([_python(), "-m", "studio.app", *args], cwd=ROOT)
+
+
+def test(args: list[str]) -> int:
+    ensure_venv()
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    lint = subprocess.call([_python(), "-m", "ruff", "check", "studio", "tests", "bench",
+                            "tasks.py"], cwd=ROOT, env=env)
+    if lint:
+        print("tasks: ruff found problems (see above)", file=sys.stderr)
+        return lint
+    return subprocess.call([_python(), "-m", "pytest", "-q", *args], cwd=ROOT, env=env)
+
+
+def bench(args: list[str]) -> int:
+    ensure_venv()
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    return subprocess.call([_python(), "-m", "bench", *args], cwd=ROOT, env=env)
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test", "bench"):
+        print(__doc__)
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    return {"run": run, "test": test, "bench": bench}[command](rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""fal.ai adapter: the exact request it builds, prices, and its reading of answers."""
+
+import json
+
+import httpx
+import pytest
+
+from studio.providers.base import (
+    Failed,
+    InputImage,
+    Pending,
+    ProviderContext,
+    ProviderError,
+    RenderRequest,
+    Succeeded,
+)
+from studio.providers.fal import MODELS, FalProvider
+
+CTX = ProviderContext(base_url="https://queue.fal.run", key="fal-key-0123456789")
+fal = FalProvider()
+
+
+def build(model, prompt="a red fox", images=(), **kw):
+    params = kw.pop("params", {})
+    req = RenderRequest(provider="fal", model=model, prompt=prompt, params=params, **kw)
+    return fal.build(req, MODELS[model].params.model_validate(params), images, CTX)
+
+
+def test_flux_dev_request_is_exactly_what_fal_expects():
+    call = build("fal-ai/flux/dev", seed=7, negative_prompt="ignored: flux has none",
+                 params={"num_images": 2, "image_size": "square_hd"})
+    assert call.method == "POST"
+    assert call.url == "https://queue.fal.run/fal-ai/flux/dev"
+    assert call.headers["Authorization"] == "Key fal-key-0123456789"
+    assert json.loads(call.body_bytes()) == {
+        "prompt": "a red fox", "image_size": "square_hd", "num_inference_steps": 28,
+        "guidance_scale": 3.5, "num_images": 2, "output_format": "jpeg",
+        "enable_safety_checker": True, "acceleration": "none", "seed": 7}
+    record = call.record()
+    assert record["headers"]["Authorization"] == "Key ***"
+    assert "fal-key" not in json.dumps(record)
+
+
+def test_negative_prompt_only_where_supported_and_images_as_data_uris():
+    call = build("fal-ai/fast-sdxl", negative_prompt="blurry")
+    assert call.json_body["negative_prompt"] == "blurry"
+    img = InputImage("in.png", "image/png", b"\x89PNG" + b"0" * 400, "ab" * 32)
+    call = build("fal-ai/flux/dev/image-to-image", images=[img])
+    assert call.json_body["image_url"].startswith("data:image/png;base64,")
+    assert call.record()["body"]["image_url"].startswith("data:image/png;base64,<")
+
+
+@pytest.mark.parametrize(("model", "params", "usd"), [
+    ("fal-ai/flux/dev", {"image_size": "square_hd"}, 0.025 * 1.048576),
+    ("fal-ai/flux/dev", {"image_size": "square_hd", "num_images": 4}, 0.1049),
+    ("fal-ai/flux/schnell", {"image_size": "landscape_16_9"}, 0.003 * 0.589824),
+    ("fal-ai/flux-pro/v1.1", {"num_images": 3}, 0.12),
+    ("fal-ai/kling-video/v2.1/standard/image-to-video", {"duration": "10"}, 0.28 + 5 * 0.056),
+    ("fal-ai/wan-t2v", {"resolution": "480p"}, 0.20),
+    ("fal-ai/wan-t2v", {"num_frames": 100}, 0.50),
+])
+def test_price_rules(model, params, usd):
+    price = MODELS[model].price(MODELS[model].params.model_validate(params))
+    assert price.usd == pytest.approx(usd, abs=1e-4)
+
+
+def handler_for(responses):
+    calls = []
+
+    def handler(request: httpx.Request):
+        calls.append(request)
+        status, body = responses.pop(0)
+        if isinstance(body, bytes):
+            return httpx.Response(status, content=body,
+                                  headers={"content-type": "application/json"})
+        return httpx.Response(status, json=body)
+    return handler, calls
+
+
+async def test_status_and_result_reading():
+    handler, calls = handler_for([
+        (200, {"status": "IN_QUEUE", "queue_position": 3}),
+        (200, {"status": "IN_PROGRESS", "logs": [{"message": "step 3/28"}]}),
+        (200, {"status": "COMPLETED", "logs": []}),
+        (200, {"images": [{"url": "https://v3.fal.media/x.jpg", "content_type": "image/jpeg"}],
+               "seed": 42, "has_nsfw_concepts": [False]}),
+    ])
+    handle = fal._handle(CTX, "fal-ai/flux/dev", "req-1")
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        assert await fal.poll(http, handle, CTX) == Pending(
+            "queued", queue_position=3, raw={"status": "IN_QUEUE", "queue_position": 3})
+        running = await fal.poll(http, handle, CTX)
+        assert running.state == "running" and running.message == "step 3/28"
+        done = await fal.poll(http, handle, CTX)
+    assert isinstance(done, Succeeded) and done.seed == 42
+    assert done.outputs[0].url == "https://v3.fal.media/x.jpg"
+    # Status and result URLs drop the endpoint's sub-path, as fal's own client does.
+    assert str(calls[0].url) == "https://queue.fal.run/fal-ai/flux/requests/req-1/status?logs=1"
+    assert str(calls[3].url) == "https://queue.fal.run/fal-ai/flux/requests/req-1"
+
+
+async def test_completed_with_error_is_a_failure():
+    handler, _ = handler_for([(200, {"status": "COMPLETED", "error": "NSFW content",
+                                     "error_type": "content_policy"})])
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        result = await fal.poll(http, fal._handle(CTX, "fal-ai/flux/dev", "r"), CTX)
+    assert isinstance(result, Failed) and "NSFW content" in result.message
+    assert result.code == "content_policy"
+
+
+@pytest.mark.parametrize(("status", "body", "retryable", "words"), [
+    (200, b'{"status": "IN_PROG', True, "malformed"),
+    (401, {"detail": "Invalid key"}, False, "check it in Settings"),
+    (402, {"detail": "Out of credits"}, False, "add credits"),
+    (429, {"detail": "slow down"}, True, "rate limited"),
+    (503, {"detail": "busy"}, True, "internal error"),
+])
+async def test_errors_are_actionable(status, body, retryable, words):
+    handler, _ = handler_for([(status, body)])
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        with pytest.raises(ProviderError) as info:
+            await fal.poll(http, fal._handle(CTX, "fal-ai/flux/dev", "r"), CTX)
+    assert info.value.retryable is retryable
+    assert words in info.value.message
+    assert "fal-key" not in info.value.message
