@@ -197,11 +197,9 @@ class JobRunner:
                                      on_update=on_update)
 
     def _expected_seconds(self, job: Job) -> float | None:
-        done = [j for j in self.store.list_jobs(statuses=[JobStatus.SUCCEEDED], limit=200)
-                if j.provider == job.provider and j.model == job.model
-                and j.started_at and j.finished_at]
-        runs = [j.finished_at - j.started_at for j in done[:20]]  # type: ignore[operator]
-        return statistics.median(runs) if runs else None
+        """Typical submit-to-done time of this model's recent successful jobs."""
+        runs = self.store.recent_durations(job.provider, job.model, limit=20)
+        return statistics.median(runs) if len(runs) >= 2 else None
 
     async def _finish(self, job_id: str, result: Succeeded | Failed) -> None:
         job = self.store.get_job(job_id)

@@ -186,6 +186,15 @@ class Store:
             rows = self._db.execute(sql, args).fetchall()
         return [_job_from_row(r) for r in rows]
 
+    def recent_durations(self, provider: str, model: str, limit: int = 20) -> list[float]:
+        """Submit-to-finish seconds of the newest successful jobs of one model."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT finished_at - submitted_at FROM jobs WHERE provider=? AND model=? "
+                "AND status='succeeded' AND submitted_at IS NOT NULL AND finished_at IS NOT "
+                "NULL ORDER BY created_at DESC LIMIT ?", (provider, model, limit)).fetchall()
+        return [float(r[0]) for r in rows]
+
     def count_jobs(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])

@@ -7,6 +7,7 @@ with `error` set; fetching its result is then an HTTP error.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -206,6 +207,22 @@ MODELS: dict[str, ModelInfo] = {
 }
 
 
+_STEP = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
+_PERCENT = re.compile(r"\b(\d{1,3})%")
+
+
+def progress_from_logs(messages: Sequence[str]) -> float | None:
+    """Progress from the newest log line that shows steps (`12/28`, tqdm) or a percentage."""
+    for message in reversed(messages[-20:]):
+        step = _STEP.search(message)
+        if step and int(step.group(2)) > 0 and int(step.group(1)) <= int(step.group(2)):
+            return int(step.group(1)) / int(step.group(2))
+        percent = _PERCENT.search(message)
+        if percent and int(percent.group(1)) <= 100:
+            return int(percent.group(1)) / 100
+    return None
+
+
 def data_uri(image: InputImage) -> str:
     return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
 
@@ -284,9 +301,10 @@ class FalProvider(Provider):
         if status == "IN_QUEUE":
             return Pending("queued", queue_position=body.get("queue_position"), raw=body)
         if status == "IN_PROGRESS":
-            logs = body.get("logs") or []
-            message = logs[-1].get("message") if logs and isinstance(logs[-1], dict) else None
-            return Pending("running", message=message, raw=body)
+            messages = [entry.get("message") for entry in body.get("logs") or []
+                        if isinstance(entry, dict) and isinstance(entry.get("message"), str)]
+            return Pending("running", progress=progress_from_logs(messages),
+                           message=messages[-1] if messages else None, raw=body)
         if status == "COMPLETED":
             if body.get("error"):
                 code = body.get("error_type")

@@ -24,7 +24,7 @@ class PollPolicy:
     max_consecutive_errors: int = 6
     growth: float = 1.6
     jitter: float = 0.1  # +-10 % of each interval
-    expected_seconds: float | None = None  # typical run time for this model, if known
+    expected_seconds: float | None = None  # typical submit-to-done time, if known
 
 
 @dataclass
@@ -39,7 +39,12 @@ class PollingGaveUp(ProviderError):
 
 
 class IntervalPlanner:
-    """Chooses the wait before the next poll from what the last polls showed."""
+    """Chooses the wait before the next poll from what the last polls showed.
+
+    With a typical duration for the model (from history) or progress from the provider,
+    it sleeps through the expected remainder and lands just after the expected end.
+    Without either, the interval grows from the minimum and resets on every change.
+    """
 
     def __init__(self, policy: PollPolicy, now: float) -> None:
         self.policy = policy
@@ -47,6 +52,14 @@ class IntervalPlanner:
         self.started = now
         self.running_since: float | None = None
         self.last: Pending | None = None
+        self.overrun = False
+
+    def first_wait(self) -> float:
+        """Before the first poll: none, unless history says the job takes a while."""
+        expected = self.policy.expected_seconds
+        if not expected or expected < 2 * self.policy.hint.min_interval:
+            return 0.0
+        return min(self.policy.hint.max_interval, expected * 0.5)
 
     def next_wait(self, pending: Pending, now: float) -> float:
         hint = self.policy.hint
@@ -60,22 +73,31 @@ class IntervalPlanner:
             self.interval = hint.min_interval
         else:
             self.interval = min(hint.max_interval, self.interval * self.policy.growth)
-        wait = self.interval
         remaining = self._remaining(pending, now)
-        if remaining is not None:
-            # Sleep through most of the expected remainder, then poll densely near the end.
-            wait = max(hint.min_interval, min(hint.max_interval, remaining * 0.8))
-        return wait
+        if remaining is not None and remaining > 0:
+            self.overrun = False
+            return max(hint.min_interval, min(hint.max_interval, remaining + _MARGIN))
+        if remaining is not None and not self.overrun:
+            # Past the expected end: start dense again, then back off.
+            self.overrun = True
+            self.interval = hint.min_interval
+        return self.interval
 
     def _remaining(self, pending: Pending, now: float) -> float | None:
+        if self.policy.expected_seconds:
+            # History includes our own detection delay, so aim a little early.
+            return self.policy.expected_seconds * _AIM - (now - self.started)
         if pending.state != "running" or self.running_since is None:
             return None
-        elapsed = now - self.running_since
         if pending.progress is not None and 0.05 <= pending.progress < 1:
+            elapsed = now - self.running_since
             return elapsed * (1 - pending.progress) / pending.progress
-        if self.policy.expected_seconds:
-            return self.policy.expected_seconds - elapsed
         return None
+
+
+# Land a little after the expected end rather than just before it.
+_MARGIN = 0.15
+_AIM = 0.85
 
 
 async def poll_until_done(
@@ -94,6 +116,9 @@ async def poll_until_done(
     planner = IntervalPlanner(policy, clock())
     errors = 0
     backoff = policy.hint.min_interval
+    first = planner.first_wait()
+    if first:
+        await sleep(first)
     while True:
         try:
             result = await poll()

@@ -56,7 +56,7 @@ def test_save_is_atomic_and_round_trips(tmp_path):
 
 
 def test_set_value_names_the_bad_field():
-    with pytest.raises(ConfigError, match="network.max_concurrent_per_provider"):
+    with pytest.raises(ConfigError, match=r"network\.max_concurrent_per_provider"):
         set_value(Settings(), "network.max_concurrent_per_provider", "0")
     with pytest.raises(ConfigError, match="unknown setting"):
         set_value(Settings(), "features.enable_everything", "true")

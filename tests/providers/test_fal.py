@@ -123,3 +123,16 @@ async def test_errors_are_actionable(status, body, retryable, words):
     assert info.value.retryable is retryable
     assert words in info.value.message
     assert "fal-key" not in info.value.message
+
+
+@pytest.mark.parametrize(("logs", "progress"), [
+    (["Sandbox worker picked up x", "Step 3/8"], 3 / 8),
+    (["  4%|▍         | 1/28 [00:00<00:05,  5.1it/s]"], 1 / 28),
+    (["loading model", "50% done"], 0.5),
+    (["loading model"], None),
+    (["Step 9/8"], None),
+])
+def test_progress_from_logs(logs, progress):
+    from studio.providers.fal import progress_from_logs
+
+    assert progress_from_logs(logs) == progress

@@ -79,14 +79,22 @@ async def test_intervals_stay_sparse_then_dense_near_expected_end():
     await run(script(*steps), c, hint=PollHint(min_interval=0.5, max_interval=8),
               expected_seconds=20)
     assert max(c.sleeps) <= 8 * 1.1
-    assert c.sleeps[0] >= 8 * 0.9  # 20 s expected: the first wait is long
+    assert c.sleeps[0] >= 8 * 0.9  # 20 s expected: no immediate poll, the first wait is long
     assert min(c.sleeps) <= 0.5 * 1.1  # near the end it polls densely
 
 
 def test_progress_drives_the_next_poll():
     planner = IntervalPlanner(PollPolicy(hint=PollHint(min_interval=0.25, max_interval=30)), 0)
     planner.next_wait(Pending("running", progress=0.1), now=0)
-    # Half done after 10 s: about 10 s remain, so sleep through most of them.
-    assert planner.next_wait(Pending("running", progress=0.5), now=10) == pytest.approx(8)
-    # Nearly done: poll again within a second.
-    assert planner.next_wait(Pending("running", progress=0.95), now=18) < 1
+    # Half done after 10 s: about 10 s remain, so sleep through them, landing just after.
+    assert planner.next_wait(Pending("running", progress=0.5), now=10) == pytest.approx(10.15)
+    # Nearly done (about 1 s left): poll again just after that.
+    assert planner.next_wait(Pending("running", progress=0.95), now=18) < 1.2
+
+
+def test_overrunning_the_expected_time_polls_densely_then_backs_off():
+    hint = PollHint(min_interval=0.5, max_interval=8)
+    planner = IntervalPlanner(PollPolicy(hint=hint, expected_seconds=10), 0)
+    planner.next_wait(Pending("running"), now=0)
+    waits = [planner.next_wait(Pending("running"), now=t) for t in (11, 11.5, 12.3, 13.6)]
+    assert waits[0] == 0.5 and waits == sorted(waits) and waits[-1] > 1

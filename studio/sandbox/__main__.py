@@ -1,0 +1,34 @@
+"""`python -m studio.sandbox`: serve the sandbox on loopback and print its URL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import SandboxConfig
+from .server import URL_PREFIX, bind_socket, is_loopback, socket_url, uvicorn_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m studio.sandbox", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--queue-seconds", type=float, default=SandboxConfig.queue_seconds)
+    parser.add_argument("--run-seconds", type=float, default=SandboxConfig.run_seconds)
+    parser.add_argument("--log-level", default="warning")
+    args = parser.parse_args(argv)
+    if not is_loopback(args.host):
+        parser.error(f"refusing to bind {args.host!r}: the sandbox serves loopback only")
+    try:
+        config = SandboxConfig(queue_seconds=args.queue_seconds, run_seconds=args.run_seconds)
+    except ValueError as exc:
+        parser.error(str(exc))
+    sock = bind_socket(args.host, args.port)
+    server = uvicorn_server(config, args.log_level)
+    print(f"{URL_PREFIX}{socket_url(sock)}", flush=True)
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

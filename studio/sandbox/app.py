@@ -1,0 +1,25 @@
+"""create_app: the sandbox's Starlette application."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from . import admin, fal, runway, stability
+from .config import SandboxConfig
+from .state import SandboxState
+
+
+def create_app(config: SandboxConfig | None = None) -> Starlette:
+    """The sandbox app; its shared state is reachable as `app.state.sandbox`."""
+    state = SandboxState(config or SandboxConfig())
+    app = Starlette(
+        routes=[
+            Mount("/fal", routes=fal.routes(state)),
+            Mount("/runway", routes=runway.routes(state)),
+            Mount("/stability", routes=stability.routes(state)),
+            *admin.routes(state),
+        ]
+    )
+    app.state.sandbox = state
+    return app

@@ -1,0 +1,33 @@
+"""Settings for one sandbox instance; faults can override the timings at runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How slow, how big and how rich the emulated providers are."""
+
+    queue_seconds: float = 0.3
+    run_seconds: float = 1.0
+    video_fps: int = 12
+    # Rendered videos are scaled down to this long side so tests and demos stay fast.
+    max_video_side: int = 640
+    # Stability answers synchronously after min(run_seconds, this) seconds.
+    max_sync_delay: float = 0.5
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_image_side: int = 4096
+    runway_credits: int = 1000
+    stability_credits: float = 1000.0
+    log_lines: int = 8
+    # None means the real clock; a number starts the sandbox clock frozen at that offset.
+    frozen_clock: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.queue_seconds < 0 or self.run_seconds < 0:
+            raise ValueError("queue_seconds and run_seconds must be >= 0")
+        if self.video_fps < 1:
+            raise ValueError("video_fps must be >= 1")
+        if self.max_video_side < 16:
+            raise ValueError("max_video_side must be >= 16")
