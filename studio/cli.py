@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     s.add_argument("--image", action="append", default=[], metavar="PATH")
     s.add_argument("--wait", action="store_true", help="wait for a live job to finish")
+    s.add_argument("--confirm-weaker-safety", action="store_true",
+                   help="send even though a param weakens the provider's safety filter")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("jobs", help="list jobs")
@@ -139,7 +141,7 @@ async def _generate(studio: Studio, args: argparse.Namespace) -> int:
         request = RenderRequest(
             provider=args.provider, model=args.model, mode=args.mode, prompt=args.prompt,
             negative_prompt=args.negative, seed=args.seed, params=parse_params(args.param),
-            input_images=args.image)
+            input_images=args.image, confirm_weaker_safety=args.confirm_weaker_safety)
     except ValidationError as exc:
         raise RequestError(field_errors(exc)) from None
     job = await studio.submit(request)

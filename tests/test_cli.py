@@ -166,3 +166,24 @@ def test_killed_mid_poll_then_resume_finishes_without_resubmitting(home, tmp_pat
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_replay_re_estimates_a_saved_payload_offline(home, capsys, tmp_path):
+    code, out, _ = run(capsys, "generate", "--provider", "fal", "--model", "fal-ai/flux/dev",
+                       "--prompt", "a fox", "--param", "num_images=3", "--json")
+    saved = tmp_path / "saved.json"
+    saved.write_text(out)
+    code, out, err = run(capsys, "replay", str(saved), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["status"] == "dry_run" and data["estimate_matches"] is True
+    assert data["dry_run_reason"] == "replay of saved.json"
+    assert data["request"] == json.loads(saved.read_text())["request"]
+    # A tampered estimate is reported as a mismatch (exit 1), still without any network.
+    tampered = json.loads(saved.read_text())
+    tampered["estimates"]["usd"] = 99.0
+    saved.write_text(json.dumps(tampered))
+    assert run(capsys, "replay", str(saved))[0] == 1
+    saved.write_text("not json")
+    code, _, err = run(capsys, "replay", str(saved))
+    assert code == 2 and "not a readable JSON file" in err

@@ -56,7 +56,11 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
 
 
 def check_request(
-    request: RenderRequest, providers: Mapping[str, Provider], *, load_images: bool = True
+    request: RenderRequest,
+    providers: Mapping[str, Provider],
+    *,
+    load_images: bool = True,
+    allow_weaker_safety: bool = False,
 ) -> CheckedRequest:
     provider = providers.get(request.provider)
     if provider is None:
@@ -85,6 +89,10 @@ def check_request(
         params = model.params.model_validate(request.params)
     except ValidationError as exc:
         errors.extend(field_errors(exc, "params."))
+    if params is not None and not request.confirm_weaker_safety and not allow_weaker_safety:
+        for name, why in params.weakened_safety().items():
+            errors.append(FieldError(f"params.{name}", f"this {why}; confirm to send it "
+                                     "anyway (content policy)"))
     images: list[InputImage] = []
     if load_images and not errors:
         for i, path in enumerate(request.input_images):

@@ -113,11 +113,12 @@ class Studio:
 
     # -- requests ----------------------------------------------------------------------------
 
-    def check(self, request: RenderRequest) -> CheckedRequest:
-        return check_request(request, self.providers)
+    def check(self, request: RenderRequest, *, load_images: bool = True) -> CheckedRequest:
+        return check_request(request, self.providers, load_images=load_images,
+                             allow_weaker_safety=self.settings.content_policy.allow_weaker_safety)
 
     def estimate(self, request: RenderRequest) -> Price:
-        checked = check_request(request, self.providers, load_images=False)
+        checked = self.check(request, load_images=False)
         return checked.model.price(checked.params)
 
     def prepare(self, checked: CheckedRequest) -> PreparedCall:

@@ -99,6 +99,10 @@ class ParamsBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
+    def weakened_safety(self) -> dict[str, str]:
+        """Fields set to weaken the provider's safety filter, with why; none by default."""
+        return {}
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -130,6 +134,8 @@ class RenderRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     input_images: list[str] = Field(default_factory=list)
     compare_group: str | None = None
+    # The artist confirmed a setting that weakens a provider's safety filter.
+    confirm_weaker_safety: bool = False
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,22 @@ SafetyTolerance = Literal["1", "2", "3", "4", "5", "6"]
 # ---- params models: the provider's own field names, bounds and defaults -------------
 
 
-class FluxDevParams(ParamsBase):
+class FalSafety(ParamsBase):
+    """fal's two safety knobs: the NSFW checker and (pro models) the tolerance level."""
+
+    def weakened_safety(self) -> dict[str, str]:
+        out = {}
+        if getattr(self, "enable_safety_checker", True) is False:
+            out["enable_safety_checker"] = "turns fal's NSFW safety checker off"
+        tolerance = getattr(self, "safety_tolerance", None)
+        default = type(self).model_fields.get("safety_tolerance")
+        if tolerance is not None and default is not None and tolerance > default.default:
+            out["safety_tolerance"] = (f"raises the safety tolerance above the provider "
+                                       f"default ({default.default})")
+        return out
+
+
+class FluxDevParams(FalSafety):
     image_size: ImageSize = Field("landscape_4_3", description="Output size preset")
     num_inference_steps: int = Field(28, ge=1, le=50, description="Denoising steps")
     guidance_scale: float = Field(3.5, ge=1, le=20, description="How closely to follow the prompt")
@@ -72,7 +87,7 @@ class FluxSchnellParams(FluxDevParams):
     num_inference_steps: int = Field(4, ge=1, le=12, description="Schnell is made for 1-4 steps")
 
 
-class FluxDevImg2ImgParams(ParamsBase):
+class FluxDevImg2ImgParams(FalSafety):
     strength: float = Field(0.95, ge=0.01, le=1, description="How much to change the input")
     num_inference_steps: int = Field(40, ge=1, le=50, description="Denoising steps")
     guidance_scale: float = Field(3.5, ge=1, le=20, description="How closely to follow the prompt")
@@ -82,7 +97,7 @@ class FluxDevImg2ImgParams(ParamsBase):
     acceleration: Literal["none", "regular", "high"] = Field("none", description="Speed-up")
 
 
-class FluxProParams(ParamsBase):
+class FluxProParams(FalSafety):
     image_size: ImageSize = Field("landscape_4_3", description="Output size preset")
     num_images: int = Field(1, ge=1, le=4, description="Images per request")
     output_format: Literal["jpeg", "png"] = Field("jpeg", description="File format")
@@ -90,7 +105,7 @@ class FluxProParams(ParamsBase):
     enhance_prompt: bool = Field(False, description="Let the provider rewrite the prompt")
 
 
-class FluxProUltraParams(ParamsBase):
+class FluxProUltraParams(FalSafety):
     aspect_ratio: UltraAspect = Field("16:9", description="Output aspect ratio")
     raw: bool = Field(False, description="Less processed, more natural look")
     num_images: int = Field(1, ge=1, le=4, description="Images per request")
@@ -100,7 +115,7 @@ class FluxProUltraParams(ParamsBase):
     image_prompt_strength: float = Field(0.1, ge=0, le=1, description="Weight of the image prompt")
 
 
-class FastSdxlParams(ParamsBase):
+class FastSdxlParams(FalSafety):
     image_size: ImageSize = Field("square_hd", description="Output size preset")
     num_inference_steps: int = Field(25, ge=1, le=50, description="Denoising steps")
     guidance_scale: float = Field(7.5, ge=0, le=20, description="How closely to follow the prompt")
@@ -115,7 +130,7 @@ class KlingI2VParams(ParamsBase):
     cfg_scale: float = Field(0.5, ge=0, le=1, description="How closely to follow the prompt")
 
 
-class WanT2VParams(ParamsBase):
+class WanT2VParams(FalSafety):
     num_frames: int = Field(81, ge=81, le=100, description="Frames (over 81 costs 1.25x)")
     frames_per_second: int = Field(16, ge=5, le=24, description="Playback rate")
     resolution: Literal["480p", "580p", "720p"] = Field("720p", description="Output resolution")
