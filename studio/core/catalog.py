@@ -12,13 +12,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from studio.providers.base import Kind, ModelInfo, ProviderError, Quota
+from studio.providers.base import Health, Kind, ModelInfo, ProviderError, Quota
 
 if TYPE_CHECKING:
     from studio.core.service import Studio
 
 log = logging.getLogger(__name__)
 
+HEALTH_SECONDS = 60.0
 _RANK = {"live": 0, "low-quota": 1, "dry-run": 2, "missing-credentials": 3, "disabled": 4}
 
 
@@ -68,10 +69,23 @@ class Catalog:
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
         self._quotas: dict[str, tuple[float, Quota | None, str]] = {}
+        self._health: dict[str, tuple[float, Health]] = {}
         self._low_logged: set[str] = set()
 
     def invalidate(self) -> None:
         self._quotas.clear()
+        self._health.clear()
+
+    def reachable(self, provider_id: str) -> bool | None:
+        """For self-hosted servers: did the last health check answer? None if unknown."""
+        cached = self._health.get(provider_id)
+        if cached is None or time.monotonic() - cached[0] > HEALTH_SECONDS:
+            return None
+        return cached[1].ok
+
+    def health_detail(self, provider_id: str) -> str | None:
+        cached = self._health.get(provider_id)
+        return cached[1].detail if cached else None
 
     def entries(self) -> list[ProviderEntry]:
         """The catalog from what is known now; never touches the network."""
@@ -120,6 +134,28 @@ class Catalog:
         if time.monotonic() - at > self.studio.settings.quota.cache_seconds:
             return None
         return quota
+
+    async def refresh(self, *, force: bool = False) -> dict[str, str]:
+        """Health of self-hosted servers, then quotas. Returns errors by provider."""
+        errors = await self.refresh_health()
+        errors.update(await self.refresh_quotas(force=force))
+        return errors
+
+    async def refresh_health(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        studio = self.studio
+        for pid, provider in studio.providers.items():
+            try:
+                health = await provider.health(await studio.http(), studio.context(pid))
+            except ProviderError as exc:
+                health = Health(False, exc.message)
+                errors[pid] = exc.message
+            except ValueError as exc:  # a bad base URL in settings
+                health = Health(False, str(exc))
+                errors[pid] = str(exc)
+            if health is not None:
+                self._health[pid] = (time.monotonic(), health)
+        return errors
 
     async def refresh_quotas(self, *, force: bool = False) -> dict[str, str]:
         """Ask each provider with a key for its balance. Returns errors by provider."""

@@ -25,10 +25,21 @@ def flag_name(family: Family) -> str | None:
     return _FLAG.get(family)
 
 
-def decide(family: Family, settings: Settings, key: KeyLookup) -> Decision:
+def decide(
+    family: Family,
+    settings: Settings,
+    key: KeyLookup,
+    *,
+    key_required: bool = True,
+    reachable: bool | None = None,
+    disabled: str | None = None,
+) -> Decision:
+    """`reachable` is None when unknown or not applicable (only self-hosted servers)."""
+    if disabled:
+        return Decision(False, disabled, "disabled")
     flag = flag_name(family)
     enabled = True if flag is None else bool(getattr(settings.features, flag))
-    if not key.present:
+    if key_required and not key.present:
         why = f"no API key ({key.detail})" if key.detail else "no API key"
         if not enabled:
             return Decision(False, f"features.{flag} is off and {why}", "missing-credentials")
@@ -36,6 +47,11 @@ def decide(family: Family, settings: Settings, key: KeyLookup) -> Decision:
     if not enabled:
         return Decision(False, f"features.{flag} is off (API key required; dry-run only by "
                         "default)", "dry-run")
+    if reachable is False:
+        return Decision(False, "the server does not answer; check its URL in Settings",
+                        "dry-run")
+    if flag is None:
+        where = "the server answers" if reachable else "self-hosted"
+        return Decision(True, where, "live")
     where = "sandbox" if key.source is KeySource.SANDBOX else f"key from {key.source.value}"
-    return Decision(True, f"features.{flag} is on and a {where} is present"
-                    if flag else f"{where} present", "live")
+    return Decision(True, f"features.{flag} is on and a {where} is present", "live")

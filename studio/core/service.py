@@ -109,7 +109,10 @@ class Studio:
 
     def decision(self, provider_id: str, kind: Any) -> Decision:
         provider = self.providers[provider_id]
-        return decide(provider.family[kind], self.settings, self.key_for(provider_id))
+        return decide(provider.family[kind], self.settings, self.key_for(provider_id),
+                      key_required=provider.info.key_required,
+                      reachable=self.catalog.reachable(provider_id),
+                      disabled=provider.disabled_reason(self.settings.model_dump(mode="json")))
 
     # -- requests ----------------------------------------------------------------------------
 

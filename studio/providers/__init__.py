@@ -11,8 +11,10 @@ from studio.providers.base import Provider
 def registry() -> dict[str, Provider]:
     """Every adapter, keyed by provider id, in catalog order."""
     from studio.providers.fal import FalProvider
+    from studio.providers.runway import RunwayProvider
+    from studio.providers.stability import StabilityProvider
 
-    providers: list[Provider] = [FalProvider()]
+    providers: list[Provider] = [FalProvider(), RunwayProvider(), StabilityProvider()]
     return {p.info.id: p for p in providers}
 
 

@@ -64,6 +64,8 @@ class ProviderInfo:
     notes: str = ""
     # The provider id whose key and base URL this provider borrows (Pika runs on fal).
     key_from: str | None = None
+    # Self-hosted servers (ComfyUI) may run without any key.
+    key_required: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,10 +185,10 @@ class PreparedCall:
             kwargs["content"] = self.body_bytes()
             kwargs["headers"].setdefault("Content-Type", "application/json")
         elif self.form is not None or self.files:
-            kwargs["data"] = dict(self.form or {})
-            kwargs["files"] = [
+            # Plain fields as filename-less parts: always multipart, with no stray parts.
+            kwargs["files"] = [(k, (None, v)) for k, v in (self.form or {}).items()] + [
                 (f.field, (f.filename, f.data, f.media_type)) for f in self.files
-            ] or {"none": ("", b"")}
+            ]
         return kwargs
 
     def body_bytes(self) -> bytes:
@@ -309,6 +311,14 @@ class Quota:
 
 
 @dataclass(frozen=True)
+class Health:
+    """Whether a (self-hosted) server answers, and what it says about itself."""
+
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class PollHint:
     """How soon to poll again, from what the provider told us."""
 
@@ -361,6 +371,16 @@ class Provider(ABC):
         return False
 
     async def usage(self, http: httpx.AsyncClient, ctx: ProviderContext) -> Quota | None:
+        return None
+
+    async def health(self, http: httpx.AsyncClient, ctx: ProviderContext) -> Health | None:
+        """Self-hosted providers say whether their server answers; others return None."""
+        return None
+
+    def disabled_reason(self, settings: Mapping[str, Any]) -> str | None:
+        """Why this provider is switched off by settings (e.g. a compliance gate), or None.
+
+        `settings` is the studio settings as plain JSON data."""
         return None
 
     def download_headers(self, ctx: ProviderContext) -> dict[str, str]:

@@ -92,6 +92,10 @@ def error_detail(response: httpx.Response) -> str:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return response.text[:200].strip()
     if isinstance(body, dict):
+        issues = body.get("issues")
+        if body.get("error") and isinstance(issues, list) and issues:
+            # Runway: "Validation of body failed" plus the fields that failed.
+            return f"{body['error']}: " + "; ".join(_describe_issue(i) for i in issues[:5])
         for key in ("detail", "error", "message", "errors", "failure", "issues", "name"):
             if body.get(key):
                 value = body[key]

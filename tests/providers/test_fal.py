@@ -136,3 +136,27 @@ def test_progress_from_logs(logs, progress):
     from studio.providers.fal import progress_from_logs
 
     assert progress_from_logs(logs) == progress
+
+
+def test_validation_issues_name_the_field():
+    from studio.providers.http import error_detail
+
+    response = httpx.Response(400, json={"error": "Validation of body failed", "issues": [
+        {"path": ["ratio"], "message": "Invalid enum value"}]})
+    assert error_detail(response) == "Validation of body failed: ratio: Invalid enum value"
+
+
+def test_multipart_calls_have_no_stray_parts():
+    from studio.providers.base import FilePart, PreparedCall
+
+    call = PreparedCall("POST", "https://x/y", {}, form={"prompt": "a fox", "seed": "3"},
+                        files=[FilePart("image", "in.png", "image/png", b"PNG")])
+    request = httpx.Request("POST", call.url, **call.send_kwargs())
+    body = request.read().decode("latin-1")
+    assert request.headers["content-type"].startswith("multipart/form-data")
+    assert body.count("Content-Disposition") == 3
+    assert 'name="prompt"' in body and 'name="image"; filename="in.png"' in body
+    text_only = PreparedCall("POST", "https://x/y", {}, form={"prompt": "a fox"})
+    request = httpx.Request("POST", text_only.url, **text_only.send_kwargs())
+    assert request.headers["content-type"].startswith("multipart/form-data")
+    assert request.read().decode().count("Content-Disposition") == 1

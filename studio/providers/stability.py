@@ -1,0 +1,251 @@
+"""Stability AI REST v2beta: synchronous multipart generation, credits from /v1/user/balance.
+
+Docs: https://platform.stability.ai/docs/api-reference . The submit answer IS the image
+(`Accept: image/*`), with `seed` and `finish-reason` in response headers; nothing to poll.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from typing import Any, Literal, get_args
+
+import httpx
+from pydantic import Field
+
+from studio.providers.base import (
+    Capabilities,
+    Failed,
+    FilePart,
+    InputImage,
+    KeySpec,
+    Kind,
+    Mode,
+    ModelInfo,
+    ParamsBase,
+    PollHint,
+    PollResult,
+    PreparedCall,
+    Price,
+    Provider,
+    ProviderContext,
+    ProviderError,
+    ProviderInfo,
+    Quota,
+    RemoteHandle,
+    RemoteOutput,
+    RenderRequest,
+    Submitted,
+    Succeeded,
+)
+from studio.providers.http import parse_json, send
+
+USD_PER_CREDIT = 0.01
+
+AspectRatio = Literal["16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"]
+# None (the first choice) sends no style_preset at all.
+StylePreset = Literal[
+    None, "3d-model", "analog-film", "anime", "cinematic", "comic-book", "digital-art",
+    "enhance", "fantasy-art", "isometric", "line-art", "low-poly", "modeling-compound",
+    "neon-punk", "origami", "photographic", "pixel-art", "tile-texture",
+]
+
+_ASPECT = Field("1:1", description="Output aspect ratio (text-to-image only; image-to-image "
+                                   "keeps the input's shape)")
+_STYLE = Field(None, description="Guide the image towards a style")
+_STRENGTH = Field(0.5, ge=0, le=1, description="Only with an input image: 0 keeps the input, "
+                                                "1 ignores it")
+
+
+# ---- params models: Stability's own form-field names, bounds and defaults -------------
+
+
+class UltraParams(ParamsBase):
+    aspect_ratio: AspectRatio = _ASPECT
+    output_format: Literal["png", "jpeg", "webp"] = Field("png", description="File format")
+    style_preset: StylePreset = _STYLE
+    strength: float = _STRENGTH
+
+
+class CoreParams(ParamsBase):
+    aspect_ratio: AspectRatio = _ASPECT
+    output_format: Literal["png", "jpeg", "webp"] = Field("png", description="File format")
+    style_preset: StylePreset = _STYLE
+
+
+class SD3Params(ParamsBase):
+    aspect_ratio: AspectRatio = _ASPECT
+    output_format: Literal["png", "jpeg"] = Field("png", description="File format")
+    style_preset: StylePreset = _STYLE
+    cfg_scale: float = Field(4.0, ge=1, le=10, description="How strictly to follow the prompt")
+    strength: float = _STRENGTH
+
+
+class SD3TurboParams(SD3Params):
+    cfg_scale: float = Field(1.0, ge=1, le=10, description="Turbo is made for low values")
+
+
+# ---- price rules -----------------------------------------------------------------------
+
+
+def _per_image(credits: float):
+    def price(_: ParamsBase) -> Price:
+        return Price(usd=credits * USD_PER_CREDIT, credits=credits, approximate=True,
+                     basis=f"{credits:g} credits/image at $0.01/credit (third-party price "
+                           "list; unconfirmed)")
+    return price
+
+
+_ASPECTS = get_args(AspectRatio)
+_TXT2IMG = Capabilities(seed=True, negative_prompt=True, sizes=_ASPECTS)
+_BOTH = Capabilities(seed=True, negative_prompt=True, max_reference_images=1, sizes=_ASPECTS)
+
+
+def _sd3(model_id: str, name: str, params: type[ParamsBase], credits: float,
+         description: str) -> ModelInfo:
+    return ModelInfo(model_id, name, (Mode.TXT2IMG, Mode.IMG2IMG), params, _per_image(credits),
+                     _BOTH, description, {"endpoint": "sd3", "model": model_id})
+
+
+MODELS: dict[str, ModelInfo] = {
+    m.id: m
+    for m in [
+        ModelInfo("ultra", "Stable Image Ultra", (Mode.TXT2IMG, Mode.IMG2IMG), UltraParams,
+                  _per_image(8), _BOTH, "Stability's top photorealistic model",
+                  {"endpoint": "ultra"}),
+        ModelInfo("core", "Stable Image Core", (Mode.TXT2IMG,), CoreParams, _per_image(3),
+                  _TXT2IMG, "Fast, cheap text-to-image", {"endpoint": "core"}),
+        _sd3("sd3.5-large", "SD 3.5 Large", SD3Params, 6.5, "8B-parameter Stable Diffusion 3.5"),
+        _sd3("sd3.5-large-turbo", "SD 3.5 Large Turbo", SD3TurboParams, 4,
+             "Distilled SD 3.5 Large: few steps, low cfg_scale"),
+        _sd3("sd3.5-medium", "SD 3.5 Medium", SD3Params, 3.5, "2.5B-parameter SD 3.5"),
+    ]
+}
+
+
+def _form_value(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class StabilityProvider(Provider):
+    info = ProviderInfo(
+        id="stability",
+        name="Stability AI",
+        kinds=(Kind.IMAGE,),
+        key=KeySpec(env=("STABILITY_API_KEY",), keyring_entry="stability"),
+        docs_url="https://platform.stability.ai/docs/api-reference",
+        pricing_url="https://platform.stability.ai/pricing",
+        default_base_url="https://api.stability.ai",
+        notes="Synchronous: the image comes back in the submit answer. 1 credit = $0.01; "
+              "150 requests per 10 s per key.",
+    )
+    models = MODELS
+    poll_hint = PollHint()
+
+    def build(
+        self,
+        request: RenderRequest,
+        params: ParamsBase,
+        images: Sequence[InputImage],
+        ctx: ProviderContext,
+    ) -> PreparedCall:
+        model = self.model(request.model)
+        endpoint = model.metadata["endpoint"]
+        image = images[0] if images else None
+        values = params.model_dump(mode="json")
+        strength = values.pop("strength", None)
+        form: dict[str, str] = {"prompt": request.prompt}
+        if endpoint == "sd3":
+            form["model"] = model.metadata["model"]
+            form["mode"] = "image-to-image" if image else "text-to-image"
+        if image is not None:
+            values.pop("aspect_ratio")  # the output takes the input image's shape
+            form["strength"] = _form_value(strength)
+        form.update({k: _form_value(v) for k, v in values.items() if v is not None})
+        if request.negative_prompt and model.capabilities.negative_prompt:
+            form["negative_prompt"] = request.negative_prompt
+        if request.seed is not None:
+            form["seed"] = str(request.seed)
+        files = [FilePart("image", image.name, image.media_type, image.data)] if image else []
+        return PreparedCall(
+            method="POST",
+            url=f"{ctx.base_url}/v2beta/stable-image/generate/{endpoint}",
+            headers={"Authorization": f"Bearer {ctx.key or ''}", "Accept": "image/*"},
+            form=form,
+            files=files,
+        )
+
+    async def submit(
+        self, http: httpx.AsyncClient, call: PreparedCall, ctx: ProviderContext
+    ) -> Submitted:
+        response = await send(http, call.method, call.url, "Stability generate",
+                              **call.send_kwargs())
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type == "application/json":
+            data, reason, seed = _from_json(response)
+        elif media_type.startswith("image/") and response.content:
+            data = response.content
+            reason = response.headers.get("finish-reason", "SUCCESS").upper()
+            seed = _seed(response.headers.get("seed"))
+        else:
+            raise ProviderError(
+                f"Stability generate: expected an image, got {media_type or 'no content type'}"
+                f" ({len(response.content)} bytes)",
+                status=response.status_code, code="malformed_response")
+        raw = {"finish_reason": reason, "seed": seed, "content_type": media_type,
+               "bytes": len(data)}
+        handle = RemoteHandle(remote_id=response.headers.get("x-request-id") or uuid.uuid4().hex)
+        if reason == "CONTENT_FILTERED":
+            result: Succeeded | Failed = Failed(
+                "Stability's content filter blocked this image; change the prompt or input",
+                code="CONTENT_FILTERED", raw=raw)
+        elif reason != "SUCCESS":
+            result = Failed(f"Stability: generation ended with {reason}", code=reason, raw=raw)
+        else:
+            output = RemoteOutput(data=data, media_type=media_type)
+            result = Succeeded(outputs=[output], seed=seed, raw=raw)
+        return Submitted(handle=handle, result=result, raw=raw)
+
+    async def poll(
+        self, http: httpx.AsyncClient, handle: RemoteHandle, ctx: ProviderContext
+    ) -> PollResult:
+        # Only reached when the app stopped between receiving the image and saving it.
+        raise ProviderError(
+            "Stability answers image requests at once, so there is nothing to poll: the image "
+            "was lost when the app stopped before saving it; retry the job",
+            code="not_pollable", retryable=False)
+
+    async def usage(self, http: httpx.AsyncClient, ctx: ProviderContext) -> Quota | None:
+        response = await send(http, "GET", f"{ctx.base_url}/v1/user/balance",
+                              "Stability balance", headers={"Authorization": f"Bearer "
+                                                                             f"{ctx.key or ''}"})
+        body = parse_json(response, "Stability balance")
+        credits = body.get("credits") if isinstance(body, dict) else None
+        if isinstance(credits, bool) or not isinstance(credits, int | float):
+            raise ProviderError("Stability balance: the answer had no credits",
+                                code="malformed_response", retryable=True)
+        usd = credits * USD_PER_CREDIT
+        return Quota(remaining=float(credits), unit="credits", usd=usd,
+                     detail=f"${usd:.2f} of credit")
+
+
+def _seed(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _from_json(response: httpx.Response) -> tuple[bytes, str, int | None]:
+    """The `Accept: application/json` form: {"image": base64, "finish_reason", "seed"}."""
+    body = parse_json(response, "Stability generate")
+    try:
+        data = base64.b64decode(body["image"], validate=True)
+    except (KeyError, TypeError, binascii.Error, ValueError):
+        raise ProviderError("Stability generate: the answer had no image",
+                            status=response.status_code, code="malformed_response") from None
+    seed = body.get("seed")
+    reason = str(body.get("finish_reason") or "SUCCESS").upper()
+    return data, reason, seed if isinstance(seed, int) and not isinstance(seed, bool) else None
