@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -119,7 +120,7 @@ async def save_output(
         if output.data is not None:
             _check_type(output.media_type or _sniff(output.data[:16]) or "")
             sink.write(output.data)
-            return sink.finish(output.media_type or "")
+            return await asyncio.to_thread(sink.finish, output.media_type or "")
         if output.url and output.url.startswith("data:"):
             header, _, payload = output.url.partition(",")
             declared = _check_type(header[5:].split(";")[0])
@@ -128,7 +129,7 @@ async def save_output(
             except binascii.Error:
                 raise DownloadError("the output data URI is not valid base64",
                                     code="malformed_response") from None
-            return sink.finish(declared)
+            return await asyncio.to_thread(sink.finish, declared)
         if not output.url:
             raise DownloadError("the provider gave no URL for an output", code="no_output")
         try:
@@ -145,7 +146,8 @@ async def save_output(
         except httpx.TransportError as exc:
             raise DownloadError(f"download interrupted ({type(exc).__name__})",
                                 code="network", retryable=True) from None
-        return sink.finish(declared)
+        # fsync and rename off the event loop: the GUI thread never waits on the disk.
+        return await asyncio.to_thread(sink.finish, declared)
     except BaseException:
         sink.abort()
         raise

@@ -233,7 +233,8 @@ class JobRunner:
         for asset in saved:
             record = build_record(job, asset, provider.info.name)
             asset.provenance = self.studio.redactor.value(record)
-            write_sidecar(Path(asset.path), record, self.studio.redactor)
+            await asyncio.to_thread(write_sidecar, Path(asset.path), record,
+                                    self.studio.redactor)
             self.store.add_asset(asset)
         self.studio.joblog.append(job.provider, job_id, "succeeded",
                                   outputs=[a.sha256 for a in saved])
