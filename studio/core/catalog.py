@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +121,9 @@ class Catalog:
                 "low": self._is_low(quota), "detail": quota.detail},
         )
 
+    def quota(self, provider_id: str) -> Quota | None:
+        return self._cached_quota(provider_id)
+
     def _is_low(self, quota: Quota) -> bool:
         """Below the user's USD threshold when the provider reports money, else its own."""
         if quota.usd is not None:
@@ -135,16 +139,23 @@ class Catalog:
             return None
         return quota
 
-    async def refresh(self, *, force: bool = False) -> dict[str, str]:
+    async def refresh(
+        self, *, force: bool = False, only: Iterable[str] | None = None
+    ) -> dict[str, str]:
         """Health of self-hosted servers, then quotas. Returns errors by provider."""
-        errors = await self.refresh_health()
-        errors.update(await self.refresh_quotas(force=force))
+        errors = await self.refresh_health(only=only)
+        errors.update(await self.refresh_quotas(force=force, only=only))
         return errors
 
-    async def refresh_health(self) -> dict[str, str]:
+    def _selected(self, only: Iterable[str] | None) -> list[str]:
+        wanted = None if only is None else set(only)
+        return [p for p in self.studio.providers if wanted is None or p in wanted]
+
+    async def refresh_health(self, *, only: Iterable[str] | None = None) -> dict[str, str]:
         errors: dict[str, str] = {}
         studio = self.studio
-        for pid, provider in studio.providers.items():
+        for pid in self._selected(only):
+            provider = studio.providers[pid]
             try:
                 health = await provider.health(await studio.http(), studio.context(pid))
             except ProviderError as exc:
@@ -157,11 +168,14 @@ class Catalog:
                 self._health[pid] = (time.monotonic(), health)
         return errors
 
-    async def refresh_quotas(self, *, force: bool = False) -> dict[str, str]:
+    async def refresh_quotas(
+        self, *, force: bool = False, only: Iterable[str] | None = None
+    ) -> dict[str, str]:
         """Ask each provider with a key for its balance. Returns errors by provider."""
         errors: dict[str, str] = {}
         studio = self.studio
-        for pid, provider in studio.providers.items():
+        for pid in self._selected(only):
+            provider = studio.providers[pid]
             if not studio.key_for(pid).present or provider.info.key_from:
                 continue
             if not force and self._cached_quota(pid) is not None:

@@ -79,8 +79,12 @@ def check_request(
     if not request.prompt.strip():
         errors.append(FieldError("prompt", "a prompt is required"))
     caps = model.capabilities
-    if caps.requires_image and not request.input_images:
-        errors.append(FieldError("input_images", f"{model.name} needs an input image"))
+    needs = max(caps.min_reference_images,
+                1 if caps.requires_image or mode in (Mode.IMG2IMG, Mode.IMG2VIDEO) else 0)
+    if len(request.input_images) < needs:
+        errors.append(FieldError("input_images", f"{model.name} needs "
+                                 f"{'an input image' if needs == 1 else f'{needs} input images'}"
+                                 f" in {mode.value} mode"))
     if len(request.input_images) > max(caps.max_reference_images, 0):
         errors.append(FieldError("input_images", f"{model.name} accepts at most "
                                                  f"{caps.max_reference_images} input image(s)"))

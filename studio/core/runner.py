@@ -192,13 +192,13 @@ class JobRunner:
             self.store.update_job(job.id, **changes)
 
         policy = PollPolicy(hint=provider.poll_hint,
-                            expected_seconds=self._expected_seconds(job))
+                            expected_seconds=self.expected_seconds(job.provider, job.model))
         return await poll_until_done(lambda: provider.poll(http, handle, ctx), policy=policy,
                                      on_update=on_update)
 
-    def _expected_seconds(self, job: Job) -> float | None:
+    def expected_seconds(self, provider: str, model: str) -> float | None:
         """Typical submit-to-done time of this model's recent successful jobs."""
-        runs = self.store.recent_durations(job.provider, job.model, limit=20)
+        runs = self.store.recent_durations(provider, model, limit=20)
         return statistics.median(runs) if len(runs) >= 2 else None
 
     async def _finish(self, job_id: str, result: Succeeded | Failed) -> None:

@@ -65,6 +65,12 @@ class KeyStore:
     def __init__(self, env: Mapping[str, str] | None = None, *, sandbox: bool = False) -> None:
         self._env = env if env is not None else os.environ
         self._sandbox = sandbox
+        # Keyring answers, cached: a locked Secret Service must not be asked on every repaint.
+        self._cache: dict[str, KeyLookup] = {}
+
+    def forget(self) -> None:
+        """Drop cached keyring answers (after the user unlocks the keyring, say)."""
+        self._cache.clear()
 
     # -- backend ------------------------------------------------------------------------
 
@@ -92,6 +98,12 @@ class KeyStore:
             value = self._env.get(name, "").strip()
             if value:
                 return KeyLookup(value, KeySource.ENVIRONMENT, name)
+        cached = self._cache.get(spec.keyring_entry)
+        if cached is None:
+            cached = self._cache[spec.keyring_entry] = self._from_keyring(spec)
+        return cached
+
+    def _from_keyring(self, spec: KeySpec) -> KeyLookup:
         env_names = " or ".join(spec.env)
         usable, _ = self.backend_status()
         if not usable:
@@ -112,6 +124,7 @@ class KeyStore:
         if any(c in value for c in "\r\n\x00"):
             raise ValueError("the key contains line breaks or NUL characters")
         self._require_backend()
+        self._cache.pop(spec.keyring_entry, None)
         try:
             keyring.set_password(SERVICE, spec.keyring_entry, value)
         except keyring.errors.KeyringError as exc:
@@ -121,6 +134,7 @@ class KeyStore:
 
     def delete(self, spec: KeySpec) -> bool:
         self._require_backend()
+        self._cache.pop(spec.keyring_entry, None)
         try:
             keyring.delete_password(SERVICE, spec.keyring_entry)
         except keyring.errors.PasswordDeleteError:

@@ -114,6 +114,30 @@ class Studio:
                       reachable=self.catalog.reachable(provider_id),
                       disabled=provider.disabled_reason(self.settings.model_dump(mode="json")))
 
+    async def check_connection(self, provider_id: str) -> tuple[bool, str]:
+        """Settings' "Test connection": one provider's health and balance, in words."""
+        provider = self.providers[provider_id]
+        owner = provider.info.key_from or provider_id
+        if provider.info.key_required and not self.key_for(provider_id).present:
+            return False, "No key: paste one and save it, or set " + " or ".join(
+                self.providers[owner].info.key.env)
+        errors = await self.catalog.refresh(force=True, only=[owner])
+        if owner in errors:
+            return False, errors[owner]
+        detail = self.catalog.health_detail(owner)
+        quota = self.catalog.quota(owner)
+        if quota is not None:
+            money = f" (${quota.usd:,.2f})" if quota.usd is not None else ""
+            return True, f"Connected: {quota.remaining:,g} {quota.unit}{money} left"
+        if detail:
+            return True, f"Connected: {detail}"
+        return True, ("Key present. This provider has no balance endpoint, so the key is "
+                      "first checked by a live job.")
+
+    def expected_seconds(self, provider_id: str, model_id: str) -> float | None:
+        """Typical submit-to-done time of a model from this studio's own history."""
+        return self.runner.expected_seconds(provider_id, model_id)
+
     # -- requests ----------------------------------------------------------------------------
 
     def check(self, request: RenderRequest, *, load_images: bool = True) -> CheckedRequest:

@@ -235,6 +235,22 @@ class Store:
             ).fetchall()
         return {r["id"]: _asset_from_row(r) for r in rows}
 
+    def get_assets_with_jobs(self, ids: list[str]) -> dict[str, tuple[Asset, Job]]:
+        """Assets and their jobs in one query: what a gallery row needs."""
+        if not ids:
+            return {}
+        cols = ", ".join(f'j."{c}" AS "j_{c}"' for c in _JOB_FIELDS)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT a.*, {cols} FROM assets a JOIN jobs j ON j.id = a.job_id "
+                f"WHERE a.id IN ({', '.join('?' * len(ids))})", ids).fetchall()
+        out = {}
+        for r in rows:
+            asset = _asset_from_row({k: r[k] for k in _ASSET_FIELDS})
+            job = _job_from_row({c: r[f"j_{c}"] for c in _JOB_FIELDS})
+            out[asset.id] = (asset, job)
+        return out
+
     def asset_ids(
         self,
         *,
@@ -293,7 +309,7 @@ def _to_row(obj: Any, cols: list[str], json_cols: set[str]) -> list[Any]:
     return out
 
 
-def _job_from_row(row: sqlite3.Row) -> Job:
+def _job_from_row(row: sqlite3.Row | dict[str, Any]) -> Job:
     data = {k: row[k] for k in row.keys()}  # noqa: SIM118 (sqlite3.Row)
     for k in _JSON_JOB:
         data[k] = json.loads(data[k]) if data[k] is not None else None
@@ -304,7 +320,7 @@ def _job_from_row(row: sqlite3.Row) -> Job:
     return Job(**data)
 
 
-def _asset_from_row(row: sqlite3.Row) -> Asset:
+def _asset_from_row(row: sqlite3.Row | dict[str, Any]) -> Asset:
     data = {k: row[k] for k in row.keys()}  # noqa: SIM118
     data["provenance"] = json.loads(data["provenance"]) if data["provenance"] else None
     return Asset(**data)

@@ -91,6 +91,7 @@ class Capabilities:
     seed: bool = True
     negative_prompt: bool = False
     max_reference_images: int = 0
+    min_reference_images: int = 0
     requires_image: bool = False
     sizes: tuple[str, ...] = ()
     durations: tuple[float, ...] = ()

@@ -38,6 +38,8 @@ from studio.providers.base import (
     Submitted,
     Succeeded,
 )
+from studio.providers.fal_safety import FalSafety
+from studio.providers.fal_video import VIDEO_MODELS, image_fields
 from studio.providers.http import parse_json, send
 
 ImageSize = Literal[
@@ -56,21 +58,6 @@ SafetyTolerance = Literal["1", "2", "3", "4", "5", "6"]
 
 
 # ---- params models: the provider's own field names, bounds and defaults -------------
-
-
-class FalSafety(ParamsBase):
-    """fal's two safety knobs: the NSFW checker and (pro models) the tolerance level."""
-
-    def weakened_safety(self) -> dict[str, str]:
-        out = {}
-        if getattr(self, "enable_safety_checker", True) is False:
-            out["enable_safety_checker"] = "turns fal's NSFW safety checker off"
-        tolerance = getattr(self, "safety_tolerance", None)
-        default = type(self).model_fields.get("safety_tolerance")
-        if tolerance is not None and default is not None and tolerance > default.default:
-            out["safety_tolerance"] = (f"raises the safety tolerance above the provider "
-                                       f"default ({default.default})")
-        return out
 
 
 class FluxDevParams(FalSafety):
@@ -220,6 +207,7 @@ MODELS: dict[str, ModelInfo] = {
                   "Open Wan 2.1 model", {"queue": "yes"}),
     ]
 }
+MODELS.update(VIDEO_MODELS)
 
 
 _STEP = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
@@ -270,13 +258,12 @@ class FalProvider(Provider):
     ) -> PreparedCall:
         model = self.model(request.model)
         body: dict[str, Any] = {"prompt": request.prompt}
-        body.update(params.model_dump(mode="json"))
+        body.update(params.model_dump(mode="json", exclude_none=True))
         if request.negative_prompt and model.capabilities.negative_prompt:
             body["negative_prompt"] = request.negative_prompt
         if request.seed is not None and model.capabilities.seed:
             body["seed"] = request.seed
-        if images:
-            body["image_url"] = data_uri(images[0])
+        body.update(image_fields(model, images))
         return PreparedCall(
             method="POST",
             url=f"{ctx.base_url}/{model.id}",

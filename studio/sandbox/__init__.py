@@ -1,7 +1,7 @@
-"""A local stand-in for fal.ai, Runway and Stability that speaks their HTTP protocols.
+"""A local stand-in for fal.ai, Runway, Stability and Luma that speaks their HTTP protocols.
 
-Point an adapter's base URL at `<url>/fal`, `<url>/runway` or `<url>/stability`; outputs
-are real PNG/JPEG/WebP/MP4 files served from `<url>/files/<name>`.
+Point an adapter's base URL at `<url>/fal`, `<url>/runway`, `<url>/stability` or
+`<url>/luma`; outputs are real PNG/JPEG/WebP/MP4 files served from `<url>/files/<name>`.
 """
 
 from .app import create_app

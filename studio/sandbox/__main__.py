@@ -15,12 +15,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--queue-seconds", type=float, default=SandboxConfig.queue_seconds)
     parser.add_argument("--run-seconds", type=float, default=SandboxConfig.run_seconds)
+    parser.add_argument("--run-jitter", type=float, default=SandboxConfig.run_jitter,
+                        help="vary each job's run time by a random factor in [1-J, 1+J]")
+    parser.add_argument("--jitter-seed", type=int, default=SandboxConfig.jitter_seed)
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     if not is_loopback(args.host):
         parser.error(f"refusing to bind {args.host!r}: the sandbox serves loopback only")
     try:
-        config = SandboxConfig(queue_seconds=args.queue_seconds, run_seconds=args.run_seconds)
+        config = SandboxConfig(queue_seconds=args.queue_seconds, run_seconds=args.run_seconds,
+                               run_jitter=args.run_jitter, jitter_seed=args.jitter_seed)
     except ValueError as exc:
         parser.error(str(exc))
     sock = bind_socket(args.host, args.port)

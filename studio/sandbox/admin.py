@@ -38,6 +38,7 @@ def routes(state: SandboxState) -> list[Route]:
             **state.faults.describe(),
             "runway_credits": state.ledger.runway,
             "stability_credits": state.ledger.stability,
+            "luma_credits": state.ledger.luma,
         }
 
     async def get_faults(request: Request) -> Response:
@@ -57,6 +58,8 @@ def routes(state: SandboxState) -> list[Route]:
                 state.ledger.set(runway=int(credits["runway_credits"]))
             if "stability_credits" in credits:
                 state.ledger.set(stability=float(credits["stability_credits"]))
+            if "luma_credits" in credits:
+                state.ledger.set(luma=float(credits["luma_credits"]))
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _bad_request("body must be JSON")
         except FaultError as exc:
@@ -92,6 +95,8 @@ def routes(state: SandboxState) -> list[Route]:
                 "phase": str(job.phase(now)),
                 "progress": round(job.progress(now), 3),
                 "created_at": state.clock.iso(job.created_at),
+                # When the job ends (or ended), as a Unix time: benchmarks measure against it.
+                "finishes_at_wall": state.clock.wall(job.finishes_at).timestamp(),
                 "outputs": [output.name for output in job.outputs],
             }
             for job in state.jobs.all(provider)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from . import admin, fal, runway, stability
+from . import admin, comfyui, fal, luma, runpod, runway, stability, vividflow
 from .config import SandboxConfig
 from .state import SandboxState
 
@@ -18,6 +18,11 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
             Mount("/fal", routes=fal.routes(state)),
             Mount("/runway", routes=runway.routes(state)),
             Mount("/stability", routes=stability.routes(state)),
+            Mount("/luma", routes=luma.routes(state)),
+            Mount("/comfyui", routes=comfyui.routes(state)),
+            Mount("/runpod", routes=runpod.routes(state)),
+            Mount("/vividflow", routes=vividflow.routes(state)),
+            *vividflow.admin_routes(state),
             *admin.routes(state),
         ]
     )

@@ -20,9 +20,14 @@ class SandboxConfig:
     max_image_side: int = 4096
     runway_credits: int = 1000
     stability_credits: float = 1000.0
+    luma_credits: float = 10_000.0  # USD cents, as Luma's /credits reports them
     log_lines: int = 8
     # None means the real clock; a number starts the sandbox clock frozen at that offset.
     frozen_clock: float | None = None
+    # Each job's run time is scaled by a random factor in [1 - j, 1 + j] (0 = exact timings),
+    # drawn from a generator seeded with jitter_seed so a run can be repeated.
+    run_jitter: float = 0.0
+    jitter_seed: int = 0
 
     def __post_init__(self) -> None:
         if self.queue_seconds < 0 or self.run_seconds < 0:
@@ -31,3 +36,5 @@ class SandboxConfig:
             raise ValueError("video_fps must be >= 1")
         if self.max_video_side < 16:
             raise ValueError("max_video_side must be >= 16")
+        if not 0 <= self.run_jitter <= 1:
+            raise ValueError("run_jitter must be between 0 and 1")

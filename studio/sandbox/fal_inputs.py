@@ -54,6 +54,8 @@ def plan_request(endpoint_id: str, body: Any, request_id: str, config: SandboxCo
         raise FalInputError("prompt", "str type expected", "type_error.str")
     if "image-to-" in endpoint_id and not _non_empty_str(body.get("image_url")):
         raise FalInputError("image_url", "field required", "value_error.missing")
+    if "pikaframes" in endpoint_id:
+        _check_keyframes(body.get("image_urls"))
     seed = _seed(body.get("seed"))
     if is_video_endpoint(endpoint_id):
         return _video_plan(endpoint_id, body, prompt, seed, request_id, config)
@@ -165,7 +167,38 @@ def _video_plan(
     return FalPlan(prompt, seed, True, (output,), requested)
 
 
+def _check_keyframes(urls: Any) -> None:
+    if not isinstance(urls, list) or not 2 <= len(urls) <= 5:
+        raise FalInputError(
+            "image_urls", "ensure this list has 2 to 5 items", "value_error.list.size"
+        )
+    if not all(_non_empty_str(url) for url in urls):
+        raise FalInputError("image_urls", "every item must be a URL", "type_error.str")
+
+
+def _pikaframes_seconds(body: dict[str, Any]) -> float:
+    """Pikaframes: one transition per pair of images, 5 s each unless given; 25 s at most."""
+    transitions = body.get("transitions")
+    if transitions is None:
+        return 5.0 * (len(body["image_urls"]) - 1)
+    if not isinstance(transitions, list):
+        transitions = [None]
+    durations = [t.get("duration", 5) if isinstance(t, dict) else None for t in transitions]
+    if not all(_positive_int(d) for d in durations):
+        raise FalInputError(
+            "transitions", "each transition needs a positive integer duration", "type_error"
+        )
+    total = float(sum(durations))  # type: ignore[arg-type]
+    if total > 25:
+        raise FalInputError(
+            "transitions", "the total duration must be 25 seconds or less", "value_error"
+        )
+    return total
+
+
 def _video_seconds(endpoint_id: str, body: dict[str, Any]) -> float:
+    if "pikaframes" in endpoint_id:
+        return _pikaframes_seconds(body)
     duration = body.get("duration")
     frames, fps = body.get("num_frames"), body.get("frames_per_second") or 16
     if duration is None and _positive_int(frames) and _positive_int(fps):

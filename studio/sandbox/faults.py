@@ -11,16 +11,22 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-PROVIDERS = ("fal", "runway", "stability")
-COUNTED_FAULTS = ("rate_limit", "server_errors", "malformed_json", "fail_next", "throttle_next")
+PROVIDERS = ("fal", "runway", "stability", "luma", "comfyui", "runpod", "vividflow")
+COUNTED_FAULTS = ("rate_limit", "server_errors", "malformed_json", "fail_next", "throttle_next",
+                  "ws_drop", "foreign_prompt")
 TIMING_KEYS = ("queue_seconds", "run_seconds")
-CREDIT_KEYS = ("runway_credits", "stability_credits")
+JITTER_KEY = "run_jitter"
+CREDIT_KEYS = ("runway_credits", "stability_credits", "luma_credits")
 _OPTIONS = {
     "rate_limit": {"retry_after"},
     "server_errors": {"status"},
     "malformed_json": set(),
     "fail_next": {"code", "message", "status"},
     "throttle_next": {"seconds"},
+    # ComfyUI: close the client's websocket after `after` progress messages; queue another
+    # client's prompt (running `seconds`) ahead of the next one posted.
+    "ws_drop": {"after"},
+    "foreign_prompt": {"seconds"},
 }
 
 
@@ -44,6 +50,7 @@ class FaultEntry:
 class Timing:
     queue_seconds: float
     run_seconds: float
+    run_jitter: float = 0.0
 
 
 class FaultState:
@@ -59,7 +66,7 @@ class FaultState:
         if not isinstance(spec, dict):
             raise FaultError("faults must be a JSON object")
         default_provider = _provider(spec.get("provider"))
-        unknown = set(spec) - {*COUNTED_FAULTS, *TIMING_KEYS, *CREDIT_KEYS, "provider"}
+        unknown = set(spec) - {*COUNTED_FAULTS, *TIMING_KEYS, JITTER_KEY, *CREDIT_KEYS, "provider"}
         if unknown:
             raise FaultError(f"unknown fault keys: {sorted(unknown)}")
         parsed = {
@@ -68,6 +75,8 @@ class FaultState:
             if kind in spec
         }
         timing = {key: _seconds(key, spec[key]) for key in TIMING_KEYS if key in spec}
+        if JITTER_KEY in spec:
+            timing[JITTER_KEY] = _jitter(spec[JITTER_KEY])
         with self._lock:
             self._entries.update(parsed)
             for key, value in timing.items():
@@ -92,12 +101,13 @@ class FaultState:
                     return entry
         return None
 
-    def timing(self, queue_seconds: float, run_seconds: float) -> Timing:
+    def timing(self, queue_seconds: float, run_seconds: float, run_jitter: float = 0.0) -> Timing:
         """The configured timings with any runtime override applied."""
         with self._lock:
             return Timing(
                 self._timing.get("queue_seconds", queue_seconds),
                 self._timing.get("run_seconds", run_seconds),
+                self._timing.get(JITTER_KEY, run_jitter),
             )
 
     def describe(self) -> dict[str, Any]:
@@ -122,6 +132,14 @@ def _seconds(key: str, value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise FaultError(f"{key} must be a number of seconds >= 0")
+    return float(value)
+
+
+def _jitter(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise FaultError(f"{JITTER_KEY} must be a fraction between 0 and 1")
     return float(value)
 
 
@@ -161,6 +179,9 @@ def _check_options(kind: str, options: dict[str, Any]) -> None:
     for key in ("code", "message"):
         if key in options and not isinstance(options[key], str):
             raise FaultError(f"{kind}.{key} must be a string")
+    after = options.get("after", 1)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 1:
+        raise FaultError("ws_drop.after must be an integer >= 1")
     seconds = options.get("seconds", 0)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise FaultError("throttle_next.seconds must be a number >= 0")

@@ -22,6 +22,8 @@ class Dialect:
     provider: str
     authorize: Callable[[Request], Response | None]
     error: Callable[[int, str], Response]
+    # The 429 answer for a rate_limit fault, when the provider puts the wait in its body.
+    rate_limited: Callable[[float], Response] | None = None
 
 
 class BodyTooLarge(Exception):
@@ -89,6 +91,8 @@ def _injected_fault(state: SandboxState, dialect: Dialect, is_poll: bool) -> Res
     limited = state.faults.take("rate_limit", dialect.provider)
     if limited is not None:
         seconds = float(limited.options.get("retry_after", 1))
+        if dialect.rate_limited is not None:
+            return dialect.rate_limited(seconds)
         response = dialect.error(429, "Rate limit exceeded, please retry later")
         response.headers["Retry-After"] = str(math.ceil(seconds))
         response.headers["retry-after-ms"] = str(round(seconds * 1000))

@@ -6,10 +6,11 @@ import threading
 
 
 class CreditLedger:
-    def __init__(self, runway: int, stability: float) -> None:
+    def __init__(self, runway: int, stability: float, luma: float = 0.0) -> None:
         self._lock = threading.Lock()
         self._runway = runway
         self._stability = stability
+        self._luma = luma  # USD cents, as Luma reports it
 
     @property
     def runway(self) -> int:
@@ -21,12 +22,22 @@ class CreditLedger:
         with self._lock:
             return self._stability
 
-    def set(self, *, runway: int | None = None, stability: float | None = None) -> None:
+    @property
+    def luma(self) -> float:
+        with self._lock:
+            return self._luma
+
+    def set(
+        self, *, runway: int | None = None, stability: float | None = None,
+        luma: float | None = None,
+    ) -> None:
         with self._lock:
             if runway is not None:
                 self._runway = runway
             if stability is not None:
                 self._stability = stability
+            if luma is not None:
+                self._luma = luma
 
     def charge_runway(self, credits: int) -> None:
         with self._lock:
@@ -35,3 +46,7 @@ class CreditLedger:
     def charge_stability(self, credits: float) -> None:
         with self._lock:
             self._stability = max(0.0, round(self._stability - credits, 4))
+
+    def charge_luma(self, cents: float) -> None:
+        with self._lock:
+            self._luma = max(0.0, round(self._luma - cents, 4))

@@ -138,6 +138,8 @@ def spawn_sandbox_process(
     port: int = 0,
     queue_seconds: float | None = None,
     run_seconds: float | None = None,
+    run_jitter: float | None = None,
+    jitter_seed: int | None = None,
     timeout: float = 20.0,
     python: str = sys.executable,
 ) -> tuple[subprocess.Popen[str], str]:
@@ -147,6 +149,10 @@ def spawn_sandbox_process(
         command += ["--queue-seconds", str(queue_seconds)]
     if run_seconds is not None:
         command += ["--run-seconds", str(run_seconds)]
+    if run_jitter is not None:
+        command += ["--run-jitter", str(run_jitter)]
+    if jitter_seed is not None:
+        command += ["--jitter-seed", str(jitter_seed)]
     env = dict(os.environ)
     # The child must import this same checkout even when it is not installed.
     root = str(Path(__file__).resolve().parents[2])

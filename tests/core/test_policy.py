@@ -52,3 +52,13 @@ def test_stricter_tolerance_is_fine_but_looser_is_gated():
     looser = pro.model_copy(update={"params": {"safety_tolerance": "5"}})
     with pytest.raises(RequestError, match="safety_tolerance"):
         check_request(looser, registry())
+
+
+def test_image_modes_and_minimum_image_counts_are_checked_before_sending():
+    frames = RenderRequest(provider="pika", model="fal-ai/pika/v2.2/pikaframes", prompt="x",
+                           input_images=["/nonexistent.png"])
+    with pytest.raises(RequestError, match="needs 2 input images"):
+        check_request(frames, registry(), load_images=False)
+    i2i = RenderRequest(provider="stability", model="ultra", mode="img2img", prompt="x")
+    with pytest.raises(RequestError, match="needs an input image in img2img mode"):
+        check_request(i2i, registry(), load_images=False)

@@ -1,0 +1,108 @@
+"""`studio`: the desktop app. QApplication + qasync loop + the Studio service.
+
+The main coroutine shows the window, resumes unfinished jobs, then waits until the window
+closes (or the app is asked to quit) and closes the service while the loop still runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from studio import __version__
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="studio", description="Provider Studio: audition image and video generation "
+        "providers side by side (dry-run until you enable them).")
+    p.add_argument("--version", action="version", version=f"studio {__version__}")
+    p.add_argument("--sandbox", action="store_true",
+                   help="start the local provider emulator and send every call to it")
+    p.add_argument("--home", metavar="PATH",
+                   help="keep settings, data and logs under PATH (sets STUDIO_HOME)")
+    # Start, show the window, close it after N seconds: for smoke tests of the packaging.
+    p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, qt_args = _parser().parse_known_args(argv)
+    if args.home:
+        os.environ["STUDIO_HOME"] = str(Path(args.home).expanduser().resolve())
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.theme import apply_theme, follow_system_scheme
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Provider Studio")
+    app.setOrganizationName("provider-studio")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
+    apply_theme(app)
+    follow_system_scheme(app)
+
+    process = None
+    sandbox_url = None
+    if args.sandbox:
+        from studio.sandbox import SandboxStartError, spawn_sandbox_process
+
+        try:
+            process, sandbox_url = spawn_sandbox_process()
+        except SandboxStartError as exc:
+            print(f"studio: the sandbox did not start: {exc}", file=sys.stderr)
+            return 1
+    try:
+        return qasync.run(_run(app, sandbox_url, args.quit_after))
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except Exception:
+                process.kill()
+
+
+async def _run(app, sandbox_url: str | None, quit_after: float | None = None) -> int:
+    from PySide6.QtCore import QTimer
+
+    from studio.core import logsetup
+    from studio.core.service import Studio
+    from studio.ui.main_window import MainWindow
+    from studio.ui.session import Session
+
+    studio = Studio(sandbox_url=sandbox_url)
+    logsetup.configure(studio.paths, studio.redactor)
+    log.info("app.start version=%s sandbox=%s", __version__, bool(sandbox_url))
+    session = Session(studio)
+    window = MainWindow(session)
+    stop = asyncio.Event()
+    window.closed.connect(stop.set)
+    app.aboutToQuit.connect(stop.set)
+    window.show()
+    window.show_startup_messages()
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), window.close)
+    try:
+        resumed = await studio.resume()
+        if resumed:
+            window.toasts.show("info", f"Resumed {len(resumed)} unfinished job(s).")
+        await stop.wait()
+    finally:
+        await session.close()
+        await studio.aclose()
+        log.info("app.stop")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""The main window: Providers (left), Compose/Gallery (centre), Inspector (right),
+Queue (bottom), menus, toolbar, shortcuts, and remembered geometry."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from studio import __version__
+from studio.ui.catalog_dock import CatalogDock
+from studio.ui.compose import ComposeTab
+from studio.ui.gallery_view import GalleryTab
+from studio.ui.inspector import InspectorDock
+from studio.ui.queue_dock import QueueDock
+from studio.ui.session import Session
+from studio.ui.settings_dialog import SettingsDialog
+from studio.ui.theme import font_warning
+from studio.ui.thumb_loader import ImageLoader
+from studio.ui.toast import ToastArea
+from studio.ui.viewer import ViewerWindow
+
+SHORTCUTS = [
+    ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue)"),
+    ("Ctrl+R", "Retry the selected job"), ("Left / Right", "Previous / next gallery item"),
+    ("1-5, 0", "Rate the gallery item, clear the rating"), ("Ctrl+,", "Settings"),
+    ("F5", "Refresh the provider catalog"), ("Ctrl+1 / Ctrl+2", "Compose / Gallery"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.session = session
+        studio = session.studio
+        self.setWindowTitle("Provider Studio" + (" — sandbox" if studio.sandbox_url else ""))
+        self.loader = ImageLoader(studio.paths.thumbs_dir, self)
+        self.compose = ComposeTab(session, self.loader, self)
+        self.gallery = GalleryTab(session, self.loader, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("centreTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.compose, "Compose")
+        self.tabs.addTab(self.gallery, "Gallery")
+        self.setCentralWidget(self.tabs)
+        self.catalog = CatalogDock(session, self)
+        self.inspector = InspectorDock(session, self)
+        self.queue = QueueDock(session, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.catalog)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue)
+        self.toasts = ToastArea(self)
+        self.viewer: ViewerWindow | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self._build_actions()
+        self.mode_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.mode_label)
+        self.statusBar().setSizeGripEnabled(True)
+
+        session.toast.connect(self.toasts.show)
+        session.useRequest.connect(self._use_request)
+        session.catalogChanged.connect(self._update_mode)
+        self.compose.submitted.connect(self._on_submitted)
+        self.gallery.openRequested.connect(self.open_viewer)
+        self._ui_settings = QSettings(str(studio.paths.config_dir / "ui.ini"),
+                                      QSettings.Format.IniFormat)
+        self.resize(1440, 900)
+        self._restore()
+        self._update_mode()
+
+    # -- actions, menus, toolbar --------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        return action
+
+    def _build_actions(self) -> None:
+        q = self.queue.actions_
+        self.generate_action = self._action("Generate", self.generate, "Ctrl+Return",
+                                            "Send the prompt to every checked model")
+        self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,",
+                                            "Feature flags, keys, limits, paths")
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        refresh = self.catalog.refresh_action
+        self.addAction(refresh)  # F5 works from anywhere in the window
+
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction(self.settings_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+        menu = self.menuBar().addMenu("&Jobs")
+        menu.addAction(self.generate_action)
+        menu.addSeparator()
+        for action in q.values():
+            menu.addAction(action)
+        menu = self.menuBar().addMenu("&View")
+        menu.addAction(self._action("Compose", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1"))
+        menu.addAction(self._action("Gallery", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2"))
+        menu.addSeparator()
+        menu.addAction(refresh)
+        menu.addSeparator()
+        for dock in (self.catalog, self.inspector, self.queue):
+            menu.addAction(dock.toggleViewAction())
+        menu = self.menuBar().addMenu("&Help")
+        menu.addAction(self._action("Keyboard shortcuts", self.show_shortcuts))
+        menu.addAction(self._action("About Provider Studio", self.show_about))
+        for action in (self.generate_action, self.settings_action, self.quit_action):
+            self.addAction(action)
+
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addAction(self.generate_action)
+        bar.addSeparator()
+        bar.addAction(q["cancel"])
+        bar.addAction(q["retry"])
+        bar.addSeparator()
+        bar.addAction(refresh)
+        bar.addAction(self.settings_action)
+        self.addToolBar(bar)
+
+    # -- behaviour ----------------------------------------------------------------------
+
+    def generate(self) -> None:
+        self.tabs.setCurrentWidget(self.compose)
+        self.compose.generate()
+
+    def _on_submitted(self, job_ids: list[str]) -> None:
+        if job_ids:
+            self.queue.select_job(job_ids[0])
+
+    def _use_request(self, data: dict) -> None:
+        self.compose.fill_from_request(data)
+        self.tabs.setCurrentWidget(self.compose)
+        self.toasts.show("info", "Compose now holds those settings. Nothing was sent.")
+
+    def open_settings(self) -> SettingsDialog:
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            return self.settings_dialog
+        dialog = SettingsDialog(self.session, self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.settings_dialog = dialog
+        dialog.open()  # never exec(): a nested loop inside the async loop fails
+        return dialog
+
+    def open_viewer(self, row: int) -> ViewerWindow:
+        if self.viewer is None:
+            self.viewer = ViewerWindow(self.gallery.model, self.loader, self)
+            self.viewer.rowChanged.connect(self.gallery.select_row)
+        self.viewer.show_row(row)
+        self.viewer.show()
+        self.viewer.raise_()
+        return self.viewer
+
+    def _update_mode(self) -> None:
+        entries = self.session.entries()
+        live = sum(e.status in ("live", "low-quota") for e in entries)
+        studio = self.session.studio
+        where = f"Sandbox {studio.sandbox_url}" if studio.sandbox_url else "Public providers"
+        self.mode_label.setText(f"{where} · {live} of {len(entries)} live")
+
+    def show_startup_messages(self) -> None:
+        """Config-load warnings and a missing-font warning, shown once as toasts."""
+        for message in self.session.studio.warnings:
+            self.toasts.show("error", message)
+        app = QApplication.instance()
+        warning = font_warning(app) if isinstance(app, QApplication) else None
+        if warning:
+            self.toasts.show("error", warning)
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>"
+                       for k, v in SHORTCUTS)
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
+                          f"<table>{rows}</table>", QMessageBox.StandardButton.Close, self)
+        box.open()
+
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Provider Studio",
+                          f"<b>Provider Studio {__version__}</b><br>Audition image and video "
+                          "providers side by side. Every call is a dry-run until you turn the "
+                          "provider family on in Settings and a key is present.",
+                          QMessageBox.StandardButton.Close, self)
+        box.open()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        kinds = (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange)
+        if event.type() in kinds and not self.session.closed:
+            self.session.reload_catalog()  # rich text and badges pick up the new colours
+
+    # -- geometry -----------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self._ui_settings.value("geometry")
+        state = self._ui_settings.value("state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self._restored = state is not None and self.restoreState(state)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._restored:  # first start: give the docks sensible sizes once laid out
+            self._restored = True
+            QTimer.singleShot(0, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        self.resizeDocks([self.catalog, self.inspector], [330, 360], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.queue], [220], Qt.Orientation.Vertical)
+
+    def save_layout(self) -> None:
+        self._ui_settings.setValue("geometry", self.saveGeometry())
+        self._ui_settings.setValue("state", self.saveState())
+        self._ui_settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        self.session.detach()
+        self.queue.stop_timers()
+        if self.viewer is not None:
+            self.viewer.close()
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,138 @@
+"""The Studio service as the widgets see it: store events as a Qt signal, the catalog
+snapshot, the current selection, and one place that runs coroutines and reports failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from studio.core.catalog import ProviderEntry
+from studio.core.service import Studio
+from studio.core.store import StoreEvent
+
+log = logging.getLogger(__name__)
+
+
+class StoreBridge(QObject):
+    """Re-emits store events as a signal. The store calls us on whatever thread made the
+    change; receivers connect with a queued connection, so they run on the GUI thread."""
+
+    event = Signal(object)
+
+    def __init__(self, studio: Studio, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._unsubscribe = studio.store.subscribe(self._publish)
+
+    def _publish(self, event: StoreEvent) -> None:
+        self.event.emit(event)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+
+class Session(QObject):
+    storeEvent = Signal(object)  # StoreEvent, always delivered on the GUI thread
+    catalogChanged = Signal()
+    settingsChanged = Signal()
+    busyChanged = Signal(bool)  # a catalog refresh is running
+    toast = Signal(str, str)  # level (info, success, error), text
+    jobSelected = Signal(str)
+    assetSelected = Signal(str)
+    useRequest = Signal(dict)  # "Use these settings": a RenderRequest dict for Compose
+
+    def __init__(self, studio: Studio, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.closed = False
+        self.bridge = StoreBridge(studio, self)
+        self.bridge.event.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._entries: list[ProviderEntry] = studio.catalog.entries()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._refreshing = False
+        self.quota_errors: dict[str, str] = {}
+
+    def _deliver(self, event: StoreEvent) -> None:
+        if not self.closed:  # events still queued when the window closed are dropped
+            self.storeEvent.emit(event)
+
+    def detach(self) -> None:
+        """Stop delivering store events (the window is closing; the store may close next)."""
+        self.closed = True
+        self.bridge.close()
+
+    # -- catalog ----------------------------------------------------------------------
+
+    def entries(self) -> list[ProviderEntry]:
+        return self._entries
+
+    def entry(self, provider_id: str) -> ProviderEntry | None:
+        return next((e for e in self._entries if e.id == provider_id), None)
+
+    def model_name(self, provider_id: str, model_id: str) -> str:
+        provider = self.studio.providers.get(provider_id)
+        model = provider.models.get(model_id) if provider else None
+        return model.name if model else model_id
+
+    def reload_catalog(self) -> None:
+        """Rebuild from what is known now (no network)."""
+        self._entries = self.studio.catalog.entries()
+        self.catalogChanged.emit()
+
+    @property
+    def refreshing(self) -> bool:
+        return self._refreshing
+
+    def refresh_catalog(self) -> asyncio.Task[Any] | None:
+        """Ask providers for quotas on the event loop; the window stays responsive."""
+        if self._refreshing:
+            return None
+        self._refreshing = True  # at once, so the button and label react before the task runs
+        self.busyChanged.emit(True)
+        return self.spawn(self._refresh(), what="Refreshing the catalog")
+
+    async def _refresh(self) -> dict[str, str]:
+        try:
+            self.quota_errors = await self.studio.catalog.refresh(force=True)
+        finally:
+            self._refreshing = False
+            self.busyChanged.emit(False)
+            self.reload_catalog()
+        return self.quota_errors
+
+    # -- settings ---------------------------------------------------------------------
+
+    def apply_settings(self, settings: Any) -> None:
+        self.studio.update_settings(settings)
+        self.settingsChanged.emit()
+        self.reload_catalog()
+
+    # -- coroutines -------------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, what: str) -> asyncio.Task[Any]:
+        """Run `coro` on the qasync loop; a failure becomes an error toast, never a crash."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: self._done(t, what))
+        return task
+
+    def _done(self, task: asyncio.Task[Any], what: str) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("ui.task_failed what=%s", what, exc_info=exc)
+            self.toast.emit("error", f"{what} failed: {exc}")
+
+    async def close(self) -> None:
+        self.detach()
+        tasks = [t for t in self._tasks if not t.done()]
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.wait(tasks)

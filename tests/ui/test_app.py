@@ -1,0 +1,130 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QPalette
+
+from studio import __version__
+from studio.app import main
+from studio.ui.theme import apply_theme, font_warning, status_color
+
+pytestmark = pytest.mark.gui
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _Emitter(QObject):
+    fired = Signal(bool)
+
+
+def test_signal_emit_does_not_leak_bool_references(qapp):
+    """PySide6 6.12.0 on CPython 3.11 drops a reference to True per emit and later aborts
+    with `bool_dealloc`; this fails (without crashing) on that combination."""
+    emitter = _Emitter()
+    got = []
+    emitter.fired.connect(got.append)
+    before = sys.getrefcount(True)
+    for _ in range(100):
+        emitter.fired.emit(True)
+    assert len(got) == 100
+    assert sys.getrefcount(True) >= before
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "--sandbox" in out and "--home" in out and "quit-after" not in out
+
+
+def test_the_app_starts_with_a_sandbox_and_quits_cleanly(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env.pop("STUDIO_HOME", None)
+    home = tmp_path / "home"
+    result = subprocess.run(
+        [sys.executable, "-m", "studio.app", "--home", str(home), "--sandbox",
+         "--quit-after", "1.5"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (home / "config" / "ui.ini").exists()  # window geometry was remembered
+    log = (home / "logs" / "studio.log").read_text()
+    assert "app.start" in log and "sandbox=True" in log and "app.stop" in log
+
+
+def test_window_layout_is_remembered(session, qtbot, studio):
+    from studio.ui.main_window import MainWindow
+
+    first = MainWindow(session)
+    qtbot.addWidget(first)
+    first.show()
+    first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, first.inspector)
+    first.queue.hide()
+    first.close()
+    ini = (studio.paths.config_dir / "ui.ini").read_text()
+    assert "geometry" in ini and "state" in ini
+    second = MainWindow(session)
+    qtbot.addWidget(second)
+    second.show()
+    assert not second.queue.isVisible()
+    assert second.dockWidgetArea(second.inspector) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert second.catalog.isVisible()
+
+
+def test_palettes_and_status_colours(qapp):
+    try:
+        apply_theme(qapp, dark=True)
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        dark_live = status_color("live")
+        apply_theme(qapp, dark=False)
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 200
+        light_live = status_color("live")
+        assert dark_live.lightness() > light_live.lightness()  # brighter on dark
+        assert font_warning(qapp) is None  # DejaVu is installed on this machine
+    finally:
+        apply_theme(qapp, dark=False)
+
+
+def test_shortcuts_are_wired(window, qtbot):
+    assert window.generate_action.shortcut().toString() == "Ctrl+Return"
+    assert window.settings_action.shortcut().toString() == "Ctrl+,"
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+    assert window.catalog.refresh_action.shortcut().toString() == "F5"
+    assert window.queue.actions_["cancel"].shortcut().toString() == "Del"
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.gallery
+
+
+def test_the_palette_follows_the_system_colour_scheme(qapp, monkeypatch):
+    from studio.ui.theme import follow_system_scheme
+
+    monkeypatch.delenv("STUDIO_THEME", raising=False)
+    hints = qapp.styleHints()
+    stop = follow_system_scheme(qapp)
+    try:
+        # Offscreen has no platform theme to switch, so play the system's part.
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 200
+    finally:
+        stop()
+        apply_theme(qapp, dark=False)
+
+
+def test_screenshot_tool_renders_every_view(tmp_path):
+    from PIL import Image, ImageStat
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "studio.ui.screenshots", str(tmp_path)],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = {p.stem for p in tmp_path.glob("*.png")}
+    assert {"main_window", "compose", "queue", "gallery", "inspector", "settings", "viewer",
+            "main_window_dark", "main_window_empty"} <= names
+    with Image.open(tmp_path / "gallery.png") as im:
+        assert max(ImageStat.Stat(im.convert("L")).stddev) > 20  # pictures, not a blank grab
