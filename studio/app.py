@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from studio import __version__
@@ -37,9 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.home:
         os.environ["STUDIO_HOME"] = str(Path(args.home).expanduser().resolve())
 
-    import qasync
     from PySide6.QtWidgets import QApplication
 
+    from studio.core.paths import StudioPaths
+    from studio.ui.main_window import MainWindow
     from studio.ui.theme import apply_theme, follow_system_scheme
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
@@ -50,6 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     apply_theme(app)
     follow_system_scheme(app)
+    # The frame goes on screen first; the service and the widgets fill it in afterwards.
+    window = MainWindow(config_dir=StudioPaths.resolve().config_dir)
+    if os.environ.get("STUDIO_STARTUP_PROBE"):
+        _probe_first_paint(window)
+    window.show()
+    app.processEvents()
+
+    import qasync
 
     process = None
     sandbox_url = None
@@ -62,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"studio: the sandbox did not start: {exc}", file=sys.stderr)
             return 1
     try:
-        return qasync.run(_run(app, sandbox_url, args.quit_after))
+        return qasync.run(_run(app, window, sandbox_url, args.quit_after))
     finally:
         if process is not None:
             process.terminate()
@@ -72,23 +82,24 @@ def main(argv: list[str] | None = None) -> int:
                 process.kill()
 
 
-async def _run(app, sandbox_url: str | None, quit_after: float | None = None) -> int:
+async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None) -> int:
     from PySide6.QtCore import QTimer
 
     from studio.core import logsetup
     from studio.core.service import Studio
-    from studio.ui.main_window import MainWindow
     from studio.ui.session import Session
 
     studio = Studio(sandbox_url=sandbox_url)
     logsetup.configure(studio.paths, studio.redactor)
     log.info("app.start version=%s sandbox=%s", __version__, bool(sandbox_url))
     session = Session(studio)
-    window = MainWindow(session)
     stop = asyncio.Event()
     window.closed.connect(stop.set)
     app.aboutToQuit.connect(stop.set)
-    window.show()
+    window.attach(session)
+    if os.environ.get("STUDIO_STARTUP_PROBE"):
+        print(f"READY {time.time():.6f}", flush=True)
+        QTimer.singleShot(300, window.close)
     window.show_startup_messages()
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)
@@ -102,6 +113,16 @@ async def _run(app, sandbox_url: str | None, quit_after: float | None = None) ->
         await studio.aclose()
         log.info("app.stop")
     return 0
+
+
+def _probe_first_paint(window) -> None:
+    """bench/gui_startup.py: print when the window first paints (READY comes later)."""
+    from studio.ui.first_paint import FirstPaintProbe
+
+    def report() -> None:
+        print(f"FIRST_PAINT {time.time():.6f}", flush=True)
+
+    FirstPaintProbe(window, report)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@ Queue (bottom), menus, toolbar, shortcuts, and remembered geometry."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -16,17 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio import __version__
-from studio.ui.catalog_dock import CatalogDock
-from studio.ui.compose import ComposeTab
-from studio.ui.gallery_view import GalleryTab
-from studio.ui.inspector import InspectorDock
-from studio.ui.queue_dock import QueueDock
-from studio.ui.session import Session
-from studio.ui.settings_dialog import SettingsDialog
-from studio.ui.theme import font_warning
-from studio.ui.thumb_loader import ImageLoader
-from studio.ui.toast import ToastArea
-from studio.ui.viewer import ViewerWindow
+
+if TYPE_CHECKING:
+    from studio.ui.session import Session
+    from studio.ui.settings_dialog import SettingsDialog
+    from studio.ui.viewer import ViewerWindow
 
 SHORTCUTS = [
     ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue)"),
@@ -40,9 +37,49 @@ SHORTCUTS = [
 class MainWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session | None = None,
+        parent: QWidget | None = None,
+        *,
+        config_dir: Path | None = None,
+    ) -> None:
+        """A window frame that paints at once; `attach(session)` fills it in.
+
+        Start-up shows this frame (title, remembered geometry, a "Starting" line) before
+        the service and its widgets are imported and built, so the window is on screen
+        within a few tens of milliseconds of Qt itself."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        self.session: Session | None = None
+        self.setWindowTitle("Provider Studio")
+        config_dir = config_dir or (session.studio.paths.config_dir if session else None)
+        if config_dir is None:
+            raise ValueError("MainWindow needs a session or a config_dir")
+        self._ui_settings = QSettings(str(Path(config_dir) / "ui.ini"),
+                                      QSettings.Format.IniFormat)
+        self._restored = False
+        self.resize(1440, 900)
+        geometry = self._ui_settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        starting = QLabel("Starting Provider Studio…", self)
+        starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        starting.setProperty("role", "muted")
+        self.setCentralWidget(starting)
+        if session is not None:
+            self.attach(session)
+
+    def attach(self, session: Session) -> None:
+        """Build the docks, tabs, menus and toolbar around a running Studio service."""
+        from studio.ui.catalog_dock import CatalogDock
+        from studio.ui.compose import ComposeTab
+        from studio.ui.gallery_view import GalleryTab
+        from studio.ui.inspector import InspectorDock
+        from studio.ui.queue_dock import QueueDock
+        from studio.ui.thumb_loader import ImageLoader
+        from studio.ui.toast import ToastArea
+
         self.session = session
         studio = session.studio
         self.setWindowTitle("Provider Studio" + (" — sandbox" if studio.sandbox_url else ""))
@@ -74,10 +111,7 @@ class MainWindow(QMainWindow):
         session.catalogChanged.connect(self._update_mode)
         self.compose.submitted.connect(self._on_submitted)
         self.gallery.openRequested.connect(self.open_viewer)
-        self._ui_settings = QSettings(str(studio.paths.config_dir / "ui.ini"),
-                                      QSettings.Format.IniFormat)
-        self.resize(1440, 900)
-        self._restore()
+        self._restore_state()
         self._update_mode()
 
     # -- actions, menus, toolbar --------------------------------------------------------
@@ -157,6 +191,8 @@ class MainWindow(QMainWindow):
         self.toasts.show("info", "Compose now holds those settings. Nothing was sent.")
 
     def open_settings(self) -> SettingsDialog:
+        from studio.ui.settings_dialog import SettingsDialog
+
         if self.settings_dialog is not None and self.settings_dialog.isVisible():
             self.settings_dialog.raise_()
             return self.settings_dialog
@@ -167,6 +203,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_viewer(self, row: int) -> ViewerWindow:
+        from studio.ui.viewer import ViewerWindow
+
         if self.viewer is None:
             self.viewer = ViewerWindow(self.gallery.model, self.loader, self)
             self.viewer.rowChanged.connect(self.gallery.select_row)
@@ -186,6 +224,8 @@ class MainWindow(QMainWindow):
         """Config-load warnings and a missing-font warning, shown once as toasts."""
         for message in self.session.studio.warnings:
             self.toasts.show("error", message)
+        from studio.ui.theme import font_warning
+
         app = QApplication.instance()
         warning = font_warning(app) if isinstance(app, QApplication) else None
         if warning:
@@ -209,21 +249,22 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         kinds = (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange)
-        if event.type() in kinds and not self.session.closed:
+        if event.type() in kinds and self.session is not None and not self.session.closed:
             self.session.reload_catalog()  # rich text and badges pick up the new colours
 
     # -- geometry -----------------------------------------------------------------------
 
-    def _restore(self) -> None:
-        geometry = self._ui_settings.value("geometry")
+    def _restore_state(self) -> None:
         state = self._ui_settings.value("state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
         self._restored = state is not None and self.restoreState(state)
+        if not self._restored and self.isVisible():
+            self._restored = True
+            QTimer.singleShot(0, self._default_dock_sizes)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._restored:  # first start: give the docks sensible sizes once laid out
+        if self.session is not None and not self._restored:
+            # First start: give the docks sensible sizes once laid out.
             self._restored = True
             QTimer.singleShot(0, self._default_dock_sizes)
 
@@ -237,10 +278,11 @@ class MainWindow(QMainWindow):
         self._ui_settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_layout()
-        self.session.detach()
-        self.queue.stop_timers()
-        if self.viewer is not None:
-            self.viewer.close()
+        if self.session is not None:
+            self.save_layout()
+            self.session.detach()
+            self.queue.stop_timers()
+            if self.viewer is not None:
+                self.viewer.close()
         super().closeEvent(event)
         self.closed.emit()
