@@ -61,8 +61,12 @@ def no_keyring() -> Iterator[None]:
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StudioPaths:
     """An empty STUDIO_HOME; provider key variables cleared so the host's keys never leak in."""
+    import os
+
     for name in ("FAL_KEY", "STABILITY_API_KEY", "RUNWAY_API_KEY", "RUNWAYML_API_SECRET",
-                 "LUMA_API_KEY", "LUMAAI_API_KEY", "STUDIO_SANDBOX_URL"):
+                 "LUMA_API_KEY", "LUMAAI_API_KEY", "LUMA_AGENTS_API_KEY", "COMFYUI_TOKEN",
+                 "RUNPOD_API_KEY", "VIVIDFLOW_API_KEY", "STUDIO_SANDBOX_URL",
+                 *[n for n in os.environ if n.startswith("STUDIO_") and n.endswith("_BASE_URL")]):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STUDIO_HOME", str(tmp_path / "home"))
     return StudioPaths.resolve(tmp_path / "home")

@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from studio.providers.base import Health, Kind, ModelInfo, ProviderError, Quota
+from pydantic import ValidationError
+
+from studio.providers.base import Health, Kind, ModelInfo, Price, ProviderError, Quota
 
 if TYPE_CHECKING:
     from studio.core.service import Studio
@@ -62,8 +64,16 @@ def _model_entry(model: ModelInfo, status: str, reason: str) -> ModelEntry:
     return ModelEntry(
         id=model.id, name=model.name, kind=model.kind.value,
         modes=[m.value for m in model.modes], status=status, reason=reason,
-        price=model.price(model.params()).as_dict(), capabilities=caps,
+        price=_default_price(model), capabilities=caps,
         description=model.description, metadata=dict(model.metadata))
+
+
+def _default_price(model: ModelInfo) -> dict[str, Any]:
+    """The price with default params; a model with required params shows no price."""
+    try:
+        return model.price(model.params()).as_dict()
+    except (ValidationError, ValueError, TypeError, AttributeError):
+        return Price(usd=None, basis="depends on required settings").as_dict()
 
 
 class Catalog:

@@ -81,7 +81,10 @@ def check_request(
     caps = model.capabilities
     needs = max(caps.min_reference_images,
                 1 if caps.requires_image or mode in (Mode.IMG2IMG, Mode.IMG2VIDEO) else 0)
-    if len(request.input_images) < needs:
+    given = len(request.input_images)
+    if caps.image_url_param and request.params.get(caps.image_url_param):
+        given += 1
+    if given < needs:
         errors.append(FieldError("input_images", f"{model.name} needs "
                                  f"{'an input image' if needs == 1 else f'{needs} input images'}"
                                  f" in {mode.value} mode"))
@@ -104,6 +107,8 @@ def check_request(
                 images.append(load_input_image(path))
             except InputError as exc:
                 errors.append(FieldError(f"input_images.{i}", str(exc)))
+    if not errors and params is not None:
+        errors.extend(FieldError(f, m) for f, m in provider.check(request, params, images))
     if errors or params is None:
         raise RequestError(errors)
     return CheckedRequest(request, provider, model, mode, params, tuple(images))

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 # Submit errors after which the provider may still have received the job.
 _MAYBE_SENT = {"timeout", "network"}
 _SUBMIT_ATTEMPTS = 4
+_MAY_STILL_RUN = ("cancelled here, but the provider could not stop it: it may still finish "
+                  "and be charged")
 
 
 class JobRunner:
@@ -90,10 +92,9 @@ class JobRunner:
             await asyncio.wait({task})
             return self.store.get_job(job_id) or job
         # No task: a job left from an earlier session that has not been resumed.
-        if job.remote:
-            await self._cancel_remote(job)
-        return self._set(job_id, JobStatus.CANCELLED, message="cancelled",
-                         finished_at=time.time())
+        stopped = await self._cancel_remote(job) if job.remote else True
+        return self._set(job_id, JobStatus.CANCELLED, finished_at=time.time(),
+                         message="cancelled" if stopped else _MAY_STILL_RUN)
 
     async def close(self) -> None:
         self._closing = True
@@ -247,19 +248,24 @@ class JobRunner:
             return
         if not user and self._closing:
             return  # shutting down: leave it for resume
-        if job.remote:
-            await self._cancel_remote(job)
-        self._set(job_id, JobStatus.CANCELLED, message="cancelled", finished_at=time.time())
+        message = "cancelled"
+        if job.remote and not await self._cancel_remote(job):
+            message = _MAY_STILL_RUN
+        self._set(job_id, JobStatus.CANCELLED, message=message, finished_at=time.time())
 
-    async def _cancel_remote(self, job: Job) -> None:
+    async def _cancel_remote(self, job: Job) -> bool:
+        """Ask the provider to stop; False when it could not (the job may still run)."""
         provider = self.studio.providers[job.provider]
         try:
-            await asyncio.shield(provider.cancel(await self.studio.http(),
-                                                 RemoteHandle.from_json(job.remote or {}),
-                                                 self.studio.context(job.provider)))
-            self.studio.joblog.append(job.provider, job.id, "cancel_sent")
+            stopped = await asyncio.shield(provider.cancel(
+                await self.studio.http(), RemoteHandle.from_json(job.remote or {}),
+                self.studio.context(job.provider)))
         except ProviderError as exc:
             self.studio.joblog.append(job.provider, job.id, "cancel_failed", error=exc.message)
+            return False
+        self.studio.joblog.append(job.provider, job.id,
+                                  "cancel_sent" if stopped else "cancel_refused")
+        return bool(stopped)
 
     def _fail(self, job_id: str, message: str, code: str | None) -> None:
         job = self.store.get_job(job_id)

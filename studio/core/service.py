@@ -256,6 +256,8 @@ class Studio:
 
     async def aclose(self) -> None:
         await self.runner.close()
+        for provider in self.providers.values():
+            await provider.aclose()
         if self._http is not None:
             await self._http.aclose()
             self._http = None

@@ -93,6 +93,8 @@ class Capabilities:
     max_reference_images: int = 0
     min_reference_images: int = 0
     requires_image: bool = False
+    # A params field that can stand in for an input image (a URL the provider fetches).
+    image_url_param: str | None = None
     sizes: tuple[str, ...] = ()
     durations: tuple[float, ...] = ()
 
@@ -377,6 +379,16 @@ class Provider(ABC):
     async def health(self, http: httpx.AsyncClient, ctx: ProviderContext) -> Health | None:
         """Self-hosted providers say whether their server answers; others return None."""
         return None
+
+    def check(
+        self, request: RenderRequest, params: ParamsBase, images: Sequence[InputImage]
+    ) -> list[tuple[str, str]]:
+        """Cross-field problems as (field, message); none by default. Runs before any job
+        is written, so build() can assume a consistent request."""
+        return []
+
+    async def aclose(self) -> None:  # noqa: B027 (optional hook, nothing to release here)
+        """Release long-lived resources (sockets) when the studio shuts down."""
 
     def disabled_reason(self, settings: Mapping[str, Any]) -> str | None:
         """Why this provider is switched off by settings (e.g. a compliance gate), or None.

@@ -164,6 +164,19 @@ class ProgressSockets:
         self._sockets[self._key(base_url)] = socket
         return socket
 
+    async def close(self) -> None:
+        """Stop the listeners of the running event loop (the studio is shutting down)."""
+        loop = asyncio.get_running_loop()
+        tasks = []
+        for key, socket in list(self._sockets.items()):
+            if socket.loop is loop:
+                del self._sockets[key]
+                if socket.task is not None and not socket.task.done():
+                    socket.task.cancel()
+                    tasks.append(socket.task)
+        if tasks:
+            await asyncio.wait(tasks)
+
     def _note(self, base_url: str, socket: ProgressSocket) -> None:
         if socket.counted:
             return

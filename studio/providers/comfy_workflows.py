@@ -30,7 +30,7 @@ from pydantic import Field, create_model
 from studio.providers.base import Capabilities, Mode, ParamsBase
 
 FORMAT = "provider-studio.comfyui-template/1"
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "resources" / "workflows"
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "resources" / "workflows"
 MAX_WORKFLOW_BYTES = 2_000_000
 MAX_NODES = 2_000
 MAX_DEPTH = 8  # JSON nesting of a whole template document

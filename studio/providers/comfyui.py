@@ -91,17 +91,7 @@ async def send_keeping_errors(
     http: httpx.AsyncClient, method: str, url: str, what: str, **kwargs: Any
 ) -> httpx.Response:
     """Like http.send, but an HTTP error answer is returned for the caller to read."""
-    try:
-        return await http.request(method, url, **kwargs)
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise ProviderError(f"{what}: could not connect to the server ({type(exc).__name__})",
-                            code="unreachable", retryable=True) from None
-    except httpx.TimeoutException:
-        raise ProviderError(f"{what}: the server did not answer in time", code="timeout",
-                            retryable=True) from None
-    except httpx.TransportError as exc:
-        raise ProviderError(f"{what}: could not reach the server ({type(exc).__name__})",
-                            code="network", retryable=True) from None
+    return await send(http, method, url, what, keep_errors=True, **kwargs)
 
 
 class ComfyUIProvider(Provider):
@@ -157,6 +147,9 @@ class ComfyUIProvider(Provider):
 
     def download_headers(self, ctx: ProviderContext) -> dict[str, str]:
         return self._auth(ctx)
+
+    async def aclose(self) -> None:
+        await self.sockets.close()
 
     def build(
         self,

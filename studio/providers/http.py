@@ -71,6 +71,17 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return max(0.0, parsed.timestamp() - time.time())
 
 
+def _body_retry_after(response: httpx.Response) -> float | None:
+    """Some APIs (Vivid Flow) put the wait in the JSON body as `retry_after` seconds."""
+    try:
+        value = response.json().get("retry_after")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
+
+
 def parse_json(response: httpx.Response, what: str) -> Any:
     try:
         return response.json()
@@ -125,6 +136,8 @@ def raise_for_status(response: httpx.Response, what: str) -> None:
     detail = error_detail(response)
     retryable = status in (408, 409, 429) or status >= 500
     retry_after = retry_after_seconds(response) if retryable else None
+    if retryable and retry_after is None:
+        retry_after = _body_retry_after(response)
     friendly = _FRIENDLY.get(status, "the provider had an internal error" if status >= 500
                              else "the provider refused the request")
     if status == 429 and retry_after is not None:
@@ -141,9 +154,14 @@ async def send(
     method: str,
     url: str,
     what: str,
+    *,
+    keep_errors: bool = False,
     **kwargs: Any,
 ) -> httpx.Response:
-    """One request; transport errors become retryable ProviderErrors."""
+    """One request; transport errors become retryable ProviderErrors.
+
+    HTTP error answers raise too, unless `keep_errors`: then the caller reads them (e.g.
+    ComfyUI's node_errors) and calls raise_for_status itself."""
     try:
         response = await http.request(method, url, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -156,5 +174,6 @@ async def send(
     except httpx.TransportError as exc:
         raise ProviderError(f"{what}: could not reach the provider ({type(exc).__name__})",
                             code="network", retryable=True) from None
-    raise_for_status(response, what)
+    if not keep_errors:
+        raise_for_status(response, what)
     return response

@@ -108,10 +108,12 @@ MODELS: dict[str, ModelInfo] = {
     m.id: m
     for m in [
         ModelInfo("wan2.1", "Wan 2.1 (image-to-video)", (Mode.IMG2VIDEO,), WanParams, _per_job,
-                  Capabilities(seed=True, negative_prompt=True, max_reference_images=1),
+                  Capabilities(seed=True, negative_prompt=True, max_reference_images=1,
+                               image_url_param="image_url"),
                   "Open Wan 2.1 I2V; an input image or an image URL"),
         ModelInfo("veo3.1", "Veo 3.1 (image-to-video)", (Mode.IMG2VIDEO,), VeoParams, _per_job,
-                  Capabilities(seed=False, max_reference_images=1, durations=(4.0, 6.0, 8.0)),
+                  Capabilities(seed=False, max_reference_images=1, durations=(4.0, 6.0, 8.0),
+                               image_url_param="image_url"),
                   "Google Veo 3.1 with camera and animation hints"),
     ]
 }

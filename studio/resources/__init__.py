@@ -1,0 +1,1 @@
+"""Bundled data: ComfyUI workflow templates (and, later, icons and styles)."""
