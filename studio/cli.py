@@ -83,7 +83,20 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("replay", help="re-run a saved dry-run payload (never the network)")
     s.add_argument("file")
     s.add_argument("--json", action="store_true")
+    for module in _extensions():
+        module.add_parsers(sub)
     return p
+
+
+# Command groups that live in their own modules: each has add_parsers(subparsers) and
+# `async run(studio, args) -> int | None` (None: not one of its commands).
+EXTENSION_MODULES: list[str] = []
+
+
+def _extensions() -> list[Any]:
+    import importlib
+
+    return [importlib.import_module(name) for name in EXTENSION_MODULES]
 
 
 def parse_params(items: list[str]) -> dict[str, Any]:
@@ -248,6 +261,10 @@ async def _dispatch(studio: Studio, args: argparse.Namespace) -> int:
         return 1 if failed else 0
     if cmd == "replay":
         return await _replay(studio, args)
+    for module in _extensions():
+        code = await module.run(studio, args)
+        if code is not None:
+            return int(code)
     raise UsageError(f"unknown command {cmd}")
 
 

@@ -12,7 +12,8 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,32 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    # -- for other core modules with tables of their own (compare groups, votes) ------------
+
+    def ensure_schema(self, ddl: str) -> None:
+        """Create another core module's tables in this database (idempotent DDL)."""
+        with self._lock:
+            self._db.executescript(ddl)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write; publish events after it, with `publish`."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def query(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, list(args)).fetchall()
+
+    def publish(self, event: StoreEvent) -> None:
+        self._publish(event)
 
     # -- events ---------------------------------------------------------------------------
 
