@@ -37,4 +37,4 @@ class JobLog:
             return
         path = self.paths.exports_dir / provider / f"{job_id}-{name}.json"
         data = json.dumps(self.redactor.value(body), indent=2, default=str)
-        write_atomic(path, data.encode("utf-8"))
+        write_atomic(path, data.encode("utf-8"), durable=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -66,6 +67,7 @@ class Studio:
         self.catalog = Catalog(self)
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
+        self._http_lock: asyncio.Lock | None = None
 
     def _key_specs(self):
         return [p.info.key for p in self.providers.values()]
@@ -160,6 +162,7 @@ class Studio:
         force_dry_run: str | None = None,
     ) -> Job:
         """Validate, decide live or dry-run, write the job, then (live) start it."""
+        await asyncio.sleep(0)  # a burst of submissions still lets the GUI paint between them
         checked = self.check(request)  # raises RequestError before anything is written
         decision = self.decision(request.provider, checked.mode.kind)
         if force_dry_run:
@@ -244,15 +247,26 @@ class Studio:
 
     async def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            net = self.settings.network
-            self._http = httpx.AsyncClient(
-                transport=self._transport,
-                timeout=httpx.Timeout(net.request_timeout_seconds, connect=10.0),
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-                follow_redirects=True,
-                headers={"User-Agent": "ProviderStudio/0.1"},
-            )
+            # Loading the CA bundle takes tens of ms: do it off the event loop, once.
+            if self._http_lock is None:
+                self._http_lock = asyncio.Lock()
+            async with self._http_lock:
+                if self._http is None:
+                    ssl_context = await asyncio.to_thread(httpx.create_ssl_context)
+                    self._http = self._make_http(ssl_context)
         return self._http
+
+    def _make_http(self, ssl_context: Any) -> httpx.AsyncClient:
+        net = self.settings.network
+        return httpx.AsyncClient(
+            verify=ssl_context,
+            transport=self._transport,
+            timeout=httpx.Timeout(net.request_timeout_seconds, connect=10.0),
+            # httpcore scans its pool on every request: a bounded pool keeps that cheap.
+            limits=httpx.Limits(max_connections=48, max_keepalive_connections=32),
+            follow_redirects=True,
+            headers={"User-Agent": "ProviderStudio/0.1"},
+        )
 
     async def aclose(self) -> None:
         await self.runner.close()

@@ -148,9 +148,12 @@ class QueueDock(QDockWidget):
         self.setWidget(body)
 
         self._pending_select: str | None = None
+        # Bursts of job events (200 jobs landing at once) refresh the actions once.
+        self._state_timer = QTimer(self, singleShot=True, interval=30)
+        self._state_timer.timeout.connect(self._refresh_state)
         self.model.rowsInserted.connect(self._on_rows_inserted)
         for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
-            signal.connect(self._refresh_state)
+            signal.connect(self._state_timer.start)
         self.model.dataChanged.connect(self._on_data_changed)
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self.model.tick)
@@ -213,7 +216,7 @@ class QueueDock(QDockWidget):
 
     def _on_data_changed(self, _top, _bottom, roles=()) -> None:
         if PROGRESS_ROLE not in roles and Qt.ItemDataRole.DisplayRole not in roles:
-            self._refresh_state()  # a job changed (not just a repaint tick)
+            self._state_timer.start()  # a job changed (not just a repaint tick)
 
     def _refresh_state(self, *_: object) -> None:
         self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)

@@ -60,7 +60,8 @@ def test_cancel_with_delete_then_retry(window, qtbot, studio, ui_sandbox):
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: _status(window) == JobStatus.CANCELLED, timeout=10_000)
     cancelled = window.queue.model.job_at(0)
-    assert window.queue.actions_["retry"].isEnabled()
+    # Actions refresh a few ms after a burst of job events settles.
+    qtbot.waitUntil(lambda: window.queue.actions_["retry"].isEnabled(), timeout=1000)
     httpx.delete(f"{ui_sandbox.url}/_sandbox/faults")
     window.queue.actions_["retry"].trigger()
     qtbot.waitUntil(lambda: window.queue.model.rowCount() == 2, timeout=5000)
@@ -88,7 +89,7 @@ def test_queue_follows_store_events(window, qtbot, studio):
               prompt="from elsewhere", request={})
     studio.store.create_job(job)  # e.g. the CLI or the runner: no UI call involved
     qtbot.waitUntil(lambda: window.queue.model.rowCount() == 1)
-    assert window.queue.stack.currentWidget() is window.queue.view
+    qtbot.waitUntil(lambda: window.queue.stack.currentWidget() is window.queue.view, timeout=1000)
     studio.store.update_job(job.id, status=JobStatus.QUEUED)
     studio.store.update_job(job.id, status=JobStatus.SUBMITTING)
     studio.store.update_job(job.id, status=JobStatus.SUBMITTED, remote={"remote_id": "r"})
