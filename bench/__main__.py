@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["runner_overhead", "polling_latency"]
+BENCHES = ["runner_overhead", "polling_latency", "gui_startup", "gui_gallery",
+           "gui_responsiveness"]
 
 
 def main(argv: list[str]) -> int:
