@@ -1,0 +1,93 @@
+"""Input images sent as data URIs: decoded, type-checked by content, size-capped, written
+under the studio's data dir (named by their sha256, so a repeated image is one file).
+
+Paths are not accepted: an API client must not make the studio read arbitrary local files
+and send them to a provider.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.core.atomic import write_atomic
+from studio.core.inputs import MAX_INPUT_BYTES
+from studio.core.requests import FieldError, RequestError
+
+_DATA_URI = re.compile(r"data:(image/[a-z.+-]+);base64,(.*)", re.DOTALL | re.IGNORECASE)
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    media_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def sniff(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def decode_images(uris: list[str], *, field: str = "input_images",
+                  max_bytes: int = MAX_INPUT_BYTES) -> list[DecodedImage]:
+    """Every data URI decoded and checked; RequestError naming each bad one."""
+    out: list[DecodedImage] = []
+    errors: list[FieldError] = []
+    for i, uri in enumerate(uris):
+        name = f"{field}.{i}"
+        match = _DATA_URI.fullmatch(uri.strip())
+        if match is None:
+            errors.append(FieldError(name, "expected a data URI (data:image/png;base64,...); "
+                                           "file paths are not accepted"))
+            continue
+        declared = match.group(1).lower()
+        if declared not in _EXTENSIONS:
+            errors.append(FieldError(name, f"{declared} is not accepted; use PNG, JPEG or "
+                                           "WebP"))
+            continue
+        payload = match.group(2)
+        if len(payload) * 3 // 4 > max_bytes + 3:
+            errors.append(FieldError(name, f"the image is larger than {max_bytes // 2**20} MB"))
+            continue
+        try:
+            data = base64.b64decode(re.sub(r"\s+", "", payload), validate=True)
+        except (binascii.Error, ValueError):
+            errors.append(FieldError(name, "the base64 data is malformed"))
+            continue
+        actual = sniff(data)
+        if actual is None:
+            errors.append(FieldError(name, "the data is not a PNG, JPEG or WebP image"))
+        elif actual != declared:
+            errors.append(FieldError(name, f"the data is {actual}, not {declared}"))
+        else:
+            out.append(DecodedImage(actual, data))
+    if errors:
+        raise RequestError(errors)
+    return out
+
+
+def save_images(images: list[DecodedImage], folder: Path) -> tuple[list[str], list[Path]]:
+    """(paths for the request, files this call created). Blocking: run it in a thread."""
+    paths: list[str] = []
+    created: list[Path] = []
+    for image in images:
+        path = folder / f"{image.sha256}.{_EXTENSIONS[image.media_type]}"
+        if not path.exists():
+            write_atomic(path, image.data)
+            created.append(path)
+        paths.append(str(path))
+    return paths, created
