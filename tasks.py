@@ -4,6 +4,8 @@
     python3 tasks.py run [--sandbox]   set up .venv if needed, then launch the app
     python3 tasks.py test [PYTEST ARGS] set up .venv if needed, then lint and run every test
     python3 tasks.py bench             run the benchmarks and print their figures
+    python3 tasks.py package [ARGS]    set up .venv with PyInstaller, build the app bundle
+                                       (dist/provider-studio/; see packaging/README.md)
 """
 
 from __future__ import annotations
@@ -25,19 +27,23 @@ def _python() -> str:
     return str(BIN / ("python.exe" if os.name == "nt" else "python"))
 
 
-def ensure_venv() -> None:
-    """Create .venv and install the project with its test extras when pyproject changes."""
+def ensure_venv(extras: tuple[str, ...] = ("test",)) -> None:
+    """Create .venv and install the project with its extras when pyproject changes (or
+    when an extra is asked for that is not installed yet)."""
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == digest:
+    stamp = STAMP.read_text().split() if STAMP.exists() else []
+    installed = set(stamp[1:] or ["test"]) if stamp[:1] == [digest] else set()
+    if set(extras) <= installed:
         return
+    extras = tuple(sorted(installed | set(extras)))
     if not VENV.exists():
         print("tasks: creating .venv", flush=True)
         venv.create(VENV, with_pip=True)
     print("tasks: installing provider-studio and its test tools into .venv", flush=True)
     pip = [_python(), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
-    STAMP.write_text(digest)
+    subprocess.run([*pip, "-e", f"{ROOT}[{','.join(extras)}]"], check=True)
+    STAMP.write_text(" ".join((digest, *extras)))
 
 
 def run(args: list[str]) -> int:
@@ -49,7 +55,7 @@ def test(args: list[str]) -> int:
     ensure_venv()
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     lint = subprocess.call([_python(), "-m", "ruff", "check", "studio", "tests", "bench",
-                            "tasks.py"], cwd=ROOT, env=env)
+                            "packaging", "tasks.py"], cwd=ROOT, env=env)
     if lint:
         print("tasks: ruff found problems (see above)", file=sys.stderr)
         return lint
@@ -62,12 +68,18 @@ def bench(args: list[str]) -> int:
     return subprocess.call([_python(), "-m", "bench", *args], cwd=ROOT, env=env)
 
 
+def package(args: list[str]) -> int:
+    ensure_venv(("test", "package"))
+    return subprocess.call([_python(), str(ROOT / "packaging" / "build.py"), *args], cwd=ROOT)
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test", "bench"):
+    commands = {"run": run, "test": test, "bench": bench, "package": package}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
-    return {"run": run, "test": test, "bench": bench}[command](rest)
+    return commands[command](rest)
 
 
 if __name__ == "__main__":

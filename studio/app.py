@@ -17,6 +17,7 @@ from pathlib import Path
 from studio import __version__
 
 log = logging.getLogger(__name__)
+DESKTOP_ID = "io.github.providerstudio.ProviderStudio"  # studio/resources/linux/
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,19 +42,40 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from studio.core.paths import StudioPaths
+    from studio.single_instance import InstanceNotResponding, SingleInstance, bring_to_front
     from studio.ui.main_window import MainWindow
-    from studio.ui.theme import apply_theme, follow_system_scheme
+    from studio.ui.theme import (
+        app_icon,
+        apply_theme,
+        follow_system_scheme,
+        register_bundled_fonts,
+    )
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     assert isinstance(app, QApplication)
     app.setApplicationName("Provider Studio")
     app.setOrganizationName("provider-studio")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(DESKTOP_ID)  # matches the .desktop file and its icon
+    paths = StudioPaths.resolve()
+    # Before anything opens the database: a second launch for this home hands over.
+    instance = SingleInstance.for_data_dir(paths.data_dir, app)
+    try:
+        if not instance.acquire(sys.argv[1:] if argv is None else argv):
+            print("studio: Provider Studio is already running for this data folder; "
+                  "its window was brought to the front.", flush=True)
+            return 0
+    except InstanceNotResponding as exc:
+        print(f"studio: {exc}", file=sys.stderr)
+        return 1
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
+    register_bundled_fonts(app)  # only when the system has no fonts at all
+    app.setWindowIcon(app_icon())
     apply_theme(app)
     follow_system_scheme(app)
     # The frame goes on screen first; the service and the widgets fill it in afterwards.
-    window = MainWindow(config_dir=StudioPaths.resolve().config_dir)
+    window = MainWindow(config_dir=paths.config_dir)
+    instance.activated.connect(lambda _argv: bring_to_front(window))
     if os.environ.get("STUDIO_STARTUP_PROBE"):
         _probe_first_paint(window)
     window.show()
@@ -74,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return qasync.run(_run(app, window, sandbox_url, args.quit_after))
     finally:
+        instance.release()
         if process is not None:
             process.terminate()
             try:
@@ -97,6 +120,9 @@ async def _run(app, window, sandbox_url: str | None, quit_after: float | None = 
     window.closed.connect(stop.set)
     app.aboutToQuit.connect(stop.set)
     window.attach(session)
+    # Import what the first download needs (Pillow, PyAV) now, in a worker thread,
+    # rather than on the GUI thread in the middle of a run.
+    asyncio.get_running_loop().run_in_executor(None, _warm_imports)
     if os.environ.get("STUDIO_STARTUP_PROBE"):
         print(f"READY {time.time():.6f}", flush=True)
         QTimer.singleShot(300, window.close)
@@ -107,12 +133,18 @@ async def _run(app, window, sandbox_url: str | None, quit_after: float | None = 
         resumed = await studio.resume()
         if resumed:
             window.toasts.show("info", f"Resumed {len(resumed)} unfinished job(s).")
+        session.sync_api()  # the automation API, if Settings has it on
         await stop.wait()
     finally:
         await session.close()
         await studio.aclose()
         log.info("app.stop")
     return 0
+
+
+def _warm_imports() -> None:
+    import av  # noqa: F401
+    from PIL import Image, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
 
 
 def _probe_first_paint(window) -> None:

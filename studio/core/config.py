@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from studio.core.atomic import write_atomic
 
@@ -42,7 +43,7 @@ class ContentPolicy(BaseModel):
 class NetworkLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_concurrent_per_provider: int = Field(4, ge=1, le=64)
+    max_concurrent_per_provider: int = Field(4, ge=1, le=500)
     request_timeout_seconds: float = Field(60.0, ge=1, le=600)
     max_download_mb: int = Field(512, ge=1, le=10_000)
 
@@ -52,6 +53,34 @@ class QuotaSettings(BaseModel):
 
     low_quota_usd: float = Field(2.0, ge=0, description="Below this a provider is low-quota")
     cache_seconds: int = Field(300, ge=0)
+
+
+class AutomationApiSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(False, description="Serve the automation API on 127.0.0.1")
+    port: int = Field(8765, ge=1024, le=65535, description="Loopback port of the API")
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed to call the API (CORS)")
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        out = [o.strip().rstrip("/") for o in origins if o.strip()]
+        for origin in out:
+            if not re.fullmatch(r"https?://[^/\s?#@]+", origin):
+                raise ValueError(f"{origin!r} is not an origin like http://localhost:3000")
+        return out
+
+
+class SigningSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    certificate_chain: str | None = Field(
+        None, description="PEM chain (leaf, then intermediates) for C2PA; empty = the local "
+        "studio certificate")
+    private_key: str | None = Field(None, description="ES256 private key (PEM) of that chain")
+    sign_exports: bool = Field(False, description="Add C2PA content credentials to exports")
 
 
 class Settings(BaseModel):
@@ -66,6 +95,8 @@ class Settings(BaseModel):
         default_factory=dict, description="Per-provider base URL overrides"
     )
     export_dir: str | None = None
+    signing: SigningSettings = SigningSettings()
+    automation_api: AutomationApiSettings = AutomationApiSettings()
 
 
 @dataclass
@@ -130,7 +161,7 @@ def set_value(settings: Settings, key: str, text: str) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{key}: {_short(exc)}") from None
+        raise ConfigError(_short(exc)) from None
 
 
 def _is_open_mapping(parent: list[str]) -> bool:

@@ -8,7 +8,8 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -25,6 +26,7 @@ from studio.core.secrets import KeyLookup, KeyStore
 from studio.core.store import Store
 from studio.providers import registry
 from studio.providers.base import (
+    KeySpec,
     PreparedCall,
     Price,
     Provider,
@@ -32,6 +34,10 @@ from studio.providers.base import (
     RenderRequest,
 )
 from studio.providers.http import check_base_url
+
+if TYPE_CHECKING:
+    from studio.core.compare import CompareGroups
+    from studio.core.votes import Votes
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +75,21 @@ class Studio:
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None
 
-    def _key_specs(self):
+    @cached_property
+    def compare(self) -> CompareGroups:
+        """Compare groups: fan-out, adaptation records, re-runs (one per studio)."""
+        from studio.core.compare import CompareGroups
+
+        return CompareGroups(self)
+
+    @cached_property
+    def votes(self) -> Votes:
+        """Votes and blind rounds over compare groups (one per studio)."""
+        from studio.core.votes import Votes
+
+        return Votes(self.store)
+
+    def _key_specs(self) -> list[KeySpec]:
         return [p.info.key for p in self.providers.values()]
 
     # -- settings and keys --------------------------------------------------------------------

@@ -1,1 +1,2 @@
-"""Bundled data: ComfyUI workflow templates (and, later, icons and styles)."""
+"""Bundled data: ComfyUI workflow templates, icons, styles, fonts, default config and
+the Linux desktop files (licences in LICENSES.md)."""

@@ -145,6 +145,12 @@ def spawn_sandbox_process(
 ) -> tuple[subprocess.Popen[str], str]:
     """Start `python -m studio.sandbox` and return (process, url) once it prints its URL."""
     command = [python, "-m", "studio.sandbox", "--host", host, "--port", str(port)]
+    popen_flags = 0
+    if getattr(sys, "frozen", False):
+        # A bundled app has no `python -m`: its studio-cli runs the sandbox (packaging/).
+        cli = Path(sys.executable).with_name("studio-cli.exe" if os.name == "nt" else "studio-cli")
+        command[:3] = [str(cli), "--run-sandbox"]
+        popen_flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console on Windows
     if queue_seconds is not None:
         command += ["--queue-seconds", str(queue_seconds)]
     if run_seconds is not None:
@@ -161,7 +167,8 @@ def spawn_sandbox_process(
     # The child keeps its own handle on this (unlinked) file after we close ours.
     with tempfile.TemporaryFile(mode="w+") as stderr:
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env
+            command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
+            creationflags=popen_flags,
         )
         lines: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=_pump_lines, args=(process, lines), daemon=True).start()

@@ -32,6 +32,7 @@ from studio.ui.thumb_loader import ImageLoader
 
 class ComposeTab(QWidget):
     submitted = Signal(list)  # job ids
+    compareRequested = Signal(dict)  # a compare brief payload (see compare_brief)
 
     def __init__(self, session: Session, loader: ImageLoader, parent: QWidget | None = None):
         super().__init__(parent)
@@ -107,6 +108,12 @@ class ComposeTab(QWidget):
         footer.setSpacing(SPACING * 2)
         footer.addWidget(self.total)
         footer.addWidget(self.reason, 1)
+        self.compare_button = QPushButton("Send to Compare", self)
+        self.compare_button.setObjectName("sendToCompare")
+        self.compare_button.setToolTip("Open these models in Compare: one shared brief, with "
+                                       "what each model keeps of it shown before sending")
+        self.compare_button.clicked.connect(self.send_to_compare)
+        footer.addWidget(self.compare_button)
         footer.addWidget(self.generate_button)
         box = QVBoxLayout(self)
         box.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING * 2)
@@ -298,6 +305,11 @@ class ComposeTab(QWidget):
             self.session.toast.emit("info", f"Sent {len(jobs)} job{plural} ({', '.join(parts)})")
             self.submitted.emit([j.id for j in jobs])
         return [j.id for j in jobs]
+
+    def send_to_compare(self) -> None:
+        from studio.ui.compare_brief import compose_payload
+
+        self.compareRequested.emit(compose_payload(self))
 
     # -- recall -------------------------------------------------------------------------
 

@@ -156,6 +156,8 @@ class GalleryTab(QWidget):
         self.view.setWordWrap(False)
         self.view.setModel(self.model)
         self.view.setItemDelegate(GalleryDelegate(self.view))
+        # Right-click lists the view's actions; the window adds Export… (Ctrl+E).
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.view.doubleClicked.connect(lambda idx: self.openRequested.emit(idx.row()))
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.empty = QLabel(EMPTY_TEXT, self)

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import __version__
-
 if TYPE_CHECKING:
+    from studio.ui.about_dialog import AboutDialog
+    from studio.ui.export_dialog import ExportDialog
     from studio.ui.session import Session
     from studio.ui.settings_dialog import SettingsDialog
     from studio.ui.viewer import ViewerWindow
@@ -29,8 +29,9 @@ SHORTCUTS = [
     ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue)"),
     ("Ctrl+R", "Retry the selected job"), ("Left / Right", "Previous / next gallery item"),
     ("1-5, 0", "Rate the gallery item, clear the rating"), ("Ctrl+,", "Settings"),
-    ("F5", "Refresh the provider catalog"), ("Ctrl+1 / Ctrl+2", "Compose / Gallery"),
-    ("Ctrl+Q", "Quit"),
+    ("F5", "Refresh the provider catalog"),
+    ("Ctrl+1 / Ctrl+2 / Ctrl+3", "Compose / Gallery / Compare"),
+    ("Ctrl+E", "Export outputs to a folder"), ("Ctrl+Q", "Quit"),
 ]
 
 
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
     def attach(self, session: Session) -> None:
         """Build the docks, tabs, menus and toolbar around a running Studio service."""
         from studio.ui.catalog_dock import CatalogDock
+        from studio.ui.compare_view import CompareTab
         from studio.ui.compose import ComposeTab
         from studio.ui.gallery_view import GalleryTab
         from studio.ui.inspector import InspectorDock
@@ -86,11 +88,13 @@ class MainWindow(QMainWindow):
         self.loader = ImageLoader(studio.paths.thumbs_dir, self)
         self.compose = ComposeTab(session, self.loader, self)
         self.gallery = GalleryTab(session, self.loader, self)
+        self.compare = CompareTab(session, self.loader, self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("centreTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.compose, "Compose")
         self.tabs.addTab(self.gallery, "Gallery")
+        self.tabs.addTab(self.compare, "Compare")
         self.setCentralWidget(self.tabs)
         self.catalog = CatalogDock(session, self)
         self.inspector = InspectorDock(session, self)
@@ -110,6 +114,7 @@ class MainWindow(QMainWindow):
         session.useRequest.connect(self._use_request)
         session.catalogChanged.connect(self._update_mode)
         self.compose.submitted.connect(self._on_submitted)
+        self.compose.compareRequested.connect(self.send_to_compare)
         self.gallery.openRequested.connect(self.open_viewer)
         self._restore_state()
         self._update_mode()
@@ -134,12 +139,17 @@ class MainWindow(QMainWindow):
         self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,",
                                             "Feature flags, keys, limits, paths")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.export_action = self._action("Export…", self.open_export, "Ctrl+E",
+                                          "Copy the selection, a compare group or the gallery "
+                                          "to a folder, with metadata and sidecars")
+        self.gallery.view.addAction(self.export_action)  # the gallery's context menu
         self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         refresh = self.catalog.refresh_action
         self.addAction(refresh)  # F5 works from anywhere in the window
 
         menu = self.menuBar().addMenu("&File")
+        menu.addAction(self.export_action)
         menu.addAction(self.settings_action)
         menu.addSeparator()
         menu.addAction(self.quit_action)
@@ -151,6 +161,10 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&View")
         menu.addAction(self._action("Compose", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1"))
         menu.addAction(self._action("Gallery", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2"))
+        self.compare_action = self._action(
+            "Compare", lambda: self.tabs.setCurrentWidget(self.compare), "Ctrl+3",
+            "Compare groups side by side, vote, and see your scoreboard")
+        menu.addAction(self.compare_action)
         menu.addSeparator()
         menu.addAction(refresh)
         menu.addSeparator()
@@ -159,7 +173,8 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&Help")
         menu.addAction(self._action("Keyboard shortcuts", self.show_shortcuts))
         menu.addAction(self._action("About Provider Studio", self.show_about))
-        for action in (self.generate_action, self.settings_action, self.quit_action):
+        for action in (self.generate_action, self.export_action, self.settings_action,
+                       self.quit_action):
             self.addAction(action)
 
         bar = QToolBar("Main", self)
@@ -185,10 +200,20 @@ class MainWindow(QMainWindow):
         if job_ids:
             self.queue.select_job(job_ids[0])
 
+    def send_to_compare(self, payload: dict) -> None:
+        """Compose's prompt and checked models become a new compare brief (nothing sent)."""
+        self.compare.new_from(payload)
+        self.tabs.setCurrentWidget(self.compare)
+
     def _use_request(self, data: dict) -> None:
         self.compose.fill_from_request(data)
         self.tabs.setCurrentWidget(self.compose)
         self.toasts.show("info", "Compose now holds those settings. Nothing was sent.")
+
+    def open_export(self) -> ExportDialog:
+        from studio.ui.export_dialog import open_export_dialog
+
+        return open_export_dialog(self)
 
     def open_settings(self) -> SettingsDialog:
         from studio.ui.settings_dialog import SettingsDialog
@@ -238,13 +263,14 @@ class MainWindow(QMainWindow):
                           f"<table>{rows}</table>", QMessageBox.StandardButton.Close, self)
         box.open()
 
-    def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Provider Studio",
-                          f"<b>Provider Studio {__version__}</b><br>Audition image and video "
-                          "providers side by side. Every call is a dry-run until you turn the "
-                          "provider family on in Settings and a key is present.",
-                          QMessageBox.StandardButton.Close, self)
-        box.open()
+    def show_about(self) -> AboutDialog:
+        from studio.ui.about_dialog import AboutDialog
+
+        paths = self.session.studio.paths if self.session is not None else None
+        dialog = AboutDialog(paths, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # never exec(): a nested loop inside the async loop fails
+        return dialog
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

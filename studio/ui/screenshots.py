@@ -164,6 +164,8 @@ async def _shoot(out: Path, sandbox_url: str) -> list[Path]:
             _paint_video_frame(viewer, saved[-1])
         viewer.close()
 
+        await _compare_shots(window, studio, grab, settle)
+
         dialog = window.open_settings()
         await settle(0.3)
         grab(dialog, "settings")
@@ -183,6 +185,36 @@ async def _shoot(out: Path, sandbox_url: str) -> list[Path]:
         await session.close()
         await studio.aclose()
     return saved
+
+
+async def _compare_shots(window, studio, grab, settle) -> None:
+    """A four-model compare group: the grid with adaptation notes, a wipe, the scoreboard."""
+    from studio.core.compare_adapt import Brief, Target
+
+    tab = window.compare
+    _faults(studio.sandbox_url, None)  # the running job keeps its long run; these are quick
+    targets = [Target.parse(t) for t in ("fal:fal-ai/flux/dev", "stability:ultra",
+                                         "luma:photon-1", "fal:fal-ai/flux-pro/v1.1-ultra")]
+    group = await tab.groups.create(Brief(prompt="a lighthouse on a cliff at dusk, oil "
+                                          "painting", negative_prompt="blurry", seed=1234,
+                                          aspect="4:5"), targets)
+    await _wait_for(lambda: all(studio.store.get_job(c.job_id).status.terminal
+                                for c in group.cells))
+    _faults(studio.sandbox_url, {"run_seconds": 600})
+    window.tabs.setCurrentWidget(tab)
+    tab.show_group(group.id)
+    await settle(1.5)
+    grab(tab, "compare")
+    tab.vote(winner=tab.cells.info(1).job.id)
+    tab.set_layout(2)
+    tab.pair.slider.setValue(420)
+    await settle(1.0)
+    grab(tab, "compare_wipe")
+    tab.set_layout(0)
+    tab.inner.setCurrentWidget(tab.scoreboard)
+    await settle(0.3)
+    grab(tab, "compare_scoreboard")
+    tab.inner.setCurrentIndex(0)
 
 
 def _paint_video_frame(viewer, path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from studio.api.switch import ApiSwitch
 from studio.core.catalog import ProviderEntry
 from studio.core.service import Studio
 from studio.core.store import StoreEvent
@@ -44,6 +45,7 @@ class Session(QObject):
     jobSelected = Signal(str)
     assetSelected = Signal(str)
     useRequest = Signal(dict)  # "Use these settings": a RenderRequest dict for Compose
+    apiChanged = Signal()  # the automation API started, stopped or failed to start
 
     def __init__(self, studio: Studio, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +57,7 @@ class Session(QObject):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._refreshing = False
         self.quota_errors: dict[str, str] = {}
+        self.api = ApiSwitch(studio)  # the automation API server, on this (qasync) loop
 
     def _deliver(self, event: StoreEvent) -> None:
         if not self.closed:  # events still queued when the window closed are dropped
@@ -110,6 +113,17 @@ class Session(QObject):
         self.studio.update_settings(settings)
         self.settingsChanged.emit()
         self.reload_catalog()
+        self.sync_api()
+
+    def sync_api(self) -> asyncio.Task[Any]:
+        """Start, stop or move the automation API server to match the settings."""
+        return self.spawn(self._sync_api(), what="Starting the automation API")
+
+    async def _sync_api(self) -> None:
+        await self.api.apply(self.studio.settings.automation_api)
+        if self.api.error:
+            self.toast.emit("error", f"Automation API: {self.api.error}")
+        self.apiChanged.emit()
 
     # -- coroutines -------------------------------------------------------------------
 
@@ -136,3 +150,4 @@ class Session(QObject):
             t.cancel()
         if tasks:
             await asyncio.wait(tasks)
+        await self.api.stop()

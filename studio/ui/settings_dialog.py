@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.config import ContentPolicy, NetworkLimits, QuotaSettings, Settings
 from studio.core.secrets import KeyringUnavailable, KeySource
+from studio.ui.automation_tab import AutomationTab
 from studio.ui.param_form import ParamForm
 from studio.ui.session import Session
 from studio.ui.theme import SPACING, status_color
@@ -229,6 +230,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota)),
                     "Network")
         tabs.addTab(self._paths_page(), "Paths")
+        self.automation = AutomationTab(session, self)
+        tabs.addTab(self.automation, "Automation API")
 
         self.error = QLabel(self)
         self.error.setProperty("role", "error")
@@ -292,6 +295,7 @@ class SettingsDialog(QDialog):
         data["network"] = self.network.values()
         data["quota"] = self.quota.values()
         data["export_dir"] = self.export_dir.text().strip() or None
+        data["automation_api"] = self.automation.values()
         return Settings.model_validate(data)
 
     def save(self) -> None:

@@ -4,8 +4,9 @@ scheme, status colours readable in both, and the badge painter the views share."
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -20,6 +21,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
 SPACING = 8  # the grid every layout uses
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+
+
+def _resource_text(*parts: str) -> str:
+    path = RESOURCES.joinpath(*parts)
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
 
 # (light theme, dark theme) colours per status key; jobs and catalog share the palette.
 _STATUS: dict[str, tuple[str, str]] = {
@@ -167,7 +176,7 @@ def _stylesheet(dark: bool) -> str:
     QFrame[role="banner"] {{ border: 1px solid {error}; border-radius: 6px; padding: 8px; }}
     QMainWindow::separator {{ width: 4px; height: 4px; }}
     QDockWidget::title {{ padding: 6px 8px; }}
-    """
+    """ + _resource_text("styles", "dark.qss" if dark else "light.qss")
 
 
 def repolish(widget) -> None:
@@ -187,6 +196,23 @@ def font_warning(app: QApplication) -> str | None:
         return None
     return ("No fonts were found, so text may show as empty boxes. Install a font "
             "package (e.g. fonts-dejavu-core) and restart.")
+
+
+def register_bundled_fonts(app: QApplication) -> list[str]:
+    """When the system has no usable font, register the bundled DejaVu fonts and use
+    DejaVu Sans. Returns the families registered (empty when system fonts were fine)."""
+    if QFontInfo(app.font()).family():
+        return []
+    from PySide6.QtGui import QFontDatabase
+
+    families: list[str] = []
+    for path in sorted((RESOURCES / "fonts").glob("*.ttf")):
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        if font_id >= 0:
+            families += QFontDatabase.applicationFontFamilies(font_id)
+    if "DejaVu Sans" in families:
+        app.setFont(QFont("DejaVu Sans", app.font().pointSize()))
+    return families
 
 
 def mono_font() -> QFont:
@@ -244,6 +270,42 @@ def status_icon(status: str) -> QIcon:
         p.end()
         _icon_cache[status] = QIcon(pm)
     return _icon_cache[status]
+
+
+def app_icon() -> QIcon:
+    """The application icon, every PNG size (window, taskbar, dialogs)."""
+    result = QIcon()
+    for size in APP_ICON_SIZES:
+        path = RESOURCES / "icons" / f"provider-studio-{size}.png"
+        if path.is_file():
+            result.addFile(str(path), QSize(size, size))
+    return result
+
+
+def icon(name: str) -> QIcon:
+    """A UI icon (resources/icons/ui/NAME.svg) drawn in the palette's text colour, with a
+    disabled variant; cached per theme like the status dots."""
+    key = f"ui:{name}"
+    if key not in _icon_cache:
+        from PySide6.QtSvg import QSvgRenderer
+
+        svg = (RESOURCES / "icons" / "ui" / f"{name}.svg").read_bytes()
+        palette = QApplication.palette()
+        result = QIcon()
+        for mode, group in ((QIcon.Mode.Normal, QPalette.ColorGroup.Active),
+                            (QIcon.Mode.Disabled, QPalette.ColorGroup.Disabled)):
+            color = palette.color(group, QPalette.ColorRole.WindowText).name().encode()
+            renderer = QSvgRenderer(QByteArray(svg.replace(b"currentColor", color)))
+            for size in (16, 20, 24, 32, 48):
+                pm = QPixmap(size, size)
+                pm.fill(Qt.GlobalColor.transparent)
+                painter = QPainter(pm)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                renderer.render(painter)
+                painter.end()
+                result.addPixmap(pm, mode)
+        _icon_cache[key] = result
+    return _icon_cache[key]
 
 
 def format_usd(price: dict | None, *, empty: str = "—") -> str:

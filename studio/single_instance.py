@@ -1,0 +1,150 @@
+"""One running app per STUDIO_HOME: a second launch brings the first window to the front
+and exits 0 before it opens the database.
+
+The first instance listens on a QLocalServer named after its data directory, so separate
+homes run side by side. A launch first tries to connect: an answer means another instance
+owns this home. A QLockFile serialises that check-and-listen, so two launches at the same
+moment cannot both become the primary. A socket file left behind by a crashed instance
+refuses connections, so the next launch listens in its place (with UserAccessOption Qt
+renames a fresh socket over the old file; elsewhere removeServer clears it first).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QDir, QLockFile, QObject, Qt, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QWidget
+
+log = logging.getLogger(__name__)
+
+REPLY = b"ok\n"
+MAX_MESSAGE = 64 * 1024
+
+
+class InstanceNotResponding(RuntimeError):
+    """Another instance holds this home but did not answer in time."""
+
+
+def server_name(data_dir: str | os.PathLike[str]) -> str:
+    """A local-socket name for one user's data directory (same dir, same name)."""
+    where = os.path.normcase(str(Path(data_dir).expanduser().resolve()))
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name (some containers): the directory alone will do
+        user = ""
+    digest = hashlib.sha256(f"{user}\0{where}".encode()).hexdigest()[:20]
+    return f"provider-studio-{digest}"
+
+
+class SingleInstance(QObject):
+    """`acquire()` once at start-up; keep the object alive while the app runs."""
+
+    activated = Signal(list)  # the arguments of a later launch that asked us to show
+
+    def __init__(self, name: str, parent: QObject | None = None, *,
+                 timeout_ms: int = 5000) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.timeout_ms = timeout_ms
+        self.server: QLocalServer | None = None
+
+    @classmethod
+    def for_data_dir(cls, data_dir: str | os.PathLike[str],
+                     parent: QObject | None = None) -> SingleInstance:
+        return cls(server_name(data_dir), parent)
+
+    def acquire(self, argv: list[str] | None = None) -> bool:
+        """True: we are the only instance and now listen. False: a running instance was
+        asked to come to the front. Raises InstanceNotResponding if it never answered."""
+        lock = QLockFile(QDir(QDir.tempPath()).filePath(f"{self.name}.lock"))
+        locked = lock.tryLock(self.timeout_ms)
+        try:
+            if self._notify_running(list(argv or [])):
+                return False
+            self._listen()
+            return True
+        finally:
+            if locked:
+                lock.unlock()
+
+    def release(self) -> None:
+        if self.server is not None:
+            self.server.close()  # removes the socket file on Unix
+            self.server = None
+
+    # -- the second launch -------------------------------------------------------------
+
+    def _notify_running(self, argv: list[str]) -> bool:
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if not socket.waitForConnected(self.timeout_ms):
+            return False  # nobody listens (or a stale socket refused us)
+        message = json.dumps({"argv": argv}).encode() + b"\n"
+        socket.write(message)
+        socket.waitForBytesWritten(self.timeout_ms)
+        answer = b""
+        while not answer.endswith(b"\n") and socket.waitForReadyRead(self.timeout_ms):
+            answer += bytes(socket.readAll().data())
+        socket.disconnectFromServer()
+        if answer != REPLY:
+            raise InstanceNotResponding(
+                "Provider Studio is already running for this data folder but did not "
+                "respond; close it (or wait for it) and try again.")
+        return True
+
+    # -- the first launch --------------------------------------------------------------
+
+    def _listen(self) -> None:
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not server.listen(self.name):
+            # Nobody answered on this name, so whatever holds it is a crash's leftover.
+            QLocalServer.removeServer(self.name)
+            if not server.listen(self.name):
+                log.warning("single_instance.listen_failed name=%s error=%s",
+                            self.name, server.errorString())
+                return  # run anyway; only the second-launch hand-off is lost
+        server.newConnection.connect(self._on_connection)
+        self.server = server
+
+    def _on_connection(self) -> None:
+        assert self.server is not None
+        while (socket := self.server.nextPendingConnection()) is not None:
+            buffer = bytearray()
+
+            def on_ready(socket: QLocalSocket = socket, buffer: bytearray = buffer) -> None:
+                buffer += bytes(socket.readAll().data())
+                if len(buffer) > MAX_MESSAGE:
+                    socket.abort()
+                    return
+                if not buffer.endswith(b"\n"):
+                    return
+                try:
+                    argv = json.loads(buffer.decode())["argv"]
+                except (ValueError, KeyError, TypeError):
+                    socket.abort()
+                    return
+                socket.write(REPLY)
+                socket.flush()
+                socket.disconnectFromServer()
+                log.info("app.activated by a second launch")
+                self.activated.emit([str(a) for a in argv])
+
+            socket.readyRead.connect(on_ready)
+            socket.disconnected.connect(socket.deleteLater)
+
+
+def bring_to_front(window: QWidget) -> None:
+    """Un-minimise, raise and focus a top-level window."""
+    state = window.windowState() & ~Qt.WindowState.WindowMinimized
+    window.setWindowState(state | Qt.WindowState.WindowActive)
+    window.show()
+    window.raise_()
+    window.activateWindow()
