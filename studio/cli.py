@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
 
 # Command groups that live in their own modules: each has add_parsers(subparsers) and
 # `async run(studio, args) -> int | None` (None: not one of its commands).
-EXTENSION_MODULES: list[str] = ["studio.cli_compare", "studio.cli_export", "studio.cli_serve"]
+EXTENSION_MODULES: list[str] = ["studio.cli_compare", "studio.cli_export", "studio.cli_serve",
+                                 "studio.cli_workflows"]
 
 
 def _extensions() -> list[Any]:

@@ -34,6 +34,11 @@ class StudioPaths:
         return self.config_dir / "studio.json"
 
     @property
+    def workflows_dir(self) -> Path:
+        """Imported ComfyUI workflows, one JSON file each (see core.workflows)."""
+        return self.config_dir / "workflows"
+
+    @property
     def db_file(self) -> Path:
         return self.data_dir / "studio.db"
 

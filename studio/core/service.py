@@ -9,6 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -24,6 +25,7 @@ from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
 from studio.core.secrets import KeyLookup, KeyStore
 from studio.core.store import Store
+from studio.core.workflows import ImportedWorkflow, WorkflowLibrary, own_workflow_hosts
 from studio.providers import registry
 from studio.providers.base import (
     KeySpec,
@@ -65,7 +67,9 @@ class Studio:
         self.warnings: list[str] = loaded.warnings
         self.sandbox_url = sandbox_url.rstrip("/") if sandbox_url else None
         self.keys = KeyStore(self.env, sandbox=self.sandbox_url is not None)
-        self.providers: Mapping[str, Provider] = providers or registry()
+        self.providers: Mapping[str, Provider] = own_workflow_hosts(providers or registry())
+        self.workflows = WorkflowLibrary(self.paths.workflows_dir, self.providers)
+        self.warnings += self.workflows.load_all()  # a bad file is a warning, never a crash
         self.redactor = Redactor(self.keys.known_values(self._key_specs()))
         self.store = Store(self.paths.db_file)
         self.joblog = JobLog(self.paths, self.redactor)
@@ -159,6 +163,13 @@ class Studio:
     def expected_seconds(self, provider_id: str, model_id: str) -> float | None:
         """Typical submit-to-done time of a model from this studio's own history."""
         return self.runner.expected_seconds(provider_id, model_id)
+
+    def import_workflow(self, source: Path | str | bytes, name: str | None = None, *,
+                        replace: bool = False) -> ImportedWorkflow:
+        """Import a ComfyUI API-format workflow (a file, or its JSON): validated in full,
+        saved under paths.workflows_dir, and a model of ComfyUI and RunPod from now on.
+        Raises WorkflowImportError (nothing saved) when it cannot be used."""
+        return self.workflows.import_workflow(source, name, replace=replace)
 
     # -- requests ----------------------------------------------------------------------------
 

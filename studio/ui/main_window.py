@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from studio.ui.session import Session
     from studio.ui.settings_dialog import SettingsDialog
     from studio.ui.viewer import ViewerWindow
+    from studio.ui.workflow_import import WorkflowImportDialog
 
 SHORTCUTS = [
     ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue)"),
@@ -143,12 +144,16 @@ class MainWindow(QMainWindow):
                                           "Copy the selection, a compare group or the gallery "
                                           "to a folder, with metadata and sidecars")
         self.gallery.view.addAction(self.export_action)  # the gallery's context menu
+        self.import_workflow_action = self._action(
+            "Import ComfyUI workflow…", self.open_workflow_import,
+            tip="Add an API-format workflow exported from ComfyUI as a ComfyUI and RunPod model")
         self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         refresh = self.catalog.refresh_action
         self.addAction(refresh)  # F5 works from anywhere in the window
 
         menu = self.menuBar().addMenu("&File")
+        menu.addAction(self.import_workflow_action)
         menu.addAction(self.export_action)
         menu.addAction(self.settings_action)
         menu.addSeparator()
@@ -214,6 +219,14 @@ class MainWindow(QMainWindow):
         from studio.ui.export_dialog import open_export_dialog
 
         return open_export_dialog(self)
+
+    def open_workflow_import(self) -> WorkflowImportDialog:
+        from studio.ui.workflow_import import WorkflowImportDialog
+
+        dialog = WorkflowImportDialog(self.session, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # never exec(): a nested loop inside the async loop fails
+        return dialog
 
     def open_settings(self) -> SettingsDialog:
         from studio.ui.settings_dialog import SettingsDialog
