@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     # Before anything opens the database: a second launch for this home hands over.
     instance = SingleInstance.for_data_dir(paths.data_dir, app)
     try:
-        if not instance.acquire(sys.argv[1:] if argv is None else argv):
+        if not instance.acquire(sys.argv[1:] if argv is None else argv, listen=False):
             print("studio: Provider Studio is already running for this data folder; "
                   "its window was brought to the front.", flush=True)
             return 0
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         _probe_first_paint(window)
     window.show()
     app.processEvents()
+    instance.listen()  # after the first paint: QtNetwork costs ~20 ms to load
 
     import qasync
 

@@ -1,12 +1,12 @@
 """One running app per STUDIO_HOME: a second launch brings the first window to the front
 and exits 0 before it opens the database.
 
-The first instance listens on a QLocalServer named after its data directory, so separate
-homes run side by side. A launch first tries to connect: an answer means another instance
-owns this home. A QLockFile serialises that check-and-listen, so two launches at the same
-moment cannot both become the primary. A socket file left behind by a crashed instance
-refuses connections, so the next launch listens in its place (with UserAccessOption Qt
-renames a fresh socket over the old file; elsewhere removeServer clears it first).
+The first instance holds a lock file named after its data directory for as long as it
+runs (QLockFile: a crashed holder's lock is stale at once, its PID being gone), so
+separate homes run side by side and two launches at the same moment cannot both win.
+The holder also listens on a QLocalServer of the same name; a later launch that finds
+the lock taken connects there and asks it to come to the front. Listening can start
+after the window is on screen: QtNetwork is only imported then, or by a second launch.
 """
 
 from __future__ import annotations
@@ -16,11 +16,15 @@ import hashlib
 import json
 import logging
 import os
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDir, QLockFile, QObject, Qt, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
@@ -54,38 +58,54 @@ class SingleInstance(QObject):
         self.name = name
         self.timeout_ms = timeout_ms
         self.server: QLocalServer | None = None
+        self._owner: QLockFile | None = None
 
     @classmethod
     def for_data_dir(cls, data_dir: str | os.PathLike[str],
                      parent: QObject | None = None) -> SingleInstance:
         return cls(server_name(data_dir), parent)
 
-    def acquire(self, argv: list[str] | None = None) -> bool:
-        """True: we are the only instance and now listen. False: a running instance was
-        asked to come to the front. Raises InstanceNotResponding if it never answered."""
-        lock = QLockFile(QDir(QDir.tempPath()).filePath(f"{self.name}.lock"))
-        locked = lock.tryLock(self.timeout_ms)
-        try:
-            if self._notify_running(list(argv or [])):
-                return False
-            self._listen()
+    def acquire(self, argv: list[str] | None = None, *, listen: bool = True) -> bool:
+        """True: we are the only instance (listening now, or after `listen()`). False: a
+        running instance was asked to come to the front. Raises InstanceNotResponding if
+        it never answered."""
+        owner = QLockFile(QDir(QDir.tempPath()).filePath(f"{self.name}.lock"))
+        owner.setStaleLockTime(0)  # held for the app's lifetime: stale only if its PID died
+        if owner.tryLock(0):
+            self._owner = owner
+            if listen:
+                self.listen()
             return True
-        finally:
-            if locked:
-                lock.unlock()
+        if self._notify_running(list(argv or [])):
+            return False
+        raise InstanceNotResponding(
+            "Provider Studio is already running for this data folder but did not "
+            "respond; close it (or wait for it) and try again.")
 
     def release(self) -> None:
         if self.server is not None:
             self.server.close()  # removes the socket file on Unix
             self.server = None
+        if self._owner is not None:
+            self._owner.unlock()
+            self._owner = None
 
     # -- the second launch -------------------------------------------------------------
 
     def _notify_running(self, argv: list[str]) -> bool:
+        """Hand our arguments to the running instance; it may still be starting up, so
+        keep trying to connect until the timeout."""
+        from PySide6.QtNetwork import QLocalSocket
+
+        deadline = time.monotonic() + self.timeout_ms / 1000
         socket = QLocalSocket()
-        socket.connectToServer(self.name)
-        if not socket.waitForConnected(self.timeout_ms):
-            return False  # nobody listens (or a stale socket refused us)
+        while True:
+            socket.connectToServer(self.name)
+            if socket.waitForConnected(200):
+                break
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
         message = json.dumps({"argv": argv}).encode() + b"\n"
         socket.write(message)
         socket.waitForBytesWritten(self.timeout_ms)
@@ -93,15 +113,16 @@ class SingleInstance(QObject):
         while not answer.endswith(b"\n") and socket.waitForReadyRead(self.timeout_ms):
             answer += bytes(socket.readAll().data())
         socket.disconnectFromServer()
-        if answer != REPLY:
-            raise InstanceNotResponding(
-                "Provider Studio is already running for this data folder but did not "
-                "respond; close it (or wait for it) and try again.")
-        return True
+        return answer == REPLY
 
     # -- the first launch --------------------------------------------------------------
 
-    def _listen(self) -> None:
+    def listen(self) -> None:
+        """Start answering later launches (call once the window is up)."""
+        from PySide6.QtNetwork import QLocalServer
+
+        if self.server is not None or self._owner is None:
+            return
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         if not server.listen(self.name):
