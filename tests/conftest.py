@@ -66,6 +66,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StudioPaths:
     for name in ("FAL_KEY", "STABILITY_API_KEY", "RUNWAY_API_KEY", "RUNWAYML_API_SECRET",
                  "LUMA_API_KEY", "LUMAAI_API_KEY", "LUMA_AGENTS_API_KEY", "COMFYUI_TOKEN",
                  "RUNPOD_API_KEY", "VIVIDFLOW_API_KEY", "STUDIO_SANDBOX_URL",
+                 "FIREFLY_CLIENT_ID", "FIREFLY_CLIENT_SECRET",
                  *[n for n in os.environ if n.startswith("STUDIO_") and n.endswith("_BASE_URL")]):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STUDIO_HOME", str(tmp_path / "home"))

@@ -83,6 +83,14 @@ class SigningSettings(BaseModel):
     sign_exports: bool = Field(False, description="Add C2PA content credentials to exports")
 
 
+class ComplianceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    firefly_workspace_compliant: bool = Field(
+        False, description="This workspace has an Adobe Firefly Services entitlement and its "
+        "use is approved")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -97,6 +105,7 @@ class Settings(BaseModel):
     export_dir: str | None = None
     signing: SigningSettings = SigningSettings()
     automation_api: AutomationApiSettings = AutomationApiSettings()
+    compliance: ComplianceSettings = ComplianceSettings()
 
 
 @dataclass

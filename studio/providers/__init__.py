@@ -12,7 +12,9 @@ def registry() -> dict[str, Provider]:
     """Every adapter, keyed by provider id, in catalog order."""
     from studio.providers.comfyui import ComfyUIProvider
     from studio.providers.fal import FalProvider
+    from studio.providers.firefly import FireflyProvider
     from studio.providers.luma import LumaProvider
+    from studio.providers.luma_agents import LumaAgentsProvider
     from studio.providers.pika import PikaProvider
     from studio.providers.runpod import RunPodProvider
     from studio.providers.runway import RunwayProvider
@@ -20,7 +22,8 @@ def registry() -> dict[str, Provider]:
     from studio.providers.vividflow import VividFlowProvider
 
     providers: list[Provider] = [FalProvider(), RunwayProvider(), StabilityProvider(),
-                                 LumaProvider(), PikaProvider()]
+                                 LumaProvider(), LumaAgentsProvider(), PikaProvider(),
+                                 FireflyProvider()]
     providers += [ComfyUIProvider(), RunPodProvider(), VividFlowProvider()]
     return {p.info.id: p for p in providers}
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from . import admin, comfyui, fal, luma, runpod, runway, stability, vividflow
+from . import (
+    admin,
+    comfyui,
+    fal,
+    firefly,
+    luma,
+    luma_agents,
+    runpod,
+    runway,
+    stability,
+    vividflow,
+)
 from .config import SandboxConfig
 from .state import SandboxState
 
@@ -22,6 +33,8 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
             Mount("/comfyui", routes=comfyui.routes(state)),
             Mount("/runpod", routes=runpod.routes(state)),
             Mount("/vividflow", routes=vividflow.routes(state)),
+            Mount("/firefly", routes=firefly.routes(state)),
+            Mount("/luma-agents", routes=luma_agents.routes(state)),
             *vividflow.admin_routes(state),
             *admin.routes(state),
         ]

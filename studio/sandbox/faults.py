@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-PROVIDERS = ("fal", "runway", "stability", "luma", "comfyui", "runpod", "vividflow")
+PROVIDERS = ("fal", "runway", "stability", "luma", "comfyui", "runpod", "vividflow", "firefly",
+             "luma-agents")
 COUNTED_FAULTS = ("rate_limit", "server_errors", "malformed_json", "fail_next", "throttle_next",
                   "ws_drop", "foreign_prompt")
 TIMING_KEYS = ("queue_seconds", "run_seconds")

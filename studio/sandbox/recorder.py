@@ -19,6 +19,8 @@ from starlette.requests import Request
 from .formdata import FormDataError, is_multipart, parse_form
 
 SECRET_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "cookie")
+# Secrets sent as form fields (OAuth client-credentials token requests).
+SECRET_FORM_FIELDS = ("client_secret",)
 MAX_RECORDS = 1000
 # Longer strings (big data URIs) are replaced by a marker with their length and hash.
 MAX_STRING_CHARS = 256 * 1024
@@ -99,7 +101,11 @@ def describe_body(body: bytes, content_type: str | None) -> tuple[str, Any]:
         ]
         return "multipart", {"fields": _shorten(form.fields), "files": files}
     if (content_type or "").startswith("application/x-www-form-urlencoded"):
-        return "form", _shorten(dict(parse_qsl(body.decode("utf-8", "replace"))))
+        fields = dict(parse_qsl(body.decode("utf-8", "replace")))
+        for name in SECRET_FORM_FIELDS:
+            if name in fields:
+                fields[name] = f"<redacted sha256:{fingerprint(fields[name])}>"
+        return "form", _shorten(fields)
     try:
         return "json", _shorten(json.loads(body))
     except (UnicodeDecodeError, json.JSONDecodeError):
