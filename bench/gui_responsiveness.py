@@ -21,12 +21,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 async def scenario(window, studio, jobs: int, heartbeat, scroll_timer) -> float:
-    from studio.app import _warm_imports
+    from studio.app import _warm_up
     from studio.core.jobs import JobStatus
     from studio.providers.base import RenderRequest
 
-    # As the app does after start-up: warm imports in a worker, then the artist starts.
-    await asyncio.get_running_loop().run_in_executor(None, _warm_imports)
+    # As the app does after start-up (warm imports in a worker, settle the heap), then
+    # the artist starts.
+    await _warm_up()
     await asyncio.sleep(1.0)
     heartbeat.start()
     scroll_timer.start()

@@ -121,9 +121,9 @@ async def _run(app, window, sandbox_url: str | None, quit_after: float | None = 
     window.closed.connect(stop.set)
     app.aboutToQuit.connect(stop.set)
     window.attach(session)
-    # Import what the first download needs (Pillow, PyAV) now, in a worker thread,
-    # rather than on the GUI thread in the middle of a run.
-    asyncio.get_running_loop().run_in_executor(None, _warm_imports)
+    # Import what the first download needs (Pillow, PyAV, httpcore's backend) in a worker
+    # thread now rather than on the GUI thread mid-run; then settle the heap.
+    warm_up = asyncio.ensure_future(_warm_up())
     if os.environ.get("STUDIO_STARTUP_PROBE"):
         print(f"READY {time.time():.6f}", flush=True)
         QTimer.singleShot(300, window.close)
@@ -137,14 +137,34 @@ async def _run(app, window, sandbox_url: str | None, quit_after: float | None = 
         session.sync_api()  # the automation API, if Settings has it on
         await stop.wait()
     finally:
+        await asyncio.wait({warm_up})
         await session.close()
         await studio.aclose()
         log.info("app.stop")
     return 0
 
 
+async def _warm_up() -> None:
+    await asyncio.get_running_loop().run_in_executor(None, _warm_imports)
+    settle_heap()
+
+
+def settle_heap() -> None:
+    """Move everything start-up made out of the garbage collector's way: a full
+    collection over the Qt, pydantic and provider objects otherwise pauses the GUI
+    thread for 30-60 ms now and then (bench/gui_responsiveness.py)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _warm_imports() -> None:
+    """Modules the first live job would otherwise import on the GUI thread (measured by
+    bench/gui_responsiveness.py: each was a 30-60 ms stall mid-run)."""
+    import anyio._backends._asyncio  # noqa: F401 (httpcore's first request)
     import av  # noqa: F401
+    import httpcore._backends.anyio  # noqa: F401
     from PIL import Image, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
 
 
