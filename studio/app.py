@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from studio.core.paths import StudioPaths
-    from studio.single_instance import InstanceNotResponding, SingleInstance, bring_to_front
+    from studio.instance_lock import InstanceLock, instance_name
     from studio.ui.main_window import MainWindow
     from studio.ui.theme import (
         app_icon,
@@ -59,15 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName(DESKTOP_ID)  # matches the .desktop file and its icon
     paths = StudioPaths.resolve()
     # Before anything opens the database: a second launch for this home hands over.
-    instance = SingleInstance.for_data_dir(paths.data_dir, app)
-    try:
-        if not instance.acquire(sys.argv[1:] if argv is None else argv, listen=False):
-            print("studio: Provider Studio is already running for this data folder; "
-                  "its window was brought to the front.", flush=True)
-            return 0
-    except InstanceNotResponding as exc:
-        print(f"studio: {exc}", file=sys.stderr)
-        return 1
+    lock = InstanceLock(instance_name(paths.data_dir))
+    if not lock.acquire():
+        return _hand_over(app, lock.name, sys.argv[1:] if argv is None else argv)
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     register_bundled_fonts(app)  # only when the system has no fonts at all
     app.setWindowIcon(app_icon())
@@ -75,12 +69,16 @@ def main(argv: list[str] | None = None) -> int:
     follow_system_scheme(app)
     # The frame goes on screen first; the service and the widgets fill it in afterwards.
     window = MainWindow(config_dir=paths.config_dir)
-    instance.activated.connect(lambda _argv: bring_to_front(window))
     if os.environ.get("STUDIO_STARTUP_PROBE"):
         _probe_first_paint(window)
     window.show()
     app.processEvents()
-    instance.listen()  # after the first paint: QtNetwork costs ~20 ms to load
+    # After the first paint: Qt's network module costs ~20 ms to load.
+    from studio.single_instance import SingleInstance, bring_to_front
+
+    instance = SingleInstance(lock.name, app, owner=lock)
+    instance.activated.connect(lambda _argv: bring_to_front(window))
+    instance.listen()
 
     import qasync
 
@@ -157,6 +155,20 @@ def settle_heap() -> None:
 
     gc.collect()
     gc.freeze()
+
+
+def _hand_over(app, name: str, argv: list[str]) -> int:
+    """Another instance holds this home: ask it to come to the front, then exit."""
+    from studio.single_instance import InstanceNotResponding, SingleInstance
+
+    try:
+        SingleInstance(name, app).notify(argv)
+    except InstanceNotResponding as exc:
+        print(f"studio: {exc}", file=sys.stderr)
+        return 1
+    print("studio: Provider Studio is already running for this data folder; its window "
+          "was brought to the front.", flush=True)
+    return 0
 
 
 def _warm_imports() -> None:

@@ -1,9 +1,9 @@
 """One running app per STUDIO_HOME: a second launch brings the first window to the front
 and exits 0 before it opens the database.
 
-The first instance holds a lock file named after its data directory for as long as it
-runs (QLockFile: a crashed holder's lock is stale at once, its PID being gone), so
-separate homes run side by side and two launches at the same moment cannot both win.
+The first instance holds an OS file lock named after its data directory for as long as
+it runs (studio.instance_lock: released by the OS if it crashes), so separate homes run
+side by side and two launches at the same moment cannot both win.
 The holder also listens on a QLocalServer of the same name; a later launch that finds
 the lock taken connects there and asks it to come to the front. Listening can start
 after the window is on screen: QtNetwork is only imported then, or by a second launch.
@@ -11,17 +11,16 @@ after the window is on screen: QtNetwork is only imported then, or by a second l
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
 import logging
 import os
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDir, QLockFile, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
+
+from studio.instance_lock import InstanceLock, instance_name
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -38,13 +37,7 @@ class InstanceNotResponding(RuntimeError):
 
 def server_name(data_dir: str | os.PathLike[str]) -> str:
     """A local-socket name for one user's data directory (same dir, same name)."""
-    where = os.path.normcase(str(Path(data_dir).expanduser().resolve()))
-    try:
-        user = getpass.getuser()
-    except Exception:  # no login name (some containers): the directory alone will do
-        user = ""
-    digest = hashlib.sha256(f"{user}\0{where}".encode()).hexdigest()[:20]
-    return f"provider-studio-{digest}"
+    return instance_name(data_dir)
 
 
 class SingleInstance(QObject):
@@ -53,12 +46,13 @@ class SingleInstance(QObject):
     activated = Signal(list)  # the arguments of a later launch that asked us to show
 
     def __init__(self, name: str, parent: QObject | None = None, *,
-                 timeout_ms: int = 5000) -> None:
+                 timeout_ms: int = 5000, owner: InstanceLock | None = None) -> None:
+        """`owner`: the instance lock, when start-up already took it."""
         super().__init__(parent)
         self.name = name
         self.timeout_ms = timeout_ms
         self.server: QLocalServer | None = None
-        self._owner: QLockFile | None = None
+        self._owner: InstanceLock | None = owner if owner is not None and owner.held else None
 
     @classmethod
     def for_data_dir(cls, data_dir: str | os.PathLike[str],
@@ -69,25 +63,28 @@ class SingleInstance(QObject):
         """True: we are the only instance (listening now, or after `listen()`). False: a
         running instance was asked to come to the front. Raises InstanceNotResponding if
         it never answered."""
-        owner = QLockFile(QDir(QDir.tempPath()).filePath(f"{self.name}.lock"))
-        owner.setStaleLockTime(0)  # held for the app's lifetime: stale only if its PID died
-        if owner.tryLock(0):
+        owner = InstanceLock(self.name)
+        if owner.acquire():
             self._owner = owner
             if listen:
                 self.listen()
             return True
-        if self._notify_running(list(argv or [])):
-            return False
-        raise InstanceNotResponding(
-            "Provider Studio is already running for this data folder but did not "
-            "respond; close it (or wait for it) and try again.")
+        self.notify(list(argv or []))
+        return False
+
+    def notify(self, argv: list[str]) -> None:
+        """Ask the instance holding the lock to come to the front."""
+        if not self._notify_running(argv):
+            raise InstanceNotResponding(
+                "Provider Studio is already running for this data folder but did not "
+                "respond; close it (or wait for it) and try again.")
 
     def release(self) -> None:
         if self.server is not None:
             self.server.close()  # removes the socket file on Unix
             self.server = None
         if self._owner is not None:
-            self._owner.unlock()
+            self._owner.release()
             self._owner = None
 
     # -- the second launch -------------------------------------------------------------

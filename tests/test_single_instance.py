@@ -13,10 +13,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDir, QLockFile
+from PySide6.QtCore import QDir
 from PySide6.QtNetwork import QLocalSocket
 
 from studio.core.paths import StudioPaths
+from studio.instance_lock import InstanceLock
 from studio.single_instance import InstanceNotResponding, SingleInstance, server_name
 
 pytestmark = pytest.mark.gui
@@ -107,15 +108,15 @@ def test_an_instance_that_never_answers_is_reported(instances):
     hung = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     hung.bind(path)
     hung.listen(1)  # accepts connections, never replies
-    owner = QLockFile(QDir(QDir.tempPath()).filePath(f"{name}.lock"))
-    assert owner.tryLock(0)  # it holds the home, like a running (but hung) instance
+    owner = InstanceLock(name)
+    assert owner.acquire()  # it holds the home, like a running (but hung) instance
     try:
         started = time.monotonic()
         with pytest.raises(InstanceNotResponding, match="did not respond"):
             instances(name, timeout_ms=300).acquire(["--sandbox"])
         assert time.monotonic() - started < 5
     finally:
-        owner.unlock()
+        owner.release()
         hung.close()
         os.unlink(path)
 

@@ -7,18 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QTabWidget,
-    QToolBar,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction, QCloseEvent
+
     from studio.ui.about_dialog import AboutDialog
     from studio.ui.export_dialog import ExportDialog
     from studio.ui.session import Session
@@ -90,6 +83,8 @@ class MainWindow(QMainWindow):
         self.compose = ComposeTab(session, self.loader, self)
         self.gallery = GalleryTab(session, self.loader, self)
         self.compare = CompareTab(session, self.loader, self)
+        from PySide6.QtWidgets import QTabWidget
+
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("centreTabs")
         self.tabs.setDocumentMode(True)
@@ -123,6 +118,8 @@ class MainWindow(QMainWindow):
     # -- actions, menus, toolbar --------------------------------------------------------
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        from PySide6.QtGui import QAction, QKeySequence
+
         action = QAction(text, self)
         action.triggered.connect(slot)
         if shortcut is not None:
@@ -133,6 +130,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
+        from PySide6.QtGui import QAction, QKeySequence
+        from PySide6.QtWidgets import QToolBar
+
         q = self.queue.actions_
         self.generate_action = self._action("Generate", self.generate, "Ctrl+Return",
                                             "Send the prompt to every checked model")
@@ -270,6 +270,8 @@ class MainWindow(QMainWindow):
             self.toasts.show("error", warning)
 
     def show_shortcuts(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>"
                        for k, v in SHORTCUTS)
         box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
