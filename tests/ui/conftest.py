@@ -11,50 +11,22 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.errors
 import pytest
 import qasync
-from keyring.backend import KeyringBackend
 from PIL import Image
 
 from studio.core.jobs import Asset, Job, JobStatus, new_job_id
 from studio.core.paths import StudioPaths
 from studio.core.service import Studio
+from tests.conftest import MemoryKeyring
 
 UI_KEY = "ui-test-key-9c1d7e5b3a2f4d6c8b0a"
 
 
-class UiMemoryKeyring(KeyringBackend):
-    """A keyring kept in a dict; priority 1 so core treats it as a secure backend."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.items:
-            raise keyring.errors.PasswordDeleteError(username)
-        del self.items[(service, username)]
-
-
 @pytest.fixture
-def ui_keyring() -> Iterator[UiMemoryKeyring]:
-    old = keyring.get_keyring()
-    backend = UiMemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(old)
+def ui_keyring(memory_keyring: MemoryKeyring) -> MemoryKeyring:
+    """The shared in-memory keyring (tests/conftest.py), under the UI tests' name."""
+    return memory_keyring
 
 
 @pytest.fixture
