@@ -160,6 +160,12 @@ class Studio:
         return True, ("Key present. This provider has no balance endpoint, so the key is "
                       "first checked by a live job.")
 
+    async def server_choices(self, provider_id: str, model_id: str, field: str) -> list[str]:
+        """The values a (self-hosted) server offers for a param, e.g. its checkpoints."""
+        provider = self.providers[provider_id]
+        return await provider.server_choices(await self.http(), self.context(provider_id),
+                                             model_id, field)
+
     def expected_seconds(self, provider_id: str, model_id: str) -> float | None:
         """Typical submit-to-done time of a model from this studio's own history."""
         return self.runner.expected_seconds(provider_id, model_id)

@@ -387,6 +387,16 @@ class Provider(ABC):
         is written, so build() can assume a consistent request."""
         return []
 
+    def server_choice_fields(self, model_id: str) -> tuple[str, ...]:
+        """Params whose valid values the server can list (ComfyUI checkpoints)."""
+        return ()
+
+    async def server_choices(
+        self, http: httpx.AsyncClient, ctx: ProviderContext, model_id: str, field: str
+    ) -> list[str]:
+        raise ProviderError(f"{self.info.name} cannot list values for {field!r}",
+                            code="unsupported")
+
     async def aclose(self) -> None:  # noqa: B027 (optional hook, nothing to release here)
         """Release long-lived resources (sockets) when the studio shuts down."""
 

@@ -328,6 +328,16 @@ class ComfyUIProvider(Provider):
         stats = parse_json(response, "ComfyUI system_stats")
         return Health(True, describe_system(stats))
 
+    def server_choice_fields(self, model_id: str) -> tuple[str, ...]:
+        """Form fields that pick a model file (ckpt_name, unet_name, ...) the server has."""
+        template = self.template(model_id)
+        return tuple(p.name for p in template.params
+                     if p.role is None and p.type == "str" and p.targets[0][1].endswith("_name"))
+
+    async def server_choices(self, http: httpx.AsyncClient, ctx: ProviderContext,
+                             model_id: str, field: str) -> list[str]:
+        return await self.input_choices(http, ctx, model_id, field)
+
     async def input_choices(self, http: httpx.AsyncClient, ctx: ProviderContext,
                             model_id: str, param: str = "checkpoint") -> list[str]:
         """The values the server offers for a template parameter (e.g. its checkpoints),

@@ -159,7 +159,7 @@ class ComposeTab(QWidget):
             if target not in self.panels:
                 provider = self.studio.providers[target[0]]
                 panel = TargetPanel(provider.info.name, target[0], provider.model(target[1]),
-                                    self.presets, self.panel_host)
+                                    self.presets, self.panel_host, session=self.session)
                 panel.changed.connect(self.schedule)
                 self.panels[target] = panel
         for i, target in enumerate(checked):  # panels follow the list order

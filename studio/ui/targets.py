@@ -3,16 +3,18 @@ target with its params form, preset menu, cost and errors."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMenu,
     QToolButton,
     QTreeWidget,
@@ -27,6 +29,9 @@ from studio.ui.badges import BADGES, BadgeDelegate, ExpansionMemory
 from studio.ui.param_form import ParamForm
 from studio.ui.presets import PresetStore
 from studio.ui.theme import SPACING, format_usd, status_color, status_icon, status_label
+
+if TYPE_CHECKING:
+    from studio.ui.session import Session
 
 Target = tuple[str, str]  # (provider id, model id)
 TARGET = Qt.ItemDataRole.UserRole + 2
@@ -114,8 +119,10 @@ class TargetPanel(QFrame):
     changed = Signal()
 
     def __init__(self, provider_name: str, provider_id: str, model: ModelInfo,
-                 presets: PresetStore, parent: QWidget | None = None) -> None:
+                 presets: PresetStore, parent: QWidget | None = None, *,
+                 session: Session | None = None) -> None:
         super().__init__(parent)
+        self._session = session
         self.setProperty("role", "card")
         self.provider_id = provider_id
         self.model = model
@@ -174,6 +181,45 @@ class TargetPanel(QFrame):
         box.addLayout(presets_row)
         box.addWidget(self.form)
         self.reload_presets()
+        if session is not None:
+            self._add_server_lists(session)
+
+    # -- values the server offers (ComfyUI checkpoints) ---------------------------------
+
+    def _add_server_lists(self, session: Session) -> None:
+        provider = session.studio.providers[self.provider_id]
+        for name in provider.server_choice_fields(self.model.id):
+            editor = self.form.fields.get(name)
+            if editor is None or not isinstance(editor.editor, QLineEdit):
+                continue
+            button = QToolButton(editor.frame)
+            button.setObjectName(f"list_{name}")
+            button.setText("List…")
+            button.setToolTip("Ask the server which values it has, and pick one")
+            editor.frame.layout().addWidget(button)
+            button.clicked.connect(
+                lambda _=False, n=name, e=editor.editor, b=button: self.list_choices(n, e, b))
+
+    def list_choices(self, name: str, line: QLineEdit, button: QToolButton) -> None:
+        assert self._session is not None
+        session = self._session
+        button.setEnabled(False)
+
+        async def fetch() -> None:
+            try:
+                choices = await session.studio.server_choices(self.provider_id, self.model.id,
+                                                              name)
+            finally:
+                button.setEnabled(True)
+            completer = QCompleter(choices, line)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            line.setCompleter(completer)
+            line.setToolTip(f"{len(choices)} value(s) on the server: " + ", ".join(choices[:8]))
+            if choices and line.isVisible():
+                completer.complete()
+
+        session.spawn(fetch(), what=f"Listing {name} from the server")
 
     @property
     def target(self) -> Target:
