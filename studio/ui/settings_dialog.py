@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.config import ContentPolicy, NetworkLimits, QuotaSettings, Settings
+from studio.core.config import (
+    ComplianceSettings,
+    ContentPolicy,
+    NetworkLimits,
+    QuotaSettings,
+    Settings,
+)
 from studio.core.secrets import KeyringUnavailable, KeySource
 from studio.ui.automation_tab import AutomationTab
 from studio.ui.param_form import ParamForm
@@ -44,6 +50,7 @@ LABELS = {
     "max_download_mb": "Largest download (MB)",
     "low_quota_usd": "Low-quota warning below (USD)",
     "cache_seconds": "Re-check quotas after (seconds)",
+    "firefly_workspace_compliant": "Firefly entitlement approved",
 }
 _SOURCE_TEXT = {
     KeySource.KEYRING: "stored in the OS keyring",
@@ -226,7 +233,11 @@ class SettingsDialog(QDialog):
         self.network.set_values(s.network.model_dump())
         self.quota = ParamForm(QuotaSettings, self, LABELS)
         self.quota.set_values(s.quota.model_dump())
-        tabs.addTab(self._page(("Content policy", self.policy)), "Content policy")
+        self.compliance = ParamForm(ComplianceSettings, self, LABELS)
+        self.compliance.set_values(s.compliance.model_dump())
+        tabs.addTab(self._page(("Content policy", self.policy),
+                               ("Compliance (enterprise providers)", self.compliance)),
+                    "Content policy")
         tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota)),
                     "Network")
         tabs.addTab(self._paths_page(), "Paths")
@@ -292,6 +303,7 @@ class SettingsDialog(QDialog):
         data = self.session.studio.settings.model_dump()
         data["features"].update({n: b.isChecked() for n, b in self.flags.items()})
         data["content_policy"] = self.policy.values()
+        data["compliance"] = self.compliance.values()
         data["network"] = self.network.values()
         data["quota"] = self.quota.values()
         data["export_dir"] = self.export_dir.text().strip() or None

@@ -121,3 +121,17 @@ def test_invalid_network_value_keeps_the_dialog_open(window, qtbot, studio):
     assert dialog.isVisible()
     assert "request_timeout_seconds" in dialog.error.text()
     assert studio.settings.network.request_timeout_seconds == 60
+
+
+def test_compliance_toggle_enables_firefly(window, qtbot, studio):
+    """Firefly stays disabled until the workspace is marked as entitled in Settings."""
+    assert window.session.entry("firefly").status == "disabled"
+    dialog = window.open_settings()
+    qtbot.waitExposed(dialog)
+    box = dialog.compliance.fields["firefly_workspace_compliant"].editor
+    assert not box.isChecked()
+    box.setChecked(True)
+    dialog.save()
+    assert studio.settings.compliance.firefly_workspace_compliant is True
+    qtbot.waitUntil(lambda: window.session.entry("firefly").status != "disabled", timeout=2000)
+    assert window.session.entry("firefly").status == "missing-credentials"
