@@ -4,29 +4,21 @@ scroll; the blend view also has a draggable wipe divider."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QWheelEvent
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
-BACKDROP = QColor("#1c1c1e")  # neutral dark, in both themes
+from studio.ui.zoom_view import ZoomView
 
 
-class SyncedView(QGraphicsView):
+class SyncedView(ZoomView):
     """A zoomable, pannable view that reports every change so a twin can follow it."""
 
     viewChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setScene(QGraphicsScene(self))
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        self.setFrameShape(QGraphicsView.Shape.NoFrame)
-        self.setBackgroundBrush(BACKDROP)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.fitted = True
         self._following = False
         for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
             bar.valueChanged.connect(self._changed)
@@ -34,12 +26,6 @@ class SyncedView(QGraphicsView):
     def _changed(self) -> None:
         if not self._following:
             self.viewChanged.emit()
-
-    def zoom(self) -> float:
-        return self.transform().m11()
-
-    def center(self) -> QPointF:
-        return self.mapToScene(self.viewport().rect().center())
 
     def fit(self) -> None:
         self._fit_quietly()
@@ -53,11 +39,8 @@ class SyncedView(QGraphicsView):
         self._following = False
         self.fitted = True
 
-    def zoom_by(self, factor: float) -> None:
-        if 0.02 <= self.zoom() * factor <= 32:
-            self.scale(factor, factor)
-            self.fitted = False
-            self.viewChanged.emit()
+    def _zoomed(self) -> None:
+        self.viewChanged.emit()
 
     def follow(self, other: SyncedView) -> None:
         """Take the other view's zoom and centre without echoing the change back (a
@@ -70,20 +53,6 @@ class SyncedView(QGraphicsView):
         self.centerOn(other.center())
         self.fitted = other.fitted
         self._following = False
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() / 120
-        if steps:
-            self.zoom_by(1.25 ** steps)
-        event.accept()
-
-    def mouseDoubleClickEvent(self, event) -> None:
-        self.fit()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.fitted:
-            self.fit()
 
 
 class BlendView(SyncedView):

@@ -3,22 +3,18 @@ Left/Right move through the gallery, 1-5 rate, 0 clears, Space plays, Esc closes
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QKeySequence,
-    QPainter,
     QPalette,
     QPixmap,
     QShortcut,
-    QWheelEvent,
 )
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
-    QGraphicsScene,
-    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,34 +30,25 @@ from studio.ui.gallery_view import stars
 from studio.ui.queue_model import duration
 from studio.ui.theme import SPACING
 from studio.ui.thumb_loader import ImageLoader
+from studio.ui.zoom_view import ZoomView
 
 MAX_SIDE = 8192
 
 
-class ImageView(QGraphicsView):
+class ImageView(ZoomView):
     """Zoom around the cursor with the wheel, pan by dragging, double-click to fit."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("imageView")
-        self.setScene(QGraphicsScene(self))
         self.item = QGraphicsPixmapItem()
         self.item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self.scene().addItem(self.item)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        self.setFrameShape(QGraphicsView.Shape.NoFrame)
-        self.setBackgroundBrush(QColor("#1c1c1e"))  # neutral dark, in both themes
-        self.fitted = True
 
     def set_pixmap(self, pm: QPixmap | None) -> None:
         self.item.setPixmap(pm or QPixmap())
         self.scene().setSceneRect(self.item.boundingRect())
         self.fit()
-
-    def zoom(self) -> float:
-        return self.transform().m11()
 
     def fit(self) -> None:
         self.resetTransform()
@@ -70,29 +57,6 @@ class ImageView(QGraphicsView):
             if self.zoom() > 1:  # never blow small images up when fitting
                 self.resetTransform()
         self.fitted = True
-
-    def zoom_by(self, factor: float) -> None:
-        new = self.zoom() * factor
-        if 0.02 <= new <= 32:
-            self.scale(factor, factor)
-            self.fitted = False
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() / 120
-        if steps:
-            self.zoom_by(1.25 ** steps)
-        event.accept()
-
-    def mouseDoubleClickEvent(self, event) -> None:
-        self.fit()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.fitted:
-            self.fit()
-
-    def center(self) -> QPointF:
-        return self.mapToScene(self.viewport().rect().center())
 
 
 class VideoView(QWidget):
