@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.atomic import write_atomic
+from studio.core.downloads import sniff_media_type
 from studio.core.inputs import MAX_INPUT_BYTES
 from studio.core.requests import FieldError, RequestError
 
@@ -30,16 +31,6 @@ class DecodedImage:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-def sniff(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def decode_images(uris: list[str], *, field: str = "input_images",
@@ -68,8 +59,8 @@ def decode_images(uris: list[str], *, field: str = "input_images",
         except (binascii.Error, ValueError):
             errors.append(FieldError(name, "the base64 data is malformed"))
             continue
-        actual = sniff(data)
-        if actual is None:
+        actual = sniff_media_type(data[:16])
+        if actual not in _EXTENSIONS:
             errors.append(FieldError(name, "the data is not a PNG, JPEG or WebP image"))
         elif actual != declared:
             errors.append(FieldError(name, f"the data is {actual}, not {declared}"))

@@ -44,7 +44,7 @@ def _check_type(media_type: str) -> str:
     return media_type
 
 
-def _sniff(head: bytes) -> str | None:
+def sniff_media_type(head: bytes) -> str | None:
     """The real type from the first bytes, so a mislabelled file is caught."""
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
@@ -92,7 +92,7 @@ class _Sink:
         self.fh.close()
         if self.size == 0:
             raise DownloadError("the provider sent an empty file", code="empty_output")
-        sniffed = _sniff(self.head)
+        sniffed = sniff_media_type(self.head)
         if sniffed is None:
             raise DownloadError(f"the output claims to be {declared} but is not a known "
                                 "image or video format; nothing was saved", code="wrong_type")
@@ -118,7 +118,7 @@ async def save_output(
     sink = _Sink(dest_dir, stem, max_bytes)
     try:
         if output.data is not None:
-            _check_type(output.media_type or _sniff(output.data[:16]) or "")
+            _check_type(output.media_type or sniff_media_type(output.data[:16]) or "")
             sink.write(output.data)
             return await asyncio.to_thread(sink.finish, output.media_type or "")
         if output.url and output.url.startswith("data:"):
