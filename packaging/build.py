@@ -30,14 +30,14 @@ EXE_SUFFIX = ".exe" if os.name == "nt" else ""
 
 
 def source_digest(root: Path = ROOT) -> str:
-    """sha256 of everything that goes into the bundle: studio/ (code and resources), the
-    packaging scripts and spec, and pyproject.toml. The bundle test uses it to tell a
-    stale bundle from a fresh one."""
-    files = [p for p in (root / "studio").rglob("*")
+    """sha256 of everything that goes into the bundle: studio/ (code), resources/, the
+    packaging scripts and spec, pyproject.toml and setup.py. The bundle test uses it to
+    tell a stale bundle from a fresh one."""
+    files = [p for folder in ("studio", "resources") for p in (root / folder).rglob("*")
              if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
-    files += [p for p in (root / "packaging").iterdir()
-              if p.is_file() and p.suffix in (".py", ".spec")]
-    files.append(root / "pyproject.toml")
+    files += [p for p in (root / "packaging").rglob("*")
+              if p.is_file() and p.suffix in (".py", ".spec") and "__pycache__" not in p.parts]
+    files += [root / "pyproject.toml", root / "setup.py"]
     digest = hashlib.sha256()
     for path in sorted(files):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")

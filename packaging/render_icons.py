@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ICONS = ROOT / "studio" / "resources" / "icons"
+ICONS = ROOT / "resources" / "icons"
 APP_SVG = ICONS / "provider-studio.svg"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 

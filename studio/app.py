@@ -17,7 +17,7 @@ from pathlib import Path
 from studio import __version__
 
 log = logging.getLogger(__name__)
-DESKTOP_ID = "io.github.providerstudio.ProviderStudio"  # studio/resources/linux/
+DESKTOP_ID = "io.github.providerstudio.ProviderStudio"  # resources/linux/
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -28,9 +28,10 @@ from typing import Any, Literal
 from pydantic import Field, create_model
 
 from studio.providers.base import Capabilities, Mode, ParamsBase
+from studio.resources import ROOT as RESOURCES
 
 FORMAT = "provider-studio.comfyui-template/1"
-BUNDLED_DIR = Path(__file__).resolve().parents[1] / "resources" / "workflows"
+BUNDLED_DIR = RESOURCES / "workflows"
 MAX_WORKFLOW_BYTES = 2_000_000
 MAX_NODES = 2_000
 MAX_DEPTH = 8  # JSON nesting of a whole template document

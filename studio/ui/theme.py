@@ -4,7 +4,6 @@ scheme, status colours readable in both, and the badge painter the views share."
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
@@ -20,8 +19,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
+from studio.resources import ROOT as RESOURCES
+
 SPACING = 8  # the grid every layout uses
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
 APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 

@@ -15,6 +15,7 @@ from studio.core.workflows import FORMAT, WorkflowImportError
 from studio.providers import registry
 from studio.providers.base import RenderRequest
 from studio.providers.comfy_workflows import MAX_WORKFLOW_BYTES, bundled_templates
+from studio.resources import ROOT as RESOURCES
 
 FLUX = next(t for t in bundled_templates() if t.id == "flux-schnell-txt2img")
 
@@ -82,8 +83,7 @@ def test_the_name_defaults_to_the_file_name_and_a_second_import_needs_replace(st
 
 
 def test_a_template_document_cannot_take_over_a_bundled_model(studio):
-    bundled = json.loads((Path(__file__).parents[2] / "studio" / "resources" / "workflows"
-                          / "sdxl_txt2img.json").read_text())
+    bundled = json.loads((RESOURCES / "workflows" / "sdxl_txt2img.json").read_text())
     bundled["workflow"]["9"]["inputs"]["filename_prefix"] = "mine"
     imported = studio.import_workflow(json.dumps(bundled), "My SDXL")
     assert imported.id == "imported/my-sdxl"

@@ -14,9 +14,9 @@ import sys
 import pytest
 
 from studio.core.config import Settings
+from studio.resources import ROOT as RESOURCES
 from tests.packaging.conftest import ROOT, packaging_module
 
-RESOURCES = ROOT / "studio" / "resources"
 LINUX = RESOURCES / "linux"
 APP_ID = "io.github.providerstudio.ProviderStudio"
 icons = packaging_module("render_icons")
@@ -178,3 +178,18 @@ def test_every_resource_has_its_licence_noted():
         assert any(fnmatch.fnmatch(rel, pattern) for pattern in patterns), \
             f"{rel} is not listed in resources/LICENSES.md"
     assert "Bitstream" in (RESOURCES / "fonts" / "LICENSE-DejaVu.txt").read_text()
+
+
+def test_an_installed_wheel_carries_every_resource(tmp_path):
+    """resources/ sits outside studio/; the build maps it to studio/resources/ (what a
+    wheel installs), with every file in it."""
+    build = tmp_path / "lib"
+    result = subprocess.run([sys.executable, "setup.py", "-q", "build_py", "--build-lib",
+                             str(build)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    shipped = {p.relative_to(RESOURCES).as_posix() for p in RESOURCES.rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts}
+    built = build / "studio" / "resources"
+    assert shipped <= {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()}
+    assert {"__init__.py", "styles/dark.qss", "workflows/sdxl_txt2img.json"} <= shipped
+    assert (build / "studio" / "ui" / "theme.py").is_file()
