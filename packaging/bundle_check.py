@@ -84,7 +84,7 @@ def run_checks() -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
     from studio.ui.about_dialog import bundled_components
-    from studio.ui.theme import register_bundled_fonts
+    from studio.ui.widgets import register_bundled_fonts
 
     started = time.perf_counter()
     app = QApplication.instance() or QApplication([sys.argv[0]])

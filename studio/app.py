@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.paths import StudioPaths
     from studio.instance_lock import InstanceLock, instance_name
     from studio.ui.main_window import MainWindow
-    from studio.ui.theme import (
+    from studio.ui.widgets import (
         app_icon,
         apply_theme,
         follow_system_scheme,

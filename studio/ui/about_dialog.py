@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 
 from studio import __version__
 from studio.core.paths import StudioPaths
-from studio.ui.theme import RESOURCES, SPACING, app_icon, icon
+from studio.resources import ROOT as RESOURCES
+from studio.ui.widgets import SPACING, app_icon, icon
 
 APP_DIST = "provider-studio"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")

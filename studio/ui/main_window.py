@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent
 
     from studio.ui.about_dialog import AboutDialog
-    from studio.ui.export_dialog import ExportDialog
+    from studio.ui.catalog import WorkflowImportDialog
+    from studio.ui.export import ExportDialog
     from studio.ui.session import Session
-    from studio.ui.settings_dialog import SettingsDialog
+    from studio.ui.settings import SettingsDialog
     from studio.ui.viewer import ViewerWindow
-    from studio.ui.workflow_import import WorkflowImportDialog
 
 SHORTCUTS = [
     ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue)"),
@@ -67,14 +67,12 @@ class MainWindow(QMainWindow):
 
     def attach(self, session: Session) -> None:
         """Build the docks, tabs, menus and toolbar around a running Studio service."""
-        from studio.ui.catalog_dock import CatalogDock
-        from studio.ui.compare_view import CompareTab
+        from studio.ui.catalog import CatalogDock
+        from studio.ui.compare import CompareTab
         from studio.ui.compose import ComposeTab
-        from studio.ui.gallery_view import GalleryTab
-        from studio.ui.inspector import InspectorDock
-        from studio.ui.queue_dock import QueueDock
-        from studio.ui.thumb_loader import ImageLoader
-        from studio.ui.toast import ToastArea
+        from studio.ui.gallery import GalleryTab, InspectorDock
+        from studio.ui.queue import QueueDock
+        from studio.ui.widgets import ImageLoader, ToastArea
 
         self.session = session
         studio = session.studio
@@ -216,12 +214,12 @@ class MainWindow(QMainWindow):
         self.toasts.show("info", "Compose now holds those settings. Nothing was sent.")
 
     def open_export(self) -> ExportDialog:
-        from studio.ui.export_dialog import open_export_dialog
+        from studio.ui.export import open_export_dialog
 
-        return open_export_dialog(self)
+        return open_export_dialog(self.session, self.gallery, self)
 
     def open_workflow_import(self) -> WorkflowImportDialog:
-        from studio.ui.workflow_import import WorkflowImportDialog
+        from studio.ui.catalog import WorkflowImportDialog
 
         dialog = WorkflowImportDialog(self.session, self)
         dialog.finished.connect(dialog.deleteLater)
@@ -229,7 +227,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_settings(self) -> SettingsDialog:
-        from studio.ui.settings_dialog import SettingsDialog
+        from studio.ui.settings import SettingsDialog
 
         if self.settings_dialog is not None and self.settings_dialog.isVisible():
             self.settings_dialog.raise_()
@@ -262,7 +260,7 @@ class MainWindow(QMainWindow):
         """Config-load warnings and a missing-font warning, shown once as toasts."""
         for message in self.session.studio.warnings:
             self.toasts.show("error", message)
-        from studio.ui.theme import font_warning
+        from studio.ui.widgets import font_warning
 
         app = QApplication.instance()
         warning = font_warning(app) if isinstance(app, QApplication) else None

@@ -83,7 +83,7 @@ async def _shoot(out: Path, sandbox_url: str) -> list[Path]:
     from studio.core.service import Studio
     from studio.ui.main_window import MainWindow
     from studio.ui.session import Session
-    from studio.ui.theme import apply_theme
+    from studio.ui.widgets import apply_theme
 
     app = QApplication.instance()
     studio = Studio(sandbox_url=sandbox_url)
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from studio.sandbox import SandboxConfig, SandboxServer
-    from studio.ui.theme import apply_theme
+    from studio.ui.widgets import apply_theme
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Provider Studio")

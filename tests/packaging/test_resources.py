@@ -45,7 +45,7 @@ def test_app_icon_pngs_are_the_svg_rendered_at_every_size(qapp):
 def test_app_icon_has_every_size_for_the_window(qapp):
     from PySide6.QtCore import QSize
 
-    from studio.ui.theme import app_icon
+    from studio.ui.widgets.theme import app_icon
 
     sizes = app_icon().availableSizes()
     assert {QSize(s, s) for s in icons.SIZES} <= set(sizes)
@@ -54,7 +54,7 @@ def test_app_icon_has_every_size_for_the_window(qapp):
 def test_ui_icons_are_one_consistent_set_drawn_in_the_theme_colour(qapp):
     from PySide6.QtGui import QPalette
 
-    from studio.ui.theme import apply_theme, icon
+    from studio.ui.widgets.theme import apply_theme, icon
 
     files = sorted((RESOURCES / "icons" / "ui").glob("*.svg"))
     assert len(files) >= 12
@@ -76,7 +76,7 @@ def test_ui_icons_are_one_consistent_set_drawn_in_the_theme_colour(qapp):
 
 
 def test_the_style_sheets_are_applied_with_the_theme(qapp):
-    from studio.ui.theme import apply_theme
+    from studio.ui.widgets.theme import apply_theme
 
     try:
         for dark, name in ((False, "light.qss"), (True, "dark.qss")):
@@ -96,7 +96,7 @@ def test_bundled_font_is_used_when_the_system_has_none(tmp_path):
         "import json\n"
         "from PySide6.QtGui import QFontInfo\n"
         "from PySide6.QtWidgets import QApplication\n"
-        "from studio.ui.theme import font_warning, register_bundled_fonts\n"
+        "from studio.ui.widgets.theme import font_warning, register_bundled_fonts\n"
         "app = QApplication([])\n"
         "before = QFontInfo(app.font()).family()\n"
         "warning = bool(font_warning(app))\n"
@@ -114,7 +114,7 @@ def test_bundled_font_is_used_when_the_system_has_none(tmp_path):
 
 
 def test_bundled_fonts_stay_out_of_the_way_when_system_fonts_exist(qapp):
-    from studio.ui.theme import register_bundled_fonts
+    from studio.ui.widgets.theme import register_bundled_fonts
 
     assert register_bundled_fonts(qapp) == []
 
@@ -192,4 +192,4 @@ def test_an_installed_wheel_carries_every_resource(tmp_path):
     built = build / "studio" / "resources"
     assert shipped <= {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()}
     assert {"__init__.py", "styles/dark.qss", "workflows/sdxl_txt2img.json"} <= shipped
-    assert (build / "studio" / "ui" / "theme.py").is_file()
+    assert (build / "studio" / "ui" / "widgets" / "theme.py").is_file()

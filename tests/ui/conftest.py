@@ -31,7 +31,7 @@ def ui_keyring(memory_keyring: MemoryKeyring) -> MemoryKeyring:
 
 @pytest.fixture
 def loop(qapp) -> Iterator[qasync.QEventLoop]:
-    from studio.ui.theme import apply_theme
+    from studio.ui.widgets.theme import apply_theme
 
     apply_theme(qapp, dark=False)
     loop = qasync.QEventLoop(qapp, already_running=True)

@@ -9,7 +9,7 @@ from PySide6.QtGui import QPalette
 
 from studio import __version__
 from studio.app import main
-from studio.ui.theme import apply_theme, font_warning, status_color
+from studio.ui.widgets.theme import apply_theme, font_warning, status_color
 
 pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def test_shortcuts_are_wired(window, qtbot):
 
 
 def test_the_palette_follows_the_system_colour_scheme(qapp, monkeypatch):
-    from studio.ui.theme import follow_system_scheme
+    from studio.ui.widgets.theme import follow_system_scheme
 
     monkeypatch.delenv("STUDIO_THEME", raising=False)
     hints = qapp.styleHints()

@@ -1,0 +1,338 @@
+"""Compose: one prompt fanned out to every checked provider/model, each with its own form,
+validated on every change, with a live cost preview. Generate sends one job per target."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.requests import FieldError, RequestError, field_errors
+from studio.providers.base import Price, RenderRequest
+from studio.ui.compose.presets import PresetStore, PromptHistory
+from studio.ui.compose.prompt_box import PromptBox, heading
+from studio.ui.compose.targets import Target, TargetList, TargetPanel
+from studio.ui.session import Session
+from studio.ui.widgets import SPACING, ImageLoader, money
+
+
+class ComposeTab(QWidget):
+    submitted = Signal(list)  # job ids
+    compareRequested = Signal(dict)  # compare_payload(): the start of a compare brief
+
+    def __init__(self, session: Session, loader: ImageLoader, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.studio = session.studio
+        config = self.studio.paths.config_dir
+        self.presets = PresetStore(config / "presets.json")
+        self.history = PromptHistory(config / "prompt_history.json")
+        self.panels: dict[Target, TargetPanel] = {}
+        self._sending = False
+        self._timer = QTimer(self, singleShot=True, interval=80)
+        self._timer.timeout.connect(self.revalidate)
+
+        self.box = PromptBox(self.history, loader, self)
+        self.box.changed.connect(self.schedule)
+        self.targets = TargetList(self)
+        self.targets.setMinimumWidth(220)
+        self.targets.targetsChanged.connect(self._sync_panels)
+        self.panel_host = QWidget(self)
+        self.panel_box = QVBoxLayout(self.panel_host)
+        self.panel_box.setContentsMargins(0, 0, SPACING, 0)
+        self.panel_box.setSpacing(SPACING)
+        self.no_targets = QLabel("Check one or more models under “Send to” to fan this prompt "
+                                 "out to them. Each one gets its own settings here.", self)
+        self.no_targets.setObjectName("noTargets")
+        self.no_targets.setProperty("role", "muted")
+        self.no_targets.setWordWrap(True)
+        self.no_targets.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_targets.setMinimumHeight(96)
+        self.panel_box.addWidget(self.no_targets)
+        self.panel_box.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.panel_host)
+
+        self.total = QLabel(self)
+        self.total.setObjectName("totalCost")
+        self.total.setProperty("role", "heading")
+        self.reason = QLabel(self)
+        self.reason.setObjectName("generateReason")
+        self.reason.setProperty("role", "muted")
+        self.reason.setWordWrap(True)
+        self.generate_button = QPushButton("Generate", self)
+        self.generate_button.setObjectName("generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.setMinimumWidth(144)
+        self.generate_button.setToolTip("Send one job per checked model (Ctrl+Return)")
+        self.generate_button.clicked.connect(self.generate)
+
+        left = QWidget(self)
+        lbox = QVBoxLayout(left)
+        lbox.setContentsMargins(0, 0, 0, 0)
+        lbox.setSpacing(SPACING // 2)
+        lbox.addWidget(heading(left, "Send to"))
+        lbox.addWidget(self.targets, 1)
+        right = QWidget(self)
+        rbox = QVBoxLayout(right)
+        rbox.setContentsMargins(0, 0, 0, 0)
+        rbox.setSpacing(SPACING)
+        rbox.addWidget(self.box)
+        rbox.addWidget(heading(right, "Settings per model"))
+        rbox.addWidget(scroll, 1)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 640])
+        split.setChildrenCollapsible(False)
+        split.setHandleWidth(SPACING * 2)
+        footer = QHBoxLayout()
+        footer.setSpacing(SPACING * 2)
+        footer.addWidget(self.total)
+        footer.addWidget(self.reason, 1)
+        self.compare_button = QPushButton("Send to Compare", self)
+        self.compare_button.setObjectName("sendToCompare")
+        self.compare_button.setToolTip("Open these models in Compare: one shared brief, with "
+                                       "what each model keeps of it shown before sending")
+        self.compare_button.clicked.connect(self.send_to_compare)
+        footer.addWidget(self.compare_button)
+        footer.addWidget(self.generate_button)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING * 2)
+        box.setSpacing(SPACING * 2)
+        box.addWidget(split, 1)
+        box.addLayout(footer)
+
+        session.catalogChanged.connect(self._on_catalog)
+        self._on_catalog()
+
+    # Shortcuts to the shared fields, used by the window and the tests.
+    @property
+    def prompt(self):
+        return self.box.prompt
+
+    @property
+    def seed(self):
+        return self.box.seed
+
+    @property
+    def images(self):
+        return self.box.images
+
+    # -- targets and panels -------------------------------------------------------------
+
+    def _on_catalog(self) -> None:
+        self.targets.set_entries(self.session.entries())
+        self._update_statuses()
+        self.schedule()
+
+    def _update_statuses(self) -> None:
+        for (pid, mid), panel in self.panels.items():
+            entry = self.session.entry(pid)
+            model = next((m for m in entry.models if m.id == mid), None) if entry else None
+            if model is not None:
+                panel.set_status(model.status, model.reason)
+
+    def _sync_panels(self) -> None:
+        checked = self.targets.checked()
+        for target, panel in self.panels.items():
+            panel.setVisible(target in checked)
+        for target in checked:
+            if target not in self.panels:
+                provider = self.studio.providers[target[0]]
+                panel = TargetPanel(provider.info.name, target[0], provider.model(target[1]),
+                                    self.presets, self.panel_host, session=self.session)
+                panel.changed.connect(self.schedule)
+                self.panels[target] = panel
+        for i, target in enumerate(checked):  # panels follow the list order
+            self.panel_box.insertWidget(i + 1, self.panels[target])
+            self.panels[target].show()
+        self.no_targets.setVisible(not checked)
+        limit = max((self.panels[t].model.capabilities.max_reference_images for t in checked),
+                    default=0)
+        self.images.set_limit(limit)
+        self._update_statuses()
+        self.schedule()
+
+    def active_panels(self) -> list[TargetPanel]:
+        return [self.panels[t] for t in self.targets.checked() if t in self.panels]
+
+    # -- validation ---------------------------------------------------------------------
+
+    def schedule(self) -> None:
+        self._timer.start()
+
+    def build_request(self, panel: TargetPanel, group: str | None = None) -> RenderRequest:
+        """The RenderRequest for one target; raises pydantic's ValidationError."""
+        seed, _ = self.box.seed_value()
+        cap = panel.model.capabilities.max_reference_images
+        return RenderRequest(
+            provider=panel.provider_id, model=panel.model.id, prompt=self.box.prompt_text(),
+            negative_prompt=self.box.negative_text(), seed=seed, params=panel.values(),
+            input_images=self.images.paths()[:cap], compare_group=group)
+
+    def revalidate(self) -> bool:
+        """Check every target now; mark errors inline; enable Generate. True if valid."""
+        self._timer.stop()
+        panels = self.active_panels()
+        _, seed_error = self.box.seed_value()
+        prompt_errors: list[str] = []
+        usd, unpriced, blocked = 0.0, 0, []
+        for panel in panels:
+            errors: list[FieldError] = []
+            price = None
+            try:
+                price = self.studio.estimate(self.build_request(panel))
+            except ValidationError as exc:
+                errors = field_errors(exc)
+            except RequestError as exc:
+                errors = exc.errors
+            price = price or self._fallback_price(panel)
+            self._show_price(panel, price)
+            if price is None or price.usd is None:
+                unpriced += 1
+            else:
+                usd += price.usd
+            prompt_errors += self._apply_errors(panel, errors)
+            if panel.has_errors():
+                blocked.append(panel.model.name)
+        empty_prompt = not self.box.prompt_text()
+        shown = [e for e in dict.fromkeys(prompt_errors) if not (empty_prompt and "required" in e)]
+        self.box.show_errors(shown, seed_error)
+        reason = ""
+        if self._sending:
+            reason = "Sending…"
+        elif not panels:
+            reason = "Check at least one model under “Send to”."
+        elif empty_prompt:
+            reason = "Write a prompt to generate."
+        elif seed_error or shown:
+            reason = "Fix the marked fields above."
+        elif blocked:
+            reason = f"Fix the marked values in {', '.join(blocked)}."
+        self.reason.setText(reason)
+        self.generate_button.setEnabled(not reason)
+        n = len(panels)
+        total = money(usd) + (f" + {unpriced} unpriced" if unpriced else "")
+        self.total.setText(f"{n} job{'s' if n != 1 else ''} · ≈ {total}" if n else "")
+        return not reason
+
+    @staticmethod
+    def _fallback_price(panel: TargetPanel) -> Price | None:
+        """The price from the params alone when the request is otherwise incomplete."""
+        try:
+            return panel.model.price(panel.model.params.model_validate(panel.values()))
+        except (ValidationError, ValueError, TypeError, KeyError):
+            return None
+
+    @staticmethod
+    def _show_price(panel: TargetPanel, price: Price | None) -> None:
+        if price is None:
+            panel.set_cost("—", "fix the settings to see a price")
+        elif price.usd is None:
+            panel.set_cost("no published price", price.basis)
+        else:
+            approx = "≈ " if price.approximate else ""
+            panel.set_cost(f"{approx}{money(price.usd)}", price.basis)
+
+    @staticmethod
+    def _apply_errors(panel: TargetPanel, errors: list[FieldError]) -> list[str]:
+        """Spread FieldErrors to where they belong; return the prompt-level ones."""
+        params: dict[str, str] = {}
+        other: list[str] = []
+        prompt: list[str] = []
+        for e in errors:
+            head, _, rest = e.field.partition(".")
+            if head == "params" and rest:
+                params.setdefault(rest.split(".")[0], e.message)
+            elif head == "prompt":
+                prompt.append(e.message)
+            elif head == "negative_prompt":
+                prompt.append(f"Negative prompt: {e.message}")
+            elif head != "seed":  # seed errors are shown once, under the seed box
+                other.append(e.message if head != "params" else str(e))
+        panel.show_errors(params, other)
+        return prompt
+
+    # -- generate -----------------------------------------------------------------------
+
+    def generate(self) -> None:
+        if self._sending or not self.revalidate():
+            return
+        self.session.spawn(self._generate(), what="Sending the jobs")
+
+    async def _generate(self) -> list[str]:
+        panels = self.active_panels()
+        group = uuid.uuid4().hex[:12] if len(panels) > 1 else None
+        requests = [(p, self.build_request(p, group)) for p in panels]
+        self._sending = True
+        self.revalidate()
+        jobs = []
+        try:
+            for panel, request in requests:
+                try:
+                    jobs.append(await self.studio.submit(request))
+                except RequestError as exc:
+                    self._apply_errors(panel, exc.errors)
+        finally:
+            self._sending = False
+            self.revalidate()
+        if jobs:
+            self.history.add(requests[0][1].prompt)
+            live = sum(not j.dry_run for j in jobs)
+            parts = [f"{live} live"] if live else []
+            if len(jobs) - live:
+                parts.append(f"{len(jobs) - live} dry-run")
+            plural = "s" if len(jobs) > 1 else ""
+            self.session.toast.emit("info", f"Sent {len(jobs)} job{plural} ({', '.join(parts)})")
+            self.submitted.emit([j.id for j in jobs])
+        return [j.id for j in jobs]
+
+    def send_to_compare(self) -> None:
+        self.compareRequested.emit(self.compare_payload())
+
+    def compare_payload(self) -> dict[str, Any]:
+        """The prompt, seed, images and checked models (with the params the artist changed
+        from each model's defaults) as the start of a compare brief (BriefPanel.fill)."""
+        targets = []
+        for panel in self.active_panels():
+            defaults = {n: f.default for n, f in panel.model.params.model_fields.items()
+                        if not f.is_required()}
+            changed = {k: v for k, v in panel.values().items()
+                       if k not in defaults or defaults[k] != v}
+            targets.append({"provider": panel.provider_id, "model": panel.model.id,
+                            "params": changed})
+        seed, _ = self.box.seed_value()
+        return {"prompt": self.box.prompt_text(), "negative_prompt": self.box.negative_text(),
+                "seed": seed, "input_images": self.images.paths(), "targets": targets}
+
+    # -- recall -------------------------------------------------------------------------
+
+    def fill_from_request(self, data: dict[str, Any]) -> None:
+        """'Use these settings': load a stored request into the form. Sends nothing."""
+        images = [p for p in data.get("input_images") or [] if Path(p).is_file()]
+        self.box.fill(data.get("prompt") or "", data.get("negative_prompt"), data.get("seed"),
+                      images)
+        target = (data.get("provider"), data.get("model"))
+        if self.targets.set_checked(target):  # creates the panel synchronously
+            panel = self.panels[target]
+            panel.form.reset()
+            panel.form.set_values(data.get("params") or {})
+        self.revalidate()

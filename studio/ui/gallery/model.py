@@ -1,0 +1,196 @@
+"""The gallery as a list model over asset ids (store.asset_ids); details are fetched only
+for rows the view asks about, in small batches, and thumbnails decode off-thread."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+
+from studio.core.jobs import Asset
+from studio.core.store import StoreEvent
+from studio.ui.session import Session
+from studio.ui.widgets import THUMB_SIZE, ImageLoader
+
+ASSET_ROLE = Qt.ItemDataRole.UserRole + 20
+INFO_ROLE = Qt.ItemDataRole.UserRole + 21
+THUMB_ROLE = Qt.ItemDataRole.UserRole + 22
+ID_ROLE = Qt.ItemDataRole.UserRole + 23
+BATCH = 64
+CACHE_LIMIT = 4000
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Filters:
+    provider: str | None = None
+    model: str | None = None
+    mode: str | None = None
+    text: str | None = None
+    min_rating: int | None = None
+    newest_first: bool = True
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """What the delegate draws besides the picture."""
+
+    provider: str
+    model: str
+    mode: str
+    prompt: str
+    provider_name: str = ""
+    model_name: str = ""
+
+
+class GalleryModel(QAbstractListModel):
+    def __init__(self, session: Session, loader: ImageLoader, parent=None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.store = session.studio.store
+        self.loader = loader
+        self.filters = Filters()
+        self._ids: list[str] = []
+        self._rows: dict[str, int] = {}
+        self._assets: OrderedDict[str, tuple[Asset, ItemInfo]] = OrderedDict()
+        self._by_sha: dict[str, set[str]] = {}
+        self._requery = QTimer(self, singleShot=True, interval=100)
+        self._requery.timeout.connect(self.refresh)
+        loader.loaded.connect(self._on_thumb)
+        loader.failed.connect(lambda key, _msg: self._on_thumb(key))
+        session.storeEvent.connect(self.on_event)
+        self.refresh()
+
+    # -- ids ----------------------------------------------------------------------------
+
+    def set_filters(self, filters: Filters) -> None:
+        if filters != self.filters:
+            self.filters = filters
+            self.refresh(reset=True)
+
+    def refresh(self, reset: bool = False) -> None:
+        if self.session.closed:
+            return
+        f = self.filters
+        ids = self.store.asset_ids(provider=f.provider, model=f.model, mode=f.mode,
+                                   text=f.text or None, min_rating=f.min_rating,
+                                   newest_first=f.newest_first)
+        if ids == self._ids and not reset:
+            return
+        new = len(ids) - len(self._ids)
+        if not reset and new > 0 and f.newest_first and ids[new:] == self._ids:
+            self.beginInsertRows(QModelIndex(), 0, new - 1)
+            self._ids = ids
+            self._reindex()
+            self.endInsertRows()
+        elif not reset and new > 0 and not f.newest_first and ids[: len(self._ids)] == self._ids:
+            self.beginInsertRows(QModelIndex(), len(self._ids), len(ids) - 1)
+            self._ids = ids
+            self._reindex()
+            self.endInsertRows()
+        else:
+            self.beginResetModel()
+            self._ids = ids
+            self._reindex()
+            self.endResetModel()
+
+    def _reindex(self) -> None:
+        self._rows = {asset_id: row for row, asset_id in enumerate(self._ids)}
+
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def row_of(self, asset_id: str) -> int:
+        return self._rows.get(asset_id, -1)
+
+    def on_event(self, event: StoreEvent) -> None:
+        if event.kind == "asset_added":
+            self._requery.start()
+        elif event.kind == "asset_rated" and event.asset is not None:
+            cached = self._assets.get(event.asset.id)
+            if cached is not None:
+                self._assets[event.asset.id] = (event.asset, cached[1])
+            row = self.row_of(event.asset.id)
+            if row >= 0:
+                idx = self.index(row)
+                self.dataChanged.emit(idx, idx)
+            if self.filters.min_rating:
+                self._requery.start()
+
+    # -- details for visible rows -------------------------------------------------------
+
+    def asset_at(self, row: int) -> tuple[Asset, ItemInfo] | None:
+        if not 0 <= row < len(self._ids):
+            return None
+        asset_id = self._ids[row]
+        found = self._assets.get(asset_id)
+        if found is None:
+            self._fetch(row)
+            found = self._assets.get(asset_id)
+        else:
+            self._assets.move_to_end(asset_id)
+        return found
+
+    def _fetch(self, row: int) -> None:
+        start = max(0, row - BATCH // 4)
+        wanted = [i for i in self._ids[start:start + BATCH] if i not in self._assets]
+        found = self.store.get_assets_with_jobs(wanted)
+        for asset_id in wanted:
+            if asset_id not in found:
+                continue
+            asset, job = found[asset_id]
+            info = ItemInfo(job.provider, job.model, job.mode, job.prompt)
+            entry = self.session.entry(info.provider)
+            info = replace(info, provider_name=entry.name if entry else info.provider,
+                           model_name=self.session.model_name(info.provider, info.model))
+            self._assets[asset_id] = (asset, info)
+            self._by_sha.setdefault(asset.sha256, set()).add(asset_id)
+        while len(self._assets) > CACHE_LIMIT:
+            old_id, (old, _) = self._assets.popitem(last=False)
+            self._by_sha.get(old.sha256, set()).discard(old_id)
+
+    def _on_thumb(self, key: str) -> None:
+        parts = key.split(":")
+        if len(parts) != 3 or parts[0] != "thumb":
+            return
+        for asset_id in self._by_sha.get(parts[1], ()):
+            row = self.row_of(asset_id)
+            if row >= 0:
+                idx = self.index(row)
+                self.dataChanged.emit(idx, idx, [THUMB_ROLE])
+
+    def update_asset(self, asset: Asset) -> None:
+        cached = self._assets.get(asset.id)
+        if cached is not None:
+            self._assets[asset.id] = (replace(asset), cached[1])
+
+    # -- Qt model -----------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == ID_ROLE:
+            return self._ids[index.row()]
+        found = self.asset_at(index.row())
+        if found is None:
+            return None
+        asset, info = found
+        if role == ASSET_ROLE:
+            return asset
+        if role == INFO_ROLE:
+            return info
+        if role == THUMB_ROLE:
+            return self.loader.thumbnail(asset.path, asset.sha256, asset.media_type, THUMB_SIZE)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{info.provider_name} · {info.model_name}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            size = f"{asset.width}×{asset.height}" if asset.width else ""
+            return "\n".join(x for x in (info.prompt, f"{info.provider_name} · {info.model}", size,
+                                         asset.media_type) if x)
+        return None

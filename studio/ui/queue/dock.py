@@ -1,0 +1,301 @@
+"""The Queue dock: jobs with status, progress, times and cost; cancel, retry, open log,
+reveal output, copy request; toasts when jobs finish."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDesktopServices,
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QStackedLayout,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.jobs import Job, JobStatus
+from studio.ui.queue.model import JOB_ROLE, PROGRESS_ROLE, STATUS, QueueModel
+from studio.ui.session import Session
+from studio.ui.widgets import SPACING, paint_badge, status_color
+
+
+class StatusDelegate(QStyledItemDelegate):
+    """A bar while a job is active (its share when the provider reports progress, a moving
+    segment when it does not), a coloured status pill once it has ended."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        job: Job = index.data(JOB_ROLE)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget else None
+        if style:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = option.rect.adjusted(4, 4, -6, -4)
+        color = status_color(job.status.value)
+        backdrop = option.palette.base().color()
+        if not job.status.active:
+            paint_badge(painter, rect, text, color, backdrop)
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(color)
+        painter.setBrush(backdrop)
+        painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+        fill = QColor(color)
+        fill.setAlpha(70)
+        inner = rect.adjusted(2, 2, -1, -1)
+        if job.progress is not None:
+            chunk = QRect(inner.left(), inner.top(), round(inner.width() * job.progress),
+                          inner.height())
+            text = f"{text} {round(job.progress * 100)}%"
+        else:  # no percentage from the provider: a segment sweeps across
+            width = max(16, inner.width() // 4)
+            phase = (time.monotonic() * 0.6) % 1.0
+            chunk = QRect(inner.left() + round((inner.width() - width) * phase), inner.top(),
+                          width, inner.height())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(chunk), 3, 3)
+        painter.setPen(option.palette.text().color())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+class QueueDock(QDockWidget):
+    jobSelected = Signal(str)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__("Queue", parent)
+        self.setObjectName("queueDock")
+        self.session = session
+        self.studio = session.studio
+        self.model = QueueModel(session, parent=self)
+        self.model.jobFinished.connect(self._on_finished)
+        self.view = QTableView(self)
+        self.view.setObjectName("queueView")
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(STATUS, StatusDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(28)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for col, width in enumerate([90, 190, 260, 150, 80, 70, 80, 70]):
+            self.view.setColumnWidth(col, width)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.view.selectionModel().selectionChanged.connect(self._on_selection)
+
+        self.empty = QLabel("No jobs yet. Press Generate in Compose (Ctrl+Return); every job, "
+                            "live or dry-run, shows up here.", self)
+        self.empty.setObjectName("queueEmpty")
+        self.empty.setProperty("role", "muted")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+
+        self.actions_ = self._make_actions()
+        toolbar = QToolBar("Queue actions", self)
+        toolbar.setObjectName("queueToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in self.actions_.values():
+            toolbar.addAction(action)
+        self.summary = QLabel(self)
+        self.summary.setProperty("role", "muted")
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.summary)
+
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+        body = QWidget(self)
+        box = QVBoxLayout(body)
+        box.setContentsMargins(SPACING, 0, SPACING, SPACING)
+        box.setSpacing(SPACING // 2)
+        box.addWidget(toolbar)
+        box.addLayout(self.stack, 1)
+        self.setWidget(body)
+
+        self._pending_select: str | None = None
+        # Bursts of job events (200 jobs landing at once) refresh the actions once.
+        self._state_timer = QTimer(self, singleShot=True, interval=30)
+        self._state_timer.timeout.connect(self._refresh_state)
+        self.model.rowsInserted.connect(self._on_rows_inserted)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(self._state_timer.start)
+        self.model.dataChanged.connect(self._on_data_changed)
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self.model.tick)
+        self._tick.start()
+        # Only repaints the status cells of active jobs; runs while any job is active.
+        self._sweep = QTimer(self, interval=80)
+        self._sweep.timeout.connect(self.model.sweep)
+        self._refresh_state()
+
+    def stop_timers(self) -> None:
+        self._tick.stop()
+        self._sweep.stop()
+
+    def _make_actions(self) -> dict[str, QAction]:
+        def act(name: str, text: str, tip: str, slot, shortcut=None) -> QAction:
+            a = QAction(text, self)
+            a.setObjectName(f"queue_{name}")
+            a.setToolTip(tip)
+            a.triggered.connect(slot)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                self.view.addAction(a)
+            return a
+
+        return {
+            "cancel": act("cancel", "Cancel", "Stop the selected jobs (Del)", self.cancel_selected,
+                          QKeySequence.StandardKey.Delete),
+            "retry": act("retry", "Retry", "Send the same request again as a new job (Ctrl+R)",
+                         self.retry_selected, "Ctrl+R"),
+            "log": act("log", "Open log", "Open this job's log file", self.open_log),
+            "reveal": act("reveal", "Reveal output", "Show the output folder", self.reveal_output),
+            "copy": act("copy", "Copy request", "Copy the HTTP request as sent (JSON, secrets "
+                        "masked)", self.copy_request, QKeySequence.StandardKey.Copy),
+        }
+
+    # -- selection ----------------------------------------------------------------------
+
+    def selected_jobs(self) -> list[Job]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [j for r in rows if (j := self.model.job_at(r)) is not None]
+
+    def select_job(self, job_id: str) -> None:
+        """Select a job now, or as soon as its row arrives (store events are queued)."""
+        row = self.model.row_of(job_id)
+        self._pending_select = None if row >= 0 else job_id
+        if row >= 0:
+            self.view.selectRow(row)
+            self.view.scrollTo(self.model.index(row, 0))
+
+    def _on_rows_inserted(self, *_: object) -> None:
+        if self._pending_select and self.model.row_of(self._pending_select) >= 0:
+            self.select_job(self._pending_select)
+
+    def _on_selection(self, *_: object) -> None:
+        jobs = self.selected_jobs()
+        if len(jobs) == 1:
+            self.session.jobSelected.emit(jobs[0].id)
+        self._refresh_state()
+
+    def _on_data_changed(self, _top, _bottom, roles=()) -> None:
+        if PROGRESS_ROLE not in roles and Qt.ItemDataRole.DisplayRole not in roles:
+            self._state_timer.start()  # a job changed (not just a repaint tick)
+
+    def _refresh_state(self, *_: object) -> None:
+        self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
+        jobs = self.selected_jobs()
+        one = jobs[0] if len(jobs) == 1 else None
+        a = self.actions_
+        a["cancel"].setEnabled(any(j.status.active for j in jobs))
+        a["retry"].setEnabled(any(j.status.terminal for j in jobs))
+        a["log"].setEnabled(one is not None)
+        a["reveal"].setEnabled(one is not None and one.status == JobStatus.SUCCEEDED)
+        a["copy"].setEnabled(one is not None and one.prepared is not None)
+        active = self.model.active_count()
+        if active and not self._sweep.isActive() and self._tick.isActive():
+            self._sweep.start()
+        elif not active:
+            self._sweep.stop()
+        total = self.model.rowCount()
+        self.summary.setText(f"{active} running · {total} shown" if total else "")
+
+    def _context_menu(self, pos: QPoint) -> None:
+        if not self.view.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        for action in self.actions_.values():
+            menu.addAction(action)
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    # -- actions ------------------------------------------------------------------------
+
+    def cancel_selected(self) -> None:
+        for job in self.selected_jobs():
+            if job.status.active:
+                self.session.spawn(self.studio.cancel(job.id), what="Cancelling")
+
+    def retry_selected(self) -> None:
+        for job in self.selected_jobs():
+            if job.status.terminal:
+                self.session.spawn(self._retry(job.id), what="Retrying")
+
+    async def _retry(self, job_id: str) -> str:
+        new = await self.studio.retry(job_id)
+        self.select_job(new.id)
+        return new.id
+
+    def open_log(self) -> None:
+        jobs = self.selected_jobs()
+        if not jobs:
+            return
+        path = self.studio.paths.job_log(jobs[0].provider, jobs[0].id)
+        if not path.exists():
+            self.session.toast.emit("info", "This job has no log yet.")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def reveal_output(self) -> None:
+        jobs = self.selected_jobs()
+        if not jobs:
+            return
+        assets = self.studio.store.assets_for_job(jobs[0].id)
+        target = Path(assets[0].path).parent if assets else (
+            self.studio.paths.assets_dir / jobs[0].id)
+        if not target.exists():
+            self.session.toast.emit("info", "The output folder does not exist.")
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+    def copy_request(self) -> None:
+        jobs = self.selected_jobs()
+        if not jobs or jobs[0].prepared is None:
+            return
+        text = json.dumps(jobs[0].prepared, indent=2)
+        QGuiApplication.clipboard().setText(text)
+        self.session.toast.emit("info", "Request copied to the clipboard (secrets masked).")
+
+    def _on_finished(self, job: Job) -> None:
+        name = f"{job.model.split('/')[-1]}"
+        if job.status == JobStatus.SUCCEEDED:
+            self.session.toast.emit("success", f"Finished: {name} — {job.prompt[:40]}")
+        elif job.status == JobStatus.FAILED:
+            self.session.toast.emit("error", f"Failed: {name} — {job.error or 'no reason'}")
+        else:
+            self.session.toast.emit("error", f"Unknown: {name} — {job.message or ''}")

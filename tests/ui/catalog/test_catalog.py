@@ -1,0 +1,65 @@
+import pytest
+from PySide6.QtCore import Qt
+
+from studio.core.paths import StudioPaths
+from studio.core.service import Studio
+from studio.ui.session import Session
+from studio.ui.widgets.badges import BADGES
+from tests.ui.conftest import open_window
+
+pytestmark = pytest.mark.gui
+
+
+def test_catalog_lists_providers_models_and_links(window, studio):
+    tree = window.catalog.tree
+    assert tree.topLevelItemCount() == len(studio.providers)
+    fal = window.catalog.item_for("fal")
+    assert fal.data(0, BADGES) == ["missing-credentials"]
+    names = [fal.child(i).text(0) for i in range(fal.childCount())]
+    assert "FLUX.1 [dev]" in names and len(names) == len(studio.providers["fal"].models)
+    dev = fal.child(names.index("FLUX.1 [dev]"))
+    assert dev.text(1) == "≈ $0.02"
+    assert "txt2img" in dev.toolTip(0)
+    assert "FAL_KEY" in fal.toolTip(0)  # the reason is on hover
+    tree.setCurrentItem(fal)
+    details = window.catalog.details.text()
+    assert "https://fal.ai/pricing" in details and "Docs" in details and "missing key" in details
+    tree.setCurrentItem(dev)
+    assert "Modes: txt2img" in window.catalog.details.text()
+
+
+def test_refresh_runs_in_the_background(live_studio, qtbot):
+    session = Session(live_studio)
+    gen = open_window(session, qtbot)
+    window = next(gen)
+    try:
+        fal = window.catalog.item_for("fal")
+        assert fal.data(0, BADGES) == ["live", "sandbox"]
+        assert window.catalog.item_for("runway").text(1) == ""  # no quota asked yet
+        qtbot.keyClick(window, Qt.Key.Key_F5)
+        # The handler returned at once: the window keeps painting while the check runs.
+        assert session.refreshing and not window.catalog.refresh_action.isEnabled()
+        assert window.catalog.busy.text() == "Checking quotas…"
+        qtbot.waitUntil(lambda: not session.refreshing, timeout=10_000)
+        assert window.catalog.refresh_action.isEnabled() and window.catalog.busy.text() == ""
+        assert "credits" in window.catalog.item_for("runway").text(1)
+    finally:
+        next(gen, None)
+        session.detach()
+
+
+def test_a_corrupt_settings_file_is_reported_once(tmp_path, ui_keyring, loop, qtbot):
+    paths = StudioPaths.resolve(tmp_path / "home").ensure()
+    paths.config_file.write_text("{not json")
+    studio = Studio(paths, env={})
+    session = Session(studio)
+    gen = open_window(session, qtbot)
+    window = next(gen)
+    try:
+        window.show_startup_messages()
+        texts = window.toasts.visible_texts()
+        assert len(texts) == 1 and "studio.json.bad" in texts[0]
+    finally:
+        next(gen, None)
+        session.detach()
+        studio.store.close()
