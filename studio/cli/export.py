@@ -1,4 +1,4 @@
-"""studio-cli export | verify | contact-sheet (an EXTENSION_MODULES command group).
+"""studio-cli export | verify | contact-sheet.
 
 export: 0 written (or --dry-run), 1 the export failed and nothing was written, 2 bad input.
 verify: 0 valid, trusted or no credentials, 1 invalid, 2 unreadable.
@@ -7,13 +7,15 @@ verify: 0 valid, trusted or no credentials, 1 invalid, 2 unreadable.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from studio.cli import UsageError
+from studio.cli.common import UsageError, print_json
 from studio.core.contact_sheet import make_contact_sheet
 from studio.core.credentials import CredentialsError, read_credentials, user_certificate
 from studio.core.export import ExportError, SignWith, export_async, plan_export
@@ -22,13 +24,9 @@ from studio.core.export_sources import ExportSource, SourceError
 from studio.core.provenance import sidecar_path
 from studio.core.service import Studio
 
-COMMANDS = ("export", "verify", "contact-sheet")
 
-
-def add_parsers(sub: Any) -> None:
-    fields = " ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
-    s = sub.add_parser("export", help="copy outputs to a folder with metadata and sidecars",
-                       epilog=f"template fields: {fields}")
+def build_export(s: argparse.ArgumentParser) -> None:
+    s.epilog = "template fields: " + " ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
     pick = s.add_mutually_exclusive_group()
     pick.add_argument("--group", help="every output of a compare group")
     pick.add_argument("--job", nargs="+", metavar="JOB", help="outputs of these jobs")
@@ -45,33 +43,46 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--dry-run", action="store_true", help="print the file names only")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("verify", help="what a file's content credentials and sidecar say")
+
+def build_verify(s: argparse.ArgumentParser) -> None:
     s.add_argument("file")
     s.add_argument("--trust", action="append", default=[], metavar="ROOT.pem",
                    help="also trust this root certificate (repeatable)")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("contact-sheet", help="PNG + HTML sheet of a compare group")
+
+def build_sheet(s: argparse.ArgumentParser) -> None:
     s.add_argument("group")
     s.add_argument("--to", required=True, metavar="DIR")
     s.add_argument("--json", action="store_true")
 
 
-async def run(studio: Studio, args: argparse.Namespace) -> int | None:
-    if args.command not in COMMANDS:
-        return None
-    try:
-        if args.command == "export":
-            return await _export(studio, args)
-        if args.command == "verify":
-            return _verify(args)
+async def run_export(studio: Studio, args: argparse.Namespace) -> int:
+    with _bad_input():
+        return await _export(studio, args)
+
+
+async def run_verify(studio: Studio, args: argparse.Namespace) -> int:
+    with _bad_input():
+        return _verify(args)
+
+
+async def run_sheet(studio: Studio, args: argparse.Namespace) -> int:
+    with _bad_input():
         sheet = make_contact_sheet(studio, args.group, Path(args.to))
-        if args.json:
-            _print({"group": sheet.group, "png": str(sheet.png), "html": str(sheet.html),
+    if args.json:
+        print_json({"group": sheet.group, "png": str(sheet.png), "html": str(sheet.html),
                     "targets": len(sheet.cells)})
-        else:
-            print(f"{sheet.png}\n{sheet.html}")
-        return 0
+    else:
+        print(f"{sheet.png}\n{sheet.html}")
+    return 0
+
+
+@contextlib.contextmanager
+def _bad_input() -> Iterator[None]:
+    """Errors in what the user asked for (source, template, certificate): exit 2."""
+    try:
+        yield
     except (SourceError, TemplateError, CredentialsError) as exc:
         raise UsageError(str(exc)) from None
 
@@ -107,7 +118,7 @@ async def _export(studio: Studio, args: argparse.Namespace) -> int:
     plan = plan_export(studio, _source(args), Path(args.to), args.template)
     if args.dry_run:
         if args.json:
-            _print({"destination": str(plan.destination), "manifest": plan.manifest_name,
+            print_json({"destination": str(plan.destination), "manifest": plan.manifest_name,
                     "files": [{"file": i.name, "asset_id": i.asset.id, "job_id": i.job.id}
                               for i in plan.items]})
         else:
@@ -129,7 +140,7 @@ async def _export(studio: Studio, args: argparse.Namespace) -> int:
         if tty:
             sys.stderr.write("\n")
     if args.json:
-        _print(result.as_dict())
+        print_json(result.as_dict())
     else:
         for f in result.files:
             print(f"{result.destination / f.name}  ({f.content_credentials})")
@@ -150,7 +161,7 @@ def _verify(args: argparse.Namespace) -> int:
     report = read_credentials(path, "\n".join(anchors) or None)
     data = {"file": str(path), "credentials": report.as_dict(), "sidecar": _sidecar(path)}
     if args.json:
-        _print(data)
+        print_json(data)
     else:
         print(_human(data))
     return {"invalid": 1, "unreadable": 2}.get(report.status, 0)
@@ -200,8 +211,3 @@ def _human(data: dict[str, Any]) -> str:
                      f"seed {side['seed']} ({match})")
         lines.append(f"  prompt: {(side['prompt'] or '')[:200]}")
     return "\n".join(lines)
-
-
-def _print(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
-

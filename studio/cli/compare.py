@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from studio.cli import UsageError, parse_params
+from studio.cli.common import UsageError, parse_params, print_json
 from studio.core.compare import CompareGroup, CompareGroups
 from studio.core.compare_adapt import Brief, Target
 from studio.core.jobs import Job, JobStatus
@@ -24,12 +24,10 @@ from studio.core.scoreboard import artist_scoreboard
 from studio.core.service import Studio
 from studio.core.votes import default_artist
 
-COMMANDS = ("compare", "groups", "group", "group-rerun", "group-add", "vote", "scoreboard")
 FAILED = (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED)
 
 
-def add_parsers(sub: Any) -> None:
-    s = sub.add_parser("compare", help="fan one prompt out to several models as a group")
+def build_compare(s: argparse.ArgumentParser) -> None:
     s.add_argument("--target", action="append", required=True, metavar="PROVIDER:MODEL")
     s.add_argument("--prompt", required=True)
     s.add_argument("--negative")
@@ -40,26 +38,31 @@ def add_parsers(sub: Any) -> None:
     _param_args(s)
     _wait_json(s)
 
-    s = sub.add_parser("groups", help="list compare groups")
+
+def build_groups(s: argparse.ArgumentParser) -> None:
     s.add_argument("--limit", type=int, default=50)
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("group", help="one compare group with its cells and votes")
+
+def build_group(s: argparse.ArgumentParser) -> None:
     s.add_argument("group")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("group-rerun", help="send a group (or one cell) again, same requests")
+
+def build_rerun(s: argparse.ArgumentParser) -> None:
     s.add_argument("group")
     s.add_argument("--cell", metavar="LABEL|JOB", help="only this cell (A, B ... or a job id)")
     _wait_json(s)
 
-    s = sub.add_parser("group-add", help="add a target to an existing compare group")
+
+def build_add(s: argparse.ArgumentParser) -> None:
     s.add_argument("group")
     s.add_argument("--target", required=True, metavar="PROVIDER:MODEL")
     _param_args(s)
     _wait_json(s)
 
-    s = sub.add_parser("vote", help="vote on a compare group's newest outputs")
+
+def build_vote(s: argparse.ArgumentParser) -> None:
     s.add_argument("group")
     pick = s.add_mutually_exclusive_group()
     pick.add_argument("--winner", metavar="JOB|LABEL")
@@ -69,7 +72,8 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--artist", help="default: the current user")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("scoreboard", help="one artist's ranking of provider/models")
+
+def build_scoreboard(s: argparse.ArgumentParser) -> None:
     s.add_argument("--artist", help="default: the current user")
     s.add_argument("--json", action="store_true")
 
@@ -85,34 +89,52 @@ def _wait_json(s: argparse.ArgumentParser) -> None:
     s.add_argument("--json", action="store_true")
 
 
-async def run(studio: Studio, args: argparse.Namespace) -> int | None:
-    if args.command not in COMMANDS:
-        return None
+async def run_compare(studio: Studio, args: argparse.Namespace) -> int:
+    return await _compare(studio, studio.compare, args)
+
+
+async def run_groups(studio: Studio, args: argparse.Namespace) -> int:
+    return _groups(studio.compare, args)
+
+
+async def run_group(studio: Studio, args: argparse.Namespace) -> int:
     groups = studio.compare
-    if args.command == "compare":
-        return await _compare(studio, groups, args)
-    if args.command == "groups":
-        return _groups(groups, args)
-    group = groups.find(args.group) if args.command != "scoreboard" else None
-    if args.command == "scoreboard":
-        return _scoreboard(studio, args)
+    data = _with_votes(groups, _group(groups, args.group))
+    print_json(data) if args.json else print(_human(data))
+    return 0
+
+
+async def run_rerun(studio: Studio, args: argparse.Namespace) -> int:
+    groups = studio.compare
+    group = _group(groups, args.group)
+    position = _cell(studio, group, args.cell) if args.cell else None
+    jobs = await groups.rerun(group.id, position)
+    return await _finish(studio, groups, group.id, args, jobs)
+
+
+async def run_add(studio: Studio, args: argparse.Namespace) -> int:
+    groups = studio.compare
+    group = _group(groups, args.group)
+    target = Target.parse(args.target)
+    target.params = _params(args.param, [target], studio)[target.label]
+    cell = await groups.add_target(group.id, target)
+    job = studio.store.get_job(cell.job_id or "")
+    return await _finish(studio, groups, group.id, args, [job] if job else [])
+
+
+async def run_vote(studio: Studio, args: argparse.Namespace) -> int:
+    return _vote(studio, _group(studio.compare, args.group), args)
+
+
+async def run_scoreboard(studio: Studio, args: argparse.Namespace) -> int:
+    return _scoreboard(studio, args)
+
+
+def _group(groups: CompareGroups, ref: str) -> CompareGroup:
+    group = groups.find(ref)
     if group is None:
-        raise UsageError(f"no compare group {args.group!r} (see `studio-cli groups`)")
-    if args.command == "group":
-        data = _with_votes(groups, group)
-        _print(data) if args.json else print(_human(data))
-        return 0
-    if args.command == "group-rerun":
-        position = _cell(studio, group, args.cell) if args.cell else None
-        jobs = await groups.rerun(group.id, position)
-        return await _finish(studio, groups, group.id, args, jobs)
-    if args.command == "group-add":
-        target = Target.parse(args.target)
-        target.params = _params(args.param, [target], studio)[target.label]
-        cell = await groups.add_target(group.id, target)
-        job = studio.store.get_job(cell.job_id or "")
-        return await _finish(studio, groups, group.id, args, [job] if job else [])
-    return _vote(studio, group, args)
+        raise UsageError(f"no compare group {ref!r} (see `studio-cli groups`)")
+    return group
 
 
 async def _compare(studio: Studio, groups: CompareGroups, args: argparse.Namespace) -> int:
@@ -166,7 +188,7 @@ async def _finish(studio: Studio, groups: CompareGroups, group_id: str,
     group = groups.get(group_id)
     assert group is not None
     data = groups.group_dict(group)
-    _print(data) if args.json else print(_human(data))
+    print_json(data) if args.json else print(_human(data))
     failed = [j for j in jobs if (now := studio.store.get_job(j.id)) and now.status in FAILED]
     for job in failed:
         now = studio.store.get_job(job.id)
@@ -187,7 +209,7 @@ def _groups(groups: CompareGroups, args: argparse.Namespace) -> int:
                      "prompt": group.brief.prompt, "targets": [c.target.label for c in group.cells],
                      "statuses": statuses, "votes": len(votes.for_group(group.id))})
     if args.json:
-        _print(rows)
+        print_json(rows)
     else:
         for r in rows:
             print(f"{r['group_id']}  {len(r['targets'])} targets  {r['votes']} votes  "
@@ -234,7 +256,7 @@ def _vote(studio: Studio, group: CompareGroup, args: argparse.Namespace) -> int:
                                     all_bad=args.all_bad, ratings=ratings,
                                     artist=args.artist or default_artist())
     if args.json:
-        _print(vote.as_dict())
+        print_json(vote.as_dict())
     else:
         what = {"winner": f"winner {vote.targets.get(winner or '', '')}", "tie": "tie",
                 "all_bad": "all bad"}.get(vote.outcome.value if vote.outcome else "", "ratings")
@@ -247,7 +269,7 @@ def _scoreboard(studio: Studio, args: argparse.Namespace) -> int:
     votes = studio.votes
     rows = artist_scoreboard(studio.store, votes, artist)
     if args.json:
-        _print({"artist": artist, "votes": len(votes.for_artist(artist)),
+        print_json({"artist": artist, "votes": len(votes.for_artist(artist)),
                 "rows": [r.as_dict() for r in rows]})
         return 0
     if not rows:
@@ -262,12 +284,6 @@ def _scoreboard(studio: Studio, args: argparse.Namespace) -> int:
         print(f"{r.rank:>2}  {r.target[:44]:<44} {r.score:>6.0f} {r.wins:>5} {r.votes:>5} "
               f"{avg:>4} {cost:>10} {lat:>8}")
     return 0
-
-
-def _print(data: Any) -> None:
-    import json
-
-    print(json.dumps(data, indent=2, default=str))
 
 
 def _human(data: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""studio-cli workflows import | list (an EXTENSION_MODULES command group).
+"""studio-cli workflows import | list.
 
 import: 0 imported, 2 not imported (the reason on stderr; nothing was saved).
 """
@@ -8,15 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
-from studio.cli import UsageError
+from studio.cli.common import UsageError
 from studio.core.service import Studio
 from studio.core.workflows import WorkflowImportError
 
 
-def add_parsers(sub: Any) -> None:
-    s = sub.add_parser("workflows", help="ComfyUI workflows imported as models")
+def build(s: argparse.ArgumentParser) -> None:
     actions = s.add_subparsers(dest="workflows_action", required=True)
     a = actions.add_parser("import", help="import an API-format workflow JSON file "
                                           "(ComfyUI: Workflow > Export (API))")
@@ -29,9 +27,7 @@ def add_parsers(sub: Any) -> None:
     a.add_argument("--json", action="store_true")
 
 
-async def run(studio: Studio, args: argparse.Namespace) -> int | None:
-    if args.command != "workflows":
-        return None
+async def run(studio: Studio, args: argparse.Namespace) -> int:
     if args.workflows_action == "import":
         try:
             workflow = studio.import_workflow(Path(args.file), args.name, replace=args.replace)

@@ -10,15 +10,13 @@ import asyncio
 import contextlib
 import signal
 import sys
-from typing import Any
 
 from studio.api.auth import ApiToken
 from studio.api.server import ApiServer, ApiStartError
 from studio.core.service import Studio
 
 
-def add_parsers(sub: Any) -> None:
-    s = sub.add_parser("serve", help="serve the automation API on 127.0.0.1 until Ctrl+C")
+def build(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", type=int,
                    help="port on 127.0.0.1 (default: automation_api.port in settings, 8765; "
                         "0 picks a free one)")
@@ -27,9 +25,7 @@ def add_parsers(sub: Any) -> None:
                    help="send every call to the local provider emulator")
 
 
-async def run(studio: Studio, args: argparse.Namespace) -> int | None:
-    if args.command != "serve":
-        return None
+async def run(studio: Studio, args: argparse.Namespace) -> int:
     port = studio.settings.automation_api.port if args.port is None else args.port
     if port != 0 and not 1024 <= port <= 65535:
         raise ValueError(f"--port {port}: use 1024-65535 (or 0 for any free port)")

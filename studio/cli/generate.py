@@ -1,0 +1,77 @@
+"""studio-cli generate: send (or dry-run) one request, optionally waiting for it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+from studio.cli.common import human_job, parse_params, print_json
+from studio.core.jobs import Job, JobStatus
+from studio.core.jobview import job_dict
+from studio.core.requests import RequestError, field_errors
+from studio.core.service import Studio
+from studio.providers.base import Mode, RenderRequest
+
+
+def build(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--provider", required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--mode", choices=[m.value for m in Mode])
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--negative")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--image", action="append", default=[], metavar="PATH")
+    p.add_argument("--wait", action="store_true", help="wait for a live job to finish")
+    p.add_argument("--confirm-weaker-safety", action="store_true",
+                   help="send even though a param weakens the provider's safety filter")
+    p.add_argument("--json", action="store_true")
+
+
+async def run(studio: Studio, args: argparse.Namespace) -> int:
+    try:
+        request = RenderRequest(
+            provider=args.provider, model=args.model, mode=args.mode, prompt=args.prompt,
+            negative_prompt=args.negative, seed=args.seed, params=parse_params(args.param),
+            input_images=args.image, confirm_weaker_safety=args.confirm_weaker_safety)
+    except ValidationError as exc:
+        raise RequestError(field_errors(exc)) from None
+    job = await studio.submit(request)
+    if args.wait and not job.dry_run:
+        job = await _wait_with_progress(studio, job.id)
+    data = job_dict(job, studio.store)
+    if args.json:
+        print_json(data)
+    else:
+        print(human_job(data))
+    if job.status in (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED):
+        print(f"studio-cli: job {job.id} {job.status.value}: {job.error or job.message}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _wait_with_progress(studio: Studio, job_id: str) -> Job:
+    tty = sys.stderr.isatty()
+    last = None
+
+    def show(event: Any) -> None:
+        nonlocal last
+        if event.job_id != job_id or event.job is None or not tty:
+            return
+        j = event.job
+        text = f"\r{j.status.value} {'' if j.progress is None else f'{j.progress:.0%}'}"
+        if text != last:
+            sys.stderr.write(text.ljust(30))
+            last = text
+
+    unsubscribe = studio.store.subscribe(show)
+    try:
+        return await studio.wait(job_id)
+    finally:
+        unsubscribe()
+        if tty and last:
+            sys.stderr.write("\n")

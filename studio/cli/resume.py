@@ -1,0 +1,59 @@
+"""studio-cli resume | replay FILE: finish the live jobs a killed run left, and
+re-estimate a saved dry-run payload (never the network)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from studio.cli.common import UsageError, human_job, print_json
+from studio.core.jobs import JobStatus
+from studio.core.jobview import job_dict
+from studio.core.requests import RequestError, field_errors
+from studio.core.service import Studio
+from studio.providers.base import RenderRequest
+
+
+def build_resume(p: argparse.ArgumentParser) -> None:
+    """No options: every unfinished live job is resumed and waited for."""
+
+
+async def run_resume(studio: Studio, args: argparse.Namespace) -> int:
+    ids = await studio.resume()
+    print(f"resuming {len(ids)} job(s)", file=sys.stderr)
+    failed = 0
+    for job_id in ids:
+        job = await studio.wait(job_id)
+        print(human_job(job_dict(job, studio.store)))
+        failed += job.status != JobStatus.SUCCEEDED
+    return 1 if failed else 0
+
+
+def build_replay(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+
+
+async def run_replay(studio: Studio, args: argparse.Namespace) -> int:
+    try:
+        saved = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{args.file}: not a readable JSON file ({exc})") from None
+    if not isinstance(saved, dict):
+        raise UsageError(f"{args.file}: expected a JSON object")
+    raw = saved.get("input", saved)
+    try:
+        request = RenderRequest.model_validate(raw)
+    except ValidationError as exc:
+        raise RequestError(field_errors(exc)) from None
+    job = await studio.submit(request, force_dry_run=f"replay of {Path(args.file).name}")
+    data = job_dict(job, studio.store)
+    old = (saved.get("estimates") or {}).get("usd")
+    data["saved_estimate_usd"] = old
+    data["estimate_matches"] = old is None or old == data["estimates"]["usd"]
+    print_json(data) if args.json else print(human_job(data))
+    return 0 if data["estimate_matches"] else 1
