@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 async def scenario(window, studio, jobs: int, heartbeat, scroll_timer) -> float:
-    from studio.app import _warm_up
+    from studio.app.launch import _warm_up
     from studio.core.jobs import JobStatus
     from studio.providers.base import RenderRequest
 

@@ -16,13 +16,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from studio.cli.common import UsageError, parse_params, print_json
-from studio.core.compare import CompareGroup, CompareGroups
-from studio.core.compare_adapt import Brief, Target
+from studio.core.compare.adapt import Brief, Target
+from studio.core.compare.groups import CompareGroup, CompareGroups
+from studio.core.compare.scoreboard import artist_scoreboard
+from studio.core.compare.votes import default_artist
 from studio.core.jobs import Job, JobStatus
 from studio.core.requests import RequestError, field_errors
-from studio.core.scoreboard import artist_scoreboard
 from studio.core.service import Studio
-from studio.core.votes import default_artist
 
 FAILED = (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED)
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from studio.cli.common import UsageError, print_json
-from studio.core.contact_sheet import make_contact_sheet
-from studio.core.credentials import CredentialsError, read_credentials, user_certificate
-from studio.core.export import ExportError, SignWith, export_async, plan_export
-from studio.core.export_names import DEFAULT_TEMPLATE, TEMPLATE_FIELDS, TemplateError
-from studio.core.export_sources import ExportSource, SourceError
+from studio.core.export.contact_sheet import make_contact_sheet
+from studio.core.export.copies import ExportError, SignWith, export_async, plan_export
+from studio.core.export.credentials import CredentialsError, read_credentials, user_certificate
+from studio.core.export.names import DEFAULT_TEMPLATE, TEMPLATE_FIELDS, TemplateError
+from studio.core.export.sources import ExportSource, SourceError
 from studio.core.provenance import sidecar_path
 from studio.core.service import Studio
 

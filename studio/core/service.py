@@ -38,8 +38,8 @@ from studio.providers.base import (
 from studio.providers.http import check_base_url
 
 if TYPE_CHECKING:
-    from studio.core.compare import CompareGroups
-    from studio.core.votes import Votes
+    from studio.core.compare.groups import CompareGroups
+    from studio.core.compare.votes import Votes
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +82,14 @@ class Studio:
     @cached_property
     def compare(self) -> CompareGroups:
         """Compare groups: fan-out, adaptation records, re-runs (one per studio)."""
-        from studio.core.compare import CompareGroups
+        from studio.core.compare.groups import CompareGroups
 
         return CompareGroups(self)
 
     @cached_property
     def votes(self) -> Votes:
         """Votes and blind rounds over compare groups (one per studio)."""
-        from studio.core.votes import Votes
+        from studio.core.compare.votes import Votes
 
         return Votes(self.store)
 

@@ -189,7 +189,7 @@ async def _shoot(out: Path, sandbox_url: str) -> list[Path]:
 
 async def _compare_shots(window, studio, grab, settle) -> None:
     """A four-model compare group: the grid with adaptation notes, a wipe, the scoreboard."""
-    from studio.core.compare_adapt import Brief, Target
+    from studio.core.compare.adapt import Brief, Target
 
     tab = window.compare
     _faults(studio.sandbox_url, None)  # the running job keeps its long run; these are quick

@@ -9,7 +9,7 @@ from PIL import Image
 from studio.cli import main
 from studio.core.service import Studio
 from tests.conftest import TEST_KEY, scan_for_secret
-from tests.core.test_export_support import add_output
+from tests.core.export.test_export_support import add_output
 
 
 def run(capsys, *argv):

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.compare import CompareGroups
-from studio.core.compare_adapt import Brief, Target
+from studio.core.compare.adapt import Brief, Target
+from studio.core.compare.groups import CompareGroups
 from studio.core.requests import RequestError
 from studio.ui.compare.delegate import MARKS
 from studio.ui.compose import TargetList

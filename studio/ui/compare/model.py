@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
-from studio.core.compare import (
+from studio.core.compare.groups import (
     EVENT,
     Cell,
     CompareGroup,

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.scoreboard import ScoreRow, artist_scoreboard
+from studio.core.compare.scoreboard import ScoreRow, artist_scoreboard
+from studio.core.compare.votes import EVENT, Votes, default_artist
 from studio.core.store import StoreEvent
-from studio.core.votes import EVENT, Votes, default_artist
 from studio.ui.compare.delegate import seconds
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, money

@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.compare import EVENT as GROUP_EVENT
-from studio.core.compare import CompareGroup
-from studio.core.compare_adapt import Brief, Target
+from studio.core.compare.adapt import Brief, Target
+from studio.core.compare.groups import EVENT as GROUP_EVENT
+from studio.core.compare.groups import CompareGroup
+from studio.core.compare.votes import BlindSession
 from studio.core.store import StoreEvent
-from studio.core.votes import BlindSession
 from studio.ui.compare.brief import BriefPanel
 from studio.ui.compare.delegate import CELL, CellDelegate
 from studio.ui.compare.model import CellInfo, CellModel, GroupListModel

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.credentials import LOCAL_SUBJECT, CredentialsError
-from studio.core.export import (
+from studio.core.export.copies import (
     ExportCancelled,
     ExportError,
     ExportPlan,
@@ -37,8 +36,9 @@ from studio.core.export import (
     export_async,
     plan_export,
 )
-from studio.core.export_names import DEFAULT_TEMPLATE, TEMPLATE_FIELDS, TemplateError
-from studio.core.export_sources import ExportSource, SourceError
+from studio.core.export.credentials import LOCAL_SUBJECT, CredentialsError
+from studio.core.export.names import DEFAULT_TEMPLATE, TEMPLATE_FIELDS, TemplateError
+from studio.core.export.sources import ExportSource, SourceError
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING
 

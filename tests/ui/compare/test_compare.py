@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from studio.core.compare import CompareGroups
-from studio.core.compare_adapt import Brief, Target
+from studio.core.compare.adapt import Brief, Target
+from studio.core.compare.groups import CompareGroups
 from studio.core.jobs import JobStatus
 from studio.ui.compare.view import CompareTab
 from studio.ui.session import Session

@@ -7,7 +7,7 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from studio.core import export as core_export
+from studio.core.export import copies as core_export
 from studio.ui.export.dialog import ExportDialog
 from tests.ui.conftest import add_output
 

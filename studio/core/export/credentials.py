@@ -17,7 +17,7 @@ from typing import Any
 
 from studio import __version__
 from studio.core.atomic import write_atomic
-from studio.core.export_embed import TRAINED_ALGORITHMIC_MEDIA
+from studio.core.export.embed import TRAINED_ALGORITHMIC_MEDIA
 
 LOCAL_SUBJECT = "Provider Studio local certificate (not a trusted issuer)"
 LOCAL_DIR = "c2pa"

@@ -16,12 +16,12 @@ import pytest
 from PySide6.QtCore import QDir
 from PySide6.QtNetwork import QLocalSocket
 
+from studio.app.instance_lock import InstanceLock
+from studio.app.single_instance import InstanceNotResponding, SingleInstance, server_name
 from studio.core.paths import StudioPaths
-from studio.instance_lock import InstanceLock
-from studio.single_instance import InstanceNotResponding, SingleInstance, server_name
 
 pytestmark = pytest.mark.gui
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 unix_only = pytest.mark.skipif(os.name == "nt", reason="Unix domain socket files")
 
 
@@ -124,7 +124,7 @@ def test_an_instance_that_never_answers_is_reported(instances):
 SIMULTANEOUS = """
 import sys, time
 from PySide6.QtCore import QCoreApplication
-from studio.single_instance import SingleInstance
+from studio.app.single_instance import SingleInstance
 app = QCoreApplication([])
 instance = SingleInstance(sys.argv[1])
 print("PRIMARY" if instance.acquire() else "HANDED-OVER", flush=True)

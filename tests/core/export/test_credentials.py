@@ -7,18 +7,18 @@ import c2pa
 import pytest
 from PIL import Image
 
-from studio.core.credentials import (
+from studio.core.export.copies import ExportError, SignWith, plan_export, run_export
+from studio.core.export.credentials import (
     LOCAL_SUBJECT,
     CredentialsError,
     choose_certificate,
     local_certificate,
     read_credentials,
 )
-from studio.core.export import ExportError, SignWith, plan_export, run_export
-from studio.core.export_embed import PNG_KEY, TRAINED_ALGORITHMIC_MEDIA
-from studio.core.export_sources import ExportSource
+from studio.core.export.embed import PNG_KEY, TRAINED_ALGORITHMIC_MEDIA
+from studio.core.export.sources import ExportSource
 from studio.core.service import Studio
-from tests.core.test_export_support import ACME, add_output, provider_signed_png, sha256
+from tests.core.export.test_export_support import ACME, add_output, provider_signed_png, sha256
 
 
 @pytest.fixture

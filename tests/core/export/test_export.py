@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from studio.core.export import (
+from studio.core.export.copies import (
     ExportCancelled,
     ExportError,
     export_async,
     plan_export,
     run_export,
 )
-from studio.core.export_embed import PNG_KEY, TRAINED_ALGORITHMIC_MEDIA
-from studio.core.export_sources import ExportSource, SourceError
+from studio.core.export.embed import PNG_KEY, TRAINED_ALGORITHMIC_MEDIA
+from studio.core.export.sources import ExportSource, SourceError
 from studio.core.service import Studio
 from tests.conftest import TEST_KEY, scan_for_secret
-from tests.core.test_export_support import add_output, sha256
+from tests.core.export.test_export_support import add_output, sha256
 
 
 @pytest.fixture

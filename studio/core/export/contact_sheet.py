@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.core.atomic import write_atomic
-from studio.core.export_names import existing_names, free_name, safe_stem
-from studio.core.export_sources import group_jobs
+from studio.core.export.names import existing_names, free_name, safe_stem
+from studio.core.export.sources import group_jobs
 from studio.core.jobs import Job, JobStatus
 from studio.core.thumbnails import ThumbnailError, make_thumbnail
 

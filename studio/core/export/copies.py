@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio import __version__
-from studio.core import credentials
-from studio.core.export_embed import EmbedError, embed, embeddable
-from studio.core.export_names import (
+from studio.core.export import credentials
+from studio.core.export.embed import EmbedError, embed, embeddable
+from studio.core.export.names import (
     DEFAULT_TEMPLATE,
     NameFields,
     existing_names,
@@ -33,7 +33,7 @@ from studio.core.export_names import (
     free_name,
     render_names,
 )
-from studio.core.export_sources import ExportSource, resolve
+from studio.core.export.sources import ExportSource, resolve
 from studio.core.jobs import Asset, Job
 from studio.core.provenance import build_record
 from studio.core.redaction import Redactor

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.core.compare_adapt import (
+from studio.core.compare.adapt import (
     Adaptation,
     Adapted,
     Brief,

@@ -7,15 +7,15 @@ import re
 import pytest
 from PIL import Image
 
-from studio.core.compare import CompareGroups
-from studio.core.compare_adapt import Brief, Target
+from studio.core.compare.adapt import Brief, Target
+from studio.core.compare.groups import CompareGroups
+from studio.core.compare.votes import Votes
 from studio.core.config import set_value
-from studio.core.contact_sheet import make_contact_sheet
-from studio.core.export_sources import SourceError
+from studio.core.export.contact_sheet import make_contact_sheet
+from studio.core.export.sources import SourceError
 from studio.core.jobs import Job, JobStatus, new_job_id
 from studio.core.service import Studio
-from studio.core.votes import Votes
-from tests.core.test_export_support import add_output
+from tests.core.export.test_export_support import add_output
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from studio.core.compare import CompareGroups
-from studio.core.compare_adapt import Brief, Target, adapt
+from studio.core.compare.adapt import Brief, Target, adapt
+from studio.core.compare.groups import CompareGroups
 from studio.core.config import set_value
 from studio.core.jobs import JobStatus
 from studio.core.requests import RequestError

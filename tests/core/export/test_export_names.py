@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from studio.core.export_names import (
+from studio.core.export.names import (
     NameFields,
     TemplateError,
     check_template,

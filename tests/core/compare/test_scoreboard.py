@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from studio.core.compare.scoreboard import build_scoreboard
+from studio.core.compare.votes import Outcome, Vote
 from studio.core.jobs import Job, JobStatus
-from studio.core.scoreboard import build_scoreboard
-from studio.core.votes import Outcome, Vote
 
 _ids = itertools.count()
 

@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from studio.app.instance_lock import InstanceLock, instance_name
     from studio.core.paths import StudioPaths
-    from studio.instance_lock import InstanceLock, instance_name
     from studio.ui.main_window import MainWindow
     from studio.ui.widgets import (
         app_icon,
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     app.processEvents()
     # After the first paint: Qt's network module costs ~20 ms to load.
-    from studio.single_instance import SingleInstance, bring_to_front
+    from studio.app.single_instance import SingleInstance, bring_to_front
 
     instance = SingleInstance(lock.name, app, owner=lock)
     instance.activated.connect(lambda _argv: bring_to_front(window))
@@ -159,7 +159,7 @@ def settle_heap() -> None:
 
 def _hand_over(app, name: str, argv: list[str]) -> int:
     """Another instance holds this home: ask it to come to the front, then exit."""
-    from studio.single_instance import InstanceNotResponding, SingleInstance
+    from studio.app.single_instance import InstanceNotResponding, SingleInstance
 
     try:
         SingleInstance(name, app).notify(argv)
@@ -188,7 +188,3 @@ def _probe_first_paint(window) -> None:
         print(f"FIRST_PAINT {time.time():.6f}", flush=True)
 
     FirstPaintProbe(window, report)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

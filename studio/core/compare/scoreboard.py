@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from studio.core.compare import cost_usd, latency_seconds
+from studio.core.compare.groups import cost_usd, latency_seconds
+from studio.core.compare.votes import Outcome, Vote, Votes
 from studio.core.jobs import Job
 from studio.core.store import Store
-from studio.core.votes import Outcome, Vote, Votes
 
 PRIOR_SD = 1.0  # log-strength; a model needs evidence to move far from the reference
 Z = 2.0  # lower bound = mean - Z * standard error

@@ -2,7 +2,7 @@
 and exits 0 before it opens the database.
 
 The first instance holds an OS file lock named after its data directory for as long as
-it runs (studio.instance_lock: released by the OS if it crashes), so separate homes run
+it runs (studio.app.instance_lock: released by the OS if it crashes), so separate homes run
 side by side and two launches at the same moment cannot both win.
 The holder also listens on a QLocalServer of the same name; a later launch that finds
 the lock taken connects there and asks it to come to the front. Listening can start
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
-from studio.instance_lock import InstanceLock, instance_name
+from studio.app.instance_lock import InstanceLock, instance_name
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer, QLocalSocket

@@ -6,7 +6,7 @@ import json
 import pytest
 from PIL import Image
 
-from studio.core.export_embed import (
+from studio.core.export.embed import (
     EmbedError,
     a1111_parameters,
     embed,

@@ -5,12 +5,12 @@ import random
 
 import pytest
 
-from studio.core.compare import CompareGroups
-from studio.core.compare_adapt import Brief, Target
+from studio.core.compare.adapt import Brief, Target
+from studio.core.compare.groups import CompareGroups
+from studio.core.compare.votes import Outcome, VoteError, Votes
 from studio.core.config import set_value
 from studio.core.jobs import JobStatus
 from studio.core.service import Studio
-from studio.core.votes import Outcome, VoteError, Votes
 
 LABELS = ["fal:fal-ai/flux/schnell", "stability:core", "stability:sd3.5-medium"]
 

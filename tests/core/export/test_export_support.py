@@ -97,7 +97,11 @@ def provider_signed_png(path: Path, cert_dir: Path) -> Path:
     """A PNG carrying a C2PA manifest from "Acme Image Cloud", as a provider would ship it."""
     import c2pa
 
-    from studio.core.credentials import TRAINED_ALGORITHMIC_MEDIA, local_certificate, make_signer
+    from studio.core.export.credentials import (
+        TRAINED_ALGORITHMIC_MEDIA,
+        local_certificate,
+        make_signer,
+    )
 
     plain = write_media(path.with_name("plain.png"), "png", (30, 90, 200))
     signer = make_signer(local_certificate(cert_dir))

@@ -1,0 +1,5 @@
+import sys
+
+from studio.app.launch import main
+
+sys.exit(main())
