@@ -54,11 +54,6 @@ class SingleInstance(QObject):
         self.server: QLocalServer | None = None
         self._owner: InstanceLock | None = owner if owner is not None and owner.held else None
 
-    @classmethod
-    def for_data_dir(cls, data_dir: str | os.PathLike[str],
-                     parent: QObject | None = None) -> SingleInstance:
-        return cls(server_name(data_dir), parent)
-
     def acquire(self, argv: list[str] | None = None, *, listen: bool = True) -> bool:
         """True: we are the only instance (listening now, or after `listen()`). False: a
         running instance was asked to come to the front. Raises InstanceNotResponding if

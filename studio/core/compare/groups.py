@@ -288,11 +288,6 @@ class CompareGroups:
     def recent(self, limit: int = 200) -> list[CompareGroup]:
         return [g for gid in self.ids(limit) if (g := self.get(gid)) is not None]
 
-    def group_of_job(self, job_id: str) -> tuple[str, int] | None:
-        rows = self.store.query("SELECT group_id, position FROM compare_runs WHERE job_id=?",
-                                (job_id,))
-        return (rows[0]["group_id"], rows[0]["position"]) if rows else None
-
     # -- JSON ---------------------------------------------------------------------------
 
     def cell_dict(self, cell: Cell, *, outputs: bool = True) -> dict[str, Any]:

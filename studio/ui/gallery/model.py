@@ -162,11 +162,6 @@ class GalleryModel(QAbstractListModel):
                 idx = self.index(row)
                 self.dataChanged.emit(idx, idx, [THUMB_ROLE])
 
-    def update_asset(self, asset: Asset) -> None:
-        cached = self._assets.get(asset.id)
-        if cached is not None:
-            self._assets[asset.id] = (replace(asset), cached[1])
-
     # -- Qt model -----------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

@@ -125,6 +125,3 @@ class ImageLoader(QObject):
         self._failed[key] = message
         log.warning("ui.decode_failed key=%s error=%s", key, message)
         self.failed.emit(key, message)
-
-    def forget_failure(self, key: str) -> None:
-        self._failed.pop(key, None)
