@@ -2,7 +2,9 @@
 """Developer entry points that need nothing but Python 3.11+.
 
     python3 tasks.py run [--sandbox]   set up .venv if needed, then launch the app
-    python3 tasks.py test [PYTEST ARGS] set up .venv if needed, then lint and run every test
+    python3 tasks.py test [PYTEST ARGS] set up .venv if needed, lint (ruff, lint-imports), run
+                                       every test with the coverage floor (or only the
+                                       tests named in PYTEST ARGS, without coverage)
     python3 tasks.py bench             run the benchmarks and print their figures
     python3 tasks.py package [ARGS]    set up .venv with PyInstaller, build the app bundle
                                        (dist/provider-studio/; see packaging/README.md)
@@ -55,11 +57,21 @@ def test(args: list[str]) -> int:
     ensure_venv()
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     lint = subprocess.call([_python(), "-m", "ruff", "check", "studio", "tests", "bench",
-                            "packaging", "tasks.py"], cwd=ROOT, env=env)
+                            "packaging", "setup.py", "tasks.py"], cwd=ROOT, env=env)
     if lint:
         print("tasks: ruff found problems (see above)", file=sys.stderr)
         return lint
-    return subprocess.call([_python(), "-m", "pytest", "-q", *args], cwd=ROOT, env=env)
+    # The layering rules (pyproject.toml [tool.importlinter]).
+    layers = subprocess.call([str(BIN / ("lint-imports.exe" if os.name == "nt" else
+                                         "lint-imports")), "--no-cache"], cwd=ROOT, env=env)
+    if layers:
+        print("tasks: an import crosses a layer (see above)", file=sys.stderr)
+        return layers
+    # The whole suite also measures coverage (with branches) against the floor in
+    # pyproject.toml [tool.coverage.report]; a run of chosen tests does not.
+    coverage = [] if args else ["--cov", "--cov-report="]
+    return subprocess.call([_python(), "-m", "pytest", "-q", *coverage, *args], cwd=ROOT,
+                           env=env)
 
 
 def bench(args: list[str]) -> int:
