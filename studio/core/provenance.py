@@ -15,6 +15,7 @@ from studio import __version__
 from studio.core.atomic import write_atomic
 from studio.core.jobs import Asset, Job
 from studio.core.redaction import Redactor
+from studio.core.sent import sent_params
 
 SCHEMA = "provider-studio/provenance"
 VERSION = 1
@@ -47,7 +48,7 @@ def build_record(job: Job, asset: Asset, provider_name: str) -> dict[str, Any]:
         "request": job.prepared,
         "prompt": req.get("prompt"),
         "negative_prompt": req.get("negative_prompt"),
-        "params": req.get("params"),
+        "params": sent_params(req.get("params"), job.prepared),  # only what went out
         "seed_requested": req.get("seed"),
         "seed": job.seed,
         "remote_job_id": job.remote_id,

@@ -40,6 +40,9 @@ from studio.providers.http import check_base_url
 if TYPE_CHECKING:
     from studio.core.compare.groups import CompareGroups
     from studio.core.compare.votes import Votes
+    from studio.core.first_run import FirstRun
+    from studio.core.library import Library
+    from studio.core.preferences import Preferences, PreferenceStore
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +316,68 @@ class Studio:
             await self._http.aclose()
             self._http = None
         self.store.close()
+
+    # -- the artist's library, preferences, timings and first run (used by the UI) -------
+
+    @cached_property
+    def library(self) -> Library:
+        """Boards, the trash, stacks and sorting around the gallery (one per studio)."""
+        from studio.core.library import Library
+
+        return Library(self.store, self.paths.assets_dir)
+
+    @cached_property
+    def preference_store(self) -> PreferenceStore:
+        from studio.core.preferences import PreferenceStore
+
+        store = PreferenceStore(self.paths.config_dir)
+        if store.warning:
+            self.warnings.append(store.warning)
+        return store
+
+    def preferences(self) -> Preferences:
+        """Theme, favourite and recent models, the Queue's clear mark."""
+        return self.preference_store.current
+
+    def save_preferences(self, preferences: Preferences) -> Preferences:
+        return self.preference_store.save(preferences)
+
+    def set_favourite(self, provider: str, model: str, on: bool) -> Preferences:
+        from studio.core.preferences import target_key
+
+        prefs = self.preferences().with_favourite(target_key(provider, model), on)
+        return self.save_preferences(prefs)
+
+    def note_used(self, targets: list[tuple[str, str]]) -> Preferences:
+        """Remember models just sent to (newest first) for the pickers' Recent list."""
+        from studio.core.preferences import target_key
+
+        prefs = self.preferences().with_used(target_key(p, m) for p, m in targets)
+        return self.save_preferences(prefs)
+
+    def latency_seconds(self, job: Job | None) -> float | None:
+        """Request start to finish (synchronous providers included)."""
+        from studio.core.timing import latency_seconds
+
+        return latency_seconds(self.store, job)
+
+    def typical_seconds(self, provider_id: str, model_id: str) -> float | None:
+        """A model's median request-start-to-finish time from this studio's history."""
+        from studio.core.timing import typical_seconds
+
+        return typical_seconds(self.store, provider_id, model_id)
+
+    def first_run(self) -> FirstRun:
+        """What is live, what is a dry-run and why, and what has been made so far."""
+        from studio.core.first_run import summarise
+
+        return summarise(self.catalog.entries(), self.store, sandbox=self.sandbox_url is not None)
+
+    async def check_typed_key(self, provider_id: str, key: str) -> tuple[bool, str]:
+        """"Test connection" with a key typed in Settings but not saved yet."""
+        from studio.core.connection import check_typed_key
+
+        return await check_typed_key(self, provider_id, key)
 
 
 def _normalised(request: RenderRequest, checked: CheckedRequest) -> dict[str, Any]:
