@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from studio.core.compare.adapt import Brief, Target
 from studio.core.compare.groups import CompareGroups
 from studio.core.requests import RequestError
+from studio.ui.catalog import ModelPicker
 from studio.ui.compare.delegate import MARKS
-from studio.ui.compose import TargetList
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, error_color, format_usd, status_color
 
@@ -68,9 +68,8 @@ class BriefPanel(QWidget):
         self.duration.setSpecialValueText("Model default")
         self.image_label = QLabel(self)
         self.image_label.setProperty("role", "muted")
-        self.targets = TargetList(self)
-        self.targets.setMinimumWidth(240)
-        self.targets.set_entries(session.entries())
+        self.targets = ModelPicker(session, self, checkable=True, name="briefTargets")
+        self.targets.view.setAccessibleName("Models to compare")
         self.plan_view = QTreeWidget(self)
         self.plan_view.setObjectName("briefPreview")
         self.plan_view.setHeaderLabels(["What each model gets", "Price"])
@@ -120,7 +119,6 @@ class BriefPanel(QWidget):
             edit.textChanged.connect(self._timer.start)
         self.duration.valueChanged.connect(self._timer.start)
         self.targets.targetsChanged.connect(self._timer.start)
-        session.catalogChanged.connect(lambda: self.targets.set_entries(session.entries()))
         self._show_images()
         self.preview()
 
@@ -132,8 +130,7 @@ class BriefPanel(QWidget):
         self.seed.setText("" if seed is None else str(seed))
         self.images = list(payload.get("input_images") or [])
         self.overrides = {}
-        for target in self.targets.checked():
-            self.targets.set_checked(target, False)
+        self.targets.clear_checked()
         for t in payload.get("targets") or []:
             self.targets.set_checked((t["provider"], t["model"]))
             self.overrides[(t["provider"], t["model"])] = dict(t.get("params") or {})

@@ -21,6 +21,7 @@ from studio.core.compare.groups import (
 )
 from studio.core.jobs import Asset, Job
 from studio.core.store import StoreEvent
+from studio.ui.gallery import ASSET_ROLE, ItemInfo
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -90,7 +91,7 @@ class GroupListModel(QAbstractListModel):
 
     def group(self, row: int) -> CompareGroup | None:
         gid = self.group_id(row)
-        if gid is None:
+        if gid is None or self.session.closed:  # a late repaint after the store closed
             return None
         if gid not in self._cache:
             found = self.groups.get(gid)
@@ -220,3 +221,40 @@ class CellModel(QAbstractListModel):
             notes = [a.note for a in info.cell.adaptations]
             return "\n".join([info.title, info.cell.target.model, *notes])
         return None
+
+
+class CellSource(QAbstractListModel):
+    """The cells with an output, as the Viewer walks them (next/previous). Blind cells
+    keep their names hidden there too."""
+
+    def __init__(self, cells: CellModel, rows: list[int], parent=None) -> None:
+        super().__init__(parent)
+        self.cells = cells
+        self.rows = list(rows)
+        cells.dataChanged.connect(self._forward)
+
+    def _forward(self, top: QModelIndex, bottom: QModelIndex, roles=()) -> None:
+        for mine, row in enumerate(self.rows):
+            if top.row() <= row <= bottom.row():
+                self.dataChanged.emit(self.index(mine), self.index(mine))
+
+    def asset_at(self, row: int) -> tuple[Asset, ItemInfo] | None:
+        info = self.cells.info(self.rows[row]) if 0 <= row < len(self.rows) else None
+        if info is None or info.asset is None or info.job is None:
+            return None
+        job = info.job
+        if info.hidden:
+            return info.asset, ItemInfo("", "", job.mode, job.prompt, f"Cell {info.label}",
+                                        "names hidden until you vote")
+        provider_name, _, model_name = info.title.partition(" · ")
+        return info.asset, ItemInfo(job.provider, job.model, job.mode, job.prompt,
+                                    f"{info.label} · {provider_name}", model_name)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        found = self.asset_at(index.row()) if index.isValid() else None
+        if found is None:
+            return None
+        return found[0] if role == ASSET_ROLE else None

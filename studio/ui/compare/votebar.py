@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from studio.ui.widgets import SPACING
 
+KEYS = "Keys: A, B… best · = tie · - all bad · 1-5 rate, Ctrl+S saves · Enter opens"
+
 
 class VoteBar(QWidget):
     winnerChosen = Signal(str)  # job id
@@ -24,13 +26,13 @@ class VoteBar(QWidget):
         self.letters.setSpacing(SPACING // 2)
         self.buttons: dict[str, QPushButton] = {}
         self.tie_button = QPushButton("Tie", self)
-        self.tie_button.setToolTip("They are about equally good")
+        self.tie_button.setToolTip("They are about equally good (=)")
         self.tie_button.clicked.connect(self.tieChosen)
         self.bad_button = QPushButton("All bad", self)
-        self.bad_button.setToolTip("None of these is usable")
+        self.bad_button.setToolTip("None of these is usable (-)")
         self.bad_button.clicked.connect(self.allBadChosen)
         self.save_button = QPushButton("Save ratings", self)
-        self.save_button.setToolTip("Store the 1-5 ratings given with the number keys")
+        self.save_button.setToolTip("Store the 1-5 ratings given with the number keys (Ctrl+S)")
         self.save_button.clicked.connect(self.ratingsSaved)
         self.hint = QLabel(self)
         self.hint.setProperty("role", "muted")
@@ -56,7 +58,8 @@ class VoteBar(QWidget):
             button = QPushButton(label, self)
             button.setObjectName(f"vote:{label}")
             button.setFixedWidth(44)
-            button.setToolTip(f"{label} is the best")
+            button.setToolTip(f"{label} is the best (press {label})")
+            button.setAccessibleName(f"{label} is the best")
             button.clicked.connect(lambda _=False, j=job_id: self.winnerChosen.emit(j))
             self.letters.addWidget(button)
             self.buttons[label] = button
@@ -71,4 +74,4 @@ class VoteBar(QWidget):
         elif voted:
             self.hint.setText("Vote saved.")
         else:
-            self.hint.setText("Rate: select, press 1-5")
+            self.hint.setText(KEYS)

@@ -1,9 +1,9 @@
 """Compose: one prompt fanned out to every checked provider/model, each with its own form,
-validated on every change, with a live cost preview. Generate sends one job per target."""
+validated on every change, with a live cost preview. Generate sends one job per target;
+a fan-out to several targets is a compare group, so Compare shows it at once."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.compare.adapt import Brief
+from studio.core.compare.adapt import Target as CompareTarget
+from studio.core.jobs import Job
 from studio.core.requests import FieldError, RequestError, field_errors
 from studio.providers.base import Price, RenderRequest
+from studio.ui.catalog import ModelPicker
 from studio.ui.compose.presets import PresetStore, PromptHistory
 from studio.ui.compose.prompt_box import PromptBox, heading
-from studio.ui.compose.targets import Target, TargetList, TargetPanel
+from studio.ui.compose.targets import Target, TargetPanel
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, ImageLoader, money
 
@@ -32,6 +36,7 @@ from studio.ui.widgets import SPACING, ImageLoader, money
 class ComposeTab(QWidget):
     submitted = Signal(list)  # job ids
     compareRequested = Signal(dict)  # compare_payload(): the start of a compare brief
+    fanoutSent = Signal(str)  # the compare group a fan-out to several targets became
 
     def __init__(self, session: Session, loader: ImageLoader, parent: QWidget | None = None):
         super().__init__(parent)
@@ -47,12 +52,12 @@ class ComposeTab(QWidget):
 
         self.box = PromptBox(self.history, loader, self)
         self.box.changed.connect(self.schedule)
-        self.targets = TargetList(self)
-        self.targets.setMinimumWidth(220)
+        self.targets = ModelPicker(session, self, checkable=True, name="composeTargets")
+        self.targets.view.setAccessibleName("Send to: models")
         self.targets.targetsChanged.connect(self._sync_panels)
         self.panel_host = QWidget(self)
         self.panel_box = QVBoxLayout(self.panel_host)
-        self.panel_box.setContentsMargins(0, 0, SPACING, 0)
+        self.panel_box.setContentsMargins(0, 0, 0, 0)
         self.panel_box.setSpacing(SPACING)
         self.no_targets = QLabel("Check one or more models under “Send to” to fan this prompt "
                                  "out to them. Each one gets its own settings here.", self)
@@ -63,12 +68,6 @@ class ComposeTab(QWidget):
         self.no_targets.setMinimumHeight(96)
         self.panel_box.addWidget(self.no_targets)
         self.panel_box.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.panel_host)
-
         self.total = QLabel(self)
         self.total.setObjectName("totalCost")
         self.total.setProperty("role", "heading")
@@ -89,16 +88,25 @@ class ComposeTab(QWidget):
         lbox.setSpacing(SPACING // 2)
         lbox.addWidget(heading(left, "Send to"))
         lbox.addWidget(self.targets, 1)
+        # Prompt and per-model settings scroll as one column, so a small window (1024x700)
+        # still shows whole forms instead of squeezing them to a sliver.
         right = QWidget(self)
         rbox = QVBoxLayout(right)
-        rbox.setContentsMargins(0, 0, 0, 0)
+        rbox.setContentsMargins(0, 0, SPACING, 0)
         rbox.setSpacing(SPACING)
         rbox.addWidget(self.box)
         rbox.addWidget(heading(right, "Settings per model"))
-        rbox.addWidget(scroll, 1)
+        rbox.addWidget(self.panel_host, 1)
+        self.scroll = QScrollArea(self)
+        self.scroll.setObjectName("composeScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(right)
+        self.scroll.setMinimumWidth(320)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
-        split.addWidget(right)
+        split.addWidget(self.scroll)
         split.setStretchFactor(1, 1)
         split.setSizes([300, 640])
         split.setChildrenCollapsible(False)
@@ -139,7 +147,6 @@ class ComposeTab(QWidget):
     # -- targets and panels -------------------------------------------------------------
 
     def _on_catalog(self) -> None:
-        self.targets.set_entries(self.session.entries())
         self._update_statuses()
         self.schedule()
 
@@ -179,14 +186,14 @@ class ComposeTab(QWidget):
     def schedule(self) -> None:
         self._timer.start()
 
-    def build_request(self, panel: TargetPanel, group: str | None = None) -> RenderRequest:
+    def build_request(self, panel: TargetPanel) -> RenderRequest:
         """The RenderRequest for one target; raises pydantic's ValidationError."""
         seed, _ = self.box.seed_value()
         cap = panel.model.capabilities.max_reference_images
         return RenderRequest(
             provider=panel.provider_id, model=panel.model.id, prompt=self.box.prompt_text(),
             negative_prompt=self.box.negative_text(), seed=seed, params=panel.values(),
-            input_images=self.images.paths()[:cap], compare_group=group)
+            input_images=self.images.paths()[:cap])
 
     def revalidate(self) -> bool:
         """Check every target now; mark errors inline; enable Generate. True if valid."""
@@ -280,30 +287,61 @@ class ComposeTab(QWidget):
 
     async def _generate(self) -> list[str]:
         panels = self.active_panels()
-        group = uuid.uuid4().hex[:12] if len(panels) > 1 else None
-        requests = [(p, self.build_request(p, group)) for p in panels]
+        requests = [(p, self.build_request(p)) for p in panels]
         self._sending = True
         self.revalidate()
-        jobs = []
+        jobs: list[Job] = []
+        group_id = None
         try:
-            for panel, request in requests:
-                try:
-                    jobs.append(await self.studio.submit(request))
-                except RequestError as exc:
-                    self._apply_errors(panel, exc.errors)
+            if len(requests) > 1:
+                group_id, jobs = await self._send_fanout(requests)
+            else:
+                for panel, request in requests:
+                    try:
+                        jobs.append(await self.studio.submit(request))
+                    except RequestError as exc:
+                        self._apply_errors(panel, exc.errors)
         finally:
             self._sending = False
             self.revalidate()
         if jobs:
             self.history.add(requests[0][1].prompt)
+            self.session.note_used([p.target for p, _ in requests])
             live = sum(not j.dry_run for j in jobs)
             parts = [f"{live} live"] if live else []
             if len(jobs) - live:
                 parts.append(f"{len(jobs) - live} dry-run")
             plural = "s" if len(jobs) > 1 else ""
-            self.session.toast.emit("info", f"Sent {len(jobs)} job{plural} ({', '.join(parts)})")
+            where = " as a compare group: see Compare (Ctrl+3)" if group_id else ""
+            self.session.toast.emit("info", f"Sent {len(jobs)} job{plural} "
+                                            f"({', '.join(parts)}){where}")
             self.submitted.emit([j.id for j in jobs])
+            if group_id:
+                self.fanoutSent.emit(group_id)
         return [j.id for j in jobs]
+
+    async def _send_fanout(self, requests: list[tuple[TargetPanel, RenderRequest]]
+                           ) -> tuple[str | None, list[Job]]:
+        """Several targets: check every request first (errors stay on their panel and
+        nothing is sent), then send them as one compare group."""
+        failed = False
+        for panel, request in requests:
+            try:
+                self.studio.check(request)
+            except RequestError as exc:
+                self._apply_errors(panel, exc.errors)
+                failed = True
+        if failed:
+            return None, []
+        first = requests[0][1]
+        brief = Brief(prompt=first.prompt, negative_prompt=first.negative_prompt,
+                      seed=first.seed, input_images=self.images.paths())
+        targets = [CompareTarget(provider=p.provider_id, model=p.model.id, params=p.values())
+                   for p, _ in requests]
+        group = await self.studio.compare.create(brief, targets)
+        jobs = [job for c in group.cells
+                if c.job_id and (job := self.studio.store.get_job(c.job_id)) is not None]
+        return group.id, jobs
 
     def send_to_compare(self) -> None:
         self.compareRequested.emit(self.compare_payload())

@@ -1,5 +1,7 @@
-"""The gallery as a list model over asset ids (store.asset_ids); details are fetched only
-for rows the view asks about, in small batches, and thumbnails decode off-thread."""
+"""The gallery as a list model over asset ids (the library's query: filters, a board or
+the trash, a sort order, stacks); details are fetched only for rows the view asks about,
+in small batches, and thumbnails decode off-thread. Outputs drag out as files (and into
+boards by id)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,19 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    QUrl,
+)
 
 from studio.core.jobs import Asset
+from studio.core.library import EVENT as LIBRARY_EVENT
+from studio.core.library import LibraryQuery, Stack
 from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
@@ -18,6 +30,8 @@ ASSET_ROLE = Qt.ItemDataRole.UserRole + 20
 INFO_ROLE = Qt.ItemDataRole.UserRole + 21
 THUMB_ROLE = Qt.ItemDataRole.UserRole + 22
 ID_ROLE = Qt.ItemDataRole.UserRole + 23
+STACK_ROLE = Qt.ItemDataRole.UserRole + 24  # the Stack a cover row stands for, when grouped
+ASSET_IDS_MIME = "application/x-provider-studio-assets"  # newline-separated asset ids
 BATCH = 64
 CACHE_LIMIT = 4000
 
@@ -31,7 +45,28 @@ class Filters:
     mode: str | None = None
     text: str | None = None
     min_rating: int | None = None
-    newest_first: bool = True
+    sort: str = "newest"  # newest, oldest, rating, cost_high, cost_low
+    board: str | None = None
+    trash: bool = False
+    group: str = "none"  # none, fanout, batch
+    stack: str | None = None
+
+    @property
+    def newest_first(self) -> bool:
+        return self.sort != "oldest"
+
+    @property
+    def narrowed(self) -> bool:
+        """Anything the plain provider/model/text filters of an export cannot express."""
+        return self.board is not None or self.trash or self.group != "none" or \
+            self.sort not in ("newest", "oldest")
+
+    def query(self, *, grouped: bool = True) -> LibraryQuery:
+        return LibraryQuery(provider=self.provider, model=self.model, mode=self.mode,
+                            text=self.text, min_rating=self.min_rating, board=self.board,
+                            trash=self.trash, sort=self.sort,  # type: ignore[arg-type]
+                            group=self.group if grouped else "none",  # type: ignore[arg-type]
+                            stack=self.stack if grouped else None)
 
 
 @dataclass(frozen=True)
@@ -57,6 +92,7 @@ class GalleryModel(QAbstractListModel):
         self._rows: dict[str, int] = {}
         self._assets: OrderedDict[str, tuple[Asset, ItemInfo]] = OrderedDict()
         self._by_sha: dict[str, set[str]] = {}
+        self._stacks: dict[str, Stack] = {}  # cover asset id -> its stack, when grouped
         self._requery = QTimer(self, singleShot=True, interval=100)
         self._requery.timeout.connect(self.refresh)
         loader.loaded.connect(self._on_thumb)
@@ -75,18 +111,26 @@ class GalleryModel(QAbstractListModel):
         if self.session.closed:
             return
         f = self.filters
-        ids = self.store.asset_ids(provider=f.provider, model=f.model, mode=f.mode,
-                                   text=f.text or None, min_rating=f.min_rating,
-                                   newest_first=f.newest_first)
+        library = self.session.studio.library
+        if f.group != "none" and f.stack is None:
+            stacks = library.stacks(f.query())
+            self._stacks = {s.cover: s for s in stacks}
+            ids = [s.cover for s in stacks]
+            reset = True  # a stack's count or cover may change with the same ids
+        else:
+            self._stacks = {}
+            ids = library.asset_ids(f.query())
         if ids == self._ids and not reset:
             return
         new = len(ids) - len(self._ids)
-        if not reset and new > 0 and f.newest_first and ids[new:] == self._ids:
+        in_order = f.sort in ("newest", "oldest")  # new outputs land at one end
+        if not reset and in_order and new > 0 and f.newest_first and ids[new:] == self._ids:
             self.beginInsertRows(QModelIndex(), 0, new - 1)
             self._ids = ids
             self._reindex()
             self.endInsertRows()
-        elif not reset and new > 0 and not f.newest_first and ids[: len(self._ids)] == self._ids:
+        elif not reset and in_order and new > 0 and not f.newest_first and \
+                ids[: len(self._ids)] == self._ids:
             self.beginInsertRows(QModelIndex(), len(self._ids), len(ids) - 1)
             self._ids = ids
             self._reindex()
@@ -106,8 +150,11 @@ class GalleryModel(QAbstractListModel):
     def row_of(self, asset_id: str) -> int:
         return self._rows.get(asset_id, -1)
 
+    def stack_of(self, row: int) -> Stack | None:
+        return self._stacks.get(self._ids[row]) if 0 <= row < len(self._ids) else None
+
     def on_event(self, event: StoreEvent) -> None:
-        if event.kind == "asset_added":
+        if event.kind in ("asset_added", LIBRARY_EVENT):
             self._requery.start()
         elif event.kind == "asset_rated" and event.asset is not None:
             cached = self._assets.get(event.asset.id)
@@ -117,7 +164,7 @@ class GalleryModel(QAbstractListModel):
             if row >= 0:
                 idx = self.index(row)
                 self.dataChanged.emit(idx, idx)
-            if self.filters.min_rating:
+            if self.filters.min_rating or self.filters.sort == "rating":
                 self._requery.start()
 
     # -- details for visible rows -------------------------------------------------------
@@ -135,6 +182,8 @@ class GalleryModel(QAbstractListModel):
         return found
 
     def _fetch(self, row: int) -> None:
+        if self.session.closed:  # a late repaint after the store closed
+            return
         start = max(0, row - BATCH // 4)
         wanted = [i for i in self._ids[start:start + BATCH] if i not in self._assets]
         found = self.store.get_assets_with_jobs(wanted)
@@ -167,11 +216,44 @@ class GalleryModel(QAbstractListModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._ids)
 
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+    def mimeTypes(self) -> list[str]:
+        return [ASSET_IDS_MIME, "text/uri-list"]
+
+    def asset_ids_for(self, rows: list[int]) -> list[str]:
+        """The outputs of these rows: a stack's cover stands for every output in it."""
+        ids: list[str] = []
+        for row in rows:
+            stack = self.stack_of(row)
+            if stack is not None and stack.count > 1:
+                query = replace(self.filters, stack=stack.key).query()
+                ids += self.session.studio.library.asset_ids(query)
+            elif 0 <= row < len(self._ids):
+                ids.append(self._ids[row])
+        return list(dict.fromkeys(ids))
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        """Dragged out: the files (a file manager copies them); onto a board: the ids."""
+        ids = self.asset_ids_for(sorted({i.row() for i in indexes}))
+        data = QMimeData()
+        data.setData(ASSET_IDS_MIME, "\n".join(ids).encode())
+        assets = self.session.studio.store.get_assets(ids)
+        data.setUrls([QUrl.fromLocalFile(assets[i].path) for i in ids if i in assets])
+        return data
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         if role == ID_ROLE:
             return self._ids[index.row()]
+        if role == STACK_ROLE:
+            return self._stacks.get(self._ids[index.row()])
         found = self.asset_at(index.row())
         if found is None:
             return None

@@ -6,7 +6,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 
 from studio.core.jobs import Job, JobStatus
 from studio.core.store import StoreEvent
@@ -61,6 +68,12 @@ class QueueModel(QAbstractTableModel):
     def active_count(self) -> int:
         return sum(1 for j in self._jobs.values() if j.status.active)
 
+    def active_progress(self) -> float | None:
+        """The mean share done of active jobs that report one (None if none does)."""
+        known = [j.progress for j in self._jobs.values()
+                 if j.status.active and j.progress is not None]
+        return sum(known) / len(known) if known else None
+
     def on_event(self, event: StoreEvent) -> None:
         job = event.job
         if job is None:
@@ -114,10 +127,10 @@ class QueueModel(QAbstractTableModel):
             self._durations.pop((job.provider, job.model), None)
 
     def _expected(self, job: Job) -> float | None:
-        """The core's typical submit-to-done time (the same figure polling plans with)."""
+        """The model's typical request-start-to-done time from this studio's history."""
         key = (job.provider, job.model)
         if key not in self._durations:
-            self._durations[key] = self.session.studio.expected_seconds(*key)
+            self._durations[key] = self.session.studio.typical_seconds(*key)
         return self._durations[key]
 
     def elapsed(self, job: Job, now: float | None = None) -> float | None:
@@ -130,12 +143,14 @@ class QueueModel(QAbstractTableModel):
         if not job.status.active:
             return None
         now = now or time.time()
-        if job.progress is not None and 0.05 <= job.progress < 1:
-            running = now - (job.started_at or job.submitted_at or job.created_at)
+        running = now - (job.started_at or job.submitted_at or job.created_at)
+        if job.progress is not None and 0.05 <= job.progress < 1 and running >= 1:
             return running * (1 - job.progress) / job.progress
         expected = self._expected(job)
-        if expected is not None:
-            return max(0.0, expected - (now - (job.submitted_at or job.created_at)))
+        if expected and job.status is JobStatus.QUEUED:
+            return expected  # not sent yet: the whole run is ahead of it
+        if expected:
+            return max(0.0, expected - (now - job.created_at))
         return None
 
     # -- Qt model -----------------------------------------------------------------------
@@ -193,7 +208,10 @@ class QueueModel(QAbstractTableModel):
             return duration(self.elapsed(job)) or "—"
         if col == ETA:
             eta = self.eta(job)
-            return "" if eta is None else f"~{duration(eta)}"
+            if eta is None:
+                return ""
+            # Past its usual time a job is late, not done: never "~0 s" while it runs.
+            return f"~{duration(eta)}" if eta >= 1.5 else "any moment"
         if col == ESTIMATE:
             return format_usd(job.estimate)
         if col == ACTUAL:
@@ -213,7 +231,54 @@ class QueueModel(QAbstractTableModel):
         if col == PROMPT:
             return job.prompt
         if col == MODEL:
-            return job.model
+            return f"{self.session.model_name(job.provider, job.model)}\n{job.model}"
+        if col == ETA and job.status.active:
+            expected = self._expected(job)
+            return ("From the progress the provider reports" if job.progress else
+                    f"Usually {duration(expected)} for this model" if expected else
+                    "No finished run of this model yet to go by")
         if col == ESTIMATE and job.estimate:
             return job.estimate.get("basis") or ""
         return ""
+
+
+# Status filter choices: (label, statuses or None for all).
+FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
+    ("All jobs", None),
+    ("Running", frozenset({JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.SUBMITTED,
+                           JobStatus.RUNNING})),
+    ("Finished", frozenset({JobStatus.SUCCEEDED})),
+    ("Failed", frozenset({JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED})),
+    ("Dry-runs", frozenset({JobStatus.DRY_RUN})),
+]
+
+
+class QueueFilter(QSortFilterProxyModel):
+    """Jobs with the chosen statuses, less the finished ones the artist cleared."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.statuses: frozenset[JobStatus] | None = None
+        self.cleared_before: float | None = None
+        self.setDynamicSortFilter(True)  # a job that changes status moves in or out
+        # Repaint ticks (display or progress roles only) then skip the re-filter.
+        self.setFilterRole(STATUS_ROLE)
+
+    def set_statuses(self, statuses: frozenset[JobStatus] | None) -> None:
+        self.beginFilterChange()
+        self.statuses = statuses
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_cleared_before(self, when: float | None) -> None:
+        self.beginFilterChange()
+        self.cleared_before = when
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        job = self.sourceModel().job_at(source_row)
+        if job is None:
+            return False
+        if self.statuses is not None and job.status not in self.statuses:
+            return False
+        return not (self.cleared_before is not None and job.status.terminal
+                    and (job.finished_at or job.created_at) <= self.cleared_before)

@@ -15,6 +15,7 @@ class BadgeDelegate(QStyledItemDelegate):
     """Text elided to leave room; the status keys under BADGES drawn right-aligned."""
 
     GAP = 4
+    DOT = 9
 
     def _badges_width(self, option: QStyleOptionViewItem, badges: list[str]) -> int:
         fm = option.fontMetrics
@@ -31,13 +32,28 @@ class BadgeDelegate(QStyledItemDelegate):
         style = widget.style() if widget else None
         if style is None:
             return
-        reserved = self._badges_width(option, badges) + self.GAP
         text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        # A narrow column keeps the name and shows each status as a dot (the tooltip
+        # says it in words) rather than cutting the name down to nothing.
+        compact = text_rect.width() - self._badges_width(option, badges) < min(
+            opt.fontMetrics.horizontalAdvance(opt.text), 72)
+        reserved = (len(badges) * (self.DOT + self.GAP) if compact
+                    else self._badges_width(option, badges)) + self.GAP
         room = max(0, text_rect.width() - reserved)
-        opt.text = opt.fontMetrics.elidedText(opt.text, Qt.TextElideMode.ElideRight, room)
+        opt.text = opt.fontMetrics.elidedText(opt.text, opt.textElideMode, room)  # the view's
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         x = option.rect.right() - reserved + self.GAP
         for key in badges:
+            if compact:
+                painter.save()
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(status_color(key))
+                painter.drawEllipse(QRect(x, option.rect.center().y() - self.DOT // 2,
+                                          self.DOT, self.DOT))
+                painter.restore()
+                x += self.DOT + self.GAP
+                continue
             rect = QRect(x, option.rect.top(), 0, option.rect.height())
             x += paint_badge(painter, rect, status_label(key), status_color(key),
                              opt.palette.base().color()) + self.GAP
@@ -49,29 +65,3 @@ class BadgeDelegate(QStyledItemDelegate):
             return base
         width = base.width() + self._badges_width(option, badges) + self.GAP
         return QSize(width, max(base.height(), option.fontMetrics.height() + 10))
-
-
-class ExpansionMemory:
-    """Which top-level rows of a tree the user opened, kept across rebuilds. On first
-    fill, small catalogs open fully and large ones open only their first provider."""
-
-    def __init__(self, tree, key_role: int, key=lambda value: value) -> None:
-        self.tree, self.role, self.key = tree, key_role, key
-        self.open: set[str] | None = None
-        tree.itemExpanded.connect(lambda item: self._mark(item, True))
-        tree.itemCollapsed.connect(lambda item: self._mark(item, False))
-
-    def _mark(self, item, is_open: bool) -> None:
-        if self.open is not None and item.parent() is None:
-            key = self.key(item.data(0, self.role))
-            (self.open.add if is_open else self.open.discard)(key)
-
-    def restore(self, small: bool) -> None:
-        tree = self.tree
-        items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-        if self.open is None:
-            self.open = {self.key(it.data(0, self.role)) for n, it in enumerate(items)
-                         if small or n == 0}
-        wanted = set(self.open)
-        for item in items:
-            item.setExpanded(self.key(item.data(0, self.role)) in wanted)

@@ -1,0 +1,144 @@
+"""The empty gallery teaches: which providers run live, which are dry-runs and why (the
+service's own decision reasons), one button to Settings for flags and keys, and what each
+status badge means."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.first_run import FirstRun
+from studio.ui.session import Session
+from studio.ui.widgets import SPACING, badge_size, paint_badge, status_color, status_label
+
+LEGEND = [
+    ("live", "Calls go out and are billed by the provider (in the sandbox: the local "
+             "emulator answers, nothing is billed)."),
+    ("dry-run", "Nothing is sent: the exact request and its price estimate are recorded, so "
+                "there is no picture."),
+    ("missing-credentials", "No API key: add one in Settings (or set its environment "
+                            "variable)."),
+    ("low-quota", "Live, but the balance is below your warning level."),
+    ("disabled", "Turned off by a setting (for example a compliance switch)."),
+    ("sandbox", "Answered by the local emulator: real files, no real provider."),
+]
+
+
+def badge_pixmap(key: str, font) -> QPixmap:
+    """The same pill the lists draw, as a picture for a label."""
+    from PySide6.QtGui import QFontMetrics
+
+    size = badge_size(QFontMetrics(font), status_label(key))
+    pm = QPixmap(size.width() + 2, size.height() + 2)
+    pm.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pm)
+    painter.setFont(font)
+    paint_badge(painter, QRect(0, 0, size.width(), size.height() + 2), status_label(key),
+                status_color(key))
+    painter.end()
+    return pm
+
+
+class FirstRunPanel(QScrollArea):
+    settingsRequested = Signal()
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("firstRun")
+        self.session = session
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(self)
+        self.heading = QLabel(body)
+        self.heading.setObjectName("firstRunHeading")
+        self.heading.setProperty("role", "heading")
+        self.heading.setWordWrap(True)
+        self.summary = QLabel(body)
+        self.summary.setObjectName("firstRunSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.settings_button = QPushButton("Open Settings: flags and keys…", body)
+        self.settings_button.setObjectName("firstRunSettings")
+        self.settings_button.setAccessibleName("Open Settings for feature flags and keys")
+        self.settings_button.clicked.connect(self.settingsRequested)
+        legend_title = QLabel("What the badges mean", body)
+        legend_title.setProperty("role", "heading")
+        self.legend = QGridLayout()
+        self.legend.setHorizontalSpacing(SPACING * 2)
+        self.legend.setVerticalSpacing(SPACING // 2)
+        self._fill_legend(body)
+        box = QVBoxLayout(body)
+        box.setContentsMargins(SPACING * 3, SPACING * 2, SPACING * 3, SPACING * 2)
+        box.setSpacing(SPACING * 2)
+        box.addWidget(self.heading)
+        box.addWidget(self.summary)
+        box.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignLeft)
+        box.addWidget(legend_title)
+        box.addLayout(self.legend)
+        box.addStretch(1)
+        body.setMaximumWidth(760)
+        self.setWidget(body)
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.refresh()
+
+    def _fill_legend(self, body: QWidget) -> None:
+        for row, (key, meaning) in enumerate(LEGEND):
+            pill = QLabel(body)
+            pill.setPixmap(badge_pixmap(key, self.font()))
+            pill.setAccessibleName(status_label(key))
+            text = QLabel(meaning, body)
+            text.setWordWrap(True)
+            self.legend.addWidget(pill, row, 0, Qt.AlignmentFlag.AlignTop)
+            self.legend.addWidget(text, row, 1)
+        self.legend.setColumnStretch(1, 1)
+
+    def refresh(self) -> None:
+        summary = self.session.studio.first_run()
+        self.heading.setText(_heading(summary))
+        self.summary.setText(_summary_html(summary))
+
+
+def _heading(s: FirstRun) -> str:
+    if s.dry_runs and not s.outputs:
+        n = s.dry_runs
+        return (f"No pictures yet: your {n} job{'s were' if n != 1 else ' was a'} "
+                f"dry-run{'s' if n != 1 else ''}, so nothing was sent.")
+    if s.jobs and not s.outputs:
+        return "No pictures yet: your jobs are still running, or they failed (see the Queue)."
+    return "No results yet. Write a prompt in Compose and press Ctrl+Enter."
+
+
+def _summary_html(s: FirstRun) -> str:
+    esc = html.escape
+    parts = []
+    if s.sandbox:
+        parts.append("You are in the <b>sandbox</b>: a local emulator answers every call and "
+                     "renders real files; nothing is billed.")
+    if s.last_dry_run_reason and not s.outputs:
+        parts.append(f"The last job was a dry-run because {esc(s.last_dry_run_reason)}.")
+    live = list(dict.fromkeys(f"{line.provider} ({line.kind})" for line in s.live))
+    color = status_color("live").name()
+    parts.append(f"<span style='color:{color}'>●</span> <b>Live now:</b> "
+                 + (esc(", ".join(live)) if live else "nothing yet."))
+    reasons = s.reasons()
+    if reasons:
+        color = status_color("dry-run").name()
+        rows = "".join(f"<li>{esc(', '.join(names))}: {esc(reason)}</li>"
+                       for reason, names in reasons.items())
+        parts.append(f"<span style='color:{color}'>●</span> <b>Dry-run only</b> (the exact "
+                     f"request and price are recorded, nothing is sent):<ul>{rows}</ul>")
+    parts.append("Turn a provider family on and add its key in Settings; the badge beside "
+                 "each provider in the Providers list says where it stands.")
+    return "<p>" + "</p><p>".join(parts) + "</p>"
