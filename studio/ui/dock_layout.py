@@ -1,5 +1,6 @@
-"""Dock sizes that fit the window: defaults as a share of it, docks that grow back to the
-size the artist gave them when the window grows again, and View > Reset layout."""
+"""Dock sizes that fit the window: defaults as a share of it (on a narrow window the
+Providers and Inspector share one side as tabs), docks that grow back when the window
+grows (to the size the artist dragged them to, else their share), and Reset layout."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-CENTRE_SHARE = 0.42  # docks never take the centre below this share of the window width
+CENTRE_SHARE = 0.42  # docks never take the centre below this share of the window
+NARROW = 1280  # below this width the two side docks share one side, as tabs
 
 
 @dataclass(frozen=True)
@@ -36,29 +38,20 @@ class DockLayout(QObject):
         super().__init__(window)
         self.window = window
         self.places = places
-        self.preferred: dict[QDockWidget, int] = {}
-        self._seen = window.size()
-        self._settling = False  # dock resizes now come from the window's own resize
-        self._settle = QTimer(self, singleShot=True, interval=0)
-        self._settle.timeout.connect(lambda: setattr(self, "_settling", False))
+        self.user: dict[QDockWidget, int] = {}  # sizes the artist dragged docks to
         self._grow = QTimer(self, singleShot=True, interval=0)
         self._grow.timeout.connect(self.grow_back)
         window.installEventFilter(self)
-        for place in places:
-            place.dock.installEventFilter(self)
 
     def apply_defaults(self) -> None:
-        """Sizes from the window's size now (first start, Reset layout)."""
+        """Places and sizes from the window's size now (first start, Reset layout)."""
         if not self.window.isVisible():
             return
-        size = self.window.size()
-        for horizontal in (True, False):
-            places = [p for p in self.places if p.horizontal == horizontal and self._docked(p)]
-            if places:
-                sizes = [p.default(size) for p in places]
-                self.window.resizeDocks([p.dock for p in places], sizes, self._orientation(
-                    horizontal))
-                self.preferred.update({p.dock: s for p, s in zip(places, sizes, strict=True)})
+        side = [p for p in self.places if p.horizontal]
+        if self.window.width() < NARROW and len(side) == 2 and all(map(self._docked, side)):
+            self.window.tabifyDockWidget(side[1].dock, side[0].dock)
+            side[0].dock.raise_()
+        self._resize(self._targets(lambda p: p.default(self.window.size())))
 
     def reset(self) -> None:
         """Every dock back in its place, shown and docked, at the default sizes."""
@@ -66,48 +59,58 @@ class DockLayout(QObject):
             place.dock.setFloating(False)
             self.window.addDockWidget(place.area, place.dock)
             place.dock.show()
-        self.preferred.clear()
+        self.user.clear()
         QTimer.singleShot(0, self.apply_defaults)  # once the docks are laid out again
 
     def grow_back(self) -> None:
-        """Docks the window squeezed get their size back, as far as the window allows."""
+        """Docks the window squeezed grow again: to the artist's size, else their share,
+        as far as the window allows; never smaller than they are."""
         if not self.window.isVisible():
             return
         size = self.window.size()
+        wanted = self._targets(lambda p: self.user.get(p.dock, p.default(size)))
+        self._resize({p: w for p, w in wanted.items() if w > p.size() + 2})
+
+    def _targets(self, want) -> dict[DockPlace, int]:
+        size = self.window.size()
+        out: dict[DockPlace, int] = {}
         for horizontal in (True, False):
-            places = [p for p in self.places if p.horizontal == horizontal and self._docked(p)]
-            want = [max(p.size(), self.preferred.get(p.dock, p.default(size))) for p in places]
-            room = (size.width() * (1 - CENTRE_SHARE) if horizontal
-                    else size.height() * (1 - CENTRE_SHARE))
-            total = sum(want)
+            places = self._visible_places(horizontal)
+            sizes = [want(p) for p in places]
+            room = (size.width() if horizontal else size.height()) * (1 - CENTRE_SHARE)
+            total = sum(sizes)
             if total > room > 0:
-                want = [max(p.low, round(w * room / total)) for p, w in zip(places, want,
+                sizes = [max(p.low, round(s * room / total)) for p, s in zip(places, sizes,
                                                                           strict=True)]
-            grow = [(p, w) for p, w in zip(places, want, strict=True) if w > p.size() + 2]
-            if grow:
-                self.window.resizeDocks([p.dock for p, _ in grow], [w for _, w in grow],
-                                        self._orientation(horizontal))
+            out.update(zip(places, sizes, strict=True))
+        return out
+
+    def _visible_places(self, horizontal: bool) -> list[DockPlace]:
+        """Docked and showing; of docks sharing a side as tabs, only the one in front."""
+        places = [p for p in self.places if p.horizontal == horizontal and self._docked(p)]
+        return [p for p in places if not any(
+            q is not p and q.dock in self.window.tabifiedDockWidgets(p.dock)
+            and self.places.index(q) < self.places.index(p) for q in places)]
+
+    def _resize(self, sizes: dict[DockPlace, int]) -> None:
+        for horizontal in (True, False):
+            chosen = [(p, s) for p, s in sizes.items() if p.horizontal == horizontal]
+            if chosen:
+                self.window.resizeDocks([p.dock for p, _ in chosen], [s for _, s in chosen],
+                                        Qt.Orientation.Horizontal if horizontal
+                                        else Qt.Orientation.Vertical)
 
     def _docked(self, place: DockPlace) -> bool:
         return place.dock.isVisible() and not place.dock.isFloating()
 
-    @staticmethod
-    def _orientation(horizontal: bool) -> Qt.Orientation:
-        return Qt.Orientation.Horizontal if horizontal else Qt.Orientation.Vertical
-
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.Resize:
-            return False
-        size = self.window.size()
-        if size != self._seen:
-            self._seen, self._settling = size, True
-            self._settle.start()
-        if obj is self.window:
-            old = event.oldSize()  # type: ignore[attr-defined]
-            if old.isValid() and (size.width() > old.width() or size.height() > old.height()):
+        kind = event.type()
+        if obj is self.window and kind == QEvent.Type.Resize:
+            old, new = event.oldSize(), event.size()  # type: ignore[attr-defined]
+            if old.isValid() and (new.width() > old.width() or new.height() > old.height()):
                 self._grow.start()
-        elif not self._settling:  # the window kept its size: the artist moved a separator
-            place = next((p for p in self.places if p.dock is obj), None)
-            if place is not None and self._docked(place):
-                self.preferred[place.dock] = place.size()
+        elif obj is self.window and kind == QEvent.Type.MouseButtonRelease:
+            # A press on the window itself (not a child) is on a dock separator: the
+            # artist sized the docks; remember what they chose.
+            self.user.update({p.dock: p.size() for p in self.places if self._docked(p)})
         return False

@@ -253,10 +253,12 @@ class CatalogModel(QAbstractItemModel):
             if column == PRICE:
                 return format_usd(model.price)
             return "★" if key in self.favourites else "☆"
-        if role == Qt.ItemDataRole.DecorationRole and column == NAME:
+        # Under its provider a model's status is the provider's badge unless it differs;
+        # in Favourites and Recent, where no provider row is above it, a dot says it.
+        if role == Qt.ItemDataRole.DecorationRole and column == NAME and node.in_section:
             return status_icon(model.status)
-        if role == BADGES and column == NAME and (model.status != entry.status
-                                                   or node.in_section):
+        if role == BADGES and column == NAME and model.status != entry.status \
+                and not node.in_section:
             return [model.status]
         if role == Qt.ItemDataRole.CheckStateRole and column == NAME and self.checkable:
             return (Qt.CheckState.Checked if node.target in self._checked

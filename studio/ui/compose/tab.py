@@ -107,7 +107,8 @@ class ComposeTab(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(self.scroll)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(0, 2)  # the list widens a little with the window too
+        split.setStretchFactor(1, 5)
         split.setSizes([300, 640])
         split.setChildrenCollapsible(False)
         split.setHandleWidth(SPACING * 2)

@@ -164,7 +164,7 @@ class BoardsPanel(QWidget):
         box.setSpacing(SPACING // 2)
         box.addWidget(self.view, 1)
         box.addWidget(self.new_button)
-        self.setMinimumWidth(130)
+        self.setMinimumWidth(120)
         self.view.setCurrentIndex(self.model.index(0))
         self.placeChanged.connect(lambda kind, board: setattr(self, "_place", (kind, board)))
 

@@ -79,6 +79,12 @@ class FirstRunPanel(QScrollArea):
         self.legend.setHorizontalSpacing(SPACING * 2)
         self.legend.setVerticalSpacing(SPACING // 2)
         self._fill_legend(body)
+        self.details = QLabel(body)
+        self.details.setObjectName("firstRunDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setProperty("role", "muted")
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QVBoxLayout(body)
         box.setContentsMargins(SPACING * 3, SPACING * 2, SPACING * 3, SPACING * 2)
         box.setSpacing(SPACING * 2)
@@ -87,6 +93,7 @@ class FirstRunPanel(QScrollArea):
         box.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignLeft)
         box.addWidget(legend_title)
         box.addLayout(self.legend)
+        box.addWidget(self.details)
         box.addStretch(1)
         body.setMaximumWidth(760)
         self.setWidget(body)
@@ -107,7 +114,8 @@ class FirstRunPanel(QScrollArea):
     def refresh(self) -> None:
         summary = self.session.studio.first_run()
         self.heading.setText(_heading(summary))
-        self.summary.setText(_summary_html(summary))
+        self.summary.setText(_summary_html(summary, self.session.studio.settings.features))
+        self.details.setText(_details_html(summary))
 
 
 def _heading(s: FirstRun) -> str:
@@ -120,7 +128,7 @@ def _heading(s: FirstRun) -> str:
     return "No results yet. Write a prompt in Compose and press Ctrl+Enter."
 
 
-def _summary_html(s: FirstRun) -> str:
+def _summary_html(s: FirstRun, features) -> str:
     esc = html.escape
     parts = []
     if s.sandbox:
@@ -131,14 +139,37 @@ def _summary_html(s: FirstRun) -> str:
     live = list(dict.fromkeys(f"{line.provider} ({line.kind})" for line in s.live))
     color = status_color("live").name()
     parts.append(f"<span style='color:{color}'>●</span> <b>Live now:</b> "
-                 + (esc(", ".join(live)) if live else "nothing yet."))
-    reasons = s.reasons()
-    if reasons:
-        color = status_color("dry-run").name()
-        rows = "".join(f"<li>{esc(', '.join(names))}: {esc(reason)}</li>"
-                       for reason, names in reasons.items())
+                 + (esc(", ".join(live)) if live else "nothing yet") + ".")
+    off = [label for flag, label in (("enable_public_image_providers", "image"),
+                                     ("enable_public_video_providers", "video"))
+           if not getattr(features, flag, True)]
+    no_key = list(dict.fromkeys(line.provider for line in s.not_live
+                                if line.status == "missing-credentials"))
+    color = status_color("dry-run").name()
+    why = []
+    if off:
+        why.append(f"public {' and '.join(off)} providers are switched off in Settings")
+    if no_key:
+        why.append(f"{len(no_key)} provider{'s have' if len(no_key) != 1 else ' has'} no API "
+                   f"key ({esc(', '.join(no_key))})")
+    if s.not_live:
         parts.append(f"<span style='color:{color}'>●</span> <b>Dry-run only</b> (the exact "
-                     f"request and price are recorded, nothing is sent):<ul>{rows}</ul>")
-    parts.append("Turn a provider family on and add its key in Settings; the badge beside "
-                 "each provider in the Providers list says where it stands.")
+                     "request and its price are recorded, nothing is sent)"
+                     + (": " + "; ".join(why) if why else "") + ".")
     return "<p>" + "</p><p>".join(parts) + "</p>"
+
+
+def _details_html(s: FirstRun) -> str:
+    """Each provider that is not live, with the service's reason for each of its kinds."""
+    esc = html.escape
+    by_provider: dict[str, dict[str, list[str]]] = {}
+    for line in s.not_live:
+        by_provider.setdefault(line.provider, {}).setdefault(line.reason, []).append(line.kind)
+    if not by_provider:
+        return ""
+    rows = []
+    for provider, reasons in by_provider.items():
+        said = "; ".join(f"{esc(reason)}" + (f" ({', '.join(kinds)})" if len(reasons) > 1
+                                              else "") for reason, kinds in reasons.items())
+        rows.append(f"<li><b>{esc(provider)}</b>: {said}</li>")
+    return f"<b>Why each provider is not live</b><ul>{''.join(rows)}</ul>"

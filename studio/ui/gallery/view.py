@@ -170,7 +170,7 @@ class GalleryTab(QWidget):
         split.addWidget(self.boards)
         split.addWidget(grid)
         split.setStretchFactor(1, 1)
-        split.setSizes([170, 800])
+        split.setSizes([150, 820])
         split.setChildrenCollapsible(False)
         box = QVBoxLayout(self)
         box.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from studio.ui.widgets.theme import badge_size, paint_badge, status_color, status_label
@@ -22,10 +22,7 @@ class BadgeDelegate(QStyledItemDelegate):
         return sum(badge_size(fm, status_label(k)).width() + self.GAP for k in badges)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        badges = index.data(BADGES)
-        if not badges:
-            super().paint(painter, option, index)
-            return
+        badges = index.data(BADGES) or []
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         widget = opt.widget
@@ -35,12 +32,12 @@ class BadgeDelegate(QStyledItemDelegate):
         text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
         # A narrow column keeps the name and shows each status as a dot (the tooltip
         # says it in words) rather than cutting the name down to nothing.
-        compact = text_rect.width() - self._badges_width(option, badges) < min(
+        compact = bool(badges) and text_rect.width() - self._badges_width(option, badges) < min(
             opt.fontMetrics.horizontalAdvance(opt.text), 72)
         reserved = (len(badges) * (self.DOT + self.GAP) if compact
-                    else self._badges_width(option, badges)) + self.GAP
+                    else self._badges_width(option, badges)) + self.GAP if badges else 0
         room = max(0, text_rect.width() - reserved)
-        opt.text = opt.fontMetrics.elidedText(opt.text, opt.textElideMode, room)  # the view's
+        opt.text = fit_name(opt.text, opt.fontMetrics, room, opt.textElideMode)
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         x = option.rect.right() - reserved + self.GAP
         for key in badges:
@@ -65,3 +62,25 @@ class BadgeDelegate(QStyledItemDelegate):
             return base
         width = base.width() + self._badges_width(option, badges) + self.GAP
         return QSize(width, max(base.height(), option.fontMetrics.height() + 10))
+
+
+# How model names say their mode, and the short forms used when a column is narrow.
+_SHORT_MODES = {"image-to-video": "i2v", "text-to-video": "t2v", "image-to-image": "i2i",
+                "text-to-image": "t2i", "keyframes": "keys"}
+
+
+def fit_name(text: str, fm: QFontMetrics, width: int, mode: Qt.TextElideMode) -> str:
+    """A name in `width`: whole if it fits; else with its "(image-to-video)" tail said
+    short ("(i2v)"), so the words that tell models apart ("standard", "pro") stay; else
+    that tail dropped; only then elided the view's way (the middle, in pickers)."""
+    if fm.horizontalAdvance(text) <= width or mode != Qt.TextElideMode.ElideMiddle:
+        return fm.elidedText(text, mode, width)
+    head, paren, tail = text.rpartition(" (")
+    if paren and tail.endswith(")"):
+        short = f"{head} ({_SHORT_MODES.get(tail[:-1], tail[:-1])})"
+        if fm.horizontalAdvance(short) <= width:
+            return short
+        if fm.horizontalAdvance(head) <= width:
+            return head
+        text = head
+    return fm.elidedText(text, mode, width)
