@@ -11,24 +11,27 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 # (label, cells per screen); 0 = every cell of the group, up to 9.
 PER_SCREEN = [("Fit all", 0), ("2-up", 2), ("3-up", 3), ("4-up", 4), ("6-up", 6), ("9-up", 9)]
 MAX_FIT = 9
-MIN_CELL = QSize(200, 230)
+MIN_CELL = QSize(190, 160)
 TEXT_BLOCK = 96  # header, facts and rating lines under and over the picture
 PICTURE_ASPECT = 1.0  # unknown until decoded; square is the fairest guess
 
 
 def best_cells(count: int, area: QSize, spacing: int = 0) -> tuple[int, QSize]:
-    """(columns, cell size) that gives `count` cells the largest pictures in `area`."""
+    """(columns, cell size) that gives `count` cells the largest pictures in `area`,
+    never narrower than a readable card when some layout allows it."""
     count = max(1, count)
-    best: tuple[float, int, QSize] | None = None
+    best: tuple[bool, float, int, QSize] | None = None
     for cols in range(1, count + 1):
         rows = math.ceil(count / cols)
-        w = (area.width() - spacing * cols) // cols
-        h = (area.height() - spacing * rows) // rows
+        # A pixel or two to spare, so the last column never wraps for want of one.
+        w = (area.width() - 2 - spacing * cols) // cols
+        h = (area.height() - 2 - spacing * rows) // rows
         picture = min(w - 20, (h - TEXT_BLOCK) * PICTURE_ASPECT)
-        if best is None or picture > best[0]:
-            best = (picture, cols, QSize(w, h))
+        readable = w >= MIN_CELL.width()
+        if best is None or (readable, picture) > (best[0], best[1]):
+            best = (readable, picture, cols, QSize(w, h))
     assert best is not None
-    _, cols, size = best
+    _, _, cols, size = best
     return cols, size.expandedTo(MIN_CELL)
 
 
@@ -68,7 +71,13 @@ class CompareGrid(QListView):
         area = self.viewport().size()
         if area.width() <= 0 or area.height() <= 0:
             return
-        _, cell = best_cells(self.shown_at_once(), area)
+        count = self.model().rowCount() if self.model() else 0
+        cols, cell = best_cells(self.shown_at_once(), area)
+        if math.ceil(count / cols) * cell.height() > area.height() + 2 and \
+                not self.verticalScrollBar().isVisible():
+            # The rest will scroll: leave room for the scroll bar that is about to show.
+            area.setWidth(area.width() - self.verticalScrollBar().sizeHint().width())
+            cols, cell = best_cells(self.shown_at_once(), area)
         if cell != self.gridSize():
             self.setGridSize(cell)
             self.doItemsLayout()

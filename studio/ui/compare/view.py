@@ -83,7 +83,7 @@ class CompareTab(QWidget):
         split.addWidget(left)
         split.addWidget(self.inner)
         split.setStretchFactor(1, 1)
-        split.setSizes([220, 940])
+        split.setSizes([170, 990])
         split.setChildrenCollapsible(False)
         box = QVBoxLayout(self)
         box.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING)

@@ -4,7 +4,7 @@ bad, or save 1-5 ratings given with the number keys."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studio.ui.widgets import SPACING
 
@@ -37,7 +37,7 @@ class VoteBar(QWidget):
         self.hint = QLabel(self)
         self.hint.setProperty("role", "muted")
         self.hint.setWordWrap(True)
-        row = QHBoxLayout(self)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(SPACING)
         row.addWidget(self.best)
@@ -46,7 +46,12 @@ class VoteBar(QWidget):
         row.addWidget(self.bad_button)
         row.addSpacing(SPACING)
         row.addWidget(self.save_button)
-        row.addWidget(self.hint, 1)
+        row.addStretch(1)
+        box = QVBoxLayout(self)  # the hint gets the whole width under the buttons
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(SPACING // 2)
+        box.addLayout(row)
+        box.addWidget(self.hint)
 
     def set_choices(self, choices: list[tuple[str, str]], pending: int, voted: bool) -> None:
         """`choices`: (letter, job id) of the outputs that can be voted on, in screen order."""
