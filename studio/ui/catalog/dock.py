@@ -79,7 +79,7 @@ class CatalogDock(QDockWidget):
         box.addWidget(toolbar)
         box.addWidget(split, 1)
         self.setWidget(body)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(220)
 
         session.busyChanged.connect(self._on_busy)
         session.catalogChanged.connect(lambda: self._show_details(self.picker.current_node()))

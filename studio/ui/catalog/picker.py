@@ -106,7 +106,7 @@ class ModelPicker(QWidget):
         box.addWidget(self.search)
         box.addLayout(row)
         box.addLayout(self.stack, 1)
-        self.setMinimumWidth(220)
+        self.setMinimumWidth(200)
         QWidget.setTabOrder(self.search, self.capability)
         QWidget.setTabOrder(self.capability, self.favourites_only)
         QWidget.setTabOrder(self.favourites_only, self.view)

@@ -31,7 +31,7 @@ from studio.core.requests import RequestError
 from studio.ui.catalog import ModelPicker
 from studio.ui.compare.delegate import MARKS
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, error_color, format_usd, status_color
+from studio.ui.widgets import SPACING, FlowLayout, error_color, format_usd, status_color
 
 ASPECTS = ["Model default", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "4:5", "21:9"]
 
@@ -50,12 +50,15 @@ class BriefPanel(QWidget):
         self._timer.timeout.connect(self.preview)
         self.prompt = QPlainTextEdit(self)
         self.prompt.setObjectName("briefPrompt")
+        self.prompt.setAccessibleName("Prompt for every model")
         self.prompt.setPlaceholderText("One prompt for every model…")
         self.prompt.setFixedHeight(72)
         self.negative = QLineEdit(self)
+        self.negative.setAccessibleName("Negative prompt")
         self.negative.setPlaceholderText("Optional; dropped where a model has none")
         self.seed = QLineEdit(self)
         self.seed.setPlaceholderText("random")
+        self.seed.setMinimumWidth(90)
         self.seed.setValidator(QIntValidator(0, 2_147_483_647, self))
         self.aspect = QComboBox(self)
         self.aspect.setObjectName("briefAspect")
@@ -72,6 +75,7 @@ class BriefPanel(QWidget):
         self.targets.view.setAccessibleName("Models to compare")
         self.plan_view = QTreeWidget(self)
         self.plan_view.setObjectName("briefPreview")
+        self.plan_view.setAccessibleName("What each model gets")
         self.plan_view.setHeaderLabels(["What each model gets", "Price"])
         self.plan_view.setRootIsDecorated(False)
         self.plan_view.setWordWrap(True)
@@ -91,12 +95,19 @@ class BriefPanel(QWidget):
         form.setSpacing(SPACING)
         form.addRow("Prompt", self.prompt)
         form.addRow("Negative", self.negative)
-        shape = QHBoxLayout()
-        shape.setSpacing(SPACING)
+        shape = FlowLayout(spacing=SPACING)  # wraps in a narrow window
         for label, w in (("Seed", self.seed), ("Aspect", self.aspect),
                          ("Duration", self.duration)):
-            shape.addWidget(QLabel(label, self))
-            shape.addWidget(w, 1)
+            pair = QWidget(self)
+            pair_box = QHBoxLayout(pair)
+            pair_box.setContentsMargins(0, 0, 0, 0)
+            pair_box.setSpacing(SPACING // 2)
+            name = QLabel(label, pair)
+            name.setBuddy(w)
+            w.setAccessibleName(label)
+            pair_box.addWidget(name)
+            pair_box.addWidget(w)
+            shape.addWidget(pair)
         form.addRow(shape)
         form.addRow("Input images", self.image_label)
         split = QSplitter(Qt.Orientation.Horizontal, self)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
@@ -26,7 +25,7 @@ from studio.ui.compare.grid import PER_SCREEN, CompareGrid
 from studio.ui.compare.model import CellModel
 from studio.ui.compare.pair import Layout, PairView
 from studio.ui.compare.votebar import VoteBar
-from studio.ui.widgets import SPACING, ImageLoader
+from studio.ui.widgets import SPACING, FlowLayout, ImageLoader
 
 if TYPE_CHECKING:
     from studio.ui.compare.view import CompareTab
@@ -58,8 +57,7 @@ def build_group_page(tab: CompareTab, loader: ImageLoader) -> QWidget:
     tab.brief_line.setProperty("role", "muted")
     tab.brief_line.setWordWrap(True)
 
-    views = QHBoxLayout()
-    views.setSpacing(SPACING // 2)
+    bar = FlowLayout(spacing=SPACING // 2)  # wraps in a narrow window
     tab.layout_buttons = QButtonGroup(page)
     for i, (text, _) in enumerate(LAYOUTS):
         button = QToolButton(page)
@@ -68,7 +66,7 @@ def build_group_page(tab: CompareTab, loader: ImageLoader) -> QWidget:
         button.setCheckable(True)
         button.setChecked(i == 0)
         tab.layout_buttons.addButton(button, i)
-        views.addWidget(button)
+        bar.addWidget(button)
     tab.layout_buttons.idClicked.connect(tab.set_layout)
     tab.per_screen = QComboBox(page)
     tab.per_screen.setObjectName("comparePerScreen")
@@ -89,14 +87,8 @@ def build_group_page(tab: CompareTab, loader: ImageLoader) -> QWidget:
     tab.full_button.setToolTip("Show only the grid and the vote bar (F11; Esc leaves)")
     tab.full_button.setCheckable(True)
     tab.full_button.clicked.connect(tab.set_full_screen)
-    views.addSpacing(SPACING)
-    views.addWidget(tab.per_screen)
-    views.addWidget(tab.blind_box)
-    views.addStretch(1)
-    views.addWidget(tab.full_button)
-
-    actions = QHBoxLayout()
-    actions.setSpacing(SPACING // 2)
+    for w in (tab.per_screen, tab.blind_box, tab.full_button):
+        bar.addWidget(w)
     tab.rerun_cell_button = _button(page, "Re-run cell", "Send the selected cell's exact "
                                     "request again", tab.rerun_cell)
     tab.rerun_group_button = _button(page, "Re-run group", "Send every cell's exact request "
@@ -110,9 +102,8 @@ def build_group_page(tab: CompareTab, loader: ImageLoader) -> QWidget:
     tab.add_button.setMenu(tab.add_menu)
     tab.open_button = _button(page, "Open in Viewer", "Show the selected cell in the Viewer "
                               "(Enter or double-click)", tab.open_current, "compareOpen")
-    actions.addStretch(1)
     for w in (tab.open_button, tab.rerun_cell_button, tab.rerun_group_button, tab.add_button):
-        actions.addWidget(w)
+        bar.addWidget(w)
 
     tab.cells = CellModel(tab.session, loader, tab)
     tab.grid = CompareGrid(page)
@@ -137,8 +128,7 @@ def build_group_page(tab: CompareTab, loader: ImageLoader) -> QWidget:
     box.setSpacing(SPACING)
     box.addWidget(tab.title)
     box.addWidget(tab.brief_line)
-    box.addLayout(views)
-    box.addLayout(actions)
+    box.addLayout(bar)
     box.addWidget(tab.body, 1)
     box.addWidget(tab.vote_bar)
     box.addWidget(tab.result)

@@ -64,7 +64,7 @@ class CompareTab(QWidget):
         new_button.setAccessibleName("New compare")
         new_button.clicked.connect(lambda: self.inner.setCurrentWidget(self.brief_panel))
         left = self.left = QWidget(self)
-        left.setMinimumWidth(150)
+        left.setMinimumWidth(130)
         lbox = QVBoxLayout(left)
         lbox.setContentsMargins(0, 0, 0, 0)
         lbox.setSpacing(SPACING)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from studio.ui.widgets import SPACING
+from studio.ui.widgets import SPACING, FlowLayout
 
 KEYS = "Keys: A, B… best · = tie · - all bad · 1-5 rate, Ctrl+S saves · Enter opens"
 
@@ -37,16 +37,12 @@ class VoteBar(QWidget):
         self.hint = QLabel(self)
         self.hint.setProperty("role", "muted")
         self.hint.setWordWrap(True)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(SPACING)
+        row = FlowLayout(spacing=SPACING)  # wraps in a narrow window
         row.addWidget(self.best)
-        row.addLayout(self.letters)
+        row.addItem(self.letters)
         row.addWidget(self.tie_button)
         row.addWidget(self.bad_button)
-        row.addSpacing(SPACING)
         row.addWidget(self.save_button)
-        row.addStretch(1)
         box = QVBoxLayout(self)  # the hint gets the whole width under the buttons
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(SPACING // 2)
@@ -62,7 +58,7 @@ class VoteBar(QWidget):
         for label, job_id in choices:
             button = QPushButton(label, self)
             button.setObjectName(f"vote:{label}")
-            button.setFixedWidth(44)
+            button.setFixedWidth(36)
             button.setToolTip(f"{label} is the best (press {label})")
             button.setAccessibleName(f"{label} is the best")
             button.clicked.connect(lambda _=False, j=job_id: self.winnerChosen.emit(j))

@@ -103,7 +103,7 @@ class ComposeTab(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(right)
-        self.scroll.setMinimumWidth(320)
+        self.scroll.setMinimumWidth(290)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(self.scroll)

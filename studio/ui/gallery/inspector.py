@@ -279,4 +279,4 @@ class InspectorDock(QDockWidget):
         self.setObjectName("inspectorDock")
         self.inspector = Inspector(session, loader, self)
         self.setWidget(self.inspector)
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(220)

@@ -29,7 +29,7 @@ from studio.ui.gallery.empty_state import FirstRunPanel
 from studio.ui.gallery.library_actions import LibraryActions
 from studio.ui.gallery.model import ID_ROLE, Filters, GalleryModel
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, ImageLoader
+from studio.ui.widgets import SPACING, FlowLayout, ImageLoader
 
 EMPTY_TEXT = "No results yet. Write a prompt in Compose and press Ctrl+Enter."
 NO_MATCH_TEXT = "Nothing matches these filters. Clear the search or pick “All” above."
@@ -50,14 +50,14 @@ class GalleryTab(QWidget):
         self.session = session
         self.model = GalleryModel(session, loader, self)
         self._stack: tuple[str, int] | None = None  # the open stack: key, size
-        self.provider = self._combo("galleryProvider", 12, "Provider")
-        self.model_box = self._combo("galleryModel", 14, "Model")
+        self.provider = self._combo("galleryProvider", 10, "Provider")
+        self.model_box = self._combo("galleryModel", 11, "Model")
         self.mode = self._combo("galleryMode", 9, "Mode")
         self.rating = self._combo("galleryRating", 10, "Rating")
         self.rating.addItem("Any rating", None)
         for n in range(1, 6):
             self.rating.addItem(f"{'★' * n}{' and up' if n < 5 else ''}", n)
-        self.sort = self._combo("gallerySort", 11, "Sort")
+        self.sort = self._combo("gallerySort", 10, "Sort")
         for text, key in SORTS:
             self.sort.addItem(text, key)
         self.group = self._combo("galleryGroup", 12, "Stacks")
@@ -139,14 +139,10 @@ class GalleryTab(QWidget):
         bar = QHBoxLayout()
         bar.setSpacing(SPACING)
         bar.addWidget(self.search, 1)
-        bar.addWidget(self.sort)
-        bar.addWidget(self.group)
         bar.addWidget(self.count)
-        filters = QHBoxLayout()
-        filters.setSpacing(SPACING)
-        for w in (self.provider, self.model_box, self.mode, self.rating):
+        filters = FlowLayout(spacing=SPACING)  # wraps in a narrow window
+        for w in (self.sort, self.group, self.provider, self.model_box, self.mode, self.rating):
             filters.addWidget(w)
-        filters.addStretch(1)
         place_bar = QHBoxLayout()
         place_bar.setSpacing(SPACING)
         for w in (self.back_button, self.stack_label, self.trash_note):

@@ -171,9 +171,11 @@ class SettingsDialog(QDialog):
                 ("Raw responses", paths.exports_dir), ("Logs", paths.log_dir)]
         for label, path in rows:
             field = QLineEdit(str(path), page)
+            field.setAccessibleName(label)
             field.setReadOnly(True)
             field.setCursorPosition(0)
             open_button = QPushButton("Open", page)
+            open_button.setAccessibleName(f"Open the folder of {label}")
             folder = path if path.suffix == "" else path.parent
             open_button.clicked.connect(
                 lambda _=False, p=folder: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p))))
@@ -184,6 +186,7 @@ class SettingsDialog(QDialog):
             form.addRow(label, row)
         self.export_dir = QLineEdit(self.session.studio.settings.export_dir or "", page)
         self.export_dir.setObjectName("exportDir")
+        self.export_dir.setAccessibleName("Export folder")
         self.export_dir.setPlaceholderText("Ask every time")
         form.addRow("Export folder", self.export_dir)
         return page

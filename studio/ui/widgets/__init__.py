@@ -40,6 +40,7 @@ _EXPORTS = {
     "THUMB_SIZE": "thumb_loader",
     "ToastArea": "toast",
     "DesktopNotifier": "notifier",
+    "FlowLayout": "flow_layout",
     "ZoomView": "zoom_view",
 }
 __all__ = sorted(_EXPORTS)
@@ -47,6 +48,7 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from studio.ui.widgets.badges import BADGES, BadgeDelegate
+    from studio.ui.widgets.flow_layout import FlowLayout
     from studio.ui.widgets.notifier import DesktopNotifier
     from studio.ui.widgets.param_form import ParamForm
     from studio.ui.widgets.theme import (

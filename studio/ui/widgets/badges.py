@@ -73,7 +73,9 @@ def fit_name(text: str, fm: QFontMetrics, width: int, mode: Qt.TextElideMode) ->
     """A name in `width`: whole if it fits; else with its "(image-to-video)" tail said
     short ("(i2v)"), so the words that tell models apart ("standard", "pro") stay; else
     that tail dropped; only then elided the view's way (the middle, in pickers)."""
-    if fm.horizontalAdvance(text) <= width or mode != Qt.TextElideMode.ElideMiddle:
+    if fm.horizontalAdvance(text) <= width:
+        return text
+    if mode != Qt.TextElideMode.ElideMiddle:
         return fm.elidedText(text, mode, width)
     head, paren, tail = text.rpartition(" (")
     if paren and tail.endswith(")"):
