@@ -48,10 +48,15 @@ class DockLayout(QObject):
         if not self.window.isVisible():
             return
         side = [p for p in self.places if p.horizontal]
-        if self.window.width() < NARROW and len(side) == 2 and all(map(self._docked, side)):
+        size = self.window.size()
+        shared = self.window.width() < NARROW and len(side) == 2 and all(
+            map(self._docked, side))
+        if shared:
             self.window.tabifyDockWidget(side[1].dock, side[0].dock)
             side[0].dock.raise_()
-        self._resize(self._targets(lambda p: p.default(self.window.size())))
+        # One side holding two docks as tabs gets a little more than either alone.
+        self._resize(self._targets(lambda p: round(p.default(size) * (1.2 if shared and
+                                                                      p.horizontal else 1))))
 
     def reset(self) -> None:
         """Every dock back in its place, shown and docked, at the default sizes."""

@@ -191,10 +191,16 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             return self.settings_dialog
         dialog = SettingsDialog(self.session, self)
-        dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(self._settings_closed)
         self.settings_dialog = dialog
         dialog.open()  # never exec(): a nested loop inside the async loop fails
         return dialog
+
+    def _settings_closed(self) -> None:
+        """Forget the dialog before it is deleted, so the next Ctrl+, makes a new one."""
+        dialog, self.settings_dialog = self.settings_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
 
     def open_viewer(self, row: int) -> ViewerWindow:
         """The Viewer over the gallery, at this row."""

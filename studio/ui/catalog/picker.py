@@ -36,6 +36,7 @@ from studio.ui.session import Session
 from studio.ui.widgets import SPACING, BadgeDelegate
 
 SMALL_CATALOG = 30  # models; a larger catalog opens only its first provider at first
+NARROW_PRICE = 270  # px: below this the price column hides (the tooltip keeps it)
 
 
 class ModelPicker(QWidget):
@@ -132,6 +133,14 @@ class ModelPicker(QWidget):
         session.preferencesChanged.connect(self._on_preferences)
         self._on_preferences(reset=False)
         self.reload()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # Too narrow for names and prices both: the name wins; the price stays on hover
+        # (and in Compose's panels and the Providers details).
+        narrow = self.width() < NARROW_PRICE
+        if self.view.isColumnHidden(PRICE) != narrow:
+            self.view.setColumnHidden(PRICE, narrow)
 
     # -- filling ------------------------------------------------------------------------
 

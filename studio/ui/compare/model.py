@@ -16,7 +16,6 @@ from studio.core.compare.groups import (
     CompareGroup,
     CompareGroups,
     cost_usd,
-    latency_seconds,
     letter,
 )
 from studio.core.jobs import Asset, Job
@@ -43,10 +42,7 @@ class CellInfo:
     title: str
     hidden: bool
     pending: int | None = None  # stars given but not yet saved
-
-    @property
-    def latency(self) -> float | None:
-        return latency_seconds(self.job)
+    latency: float | None = None  # request start to finish (Studio.latency_seconds)
 
     @property
     def cost(self) -> float | None:
@@ -159,7 +155,8 @@ class CellModel(QAbstractListModel):
                  f"{self.session.model_name(cell.target.provider, cell.target.model)}")
         label = letter(row) if self.shuffled else cell.letter
         return CellInfo(cell, job, assets[0] if assets else None, label, title, self.hidden,
-                        self._pending.get(cell.job_id or ""))
+                        self._pending.get(cell.job_id or ""),
+                        self.session.studio.latency_seconds(job))
 
     def cells(self) -> list[CellInfo]:
         return list(self._rows)

@@ -22,7 +22,9 @@ class VoteBar(QWidget):
         self.setObjectName("voteBar")
         self.best = QLabel("Best:", self)
         self.best.setProperty("role", "heading")
-        self.letters = QHBoxLayout()
+        letters = QWidget(self)  # a widget of its own, so the flow below can wrap it whole
+        self.letters = QHBoxLayout(letters)
+        self.letters.setContentsMargins(0, 0, 0, 0)
         self.letters.setSpacing(SPACING // 2)
         self.buttons: dict[str, QPushButton] = {}
         self.tie_button = QPushButton("Tie", self)
@@ -39,7 +41,7 @@ class VoteBar(QWidget):
         self.hint.setWordWrap(True)
         row = FlowLayout(spacing=SPACING)  # wraps in a narrow window
         row.addWidget(self.best)
-        row.addItem(self.letters)
+        row.addWidget(letters)
         row.addWidget(self.tie_button)
         row.addWidget(self.bad_button)
         row.addWidget(self.save_button)
@@ -56,7 +58,7 @@ class VoteBar(QWidget):
             button.deleteLater()
         self.buttons = {}
         for label, job_id in choices:
-            button = QPushButton(label, self)
+            button = QPushButton(label, self.letters.parentWidget())
             button.setObjectName(f"vote:{label}")
             button.setFixedWidth(36)
             button.setToolTip(f"{label} is the best (press {label})")

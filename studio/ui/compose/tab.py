@@ -107,9 +107,9 @@ class ComposeTab(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(self.scroll)
-        split.setStretchFactor(0, 2)  # the list widens a little with the window too
-        split.setStretchFactor(1, 5)
-        split.setSizes([300, 640])
+        split.setStretchFactor(0, 1)  # the list widens with the window too
+        split.setStretchFactor(1, 2)
+        split.setSizes([320, 640])
         split.setChildrenCollapsible(False)
         split.setHandleWidth(SPACING * 2)
         footer = QHBoxLayout()

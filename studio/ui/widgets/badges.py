@@ -36,7 +36,9 @@ class BadgeDelegate(QStyledItemDelegate):
             opt.fontMetrics.horizontalAdvance(opt.text), 72)
         reserved = (len(badges) * (self.DOT + self.GAP) if compact
                     else self._badges_width(option, badges)) + self.GAP if badges else 0
-        room = max(0, text_rect.width() - reserved)
+        # The style keeps a margin either side of the text inside that rect.
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, opt, widget) + 1
+        room = max(0, text_rect.width() - reserved - 2 * margin)
         opt.text = fit_name(opt.text, opt.fontMetrics, room, opt.textElideMode)
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         x = option.rect.right() - reserved + self.GAP
@@ -70,13 +72,17 @@ _SHORT_MODES = {"image-to-video": "i2v", "text-to-video": "t2v", "image-to-image
 
 
 def fit_name(text: str, fm: QFontMetrics, width: int, mode: Qt.TextElideMode) -> str:
-    """A name in `width`: whole if it fits; else with its "(image-to-video)" tail said
-    short ("(i2v)"), so the words that tell models apart ("standard", "pro") stay; else
-    that tail dropped; only then elided the view's way (the middle, in pickers)."""
+    """A name in `width`: whole if it fits; else without a "provider · " prefix; else with
+    its "(image-to-video)" tail said short ("(i2v)"), so the words that tell models apart
+    ("standard", "pro") stay; else that tail dropped; only then elided the view's way (the
+    middle, in pickers)."""
     if fm.horizontalAdvance(text) <= width:
         return text
     if mode != Qt.TextElideMode.ElideMiddle:
         return fm.elidedText(text, mode, width)
+    owner, dot, name = text.partition(" · ")
+    if dot and owner and name:  # "fal.ai · FLUX.1 [dev]": the model's own name comes first
+        return fit_name(name, fm, width, mode)
     head, paren, tail = text.rpartition(" (")
     if paren and tail.endswith(")"):
         short = f"{head} ({_SHORT_MODES.get(tail[:-1], tail[:-1])})"

@@ -108,3 +108,15 @@ def test_names_are_elided_in_the_middle_with_the_full_name_on_hover(window):
     index = picker.index_of("fal", "fal-ai/kling-video/v2.1/master/image-to-video")
     tip = index.data(Qt.ItemDataRole.ToolTipRole)
     assert "Kling 2.1 master (image-to-video)" in tip and "Price:" in tip and "Status:" in tip
+
+
+def test_a_narrow_picker_keeps_names_and_hides_prices(window, qtbot):
+    from studio.ui.catalog.tree_model import PRICE
+
+    picker = window.compose.targets
+    picker.resize(240, 400)
+    assert picker.view.isColumnHidden(PRICE)
+    tip = picker.index_of("fal", "fal-ai/flux/dev").data(Qt.ItemDataRole.ToolTipRole)
+    assert "Price: ≈ $0.02" in tip  # still there, on hover
+    picker.resize(360, 400)
+    assert not picker.view.isColumnHidden(PRICE)

@@ -105,3 +105,13 @@ def test_theme_applies_at_once_and_is_kept(window, qtbot, studio, qapp):
     finally:
         set_theme_preference("system")
         apply_theme(qapp, dark=False)
+
+
+def test_settings_open_again_after_closing(window, qtbot):
+    first = window.open_settings()
+    first.reject()
+    qtbot.waitUntil(lambda: window.settings_dialog is None)
+    qtbot.wait(50)  # the closed dialog is deleted on the next turn of the loop
+    again = window.open_settings()
+    assert again is not first and again.isVisible()
+    again.reject()
