@@ -98,7 +98,7 @@ class FirstRunPanel(QScrollArea):
         body.setMaximumWidth(760)
         self.setWidget(body)
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.refresh()
+        self._stale = True  # filled when first shown: start-up does not pay for it
 
     def _fill_legend(self, body: QWidget) -> None:
         for row, (key, meaning) in enumerate(LEGEND):
@@ -111,7 +111,16 @@ class FirstRunPanel(QScrollArea):
             self.legend.addWidget(text, row, 1)
         self.legend.setColumnStretch(1, 1)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
+        """Re-read the summary now if it is on screen, else when it next shows."""
+        self._stale = not self.isVisible()
+        if self._stale:
+            return
         summary = self.session.studio.first_run()
         self.heading.setText(_heading(summary))
         self.summary.setText(_summary_html(summary, self.session.studio.settings.features))
