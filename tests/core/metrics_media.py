@@ -7,9 +7,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 
 
 def scene(width: int = 512, height: int = 384, seed: int = 1) -> np.ndarray:
@@ -18,18 +17,32 @@ def scene(width: int = 512, height: int = 384, seed: int = 1) -> np.ndarray:
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     base = np.stack([96 + 60 * np.sin(x / 37.0), 110 + 50 * np.cos(y / 23.0),
                      120 + 40 * np.sin((x + y) / 51.0)], axis=-1)
-    image = np.ascontiguousarray(base.astype(np.uint8))
+    image = Image.fromarray(base.astype(np.uint8))
+    draw = ImageDraw.Draw(image)
     for _ in range(60):
         colour = tuple(int(c) for c in rng.integers(20, 236, 3))
         cx, cy = int(rng.integers(0, width)), int(rng.integers(0, height))
         if rng.random() < 0.5:
-            cv2.circle(image, (cx, cy), int(rng.integers(4, 40)), colour, -1)
+            r = int(rng.integers(4, 40))
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
         else:
-            cv2.rectangle(image, (cx, cy), (cx + int(rng.integers(4, 60)),
-                                            cy + int(rng.integers(4, 60))), colour, -1)
-    texture = rng.normal(0, 6, (height, width, 1)).astype(np.float32)
-    return np.clip(image.astype(np.float32) + cv2.GaussianBlur(texture, (3, 3), 0.8)[..., None],
-                   0, 255).astype(np.uint8)
+            draw.rectangle((cx, cy, cx + int(rng.integers(4, 60)),
+                            cy + int(rng.integers(4, 60))), fill=colour)
+    texture = rng.normal(0, 4, (height, width, 1)).astype(np.float32)
+    return np.clip(np.asarray(image, dtype=np.float32) + texture, 0, 255).astype(np.uint8)
+
+
+def blurred(rgb: np.ndarray, radius: float) -> np.ndarray:
+    return np.asarray(Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(radius)))
+
+
+def grey(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 luma, uint8, H x W."""
+    return np.asarray(Image.fromarray(rgb).convert("L"))
+
+
+def resized(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.BICUBIC))
 
 
 def save_png(path: Path, rgb: np.ndarray) -> Path:

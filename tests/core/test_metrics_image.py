@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 
-import cv2
 import numpy as np
 import pytest
 
 from studio.core.metrics import METRICS_VERSION, Expected, measure
-from tests.core.metrics_media import save_png, scene
+from tests.core.metrics_media import blurred, grey, resized, save_png, scene
 
 
 @pytest.fixture
 def sharp_and_blurred(tmp_path):
     rgb = scene()
     return (save_png(tmp_path / "sharp.png", rgb),
-            save_png(tmp_path / "blurred.png", cv2.GaussianBlur(rgb, (0, 0), 2.5)))
+            save_png(tmp_path / "blurred.png", blurred(rgb, 2.5)))
 
 
 def test_a_sharp_image_scores_higher_than_its_blurred_copy(sharp_and_blurred):
@@ -47,9 +46,9 @@ def test_noise_contrast_and_colour_are_measured(tmp_path):
     rng = np.random.default_rng(3)
     noisy = np.clip(rgb + rng.normal(0, 12, rgb.shape), 0, 255).astype(np.uint8)
     flat = (rgb.astype(np.float32) * 0.25 + 96).astype(np.uint8)
-    grey = np.repeat(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    mono_rgb = np.repeat(grey(rgb)[..., None], 3, axis=2)
     clean, loud, low, mono = (measure(save_png(tmp_path / f"{n}.png", a)) for n, a in
-                              (("c", rgb), ("n", noisy), ("f", flat), ("g", grey)))
+                              (("c", rgb), ("n", noisy), ("f", flat), ("g", mono_rgb)))
     # 12 levels of RGB noise is about 8 levels in luma; the clean scene has ~2.
     assert loud.metrics["noise_sigma"] > clean.metrics["noise_sigma"] + 4
     assert loud.metrics["score_parts"]["noise"] < clean.metrics["score_parts"]["noise"]
@@ -58,7 +57,7 @@ def test_noise_contrast_and_colour_are_measured(tmp_path):
 
 
 def test_large_images_are_measured_at_the_analysis_size(tmp_path):
-    big = cv2.resize(scene(), (2048, 1536), interpolation=cv2.INTER_CUBIC)
+    big = resized(scene(), 2048, 1536)
     m = measure(save_png(tmp_path / "big.png", big))
     assert (m.metrics["width"], m.metrics["height"]) == (2048, 1536)
     assert (m.metrics["analysis_width"], m.metrics["analysis_height"]) == (1024, 768)

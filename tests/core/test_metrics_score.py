@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,7 +14,7 @@ from skimage.metrics import structural_similarity
 from studio.core.metrics.image_metrics import image_metrics
 from studio.core.metrics.score import image_parts, image_score, video_parts, video_score
 from studio.core.metrics.temporal_metrics import TemporalTracker, ssim
-from tests.core.metrics_media import panning, scene
+from tests.core.metrics_media import blurred, grey, panning, scene
 
 # Any number a metric could hold, the pathological ones included.
 anything = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
@@ -66,8 +65,8 @@ def test_the_tracker_summarises_any_frames(frames, fps):
 
 def test_our_ssim_is_scikit_images_gaussian_ssim():
     rng = np.random.default_rng(5)
-    a = cv2.cvtColor(scene(160, 120), cv2.COLOR_RGB2GRAY)
-    pairs = [(a, a), (a, cv2.GaussianBlur(a, (0, 0), 1.5)),
+    a = grey(scene(160, 120))
+    pairs = [(a, a), (a, blurred(a, 1.5)),
              (a, np.clip(a + rng.normal(0, 20, a.shape), 0, 255).astype(np.uint8)),
              (a, np.roll(a, 3, axis=1)), (a, 255 - a)]
     for x, y in pairs:
@@ -77,7 +76,7 @@ def test_our_ssim_is_scikit_images_gaussian_ssim():
 
 
 def test_motion_compensation_explains_a_pan():
-    frames = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in panning(6, step=3)]
+    frames = [grey(f) for f in panning(6, step=3)]
     tracker = TemporalTracker(24.0)
     for frame in frames:
         tracker.add(frame)

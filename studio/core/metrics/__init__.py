@@ -4,11 +4,9 @@
     m = measure(path, expected=Expected(width=1280, height=720, fps=24, duration_seconds=5))
     m.quality_score, m.metrics, m.as_json()
 
-`measure` is blocking and CPU-bound (OpenCV, numpy and FFmpeg do the work and release the
+`measure` is blocking and CPU-bound (numpy, Pillow and FFmpeg do the work and release the
 GIL): run it in a worker thread. docs/metrics.md documents every metric and the score.
 """
-
-import cv2
 
 from studio.core.metrics.errors import (
     CorruptMediaError,
@@ -21,10 +19,6 @@ from studio.core.metrics.expected import Expected
 from studio.core.metrics.limits import Limits
 from studio.core.metrics.measure import Measurement, measure
 from studio.core.metrics.score import METRICS_VERSION
-
-# OpenCV's own thread pool on top of the caller's worker thread oversubscribes the cores and
-# made the GUI thread's 10 ms timer up to 20 ms late; one thread measured as fast on 2 cores.
-cv2.setNumThreads(1)
 
 __all__ = [
     "METRICS_VERSION",

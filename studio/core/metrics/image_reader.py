@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from studio.core.metrics.errors import CorruptMediaError, MediaTooLargeError, NotMediaError
@@ -56,21 +55,22 @@ def read_image(path: Path, limits: Limits, *, sniffed: bool) -> DecodedImage:
         image.draft("RGB", target)  # JPEG decodes at a reduced scale: much faster
         try:
             image.load()
-            rgb = _flatten(image)
+            flat = _flatten(image)
         except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
             raise CorruptMediaError(path, f"the image is truncated or damaged ({exc})") from None
         fmt = image.format or "unknown"
-    if (rgb.shape[1], rgb.shape[0]) != target:
-        rgb = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)
-    return DecodedImage(np.ascontiguousarray(rgb), width, height, fmt)
+    if flat.size != target:  # BOX: each output pixel is the mean of the area it covers
+        flat = flat.resize(target, Image.Resampling.BOX)
+    return DecodedImage(np.asarray(flat), width, height, fmt)
 
 
-def _flatten(image) -> np.ndarray:
+def _flatten(image):
+    """An RGB copy; transparency is composited over the backdrop."""
     from PIL import Image
 
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         base = Image.new("RGB", rgba.size, _BACKDROP)
         base.paste(rgba, mask=rgba.getchannel("A"))
-        return np.asarray(base)
-    return np.asarray(image.convert("RGB"))
+        return base
+    return image.convert("RGB")

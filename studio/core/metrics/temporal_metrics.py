@@ -6,27 +6,28 @@ numbers per pair, so memory stays bounded whatever the clip's length.
 
 from __future__ import annotations
 
-import functools
-import math
 import statistics
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
+from studio.core.metrics.filters import diagonal, gaussian_blur, sample_bilinear
+from studio.core.metrics.optical_flow import optical_flow
+
 # A pair whose mean absolute luma difference is below this (of 255) is a repeated frame:
-# encoder noise on a true duplicate stays well under it, the smallest real motion above it.
-FROZEN_DIFFERENCE = 0.5
+# H.264 re-encoding a repeated textured frame changes it by up to ~0.6; a 2 px pan over
+# detail by ~10.
+FROZEN_DIFFERENCE = 1.0
 # SSIM constants of Wang et al. (2004) for 8-bit data, Gaussian window sigma 1.5 (11x11).
 _C1 = (0.01 * 255) ** 2
 _C2 = (0.03 * 255) ** 2
-_WINDOW = (11, 11)
 _SIGMA = 1.5
-_CROP = 5  # half the window: border pixels are left out, as scikit-image does
+_RADIUS = 5  # scikit-image's: truncate 3.5 sigma
+_CROP = 5  # border pixels are left out of the mean, as scikit-image does
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean structural similarity of two uint8 luma frames of one size (1 = identical).
+    """Mean structural similarity of two luma frames of one size (1 = identical).
 
     Wang et al. (2004) with a Gaussian window; the same figure as scikit-image's
     `structural_similarity(a, b, gaussian_weights=True, sigma=1.5,
@@ -34,11 +35,11 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """
     x = a.astype(np.float32)
     y = b.astype(np.float32)
-    mx = cv2.GaussianBlur(x, _WINDOW, _SIGMA)
-    my = cv2.GaussianBlur(y, _WINDOW, _SIGMA)
-    vx = cv2.GaussianBlur(x * x, _WINDOW, _SIGMA) - mx * mx
-    vy = cv2.GaussianBlur(y * y, _WINDOW, _SIGMA) - my * my
-    cov = cv2.GaussianBlur(x * y, _WINDOW, _SIGMA) - mx * my
+    mx = gaussian_blur(x, _SIGMA, _RADIUS)
+    my = gaussian_blur(y, _SIGMA, _RADIUS)
+    vx = gaussian_blur(x * x, _SIGMA, _RADIUS) - mx * mx
+    vy = gaussian_blur(y * y, _SIGMA, _RADIUS) - my * my
+    cov = gaussian_blur(x * y, _SIGMA, _RADIUS) - mx * my
     num = (2 * mx * my + _C1) * (2 * cov + _C2)
     den = (mx * mx + my * my + _C1) * (vx + vy + _C2)
     index = num / den
@@ -47,25 +48,12 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     return float(index.mean(dtype=np.float64))
 
 
-def optical_flow(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Dense Farneback flow (H x W x 2, pixels): source(p) ~ target(p + flow(p)), uint8 luma."""
-    return cv2.calcOpticalFlowFarneback(source, target, None, pyr_scale=0.5, levels=3,
-                                        winsize=15, iterations=3, poly_n=5,
-                                        poly_sigma=1.2, flags=0)
-
-
 def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """`image` sampled at p + flow(p): with the flow of the next frame back to `image`, this
     predicts the next frame from motion alone."""
-    grid_x, grid_y = _grid(image.shape)
-    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
-
-
-@functools.lru_cache(maxsize=4)
-def _grid(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    h, w = shape[:2]
-    return np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    h, w = image.shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    return sample_bilinear(image.astype(np.float32), xs + flow[..., 0], ys + flow[..., 1])
 
 
 @dataclass
@@ -81,11 +69,11 @@ class TemporalTracker:
     _frozen: list[bool] = field(default_factory=list)
 
     def add(self, gray: np.ndarray) -> None:
-        self._lumas.append(float(cv2.mean(gray)[0]))
+        self._lumas.append(float(gray.mean(dtype=np.float64)))
         prev, self._prev = self._prev, gray
         if prev is None or prev.shape != gray.shape:
             return
-        difference = float(cv2.mean(cv2.absdiff(prev, gray))[0])
+        difference = float(np.abs(prev.astype(np.float32) - gray).mean(dtype=np.float64))
         frozen = difference < FROZEN_DIFFERENCE
         self._frozen.append(frozen)
         self._ssim.append(ssim(prev, gray))
@@ -94,9 +82,8 @@ class TemporalTracker:
             self._warped_ssim.append(1.0)
             return
         flow = optical_flow(gray, prev)  # backward, so warping prev predicts this frame
-        magnitude = cv2.magnitude(flow[..., 0], flow[..., 1])
-        diagonal = math.hypot(*gray.shape)
-        self._motion.append(100.0 * float(cv2.mean(magnitude)[0]) / diagonal)
+        magnitude = np.hypot(flow[..., 0], flow[..., 1])
+        self._motion.append(100.0 * float(magnitude.mean(dtype=np.float64)) / diagonal(gray.shape))
         self._warped_ssim.append(ssim(warp(prev, flow), gray))
 
     def summary(self) -> dict[str, float | int | bool | None]:
