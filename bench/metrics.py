@@ -19,8 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench.common import median, pct  # noqa: E402
-from studio.core.metrics import measure  # noqa: E402
+from bench.common import median, pct
+from studio.core.metrics import measure
 
 
 def make_files(folder: Path) -> dict[str, Path]:

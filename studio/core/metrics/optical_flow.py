@@ -28,7 +28,10 @@ MAX_STEP = 2.0
 
 def optical_flow(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Flow (H x W x 2, pixels) with source(p) ~ target(p + flow(p)); float or uint8 luma."""
-    pyramid = [(source.astype(np.float32), target.astype(np.float32))]
+    # Global brightness changes (flicker, fades) are not motion: compare mean-free frames.
+    s0 = source.astype(np.float32)
+    t0 = target.astype(np.float32)
+    pyramid = [(s0 - s0.mean(dtype=np.float64), t0 - t0.mean(dtype=np.float64))]
     for _ in range(LEVELS - 1):
         s, t = pyramid[-1]
         if min(s.shape) < 16:
