@@ -17,7 +17,7 @@ from studio.core.metrics.errors import (
 )
 from studio.core.metrics.expected import Expected
 from studio.core.metrics.limits import Limits
-from studio.core.metrics.measure import Measurement, measure
+from studio.core.metrics.measurement import Measurement, measure
 from studio.core.metrics.score import METRICS_VERSION
 
 __all__ = [

@@ -32,19 +32,24 @@ def gaussian_kernel(sigma: float, radius: int) -> np.ndarray:
 def gaussian_blur(image: np.ndarray, sigma: float, radius: int) -> np.ndarray:
     """Separable Gaussian (2 * radius + 1 taps), borders mirrored (SciPy's 'reflect')."""
     kernel = gaussian_kernel(sigma, radius)
-    return _convolve_rows(_convolve_rows(image, kernel).T, kernel).T
+    return _convolve(_convolve(image.astype(np.float32, copy=False), kernel, 0), kernel, 1)
 
 
-def _convolve_rows(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Convolve along axis 0 with a symmetric kernel: pairs of mirrored taps share a multiply."""
+def _convolve(image: np.ndarray, kernel: np.ndarray, axis: int) -> np.ndarray:
+    """Convolve along `axis` with a symmetric kernel: mirrored taps share one multiply."""
     radius = len(kernel) // 2
-    h = image.shape[0]
-    padded = np.pad(image, ((radius, radius), (0, 0)), mode="symmetric")
-    out = padded[radius: radius + h] * kernel[radius]
+    n = image.shape[axis]
+    pad = [(0, 0), (0, 0)]
+    pad[axis] = (radius, radius)
+    padded = np.pad(image, pad, mode="symmetric")
+
+    def band(start: int) -> np.ndarray:
+        return padded[start: start + n] if axis == 0 else padded[:, start: start + n]
+
+    out = band(radius) * kernel[radius]
     pair = np.empty_like(out)
     for offset in range(1, radius + 1):
-        np.add(padded[radius - offset: radius - offset + h],
-               padded[radius + offset: radius + offset + h], out=pair)
+        np.add(band(radius - offset), band(radius + offset), out=pair)
         pair *= kernel[radius + offset]
         out += pair
     return out
