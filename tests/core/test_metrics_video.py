@@ -124,3 +124,9 @@ def test_odd_sizes_and_other_containers_are_read(tmp_path):
     m = measure(path)
     assert m.kind == "video" and (m.metrics["width"], m.metrics["height"]) == (98, 66)
     assert m.metrics["decoded_frames"] == 6 and np.isfinite(m.quality_score)
+
+
+@pytest.mark.parametrize("field", ["width", "height", "fps", "duration_seconds"])
+def test_an_expectation_must_be_positive(field):
+    with pytest.raises(ValueError, match=f"expected {field} must be positive"):
+        Expected(**{field: 0})

@@ -21,6 +21,11 @@ class Expected:
     fps: float | None = None
     duration_seconds: float | None = None
 
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if value is not None and not value > 0:
+                raise ValueError(f"expected {name} must be positive, not {value!r}")
+
     def as_json(self) -> dict[str, float | int | None]:
         return asdict(self)
 

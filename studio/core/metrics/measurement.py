@@ -113,14 +113,12 @@ def _measure_video(path: Path, expected: Expected | None, limits: Limits, *,
         sample = _sample_indices(video.estimated_frames(), info.fps, limits)
         tracker = TemporalTracker(info.fps or 0.0)
         frames: list[dict[str, float]] = []
-        last = None
         for frame in video.frames(sample):
             tracker.add(frame.gray)
-            last = frame
             if frame.rgb is not None:
                 frames.append(image_metrics(frame.rgb))
         outcome = video.outcome
-    if last is None or not frames:  # frame 0 is always sampled, so both or neither
+    if not frames:  # frame 0 is always sampled: no metrics means no frame at all
         raise CorruptMediaError(path, "the video has no frames")
     frame_scores = [image_score(image_parts(m)) for m in frames]
     temporal = tracker.summary()
