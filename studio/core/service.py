@@ -3,36 +3,44 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from pydantic import ValidationError
 
 from studio.core.catalog import Catalog
 from studio.core.config import Settings, load_settings, save_settings
+from studio.core.costs import CostMeter
+from studio.core.declarations import ProviderSet
+from studio.core.image_host import S3_SECRET, HostedImage, ImageHosting, needs_host
+from studio.core.inputs import image_facts
 from studio.core.joblog import JobLog
 from studio.core.jobs import Job, JobStatus, new_job_id
 from studio.core.paths import StudioPaths
-from studio.core.policy import Decision, decide
+from studio.core.policy import Decision, decide, gate_reason
 from studio.core.redaction import Redactor
 from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
 from studio.core.secrets import KeyLookup, KeyStore
 from studio.core.store import Store
 from studio.core.workflows import ImportedWorkflow, WorkflowLibrary, own_workflow_hosts
-from studio.providers import registry
+from studio.providers import RegistryError, registry
 from studio.providers.base import (
+    InputImage,
     KeySpec,
     PreparedCall,
     Price,
     Provider,
     ProviderContext,
+    ProviderError,
     RenderRequest,
 )
 from studio.providers.http import check_base_url
@@ -67,7 +75,10 @@ class Studio:
         self.warnings: list[str] = loaded.warnings
         self.sandbox_url = sandbox_url.rstrip("/") if sandbox_url else None
         self.keys = KeyStore(self.env, sandbox=self.sandbox_url is not None)
-        self.providers: Mapping[str, Provider] = own_workflow_hosts(providers or registry())
+        # Built for this Studio alone, with its environment: nothing is shared between them.
+        self.providers: Mapping[str, Provider] = ProviderSet(
+            own_workflow_hosts(providers or self._load_providers()))
+        self.warnings += self._env_warnings()
         self.workflows = WorkflowLibrary(self.paths.workflows_dir, self.providers)
         self.warnings += self.workflows.load_all()  # a bad file is a warning, never a crash
         self.redactor = Redactor(self.keys.known_values(self._key_specs()))
@@ -75,6 +86,8 @@ class Studio:
         self.joblog = JobLog(self.paths, self.redactor)
         self.runner = JobRunner(self)
         self.catalog = Catalog(self)
+        self.image_host = ImageHosting(self.providers, self.keys, sandbox_url=self.sandbox_url)
+        self.costs = CostMeter(self)
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None
@@ -93,8 +106,25 @@ class Studio:
 
         return Votes(self.store)
 
+    def _load_providers(self) -> dict[str, Provider]:
+        try:
+            return registry(self.env)
+        except RegistryError as exc:  # a plug-in module named in the environment is broken
+            self.warnings.append(f"{exc}; only the built-in providers are loaded")
+            return registry({**self.env, "STUDIO_PROVIDER_MODULES": ""})
+
+    def _env_warnings(self) -> list[str]:
+        return [self._old_env_message(name, p.info.base_url_env)
+                for p in self.providers.values() for name in p.info.former_base_url_envs
+                if self.env.get(name)]
+
+    @staticmethod
+    def _old_env_message(old: str, new: str) -> str:
+        return (f"{old} is not read: provider ids in environment names are env-safe "
+                f"(letters, digits, underscore); set {new} instead")
+
     def _key_specs(self) -> list[KeySpec]:
-        return [p.info.key for p in self.providers.values()]
+        return [*(p.info.key for p in self.providers.values()), S3_SECRET]
 
     # -- settings and keys --------------------------------------------------------------------
 
@@ -119,26 +149,50 @@ class Studio:
         return removed
 
     def base_url(self, provider_id: str) -> str:
-        provider = self.providers[provider_id]
-        owner_id = provider.info.key_from or provider_id
+        """The provider's base URL: the sandbox's mount, STUDIO_<ID>_BASE_URL, Settings, or
+        the declared default. Raises ValueError for a bad URL or an old variable name."""
+        owner = self._key_owner(provider_id).info
         if self.sandbox_url:
-            return f"{self.sandbox_url}/{owner_id}"
-        env_name = f"STUDIO_{owner_id.upper()}_BASE_URL"
-        url = (self.env.get(env_name) or self.settings.base_urls.get(owner_id)
-               or self.providers[owner_id].info.default_base_url)
+            return f"{self.sandbox_url}/{owner.id}"
+        for old in owner.former_base_url_envs:
+            if self.env.get(old):
+                raise ValueError(self._old_env_message(old, owner.base_url_env))
+        saved = next((self.settings.base_urls[i] for i in (owner.id, *owner.former_ids)
+                      if self.settings.base_urls.get(i)), None)
+        url = self.env.get(owner.base_url_env) or saved or owner.default_base_url
         return check_base_url(url)
+
+    def _key_owner(self, provider_id: str) -> Provider:
+        provider = self.providers[provider_id]
+        return self.providers[provider.info.key_from] if provider.info.key_from else provider
+
+    def provider_options(self, provider_id: str) -> dict[str, Any]:
+        """The provider's own settings (Settings.provider_options[<id>]), validated."""
+        provider = self.providers[provider_id]
+        raw = self.settings.provider_options.get(provider.info.id, {})
+        if provider.options_model is None:
+            return dict(raw)
+        try:
+            return provider.options_model.model_validate(raw).model_dump(mode="json")
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"provider_options.{provider.info.id}.{where}: "
+                             f"{first['msg']}") from None
 
     def context(self, provider_id: str) -> ProviderContext:
         return ProviderContext(base_url=self.base_url(provider_id),
                                key=self.key_for(provider_id).value,
-                               sandbox=self.sandbox_url is not None)
+                               sandbox=self.sandbox_url is not None,
+                               options=self.provider_options(provider_id))
 
     def decision(self, provider_id: str, kind: Any) -> Decision:
         provider = self.providers[provider_id]
+        disabled = gate_reason(provider.info, self.settings) or provider.disabled_reason(
+            self.settings.model_dump(mode="json"))
         return decide(provider.family[kind], self.settings, self.key_for(provider_id),
                       key_required=provider.info.key_required,
-                      reachable=self.catalog.reachable(provider_id),
-                      disabled=provider.disabled_reason(self.settings.model_dump(mode="json")))
+                      reachable=self.catalog.reachable(provider_id), disabled=disabled)
 
     async def check_connection(self, provider_id: str) -> tuple[bool, str]:
         """Settings' "Test connection": one provider's health and balance, in words."""
@@ -181,15 +235,63 @@ class Studio:
 
     def check(self, request: RenderRequest, *, load_images: bool = True) -> CheckedRequest:
         return check_request(request, self.providers, load_images=load_images,
-                             allow_weaker_safety=self.settings.content_policy.allow_weaker_safety)
+                             allow_weaker_safety=self.settings.content_policy.allow_weaker_safety,
+                             assets=self._asset_path)
+
+    def _asset_path(self, asset_id: str) -> Path | None:
+        asset = self.store.get_asset(asset_id)
+        return Path(asset.path) if asset is not None else None
 
     def estimate(self, request: RenderRequest) -> Price:
+        """The price of a request, from everything that changes the bill: params, the input
+        images (count and size), the model's observed run time here, the provider's own
+        settings."""
         checked = self.check(request, load_images=False)
-        return checked.model.price(checked.params)
+        facts = [image_facts(ref, self._asset_path) for ref in request.input_images]
+        return self._price(checked, facts)
+
+    def _price(self, checked: CheckedRequest, facts: Sequence[Any]) -> Price:
+        pid = checked.request.provider
+        try:
+            options = self.provider_options(pid)
+        except ValueError:
+            options = {}
+        return checked.model.estimate(
+            checked.params, facts, options=options,
+            observed_seconds=self.expected_seconds(pid, checked.request.model))
 
     def prepare(self, checked: CheckedRequest) -> PreparedCall:
         return checked.provider.build(checked.request, checked.params, checked.images,
                                       self.context(checked.request.provider))
+
+    async def _hosted(self, checked: CheckedRequest
+                      ) -> tuple[CheckedRequest, list[HostedImage]]:
+        """The request with its local images uploaded to the image host (only for providers
+        that fetch images by URL). Raises ProviderError when an upload fails."""
+        if not needs_host(checked.provider, checked.images):
+            return checked, []
+        settings = self.settings.image_host
+        context = None
+        if settings.host in self.providers:
+            context = self.context(settings.host)
+        images, hosted = await self.image_host.upload(await self.http(), settings,
+                                                      checked.images, context)
+        return dataclasses.replace(checked, images=images), hosted
+
+    def _inputs_record(self, images: Sequence[InputImage],
+                       hosted: Sequence[HostedImage]) -> list[dict[str, Any]]:
+        uploads = {h.sha256: h.record() for h in hosted}
+        out = []
+        for image in images:
+            entry: dict[str, Any] = {"name": image.name}
+            if image.sha256:
+                entry["sha256"] = image.sha256
+            if image.sha256 in uploads:
+                entry["uploaded"] = uploads[image.sha256]
+            elif image.url and not image.url.startswith("<"):
+                entry["url"] = image.url
+            out.append(entry)
+        return out
 
     async def submit(
         self,
@@ -204,20 +306,31 @@ class Studio:
         decision = self.decision(request.provider, checked.mode.kind)
         if force_dry_run:
             decision = Decision(False, force_dry_run, "dry-run")
-        call = self.prepare(checked)
-        record = self.redactor.value(call.record())
-        estimate = checked.model.price(checked.params).as_dict()
+        hosting = needs_host(checked.provider, checked.images)
+        host_settings = self.settings.image_host
+        if hosting and decision.live:
+            missing = self.image_host.unavailable(host_settings, checked.provider)
+            if missing:
+                decision = Decision(False, missing, "dry-run")
+        # Built before anything is written, so a request the provider cannot take fails here.
+        preview = dataclasses.replace(
+            checked, images=self.image_host.placeholders(host_settings, checked.images)
+        ) if hosting else checked
+        call = self.prepare(preview)
+        estimate = self._price(checked, [i.facts for i in checked.images]).as_dict()
         job = Job(
             id=new_job_id(), provider=request.provider, model=request.model,
             mode=checked.mode.value, prompt=self.redactor.text(request.prompt),
             request=self.redactor.value(_normalised(request, checked)),
             dry_run=not decision.live, dry_run_reason="" if decision.live else decision.reason,
             sandbox=self.sandbox_url is not None, compare_group=request.compare_group,
-            retried_from=retried_from, input_hashes=[i.sha256 for i in checked.images],
+            retried_from=retried_from,
+            input_hashes=[i.sha256 for i in checked.images if i.sha256],
         )
         self.store.create_job(job)
         kind = checked.mode.kind.value
         if not decision.live:
+            record = self._record(call, self._inputs_record(preview.images, []))
             job = self.store.update_job(job.id, status=JobStatus.DRY_RUN, prepared=record,
                                         estimate=estimate, finished_at=time.time())
             self.joblog.append(job.provider, job.id, "dry-run", reason=decision.reason,
@@ -225,12 +338,33 @@ class Studio:
             self.joblog.announce(kind, "dry-run", job.provider, job.id, model=job.model,
                                  reason=decision.reason, payload_shape=_shape(call))
             return job
+        if hosting:
+            try:
+                checked, hosted = await self._hosted(checked)
+            except (ProviderError, ValueError) as exc:
+                message = self.redactor.text(getattr(exc, "message", None) or str(exc))
+                self.joblog.append(job.provider, job.id, "upload_failed", error=message)
+                return self.store.update_job(
+                    job.id, status=JobStatus.FAILED, finished_at=time.time(),
+                    error=f"could not upload an input image to the image host "
+                          f"({self.image_host.describe(host_settings)}): {message}",
+                    error_code="image_host")
+            call = self.prepare(checked)
+        else:
+            hosted = []
+        record = self._record(call, self._inputs_record(checked.images, hosted))
         job = self.store.update_job(job.id, status=JobStatus.QUEUED, prepared=record,
                                     estimate=estimate)
         self.joblog.announce(kind, "live", job.provider, job.id, model=job.model,
                              payload_shape=_shape(call))
         self.runner.start(job.id, call)
         return job
+
+    def _record(self, call: PreparedCall, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        record = call.record()
+        if inputs:
+            record["inputs"] = inputs
+        return self.redactor.value(record)
 
     async def wait(self, job_id: str) -> Job:
         await self.runner.wait(job_id)
@@ -267,9 +401,10 @@ class Studio:
                 continue
             if job.status == JobStatus.QUEUED:
                 try:
-                    checked = self.check(RenderRequest.model_validate(job.request))
+                    checked, _ = await self._hosted(
+                        self.check(RenderRequest.model_validate(job.request)))
                     call = self.prepare(checked)
-                except (ValueError, KeyError) as exc:
+                except (ValueError, KeyError, ProviderError) as exc:
                     self.store.update_job(job.id, status=JobStatus.FAILED,
                                           error=f"could not resume: {exc}",
                                           finished_at=time.time())

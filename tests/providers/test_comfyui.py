@@ -170,6 +170,7 @@ async def test_a_server_that_does_not_answer_makes_it_dry_run(home, tmp_path):
 
 async def test_text_to_image_job_end_to_end(home, sandbox):
     studio = await live(home, sandbox)
+    client_id = studio.providers["comfyui"].client_id  # this Studio's own instance
     try:
         request = RenderRequest(provider="comfyui", model="sdxl-txt2img", prompt="a red fox",
                                 seed=11, params={"width": 320, "height": 256})
@@ -183,7 +184,7 @@ async def test_text_to_image_job_end_to_end(home, sandbox):
     finally:
         await studio.aclose()
     [ws] = comfy_requests(sandbox, route="/ws")
-    client_id = registry()["comfyui"].client_id  # the instance Studio uses
+    assert client_id != registry()["comfyui"].client_id  # no instance is shared
     assert ws["query"] == {"clientId": client_id}
     assert ws["headers"]["authorization"] == SANDBOX_AUTH and ws["status"] == 101
     [post] = comfy_requests(sandbox, "POST", "/prompt")

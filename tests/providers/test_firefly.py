@@ -74,7 +74,7 @@ def test_credentials_come_from_the_key_or_the_secret_plus_client_id_env():
 
 
 def test_no_published_price():
-    price = MODELS["firefly-image"].price(MODELS["firefly-image"].params())
+    price = MODELS["firefly-image"].estimate(MODELS["firefly-image"].params())
     assert price.usd is None and "enterprise" in price.basis
 
 

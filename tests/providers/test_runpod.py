@@ -249,7 +249,9 @@ async def test_health_shows_queue_and_workers_and_flags_gate_live_calls(home, sa
                                                 prompt="x", params={"endpoint_id": "e1"}))
         assert job.status is JobStatus.DRY_RUN
         assert job.prepared["url"] == f"{sandbox.url}/runpod/e1/run"
-        assert job.estimate["usd"] is None and "per second" in job.estimate["basis"]
+        # No finished run of this model yet: the rate is known, the run time is not.
+        assert job.estimate["usd"] is None and "$0.00019/s" in job.estimate["basis"]
+        assert job.estimate["source"] == "https://docs.runpod.io/serverless/pricing"
     finally:
         await studio.aclose()
     assert [r["path"] for r in runpod_requests(sandbox)] == ["/runpod/health"]

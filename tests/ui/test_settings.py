@@ -128,10 +128,11 @@ def test_compliance_toggle_enables_firefly(window, qtbot, studio):
     assert window.session.entry("firefly").status == "disabled"
     dialog = window.open_settings()
     qtbot.waitExposed(dialog)
-    box = dialog.compliance.fields["firefly_workspace_compliant"].editor
+    # The switch comes from Firefly's declaration (its compliance gate), not from core.
+    box = dialog.compliance.fields["firefly"].editor
     assert not box.isChecked()
     box.setChecked(True)
     dialog.save()
-    assert studio.settings.compliance.firefly_workspace_compliant is True
+    assert studio.settings.compliance == {"firefly": True}
     qtbot.waitUntil(lambda: window.session.entry("firefly").status != "disabled", timeout=2000)
     assert window.session.entry("firefly").status == "missing-credentials"
