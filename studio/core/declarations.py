@@ -50,10 +50,14 @@ def env_names(infos: Iterable[ProviderInfo]) -> set[str]:
     return names
 
 
+_IMAGES = {"inline": "files", "inline_or_url": "files or https URLs",
+           "url": "https URLs (files via the image host)"}
+
+
 def provider_table(infos: Iterable[ProviderInfo]) -> str:
     """The README's provider table (Markdown)."""
-    rows = ["| Provider | Id | Kinds | Key (environment) | Base URL override | Gate |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| Provider | Id | Kinds | Key (environment) | Base URL override | Input images | "
+            "Live when |", "|---|---|---|---|---|---|---|"]
     for info in infos:
         key = (f"uses {info.key_from}'s key" if info.key_from
                else " / ".join(f"`{e}`" for e in info.key.env)
@@ -61,12 +65,13 @@ def provider_table(infos: Iterable[ProviderInfo]) -> str:
         base = f"uses {info.key_from}'s" if info.key_from else f"`{info.base_url_env}`"
         families = sorted({f.value for f in info.families.values()})
         gate = ", ".join(f"`features.enable_{f}_providers`" if f != "self_hosted"
-                         else "none (self-hosted)" for f in families)
+                         else "the server answers (self-hosted)" for f in families)
         if info.compliance:
             gate += f"; `compliance.{info.id}`"
         kinds = ", ".join(k.value for k in info.kinds)
+        images = _IMAGES[info.image_transport.value]
         rows.append(f"| [{info.name}]({info.docs_url}) | `{info.id}` | {kinds} | {key} | "
-                    f"{base} | {gate} |")
+                    f"{base} | {images} | {gate} |")
     return "\n".join(rows)
 
 

@@ -61,7 +61,7 @@ from studio.providers.http import (
     raise_for_status,
     send,
 )
-from studio.providers.info import ComplianceGate
+from studio.providers.info import ComplianceGate, ImageTransport
 
 CLIENT_ID_ENV = "FIREFLY_CLIENT_ID"
 IMS_URL_ENV = "STUDIO_FIREFLY_IMS_URL"
@@ -196,6 +196,7 @@ class FireflyProvider(Provider):
         sandbox="studio.sandbox.firefly:routes",
         price_sources=(PRICING,),
         extra_env=(CLIENT_ID_ENV, IMS_URL_ENV),
+        image_transport=ImageTransport.INLINE,  # this adapter sends no input images
     )
     models = MODELS
     poll_hint = PollHint(min_interval=1.0, max_interval=5.0)
