@@ -41,6 +41,8 @@ class CostMeter:
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
         self._last: dict[str, Reading] = {}
+        # Job id -> when the balance was read after it: its charge is in that reading.
+        self._settled: dict[str, float] = {}
 
     def observe(self, provider_id: str, quota: Quota | None, at: float | None = None) -> None:
         """A balance just read (by the catalog, or by the meter itself)."""
@@ -66,6 +68,7 @@ class CostMeter:
             return None
         now = time.time()
         self.observe(job.provider, after, now)
+        self._settled[job.id] = now
         if before is None or after is None or before.at > job.created_at:
             return None
         if self._others_ran(job, before.at, now):
@@ -79,6 +82,8 @@ class CostMeter:
                 continue
             if other.status is JobStatus.DRY_RUN or other.created_at > until:
                 continue
+            if self._settled.get(other.id, until) <= since:
+                continue  # finished, and its charge was already in the earlier reading
             if other.finished_at is None or other.finished_at >= since:
                 return True
         return False

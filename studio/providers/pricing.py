@@ -49,7 +49,8 @@ class Price:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "usd": None if self.usd is None else round(self.usd, 4),
+            # Six places: a RunPod second costs fractions of a cent.
+            "usd": None if self.usd is None else round(self.usd, 6),
             "credits": None if self.credits is None else round(self.credits, 3),
             "approximate": self.approximate,
             "exact": self.exact,
