@@ -55,6 +55,24 @@ class HostedImage:
                 "host": self.host}
 
 
+def inputs_record(images: Sequence[InputImage],
+                  hosted: Sequence[HostedImage]) -> list[dict[str, Any]]:
+    """What the request record and provenance keep of each input: its name, sha256, and
+    where the provider fetched it (an upload, or the https URL it was given)."""
+    uploads = {h.sha256: h.record() for h in hosted}
+    out = []
+    for image in images:
+        entry: dict[str, Any] = {"name": image.name}
+        if image.sha256:
+            entry["sha256"] = image.sha256
+        if image.sha256 in uploads:
+            entry["uploaded"] = uploads[image.sha256]
+        elif image.url and not image.url.startswith("<"):  # not a dry-run placeholder
+            entry["url"] = image.url
+        out.append(entry)
+    return out
+
+
 def needs_host(provider: Provider, images: Sequence[InputImage]) -> bool:
     """True when the provider fetches images by URL and a local image has none yet."""
     return (provider.info.image_transport is ImageTransport.URL

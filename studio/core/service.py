@@ -14,13 +14,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from pydantic import ValidationError
 
 from studio.core.catalog import Catalog
 from studio.core.config import Settings, load_settings, save_settings
+from studio.core.connections import (
+    base_url,
+    load_providers,
+    old_env_warnings,
+    provider_options,
+)
 from studio.core.costs import CostMeter
 from studio.core.declarations import ProviderSet
-from studio.core.image_host import S3_SECRET, HostedImage, ImageHosting, needs_host
+from studio.core.image_host import (
+    S3_SECRET,
+    HostedImage,
+    ImageHosting,
+    inputs_record,
+    needs_host,
+)
 from studio.core.inputs import image_facts
 from studio.core.joblog import JobLog
 from studio.core.jobs import Job, JobStatus, new_job_id
@@ -32,9 +43,7 @@ from studio.core.runner import JobRunner
 from studio.core.secrets import KeyLookup, KeyStore
 from studio.core.store import Store
 from studio.core.workflows import ImportedWorkflow, WorkflowLibrary, own_workflow_hosts
-from studio.providers import RegistryError, registry
 from studio.providers.base import (
-    InputImage,
     KeySpec,
     PreparedCall,
     Price,
@@ -43,7 +52,6 @@ from studio.providers.base import (
     ProviderError,
     RenderRequest,
 )
-from studio.providers.http import check_base_url
 
 if TYPE_CHECKING:
     from studio.core.compare import CompareGroups
@@ -76,9 +84,11 @@ class Studio:
         self.sandbox_url = sandbox_url.rstrip("/") if sandbox_url else None
         self.keys = KeyStore(self.env, sandbox=self.sandbox_url is not None)
         # Built for this Studio alone, with its environment: nothing is shared between them.
-        self.providers: Mapping[str, Provider] = ProviderSet(
-            own_workflow_hosts(providers or self._load_providers()))
-        self.warnings += self._env_warnings()
+        if providers is None:
+            providers, problems = load_providers(self.env)
+            self.warnings += problems
+        self.providers: Mapping[str, Provider] = ProviderSet(own_workflow_hosts(providers))
+        self.warnings += old_env_warnings(self.providers, self.env)
         self.workflows = WorkflowLibrary(self.paths.workflows_dir, self.providers)
         self.warnings += self.workflows.load_all()  # a bad file is a warning, never a crash
         self.redactor = Redactor(self.keys.known_values(self._key_specs()))
@@ -105,23 +115,6 @@ class Studio:
         from studio.core.votes import Votes
 
         return Votes(self.store)
-
-    def _load_providers(self) -> dict[str, Provider]:
-        try:
-            return registry(self.env)
-        except RegistryError as exc:  # a plug-in module named in the environment is broken
-            self.warnings.append(f"{exc}; only the built-in providers are loaded")
-            return registry({**self.env, "STUDIO_PROVIDER_MODULES": ""})
-
-    def _env_warnings(self) -> list[str]:
-        return [self._old_env_message(name, p.info.base_url_env)
-                for p in self.providers.values() for name in p.info.former_base_url_envs
-                if self.env.get(name)]
-
-    @staticmethod
-    def _old_env_message(old: str, new: str) -> str:
-        return (f"{old} is not read: provider ids in environment names are env-safe "
-                f"(letters, digits, underscore); set {new} instead")
 
     def _key_specs(self) -> list[KeySpec]:
         return [*(p.info.key for p in self.providers.values()), S3_SECRET]
@@ -151,34 +144,11 @@ class Studio:
     def base_url(self, provider_id: str) -> str:
         """The provider's base URL: the sandbox's mount, STUDIO_<ID>_BASE_URL, Settings, or
         the declared default. Raises ValueError for a bad URL or an old variable name."""
-        owner = self._key_owner(provider_id).info
-        if self.sandbox_url:
-            return f"{self.sandbox_url}/{owner.id}"
-        for old in owner.former_base_url_envs:
-            if self.env.get(old):
-                raise ValueError(self._old_env_message(old, owner.base_url_env))
-        saved = next((self.settings.base_urls[i] for i in (owner.id, *owner.former_ids)
-                      if self.settings.base_urls.get(i)), None)
-        url = self.env.get(owner.base_url_env) or saved or owner.default_base_url
-        return check_base_url(url)
-
-    def _key_owner(self, provider_id: str) -> Provider:
-        provider = self.providers[provider_id]
-        return self.providers[provider.info.key_from] if provider.info.key_from else provider
+        return base_url(self.providers, provider_id, self.env, self.settings, self.sandbox_url)
 
     def provider_options(self, provider_id: str) -> dict[str, Any]:
         """The provider's own settings (Settings.provider_options[<id>]), validated."""
-        provider = self.providers[provider_id]
-        raw = self.settings.provider_options.get(provider.info.id, {})
-        if provider.options_model is None:
-            return dict(raw)
-        try:
-            return provider.options_model.model_validate(raw).model_dump(mode="json")
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"provider_options.{provider.info.id}.{where}: "
-                             f"{first['msg']}") from None
+        return provider_options(self.providers[provider_id], self.settings)
 
     def context(self, provider_id: str) -> ProviderContext:
         return ProviderContext(base_url=self.base_url(provider_id),
@@ -227,7 +197,7 @@ class Studio:
     def import_workflow(self, source: Path | str | bytes, name: str | None = None, *,
                         replace: bool = False) -> ImportedWorkflow:
         """Import a ComfyUI API-format workflow (a file, or its JSON): validated in full,
-        saved under paths.workflows_dir, and a model of ComfyUI and RunPod from now on.
+        saved under paths.workflows_dir, and a model of every workflow host from now on.
         Raises WorkflowImportError (nothing saved) when it cannot be used."""
         return self.workflows.import_workflow(source, name, replace=replace)
 
@@ -278,21 +248,6 @@ class Studio:
                                                       checked.images, context)
         return dataclasses.replace(checked, images=images), hosted
 
-    def _inputs_record(self, images: Sequence[InputImage],
-                       hosted: Sequence[HostedImage]) -> list[dict[str, Any]]:
-        uploads = {h.sha256: h.record() for h in hosted}
-        out = []
-        for image in images:
-            entry: dict[str, Any] = {"name": image.name}
-            if image.sha256:
-                entry["sha256"] = image.sha256
-            if image.sha256 in uploads:
-                entry["uploaded"] = uploads[image.sha256]
-            elif image.url and not image.url.startswith("<"):
-                entry["url"] = image.url
-            out.append(entry)
-        return out
-
     async def submit(
         self,
         request: RenderRequest,
@@ -330,7 +285,7 @@ class Studio:
         self.store.create_job(job)
         kind = checked.mode.kind.value
         if not decision.live:
-            record = self._record(call, self._inputs_record(preview.images, []))
+            record = self._record(call, inputs_record(preview.images, []))
             job = self.store.update_job(job.id, status=JobStatus.DRY_RUN, prepared=record,
                                         estimate=estimate, finished_at=time.time())
             self.joblog.append(job.provider, job.id, "dry-run", reason=decision.reason,
@@ -352,7 +307,7 @@ class Studio:
             call = self.prepare(checked)
         else:
             hosted = []
-        record = self._record(call, self._inputs_record(checked.images, hosted))
+        record = self._record(call, inputs_record(checked.images, hosted))
         job = self.store.update_job(job.id, status=JobStatus.QUEUED, prepared=record,
                                     estimate=estimate)
         self.joblog.announce(kind, "live", job.provider, job.id, model=job.model,
