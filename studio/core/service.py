@@ -136,6 +136,11 @@ class Studio:
         self.redactor.add([value.strip()])
         self.catalog.invalidate()
 
+    def store_image_host_secret(self, value: str) -> None:
+        """The S3 image host's secret access key: into the keyring, never the settings."""
+        self.keys.store(S3_SECRET, value)
+        self.redactor.add([value.strip()])
+
     def delete_key(self, provider_id: str) -> bool:
         removed = self.keys.delete(self.providers[provider_id].info.key)
         self.catalog.invalidate()

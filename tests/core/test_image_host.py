@@ -211,3 +211,17 @@ async def test_fal_storage_reuses_its_token_until_it_expires():
             upload.headers["x-fal-file-name"], upload.content) == (
         "Bearer cdn-tok", "image/png", "a.png", b"\x89PNG..")
     assert len(seen) == 3  # one token for both uploads
+
+
+def test_the_s3_secret_lives_in_the_keyring_and_is_redacted(home, memory_keyring):
+    from studio.core.image_host import S3_SECRET
+
+    studio = Studio(home, env={})
+    studio.store_image_host_secret(S3_SECRET_VALUE)
+    assert memory_keyring.items[("provider-studio", "image-host-s3")] == S3_SECRET_VALUE
+    assert studio.keys.lookup(S3_SECRET).present
+    assert S3_SECRET_VALUE not in studio.redactor.text(f"signing with {S3_SECRET_VALUE}")
+    live(studio, host="s3", s3_bucket="b", s3_access_key_id="AKIA")  # settings written
+    assert S3_SECRET_VALUE not in studio.paths.config_file.read_text()
+    assert studio.image_host.unavailable(studio.settings.image_host,
+                                         studio.providers["luma"]) is None
