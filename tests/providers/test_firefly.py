@@ -82,7 +82,7 @@ def test_no_published_price():
 
 
 def compliant(studio: Studio, image_flag: bool = True) -> Studio:
-    settings = set_value(studio.settings, "compliance.firefly_workspace_compliant", "true")
+    settings = set_value(studio.settings, "compliance.firefly", "true")
     if image_flag:
         settings = set_value(settings, "features.enable_public_image_providers", "true")
     studio.update_settings(settings)
