@@ -48,11 +48,6 @@ from studio.providers.http import parse_json, send
 from studio.providers.info import ImageTransport
 
 Aspect = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
-# Luma does not publish Photon's output sizes; these (~1 MP) are what prices assume.
-PHOTON_SIZES: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024), "16:9": (1344, 768), "9:16": (768, 1344), "4:3": (1152, 896),
-    "3:4": (896, 1152), "21:9": (1536, 640), "9:21": (640, 1536),
-}
 
 
 class RayParams(ParamsBase):

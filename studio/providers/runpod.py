@@ -37,6 +37,7 @@ from studio.providers.base import (
     PollHint,
     PollResult,
     PreparedCall,
+    Price,
     Provider,
     ProviderContext,
     ProviderError,
@@ -306,7 +307,8 @@ def describe_health(body: Any) -> str:
             + (f", {workers['unhealthy']} unhealthy" if workers.get("unhealthy") else ""))
 
 
-def _actual(job: dict[str, Any], handle: RemoteHandle, options: Mapping[str, Any]):
+def _actual(job: dict[str, Any], handle: RemoteHandle,
+            options: Mapping[str, Any]) -> Price | None:
     """executionTime x the endpoint's rate, when RunPod reported the execution time."""
     run = job.get("executionTime")
     if isinstance(run, bool) or not isinstance(run, int | float):
