@@ -263,6 +263,9 @@ class Studio:
         """Validate, decide live or dry-run, write the job, then (live) start it."""
         await asyncio.sleep(0)  # a burst of submissions still lets the GUI paint between them
         checked = self.check(request)  # raises RequestError before anything is written
+        if request.provider != checked.provider.info.id:  # a former id: save the current one
+            request = request.model_copy(update={"provider": checked.provider.info.id})
+            checked = dataclasses.replace(checked, request=request)
         decision = self.decision(request.provider, checked.mode.kind)
         if force_dry_run:
             decision = Decision(False, force_dry_run, "dry-run")

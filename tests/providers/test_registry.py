@@ -132,6 +132,7 @@ async def test_jobs_saved_under_a_former_id_still_find_their_provider(home, memo
         job = await studio.submit(RenderRequest(provider="luma-agents", model="uni-1",
                                                 prompt="a fox"))
         assert job.status is JobStatus.DRY_RUN
+        assert job.provider == job.request["provider"] == "luma_agents"  # saved as it is now
     finally:
         await studio.aclose()
 
