@@ -2,7 +2,8 @@
 
 Statuses: live, dry-run, missing-credentials, low-quota, disabled. Quotas come from each
 provider's balance endpoint when a key is present and are cached (5 minutes by default);
-crossing the low-quota threshold is logged once.
+crossing the low-quota threshold is logged once. Every price shows its source and the date
+it was checked; every provider lists the sources of its prices.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class ModelEntry:
     capabilities: dict[str, Any]
     description: str
     metadata: dict[str, str]
+    source: str = ""  # where the model's id and fields come from
 
 
 @dataclass
@@ -54,9 +56,22 @@ class ProviderEntry:
     sandbox: bool
     models: list[ModelEntry] = field(default_factory=list)
     quota: dict[str, Any] | None = None
+    price_sources: list[dict[str, Any]] = field(default_factory=list)
+    image_transport: str = "inline_or_url"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def price_note(price: dict[str, Any] | None) -> str:
+    """A price's basis, source and date in words, for tooltips and details."""
+    if not price:
+        return ""
+    note = price.get("basis") or ""
+    if price.get("source"):
+        checked = f", checked {price['checked']}" if price.get("checked") else ""
+        note += f"\nSource: {price['source']}{checked}"
+    return note.strip()
 
 
 def _model_entry(model: ModelInfo, status: str, reason: str) -> ModelEntry:
@@ -65,13 +80,13 @@ def _model_entry(model: ModelInfo, status: str, reason: str) -> ModelEntry:
         id=model.id, name=model.name, kind=model.kind.value,
         modes=[m.value for m in model.modes], status=status, reason=reason,
         price=_default_price(model), capabilities=caps,
-        description=model.description, metadata=dict(model.metadata))
+        description=model.description, metadata=dict(model.metadata), source=model.source)
 
 
 def _default_price(model: ModelInfo) -> dict[str, Any]:
     """The price with default params; a model with required params shows no price."""
     try:
-        return model.price(model.params()).as_dict()
+        return model.estimate(model.params()).as_dict()
     except (ValidationError, ValueError, TypeError, AttributeError):
         return Price(usd=None, basis="depends on required settings").as_dict()
 
@@ -129,6 +144,8 @@ class Catalog:
             quota=None if quota is None else {
                 "remaining": quota.remaining, "unit": quota.unit, "usd": quota.usd,
                 "low": self._is_low(quota), "detail": quota.detail},
+            price_sources=[src.as_dict() for src in provider.info.price_sources],
+            image_transport=provider.info.image_transport.value,
         )
 
     def quota(self, provider_id: str) -> Quota | None:
@@ -197,6 +214,7 @@ class Catalog:
                 self._quotas[pid] = (time.monotonic(), None, exc.message)
                 continue
             self._quotas[pid] = (time.monotonic(), quota, "")
+            studio.costs.observe(pid, quota)  # a balance reading the cost meter can use
             if quota is not None and self._is_low(quota) and pid not in self._low_logged:
                 self._low_logged.add(pid)
                 log.warning("quota.low provider=%s remaining=%s %s", pid, quota.remaining,

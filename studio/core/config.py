@@ -83,12 +83,33 @@ class SigningSettings(BaseModel):
     sign_exports: bool = Field(False, description="Add C2PA content credentials to exports")
 
 
-class ComplianceSettings(BaseModel):
+_LEGACY_COMPLIANCE = re.compile(r"^([a-z][a-z0-9_]*)_workspace_compliant$")
+_PROVIDER_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ImageHostSettings(BaseModel):
+    """Where local input images go for providers that only fetch images by URL."""
+
     model_config = ConfigDict(extra="forbid")
 
-    firefly_workspace_compliant: bool = Field(
-        False, description="This workspace has an Adobe Firefly Services entitlement and its "
-        "use is approved")
+    host: str = Field("none", description="'none', 's3' (your bucket, presigned URLs), or the "
+                      "id of a provider that hosts images (its storage, with its key)")
+    s3_endpoint_url: str = Field("", description="S3-compatible endpoint; empty = AWS")
+    s3_bucket: str = Field("", description="Bucket the images are uploaded to")
+    s3_region: str = Field("us-east-1", description="The bucket's region")
+    s3_access_key_id: str = Field("", description="Access key id (the secret is in the "
+                                  "keyring or STUDIO_IMAGE_HOST_S3_SECRET)")
+    s3_prefix: str = Field("provider-studio/", description="Key prefix of uploaded images")
+    url_expiry_seconds: int = Field(3600, ge=60, le=7 * 86400,
+                                    description="How long a presigned image URL works")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, host: str) -> str:
+        host = host.strip()
+        if not _PROVIDER_ID.match(host):
+            raise ValueError("give 'none', 's3' or a provider id")
+        return host
 
 
 class Settings(BaseModel):
@@ -105,7 +126,24 @@ class Settings(BaseModel):
     export_dir: str | None = None
     signing: SigningSettings = SigningSettings()
     automation_api: AutomationApiSettings = AutomationApiSettings()
-    compliance: ComplianceSettings = ComplianceSettings()
+    # Provider id -> the workspace passed that provider's compliance gate (its declaration
+    # says what the gate is).
+    compliance: dict[str, bool] = Field(default_factory=dict)
+    # Provider id -> that provider's own settings (validated by the provider).
+    provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    image_host: ImageHostSettings = ImageHostSettings()
+
+    @field_validator("compliance", mode="before")
+    @classmethod
+    def _compliance(cls, value: Any) -> Any:
+        """Older files said `<provider>_workspace_compliant: true`; keep what they meant."""
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, approved in value.items():
+            legacy = _LEGACY_COMPLIANCE.match(str(key))
+            out[legacy.group(1) if legacy else key] = approved
+        return out
 
 
 @dataclass
@@ -160,7 +198,9 @@ def set_value(settings: Settings, key: str, text: str) -> Settings:
     data = settings.model_dump(mode="json")
     parts = key.split(".")
     node = data
-    for part in parts[:-1]:
+    for depth, part in enumerate(parts[:-1]):
+        if part not in node and _is_open_mapping(parts[:depth]):
+            node[part] = {}  # a provider's options, say, set for the first time
         if not isinstance(node.get(part), dict):
             raise ConfigError(f"unknown setting {key!r}")
         node = node[part]
@@ -174,7 +214,9 @@ def set_value(settings: Settings, key: str, text: str) -> Settings:
 
 
 def _is_open_mapping(parent: list[str]) -> bool:
-    return parent == ["base_urls"]
+    """Settings keyed by provider id (or free-form within a provider's options)."""
+    return parent in (["base_urls"], ["compliance"]) or (parent[:1] == ["provider_options"] and (
+        len(parent) >= 1))
 
 
 def _short(exc: Exception) -> str:

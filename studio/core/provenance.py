@@ -60,7 +60,9 @@ def build_record(job: Job, asset: Asset, provider_name: str) -> dict[str, Any]:
             "finished_at": job.finished_at,
             "latency_seconds": None if latency is None else round(latency, 3),
         },
-        "inputs": [{"sha256": h} for h in job.input_hashes],
+        # Each input: its sha256 and, for URL inputs and image-host uploads, where it was.
+        "inputs": (job.prepared or {}).get("inputs") or [{"sha256": h} for h in
+                                                           job.input_hashes],
         "output": {
             "index": asset.index,
             "file": Path(asset.path).name,

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from studio.core.inputs import InputError, load_input_image
+from studio.core.inputs import AssetResolver, InputError, is_url, load_input
 from studio.providers.base import (
+    ImageTransport,
     InputImage,
     Mode,
     ModelInfo,
@@ -61,6 +62,7 @@ def check_request(
     *,
     load_images: bool = True,
     allow_weaker_safety: bool = False,
+    assets: AssetResolver | None = None,
 ) -> CheckedRequest:
     provider = providers.get(request.provider)
     if provider is None:
@@ -91,6 +93,12 @@ def check_request(
     if len(request.input_images) > max(caps.max_reference_images, 0):
         errors.append(FieldError("input_images", f"{model.name} accepts at most "
                                                  f"{caps.max_reference_images} input image(s)"))
+    if provider.info.image_transport is ImageTransport.INLINE:
+        for i, ref in enumerate(request.input_images):
+            if is_url(ref):
+                errors.append(FieldError(f"input_images.{i}", f"{provider.info.name} takes "
+                                         "image files, not URLs: give a local file or an "
+                                         "asset"))
     params: ParamsBase | None = None
     try:
         params = model.params.model_validate(request.params)
@@ -102,9 +110,9 @@ def check_request(
                                      "anyway (content policy)"))
     images: list[InputImage] = []
     if load_images and not errors:
-        for i, path in enumerate(request.input_images):
+        for i, ref in enumerate(request.input_images):
             try:
-                images.append(load_input_image(path))
+                images.append(load_input(ref, assets))
             except InputError as exc:
                 errors.append(FieldError(f"input_images.{i}", str(exc)))
     if not errors and params is not None:

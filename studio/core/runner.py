@@ -227,10 +227,11 @@ class JobRunner:
                                sha256=file.sha256, media_type=file.media_type,
                                bytes=file.bytes, width=info.width, height=info.height,
                                duration_seconds=info.duration_seconds, index=index))
+        # What the provider says the job cost (its own figure, or its balance before/after).
+        actual_cost = await self.studio.costs.actual(job, result)
         now = time.time()
         job = self._set(job_id, JobStatus.SUCCEEDED, seed=result.seed, finished_at=now,
-                        progress=1.0, message=result.message,
-                        actual_cost=result.actual.as_dict() if result.actual else None)
+                        progress=1.0, message=result.message, actual_cost=actual_cost)
         for asset in saved:
             record = build_record(job, asset, provider.info.name)
             asset.provenance = self.studio.redactor.value(record)

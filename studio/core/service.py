@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,26 +17,41 @@ import httpx
 
 from studio.core.catalog import Catalog
 from studio.core.config import Settings, load_settings, save_settings
+from studio.core.connections import (
+    base_url,
+    load_providers,
+    old_env_warnings,
+    provider_options,
+)
+from studio.core.costs import CostMeter
+from studio.core.declarations import ProviderSet
+from studio.core.image_host import (
+    S3_SECRET,
+    HostedImage,
+    ImageHosting,
+    inputs_record,
+    needs_host,
+)
+from studio.core.inputs import image_facts
 from studio.core.joblog import JobLog
 from studio.core.jobs import Job, JobStatus, new_job_id
 from studio.core.paths import StudioPaths
-from studio.core.policy import Decision, decide
+from studio.core.policy import Decision, decide, gate_reason
 from studio.core.redaction import Redactor
 from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
 from studio.core.secrets import KeyLookup, KeyStore
 from studio.core.store import Store
 from studio.core.workflows import ImportedWorkflow, WorkflowLibrary, own_workflow_hosts
-from studio.providers import registry
 from studio.providers.base import (
     KeySpec,
     PreparedCall,
     Price,
     Provider,
     ProviderContext,
+    ProviderError,
     RenderRequest,
 )
-from studio.providers.http import check_base_url
 
 if TYPE_CHECKING:
     from studio.core.compare.groups import CompareGroups
@@ -67,7 +83,12 @@ class Studio:
         self.warnings: list[str] = loaded.warnings
         self.sandbox_url = sandbox_url.rstrip("/") if sandbox_url else None
         self.keys = KeyStore(self.env, sandbox=self.sandbox_url is not None)
-        self.providers: Mapping[str, Provider] = own_workflow_hosts(providers or registry())
+        # Built for this Studio alone, with its environment: nothing is shared between them.
+        if providers is None:
+            providers, problems = load_providers(self.env)
+            self.warnings += problems
+        self.providers: Mapping[str, Provider] = ProviderSet(own_workflow_hosts(providers))
+        self.warnings += old_env_warnings(self.providers, self.env)
         self.workflows = WorkflowLibrary(self.paths.workflows_dir, self.providers)
         self.warnings += self.workflows.load_all()  # a bad file is a warning, never a crash
         self.redactor = Redactor(self.keys.known_values(self._key_specs()))
@@ -75,6 +96,8 @@ class Studio:
         self.joblog = JobLog(self.paths, self.redactor)
         self.runner = JobRunner(self)
         self.catalog = Catalog(self)
+        self.image_host = ImageHosting(self.providers, self.keys, sandbox_url=self.sandbox_url)
+        self.costs = CostMeter(self)
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None
@@ -94,7 +117,7 @@ class Studio:
         return Votes(self.store)
 
     def _key_specs(self) -> list[KeySpec]:
-        return [p.info.key for p in self.providers.values()]
+        return [*(p.info.key for p in self.providers.values()), S3_SECRET]
 
     # -- settings and keys --------------------------------------------------------------------
 
@@ -113,32 +136,38 @@ class Studio:
         self.redactor.add([value.strip()])
         self.catalog.invalidate()
 
+    def store_image_host_secret(self, value: str) -> None:
+        """The S3 image host's secret access key: into the keyring, never the settings."""
+        self.keys.store(S3_SECRET, value)
+        self.redactor.add([value.strip()])
+
     def delete_key(self, provider_id: str) -> bool:
         removed = self.keys.delete(self.providers[provider_id].info.key)
         self.catalog.invalidate()
         return removed
 
     def base_url(self, provider_id: str) -> str:
-        provider = self.providers[provider_id]
-        owner_id = provider.info.key_from or provider_id
-        if self.sandbox_url:
-            return f"{self.sandbox_url}/{owner_id}"
-        env_name = f"STUDIO_{owner_id.upper()}_BASE_URL"
-        url = (self.env.get(env_name) or self.settings.base_urls.get(owner_id)
-               or self.providers[owner_id].info.default_base_url)
-        return check_base_url(url)
+        """The provider's base URL: the sandbox's mount, STUDIO_<ID>_BASE_URL, Settings, or
+        the declared default. Raises ValueError for a bad URL or an old variable name."""
+        return base_url(self.providers, provider_id, self.env, self.settings, self.sandbox_url)
+
+    def provider_options(self, provider_id: str) -> dict[str, Any]:
+        """The provider's own settings (Settings.provider_options[<id>]), validated."""
+        return provider_options(self.providers[provider_id], self.settings)
 
     def context(self, provider_id: str) -> ProviderContext:
         return ProviderContext(base_url=self.base_url(provider_id),
                                key=self.key_for(provider_id).value,
-                               sandbox=self.sandbox_url is not None)
+                               sandbox=self.sandbox_url is not None,
+                               options=self.provider_options(provider_id))
 
     def decision(self, provider_id: str, kind: Any) -> Decision:
         provider = self.providers[provider_id]
+        disabled = gate_reason(provider.info, self.settings) or provider.disabled_reason(
+            self.settings.model_dump(mode="json"))
         return decide(provider.family[kind], self.settings, self.key_for(provider_id),
                       key_required=provider.info.key_required,
-                      reachable=self.catalog.reachable(provider_id),
-                      disabled=provider.disabled_reason(self.settings.model_dump(mode="json")))
+                      reachable=self.catalog.reachable(provider_id), disabled=disabled)
 
     async def check_connection(self, provider_id: str) -> tuple[bool, str]:
         """Settings' "Test connection": one provider's health and balance, in words."""
@@ -173,7 +202,7 @@ class Studio:
     def import_workflow(self, source: Path | str | bytes, name: str | None = None, *,
                         replace: bool = False) -> ImportedWorkflow:
         """Import a ComfyUI API-format workflow (a file, or its JSON): validated in full,
-        saved under paths.workflows_dir, and a model of ComfyUI and RunPod from now on.
+        saved under paths.workflows_dir, and a model of every workflow host from now on.
         Raises WorkflowImportError (nothing saved) when it cannot be used."""
         return self.workflows.import_workflow(source, name, replace=replace)
 
@@ -181,15 +210,48 @@ class Studio:
 
     def check(self, request: RenderRequest, *, load_images: bool = True) -> CheckedRequest:
         return check_request(request, self.providers, load_images=load_images,
-                             allow_weaker_safety=self.settings.content_policy.allow_weaker_safety)
+                             allow_weaker_safety=self.settings.content_policy.allow_weaker_safety,
+                             assets=self._asset_path)
+
+    def _asset_path(self, asset_id: str) -> Path | None:
+        asset = self.store.get_asset(asset_id)
+        return Path(asset.path) if asset is not None else None
 
     def estimate(self, request: RenderRequest) -> Price:
+        """The price of a request, from everything that changes the bill: params, the input
+        images (count and size), the model's observed run time here, the provider's own
+        settings."""
         checked = self.check(request, load_images=False)
-        return checked.model.price(checked.params)
+        facts = [image_facts(ref, self._asset_path) for ref in request.input_images]
+        return self._price(checked, facts)
+
+    def _price(self, checked: CheckedRequest, facts: Sequence[Any]) -> Price:
+        pid = checked.request.provider
+        try:
+            options = self.provider_options(pid)
+        except ValueError:
+            options = {}
+        return checked.model.estimate(
+            checked.params, facts, options=options,
+            observed_seconds=self.expected_seconds(pid, checked.request.model))
 
     def prepare(self, checked: CheckedRequest) -> PreparedCall:
         return checked.provider.build(checked.request, checked.params, checked.images,
                                       self.context(checked.request.provider))
+
+    async def _hosted(self, checked: CheckedRequest
+                      ) -> tuple[CheckedRequest, list[HostedImage]]:
+        """The request with its local images uploaded to the image host (only for providers
+        that fetch images by URL). Raises ProviderError when an upload fails."""
+        if not needs_host(checked.provider, checked.images):
+            return checked, []
+        settings = self.settings.image_host
+        context = None
+        if settings.host in self.providers:
+            context = self.context(settings.host)
+        images, hosted = await self.image_host.upload(await self.http(), settings,
+                                                      checked.images, context)
+        return dataclasses.replace(checked, images=images), hosted
 
     async def submit(
         self,
@@ -201,23 +263,37 @@ class Studio:
         """Validate, decide live or dry-run, write the job, then (live) start it."""
         await asyncio.sleep(0)  # a burst of submissions still lets the GUI paint between them
         checked = self.check(request)  # raises RequestError before anything is written
+        if request.provider != checked.provider.info.id:  # a former id: save the current one
+            request = request.model_copy(update={"provider": checked.provider.info.id})
+            checked = dataclasses.replace(checked, request=request)
         decision = self.decision(request.provider, checked.mode.kind)
         if force_dry_run:
             decision = Decision(False, force_dry_run, "dry-run")
-        call = self.prepare(checked)
-        record = self.redactor.value(call.record())
-        estimate = checked.model.price(checked.params).as_dict()
+        hosting = needs_host(checked.provider, checked.images)
+        host_settings = self.settings.image_host
+        if hosting and decision.live:
+            missing = self.image_host.unavailable(host_settings, checked.provider)
+            if missing:
+                decision = Decision(False, missing, "dry-run")
+        # Built before anything is written, so a request the provider cannot take fails here.
+        preview = dataclasses.replace(
+            checked, images=self.image_host.placeholders(host_settings, checked.images)
+        ) if hosting else checked
+        call = self.prepare(preview)
+        estimate = self._price(checked, [i.facts for i in checked.images]).as_dict()
         job = Job(
             id=new_job_id(), provider=request.provider, model=request.model,
             mode=checked.mode.value, prompt=self.redactor.text(request.prompt),
             request=self.redactor.value(_normalised(request, checked)),
             dry_run=not decision.live, dry_run_reason="" if decision.live else decision.reason,
             sandbox=self.sandbox_url is not None, compare_group=request.compare_group,
-            retried_from=retried_from, input_hashes=[i.sha256 for i in checked.images],
+            retried_from=retried_from,
+            input_hashes=[i.sha256 for i in checked.images if i.sha256],
         )
         self.store.create_job(job)
         kind = checked.mode.kind.value
         if not decision.live:
+            record = self._record(call, inputs_record(preview.images, []))
             job = self.store.update_job(job.id, status=JobStatus.DRY_RUN, prepared=record,
                                         estimate=estimate, finished_at=time.time())
             self.joblog.append(job.provider, job.id, "dry-run", reason=decision.reason,
@@ -225,12 +301,33 @@ class Studio:
             self.joblog.announce(kind, "dry-run", job.provider, job.id, model=job.model,
                                  reason=decision.reason, payload_shape=_shape(call))
             return job
+        if hosting:
+            try:
+                checked, hosted = await self._hosted(checked)
+            except (ProviderError, ValueError) as exc:
+                message = self.redactor.text(getattr(exc, "message", None) or str(exc))
+                self.joblog.append(job.provider, job.id, "upload_failed", error=message)
+                return self.store.update_job(
+                    job.id, status=JobStatus.FAILED, finished_at=time.time(),
+                    error=f"could not upload an input image to the image host "
+                          f"({self.image_host.describe(host_settings)}): {message}",
+                    error_code="image_host")
+            call = self.prepare(checked)
+        else:
+            hosted = []
+        record = self._record(call, inputs_record(checked.images, hosted))
         job = self.store.update_job(job.id, status=JobStatus.QUEUED, prepared=record,
                                     estimate=estimate)
         self.joblog.announce(kind, "live", job.provider, job.id, model=job.model,
                              payload_shape=_shape(call))
         self.runner.start(job.id, call)
         return job
+
+    def _record(self, call: PreparedCall, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        record = call.record()
+        if inputs:
+            record["inputs"] = inputs
+        return self.redactor.value(record)
 
     async def wait(self, job_id: str) -> Job:
         await self.runner.wait(job_id)
@@ -267,9 +364,10 @@ class Studio:
                 continue
             if job.status == JobStatus.QUEUED:
                 try:
-                    checked = self.check(RenderRequest.model_validate(job.request))
+                    checked, _ = await self._hosted(
+                        self.check(RenderRequest.model_validate(job.request)))
                     call = self.prepare(checked)
-                except (ValueError, KeyError) as exc:
+                except (ValueError, KeyError, ProviderError) as exc:
                     self.store.update_job(job.id, status=JobStatus.FAILED,
                                           error=f"could not resume: {exc}",
                                           finished_at=time.time())

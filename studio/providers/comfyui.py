@@ -3,8 +3,10 @@
 Lifecycle: upload input images (/upload/image), POST /prompt with our client id, progress
 from the /ws websocket (a listener per server, see comfy_progress), /history/{id} as the
 source of truth and the fallback when the socket is down, outputs from /view. Cancel
-deletes a pending prompt from /queue, or interrupts the running prompt only when it is ours.
-Docs: https://docs.comfy.org/development/comfyui-server/comms_routes
+reads /queue first: it deletes our pending prompt from the queue, or interrupts only when our
+prompt is the running one, because older servers ignore the body of POST /interrupt and stop
+whatever runs (server.py before the prompt_id argument). Docs:
+https://docs.comfy.org/development/comfyui-server/comms_routes
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import copy
 import dataclasses
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
 from studio.providers.base import (
+    SELF_HOSTED,
+    Bill,
     Failed,
-    Family,
     FilePart,
     Health,
     InputImage,
@@ -34,6 +37,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -62,13 +66,18 @@ from studio.providers.comfy_workflows import (
     template_from_document,
 )
 from studio.providers.http import parse_json, raise_for_status, send
+from studio.providers.info import ImageTransport
 
 HEALTH_TIMEOUT = 5.0
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 
 
-def _free(_: ParamsBase) -> Price:
-    return Price(usd=0.0, approximate=True,
+OWN_SERVER = PriceSource("https://github.com/comfyanonymous/ComfyUI", "2026-11-21",
+                         note="self-hosted: no per-job price")
+
+
+def _free(_: Bill) -> Price:
+    return Price(usd=0.0, approximate=True, source=OWN_SERVER,
                  basis="your own server: no per-job charge (a rented GPU bills by the hour)")
 
 
@@ -107,11 +116,16 @@ class ComfyUIProvider(Provider):
         notes="Your own server (local, or remote such as a RunPod pod): live whenever it "
               "answers /system_stats. Workflows are bundled or imported API-format JSON.",
         key_required=False,
+        families=SELF_HOSTED,
+        sandbox="studio.sandbox.comfyui:routes",
+        price_sources=(OWN_SERVER,),
+        image_transport=ImageTransport.INLINE,
     )
-    family = {Kind.IMAGE: Family.SELF_HOSTED, Kind.VIDEO: Family.SELF_HOSTED}
     poll_hint = PollHint(min_interval=0.25, max_interval=2.0)
 
-    def __init__(self, templates: Sequence[WorkflowTemplate] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None,
+                 templates: Sequence[WorkflowTemplate] | None = None) -> None:
+        super().__init__(env)
         self.client_id = uuid.uuid4().hex
         self.templates: dict[str, WorkflowTemplate] = {}
         self.models: dict[str, ModelInfo] = {}
@@ -381,3 +395,6 @@ def _rename_input(graph: dict[str, Any], placeholder: str, uploaded: str) -> Non
         for key, value in inputs.items():
             if value == placeholder:
                 inputs[key] = uploaded
+
+
+PROVIDER = ComfyUIProvider

@@ -20,7 +20,6 @@ published per-image price and no balance endpoint.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, get_args
@@ -42,7 +41,7 @@ from studio.providers.base import (
     PollHint,
     PollResult,
     PreparedCall,
-    Price,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -52,6 +51,7 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    unpriced,
 )
 from studio.providers.firefly_ims import IMS_URL, Credentials, TokenCache
 from studio.providers.http import (
@@ -61,6 +61,7 @@ from studio.providers.http import (
     raise_for_status,
     send,
 )
+from studio.providers.info import ComplianceGate, ImageTransport
 
 CLIENT_ID_ENV = "FIREFLY_CLIENT_ID"
 IMS_URL_ENV = "STUDIO_FIREFLY_IMS_URL"
@@ -71,7 +72,10 @@ CLIENT_ID_PLACEHOLDER = "<FIREFLY_CLIENT_ID>"
 
 DISABLED_REASON = ("Firefly Services needs an enterprise entitlement on an Adobe Developer "
                    "Console org; turn on Settings › compliance once your workspace has it "
-                   "(compliance.firefly_workspace_compliant)")
+                   "(compliance.firefly)")
+PRICING = PriceSource("https://business.adobe.com/products/firefly-business/"
+                      "firefly-services.html", "2026-11-21", first_party=True,
+                      note="enterprise agreements; no per-image API price")
 
 # Sizes Firefly documents for its image models (width x height); 2048x2048 is the default.
 Size = Literal["2048x2048", "2304x1792", "1792x2304", "2688x1536"]
@@ -91,9 +95,8 @@ class FireflyParams(ParamsBase):
                                                                       "presets (0-100)")
 
 
-def _price(_: ParamsBase) -> Price:
-    return Price(usd=None, basis="Firefly Services is licensed per enterprise agreement; Adobe "
-                                 "publishes no per-image API price")
+_price = unpriced("Firefly Services is licensed per enterprise agreement; Adobe publishes no "
+                  "per-image API price", PRICING)
 
 
 MODELS: dict[str, ModelInfo] = {
@@ -189,18 +192,19 @@ class FireflyProvider(Provider):
         notes="Enterprise only: needs a Firefly Services entitlement (Settings › compliance). "
               "Key: paste client_id:client_secret, or set FIREFLY_CLIENT_ID and "
               "FIREFLY_CLIENT_SECRET. No published per-image price and no balance endpoint.",
+        compliance=ComplianceGate("Firefly entitlement approved", DISABLED_REASON),
+        sandbox="studio.sandbox.firefly:routes",
+        price_sources=(PRICING,),
+        extra_env=(CLIENT_ID_ENV, IMS_URL_ENV),
+        image_transport=ImageTransport.INLINE,  # this adapter sends no input images
     )
     models = MODELS
     poll_hint = PollHint(min_interval=1.0, max_interval=5.0)
 
     def __init__(self, env: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._env = env if env is not None else os.environ
+        super().__init__(env)
         self.tokens = TokenCache(clock)
-
-    def disabled_reason(self, settings: Mapping[str, Any]) -> str | None:
-        compliance = settings.get("compliance") or {}
-        return None if compliance.get("firefly_workspace_compliant") else DISABLED_REASON
 
     def forget_tokens(self) -> None:
         self.tokens.forget()
@@ -209,10 +213,10 @@ class FireflyProvider(Provider):
         host = urlsplit(ctx.base_url).hostname or ""
         if ctx.sandbox or is_loopback_host(host):
             return f"{ctx.base_url}/ims/token/v3"
-        return check_base_url(self._env.get(IMS_URL_ENV, "").strip() or IMS_URL)
+        return check_base_url(self.env.get(IMS_URL_ENV, "").strip() or IMS_URL)
 
     def _credentials(self, ctx: ProviderContext) -> Credentials:
-        client_id, secret = split_key(ctx.key, self._env, sandbox=ctx.sandbox)
+        client_id, secret = split_key(ctx.key, self.env, sandbox=ctx.sandbox)
         if not client_id or not secret:
             missing = "client id" if secret else "client secret"
             raise ProviderError(
@@ -230,7 +234,7 @@ class FireflyProvider(Provider):
         ctx: ProviderContext,
     ) -> PreparedCall:
         assert isinstance(params, FireflyParams)
-        client_id, _ = split_key(ctx.key, self._env, sandbox=ctx.sandbox)
+        client_id, _ = split_key(ctx.key, self.env, sandbox=ctx.sandbox)
         width, height = (int(v) for v in params.size.split("x"))
         body: dict[str, Any] = {"prompt": request.prompt}
         if request.negative_prompt:
@@ -367,3 +371,6 @@ def _succeeded(job: dict[str, Any]) -> Succeeded | Failed:
                       raw=job)
     return Succeeded(outputs=[RemoteOutput(url=url) for url, _ in found], seed=found[0][1],
                      raw=job)
+
+
+PROVIDER = FireflyProvider

@@ -1,12 +1,13 @@
 """Runway API: create a task, poll /v1/tasks/{id}, DELETE to cancel, credits from /organization.
 
 Docs: https://docs.dev.runwayml.com/ . Every call carries `X-Runway-Version`; bodies are
-camelCase JSON. Images go in as data URIs, because Runway will not fetch local URLs.
+camelCase JSON. Local images go in as data URIs (Runway will not fetch local URLs); https
+inputs are passed as they are. Tasks report no cost: a finished job's cost is read as the
+change in the organization's creditBalance.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
@@ -14,6 +15,7 @@ import httpx
 from pydantic import Field
 
 from studio.providers.base import (
+    Bill,
     Capabilities,
     Failed,
     InputImage,
@@ -27,6 +29,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -39,6 +42,7 @@ from studio.providers.base import (
     Succeeded,
 )
 from studio.providers.http import parse_json, send
+from studio.providers.images import uri_for
 
 API_VERSION = "2024-11-06"
 USD_PER_CREDIT = 0.01
@@ -86,34 +90,45 @@ class Gen4ImageParams(ParamsBase):
 
 # ---- price rules: credits, and dollars at 1 credit = $0.01 ---------------------------
 
+# Runway's own agent skills (runwayml/skills, rw-api-reference): credits per second of
+# output and per image; 1 credit = $0.01 (rw-check-org-details).
+RUNWAY_SKILLS = PriceSource("https://github.com/runwayml/skills/blob/main/skills/"
+                            "rw-api-reference/SKILL.md", "2026-11-21", first_party=True)
+PRICE_SOURCES = (RUNWAY_SKILLS,)
+
 
 def _credits(credits: float, basis: str, *, approximate: bool) -> Price:
     return Price(usd=credits * USD_PER_CREDIT, credits=credits, approximate=approximate,
-                 basis=f"{basis} = {credits:g} credits at $0.01/credit")
+                 source=RUNWAY_SKILLS, basis=f"{basis} = {credits:g} credits at $0.01/credit")
 
 
 def _per_second(rate: float, *, approximate: bool = False):
-    def price(p: ParamsBase) -> Price:
-        seconds = p.duration  # type: ignore[attr-defined]
+    def price(bill: Bill) -> Price:
+        seconds = bill.params.duration
         return _credits(rate * seconds, f"{rate:g} credits/s x {seconds} s",
                         approximate=approximate)
     return price
 
 
 def _veo_price(silent: float, with_audio: float):
-    def price(p: ParamsBase) -> Price:
+    def price(bill: Bill) -> Price:
+        p = bill.params
         assert isinstance(p, VeoParams)
         rate = with_audio if p.audio else silent
         what = "with" if p.audio else "without"
+        # Runway lists Veo 3.1 as a range (20-40 credits/s); which end audio takes is assumed.
         return _credits(rate * p.duration, f"{rate:g} credits/s {what} audio x {p.duration} s",
                         approximate=True)
     return price
 
 
-def _gen4_image_price(p: ParamsBase) -> Price:
+def _gen4_image_price(bill: Bill) -> Price:
+    p = bill.params
     assert isinstance(p, Gen4ImageParams)
     tier, credits = ("720p", 5) if p.ratio in IMAGE_720P_RATIOS else ("1080p", 8)
+    # Which ratios fall in Runway's 720p tier is read from its ratio list, not stated.
     return Price(usd=credits * USD_PER_CREDIT, credits=credits, approximate=True,
+                 source=RUNWAY_SKILLS,
                  basis=f"{credits} credits per {tier}-tier image at $0.01/credit")
 
 
@@ -165,10 +180,6 @@ MODELS: dict[str, ModelInfo] = {
 }
 
 
-def data_uri(image: InputImage) -> str:
-    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
-
-
 def reference_tag(index: int) -> str:
     return f"ref{index + 1}"
 
@@ -206,6 +217,9 @@ class RunwayProvider(Provider):
         default_base_url="https://api.dev.runwayml.com",
         notes="Prepaid API credits (1 credit = $0.01), separate from web-app credits. Tasks "
               "over the organization's concurrency limit wait as THROTTLED, not rejected.",
+        sandbox="studio.sandbox.runway:routes",
+        price_sources=PRICE_SOURCES,
+        bills_from_balance=True,
     )
     models = MODELS
     # Runway's SDK polls every ~6 s; tasks take tens of seconds.
@@ -225,9 +239,9 @@ class RunwayProvider(Provider):
         endpoint = model.metadata["endpoint"]
         body: dict[str, Any] = {"model": model.metadata["model"]}
         if endpoint == "image_to_video" and images:
-            body["promptImage"] = data_uri(images[0])
+            body["promptImage"] = uri_for(images[0])
         if endpoint == "text_to_image" and images:
-            body["referenceImages"] = [{"uri": data_uri(image), "tag": reference_tag(i)}
+            body["referenceImages"] = [{"uri": uri_for(image), "tag": reference_tag(i)}
                                        for i, image in enumerate(images)]
         body["promptText"] = request.prompt
         values = params.model_dump(mode="json")
@@ -338,3 +352,6 @@ def _org_detail(org: dict[str, Any]) -> str:
     if daily:
         parts.append("today: " + ", ".join(daily))
     return "; ".join(parts)
+
+
+PROVIDER = RunwayProvider

@@ -2,6 +2,8 @@
 
 Docs: https://platform.stability.ai/docs/api-reference . The submit answer IS the image
 (`Accept: image/*`), with `seed` and `finish-reason` in response headers; nothing to poll.
+Images are multipart file parts (never URLs). A job's cost is read as the change in
+/v1/user/balance; the per-image credits below are third-party figures.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import httpx
 from pydantic import Field
 
 from studio.providers.base import (
+    Bill,
     Capabilities,
     Failed,
     FilePart,
@@ -29,6 +32,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -41,6 +45,7 @@ from studio.providers.base import (
     Succeeded,
 )
 from studio.providers.http import parse_json, send
+from studio.providers.info import ImageTransport
 
 USD_PER_CREDIT = 0.01
 
@@ -90,9 +95,15 @@ class SD3TurboParams(SD3Params):
 # ---- price rules -----------------------------------------------------------------------
 
 
+# Stability's own pricing page could not be read; this list quotes it.
+THIRD_PARTY = PriceSource("https://developer.puter.com/", "2026-11-21",
+                          note="third-party list quoting platform.stability.ai/pricing")
+PRICE_SOURCES = (THIRD_PARTY,)
+
+
 def _per_image(credits: float):
-    def price(_: ParamsBase) -> Price:
-        return Price(usd=credits * USD_PER_CREDIT, credits=credits, approximate=True,
+    def price(_: Bill) -> Price:
+        return Price(usd=credits * USD_PER_CREDIT, credits=credits, source=THIRD_PARTY,
                      basis=f"{credits:g} credits/image at $0.01/credit (third-party price "
                            "list; unconfirmed)")
     return price
@@ -140,6 +151,10 @@ class StabilityProvider(Provider):
         default_base_url="https://api.stability.ai",
         notes="Synchronous: the image comes back in the submit answer. 1 credit = $0.01; "
               "150 requests per 10 s per key.",
+        sandbox="studio.sandbox.stability:routes",
+        price_sources=PRICE_SOURCES,
+        image_transport=ImageTransport.INLINE,
+        bills_from_balance=True,
     )
     models = MODELS
     poll_hint = PollHint()
@@ -249,3 +264,6 @@ def _from_json(response: httpx.Response) -> tuple[bytes, str, int | None]:
     seed = body.get("seed")
     reason = str(body.get("finish_reason") or "SUCCESS").upper()
     return data, reason, seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+PROVIDER = StabilityProvider

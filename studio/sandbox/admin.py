@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .faults import CREDIT_KEYS, PROVIDERS, FaultError
+from . import s3
+from .faults import CREDIT_KEYS, FaultError
 from .state import SandboxState
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -25,14 +26,15 @@ async def _json_body(request: Request) -> Any:
     return json.loads(body) if body.strip() else {}
 
 
-def _provider_filter(request: Request) -> str | None:
-    provider = request.query_params.get("provider")
-    if provider is not None and provider not in PROVIDERS:
-        raise FaultError(f"provider must be one of {PROVIDERS}")
-    return provider
-
-
 def routes(state: SandboxState) -> list[Route]:
+    recorded = (*state.faults.providers, s3.PROVIDER)
+
+    def _provider_filter(request: Request) -> str | None:
+        provider = request.query_params.get("provider")
+        if provider is not None and provider not in recorded:
+            raise FaultError(f"provider must be one of {recorded}")
+        return provider
+
     def fault_report() -> dict[str, Any]:
         return {
             **state.faults.describe(),
@@ -131,7 +133,8 @@ def routes(state: SandboxState) -> list[Route]:
         return Response(status_code=204)
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "sandbox": True, "providers": list(PROVIDERS)})
+        return JSONResponse({"status": "ok", "sandbox": True,
+                             "providers": list(state.faults.providers)})
 
     async def serve_file(request: Request) -> Response:
         stored = state.files.get(request.path_params["name"])

@@ -85,9 +85,12 @@ class ComfyServer:
     file_numbers: Any = field(default_factory=lambda: itertools.count(1))
     worker: asyncio.Task[None] | None = None
     generation: int = 0
+    # An older server: POST /interrupt ignores its body and stops whatever is running.
+    legacy_interrupt: bool = False
 
     def reset(self) -> None:
         self.generation += 1
+        self.legacy_interrupt = False
         if self.running is not None:
             self.running.interrupted = True
         self.pending.clear()
@@ -343,7 +346,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
             payload = {}
         target = payload.get("prompt_id") if isinstance(payload, dict) else None
         running = server.running
-        if running is not None and target in (None, running.prompt_id):
+        if running is not None and (server.legacy_interrupt
+                                    or target in (None, running.prompt_id)):
             running.interrupted = True
         return Response(status_code=200)
 
@@ -409,3 +413,24 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         WebSocketRoute("/ws", websocket),
         unknown_route(state, DIALECT, "See /prompt, /queue, /history/{id}, /view, /ws."),
     ]
+
+
+def admin_routes(state: SandboxState) -> list[BaseRoute]:
+    """GET or POST {"legacy_interrupt": bool} at /_sandbox/comfyui."""
+
+    async def switches(request: Request) -> Response:
+        server = state.extensions[PROVIDER]
+        assert isinstance(server, ComfyServer)
+        if request.method == "POST":
+            try:
+                spec = json.loads(await request.body() or b"{}")
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return JSONResponse({"error": "body must be JSON"}, status_code=400)
+            value = spec.get("legacy_interrupt") if isinstance(spec, dict) else None
+            if not isinstance(value, bool):
+                return JSONResponse({"error": "expected {\"legacy_interrupt\": true|false}"},
+                                    status_code=400)
+            server.legacy_interrupt = value
+        return JSONResponse({"legacy_interrupt": server.legacy_interrupt})
+
+    return [Route("/_sandbox/comfyui", switches, methods=["GET", "POST"])]

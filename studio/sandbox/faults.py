@@ -8,11 +8,22 @@ object or a list of entries per key, and replaces that key's entries.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-PROVIDERS = ("fal", "runway", "stability", "luma", "comfyui", "runpod", "vividflow", "firefly",
-             "luma-agents")
+from studio.providers import BUILTIN_MODULES, infos
+from studio.providers.base import ProviderInfo
+
+
+def sandbox_providers(extra_modules: Iterable[str] = ()) -> list[ProviderInfo]:
+    """The registered providers the sandbox serves: every one declaring a sandbox."""
+    modules = dict.fromkeys([*BUILTIN_MODULES, *extra_modules])
+    return [info for info in infos(modules) if info.sandbox]
+
+
+# The ids fault entries may name: derived from the provider declarations, never listed here.
+PROVIDERS = tuple(info.id for info in sandbox_providers())
 COUNTED_FAULTS = ("rate_limit", "server_errors", "malformed_json", "fail_next", "throttle_next",
                   "ws_drop", "foreign_prompt")
 TIMING_KEYS = ("queue_seconds", "run_seconds")
@@ -57,10 +68,11 @@ class Timing:
 class FaultState:
     """Counted faults plus timing overrides; every take_* call consumes one use."""
 
-    def __init__(self) -> None:
+    def __init__(self, providers: Iterable[str] = PROVIDERS) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, list[FaultEntry]] = {kind: [] for kind in COUNTED_FAULTS}
         self._timing: dict[str, float] = {}
+        self.providers = tuple(providers)
 
     def apply(self, spec: dict[str, Any]) -> None:
         """Set the faults named in spec (validated as a whole before anything changes)."""
@@ -75,6 +87,11 @@ class FaultState:
             for kind in COUNTED_FAULTS
             if kind in spec
         }
+        named = {default_provider} | {e.provider for es in parsed.values() for e in es}
+        unknown_providers = sorted(p for p in named - {None} if p not in self.providers)
+        if unknown_providers:
+            raise FaultError(f"provider must be one of {self.providers}, got "
+                             f"{unknown_providers[0]!r}")
         timing = {key: _seconds(key, spec[key]) for key in TIMING_KEYS if key in spec}
         if JITTER_KEY in spec:
             timing[JITTER_KEY] = _jitter(spec[JITTER_KEY])
@@ -121,10 +138,11 @@ class FaultState:
 
 
 def _provider(value: Any) -> str | None:
+    """A provider id; FaultState.apply checks it is one the sandbox serves."""
     if value is None:
         return None
-    if value not in PROVIDERS:
-        raise FaultError(f"provider must be one of {PROVIDERS}, got {value!r}")
+    if not isinstance(value, str):
+        raise FaultError(f"provider must be a provider id, got {value!r}")
     return value
 
 

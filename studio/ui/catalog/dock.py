@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.catalog import ModelEntry, ProviderEntry
+from studio.core.catalog import ModelEntry, ProviderEntry, price_note
 from studio.ui.session import Session
 from studio.ui.widgets import (
     BADGES,
@@ -136,7 +136,7 @@ class CatalogDock(QDockWidget):
                 item.setToolTip(0, f"{model.id}\n{model.description}\nModes: "
                                    f"{', '.join(model.modes)}\nStatus: "
                                    f"{status_label(model.status)} — {model.reason}")
-                item.setToolTip(1, model.price.get("basis") or "")
+                item.setToolTip(1, price_note(model.price))
                 if keep == model.id:
                     select = item
             if keep == entry.id:
@@ -205,7 +205,8 @@ class CatalogDock(QDockWidget):
                 f"<code>{esc(m.id)}</code>",
                 esc(m.description),
                 f"Modes: {esc(', '.join(m.modes))}",
-                f"Price: {esc(format_usd(m.price))} — {esc(m.price.get('basis') or '')}"]
+                f"Price: {esc(format_usd(m.price))} — "
+                + esc(price_note(m.price)).replace("\n", "<br>")]
         if facts:
             rows.append("Supports: " + esc(", ".join(facts)))
         rows.append(f"<a href='{esc(provider.docs_url)}'>Docs</a> &nbsp;·&nbsp; "

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.catalog import price_note
 from studio.core.requests import FieldError, RequestError, field_errors
 from studio.providers.base import Price, RenderRequest
 from studio.ui.compose.presets import PresetStore, PromptHistory
@@ -238,7 +239,7 @@ class ComposeTab(QWidget):
     def _fallback_price(panel: TargetPanel) -> Price | None:
         """The price from the params alone when the request is otherwise incomplete."""
         try:
-            return panel.model.price(panel.model.params.model_validate(panel.values()))
+            return panel.model.estimate(panel.model.params.model_validate(panel.values()))
         except (ValidationError, ValueError, TypeError, KeyError):
             return None
 
@@ -247,10 +248,10 @@ class ComposeTab(QWidget):
         if price is None:
             panel.set_cost("—", "fix the settings to see a price")
         elif price.usd is None:
-            panel.set_cost("no published price", price.basis)
+            panel.set_cost("no published price", price_note(price.as_dict()))
         else:
             approx = "≈ " if price.approximate else ""
-            panel.set_cost(f"{approx}{money(price.usd)}", price.basis)
+            panel.set_cost(f"{approx}{money(price.usd)}", price_note(price.as_dict()))
 
     @staticmethod
     def _apply_errors(panel: TargetPanel, errors: list[FieldError]) -> list[str]:

@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.config import (
-    ComplianceSettings,
     ContentPolicy,
+    ImageHostSettings,
     NetworkLimits,
     QuotaSettings,
     Settings,
 )
+from studio.core.declarations import compliance_form, compliance_labels, key_owners
 from studio.core.secrets import KeyringUnavailable, KeySource
 from studio.ui.session import Session
 from studio.ui.settings.automation_tab import AutomationTab
@@ -49,7 +50,7 @@ LABELS = {
     "max_download_mb": "Largest download (MB)",
     "low_quota_usd": "Low-quota warning below (USD)",
     "cache_seconds": "Re-check quotas after (seconds)",
-    "firefly_workspace_compliant": "Firefly entitlement approved",
+    "host": "Image host",
 }
 _SOURCE_TEXT = {
     KeySource.KEYRING: "stored in the OS keyring",
@@ -214,8 +215,7 @@ class SettingsDialog(QDialog):
         note.setProperty("role", "muted")
         fbox.addWidget(note)
         pbox.addWidget(flags)
-        self.key_rows = {pid: KeyRow(session, pid, self) for pid, p in studio.providers.items()
-                         if not p.info.key_from}
+        self.key_rows = {pid: KeyRow(session, pid, self) for pid in key_owners(studio.providers)}
         for row in self.key_rows.values():
             pbox.addWidget(row)
         pbox.addStretch(1)
@@ -232,13 +232,19 @@ class SettingsDialog(QDialog):
         self.network.set_values(s.network.model_dump())
         self.quota = ParamForm(QuotaSettings, self, LABELS)
         self.quota.set_values(s.quota.model_dump())
-        self.compliance = ParamForm(ComplianceSettings, self, LABELS)
-        self.compliance.set_values(s.compliance.model_dump())
+        # One switch per provider whose declaration has a compliance gate.
+        self.compliance = ParamForm(compliance_form(studio.providers), self,
+                                    compliance_labels(studio.providers))
+        self.compliance.set_values({p: s.compliance.get(p, False)
+                                    for p in compliance_labels(studio.providers)})
+        self.image_host = ParamForm(ImageHostSettings, self, LABELS)
+        self.image_host.set_values(s.image_host.model_dump())
         tabs.addTab(self._page(("Content policy", self.policy),
                                ("Compliance (enterprise providers)", self.compliance)),
                     "Content policy")
-        tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota)),
-                    "Network")
+        tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota),
+                               ("Image host (providers that fetch images by URL)",
+                                self.image_host)), "Network")
         tabs.addTab(self._paths_page(), "Paths")
         self.automation = AutomationTab(session, self)
         tabs.addTab(self.automation, "Automation API")
@@ -302,7 +308,8 @@ class SettingsDialog(QDialog):
         data = self.session.studio.settings.model_dump()
         data["features"].update({n: b.isChecked() for n, b in self.flags.items()})
         data["content_policy"] = self.policy.values()
-        data["compliance"] = self.compliance.values()
+        data["compliance"] = {**data["compliance"], **self.compliance.values()}
+        data["image_host"] = self.image_host.values()
         data["network"] = self.network.values()
         data["quota"] = self.quota.values()
         data["export_dir"] = self.export_dir.text().strip() or None
@@ -312,7 +319,8 @@ class SettingsDialog(QDialog):
     def save(self) -> None:
         from pydantic import ValidationError
 
-        bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors()}
+        bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors(),
+               **self.image_host.errors()}
         if bad:
             self.error.setText("Fix the marked values: " + ", ".join(bad))
             return

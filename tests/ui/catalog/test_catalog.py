@@ -18,7 +18,10 @@ def test_catalog_lists_providers_models_and_links(window, studio):
     names = [fal.child(i).text(0) for i in range(fal.childCount())]
     assert "FLUX.1 [dev]" in names and len(names) == len(studio.providers["fal"].models)
     dev = fal.child(names.index("FLUX.1 [dev]"))
-    assert dev.text(1) == "≈ $0.02"
+    assert dev.text(1) == "$0.025"  # fal's own price: exact
+    # The price names its source and the date it was read.
+    assert "Source: https://fal.ai/models/fal-ai/flux-1/dev/playground, checked 20" in (
+        dev.toolTip(1))
     assert "txt2img" in dev.toolTip(0)
     assert "FAL_KEY" in fal.toolTip(0)  # the reason is on hover
     tree.setCurrentItem(fal)
