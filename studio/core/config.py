@@ -46,6 +46,17 @@ class NetworkLimits(BaseModel):
     max_concurrent_per_provider: int = Field(4, ge=1, le=500)
     request_timeout_seconds: float = Field(60.0, ge=1, le=600)
     max_download_mb: int = Field(512, ge=1, le=10_000)
+    poll_outage_margin_seconds: float = Field(
+        600.0, ge=0, le=86_400,
+        description="How long status checks may keep failing past a job's expected "
+        "duration before it is left 'unknown' (its remote id kept, for Check again)")
+    poll_backoff_cap_seconds: float = Field(
+        60.0, ge=1, le=600, description="Longest wait between status checks in an outage")
+    max_retry_after_seconds: float = Field(
+        600.0, ge=0, le=86_400,
+        description="Longest Retry-After honoured; a longer wait fails the job and names it")
+    download_attempts: int = Field(
+        4, ge=1, le=20, description="Tries per output when a download is cut short")
 
 
 class QuotaSettings(BaseModel):
