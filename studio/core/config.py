@@ -1,7 +1,7 @@
 """Settings: one pydantic model saved as config/studio.json, written atomically.
 
 A partial file is filled with defaults. A corrupt or invalid file is kept as
-studio.json.bad and replaced by defaults, with a warning the UI shows.
+studio.json.bad (numbered, never overwritten) and replaced by defaults, with a warning the UI shows.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from studio.core.atomic import write_atomic
+from studio.core.set_aside import keep_as_bad
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +139,7 @@ def load_settings(path: Path) -> LoadResult:
             raise ValueError("the top level is not a JSON object")
         return LoadResult(Settings.model_validate(raw))
     except (ValueError, ValidationError, UnicodeDecodeError) as exc:
-        bad = path.with_name(path.name + ".bad")
-        path.replace(bad)
+        bad = keep_as_bad(path)  # numbered: an earlier .bad copy is never overwritten
         message = (
             f"Settings file {path} could not be read ({_short(exc)}); it was kept as "
             f"{bad.name} and defaults are in use."

@@ -112,7 +112,7 @@ class _Sink:
     """Writes to a `.part` file beside the target; verified before anyone renames it."""
 
     def __init__(self, dest_dir: Path, stem: str, max_bytes: int) -> None:
-        dest_dir.mkdir(parents=True, exist_ok=True)
+        dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.dest_dir, self.stem, self.max_bytes = dest_dir, stem, max_bytes
         fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=PART_SUFFIX, dir=dest_dir)
         self.tmp = Path(tmp)

@@ -209,7 +209,11 @@ class JobRunner:
         except ProviderError as exc:
             keep = not synchronous and (exc.retryable or exc.status in _KEEP_REMOTE_STATUS
                                         or isinstance(exc, RetryAfterTooLong))
-            self._fail(job_id, exc.message, exc.code, recoverable=keep)
+            message = exc.message
+            if synchronous:
+                message += (" (the provider sent the output with its answer, so it cannot be "
+                            "fetched again; this job may have been charged)")
+            self._fail(job_id, message, exc.code, recoverable=keep)
         except StoreError:
             # The database refused the write (locked, damaged): the lease lapses and a
             # later resume picks the job up where the database last saw it.

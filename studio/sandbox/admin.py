@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .cut import maybe_cut
 from .faults import CREDIT_KEYS, PROVIDERS, FaultError
 from .state import SandboxState
 
@@ -79,7 +80,14 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def clear_requests(request: Request) -> Response:
         state.recorder.clear()
+        state.downloads.clear()
         return Response(status_code=204)
+
+    async def get_downloads(request: Request) -> Response:
+        try:
+            return JSONResponse(state.downloads.list(_provider_filter(request)))
+        except FaultError as exc:
+            return _bad_request(str(exc))
 
     async def get_jobs(request: Request) -> Response:
         try:
@@ -138,6 +146,12 @@ def routes(state: SandboxState) -> list[Route]:
         if stored is None:
             return JSONResponse({"error": "File not found"}, status_code=404)
         data = await state.files.render(stored)
+        if request.headers.get("range") is None:
+            cut = maybe_cut(state.faults, stored.provider, data, stored.content_type)
+            state.downloads.add(stored.name, stored.provider,
+                                "whole" if cut is None else "cut")
+            if cut is not None:
+                return cut
         return _ranged(request, data, stored.content_type)
 
     return [
@@ -148,6 +162,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
         Route("/_sandbox/requests", get_requests, methods=["GET"]),
         Route("/_sandbox/requests", clear_requests, methods=["DELETE"]),
+        Route("/_sandbox/downloads", get_downloads, methods=["GET"]),
         Route("/_sandbox/jobs", get_jobs, methods=["GET"]),
         Route("/_sandbox/clock", get_clock, methods=["GET"]),
         Route("/_sandbox/clock", set_clock, methods=["POST"]),

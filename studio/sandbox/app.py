@@ -18,12 +18,14 @@ from . import (
     vividflow,
 )
 from .config import SandboxConfig
+from .cut import quiet_server_logs
 from .state import SandboxState
 
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox app; its shared state is reachable as `app.state.sandbox`."""
     state = SandboxState(config or SandboxConfig())
+    quiet_server_logs()  # connections dropped by fault switches are not server errors
     app = Starlette(
         routes=[
             Mount("/fal", routes=fal.routes(state)),
