@@ -52,7 +52,7 @@ class NetworkLimits(BaseModel):
         description="How long status checks may keep failing past a job's expected "
         "duration before it is left 'unknown' (its remote id kept, for Check again)")
     poll_backoff_cap_seconds: float = Field(
-        60.0, ge=1, le=600, description="Longest wait between status checks in an outage")
+        60.0, ge=0.5, le=600, description="Longest wait between status checks in an outage")
     max_retry_after_seconds: float = Field(
         600.0, ge=0, le=86_400,
         description="Longest Retry-After honoured; a longer wait fails the job and names it")

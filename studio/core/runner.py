@@ -322,6 +322,12 @@ class JobRunner:
                 changes.update(status=JobStatus.RUNNING, started_at=time.time())
             self.store.update_job(job.id, lease_owner=self.owner, **changes)
 
+        def on_error(exc: ProviderError, wait: float) -> None:
+            self.studio.joblog.append(job.provider, job.id, "poll_error", error=exc.message,
+                                      code=exc.code)
+            self.store.update_job(job.id, lease_owner=self.owner, message=self.studio.redactor
+                                  .text(f"{exc.message}; checking again in {wait:.0f} s"))
+
         history = self.expected_seconds(job.provider, job.model)
         policy = PollPolicy(
             hint=provider.poll_hint, expected_seconds=history,
@@ -331,7 +337,7 @@ class JobRunner:
             max_retry_after=net.max_retry_after_seconds,
             elapsed_before=max(0.0, time.time() - (job.submitted_at or time.time())))
         return await poll_until_done(lambda: provider.poll(http, handle, ctx), policy=policy,
-                                     on_update=on_update)
+                                     on_update=on_update, on_error=on_error)
 
     def _default_expected(self, job: Job) -> float:
         try:

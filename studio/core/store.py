@@ -63,8 +63,9 @@ class Store:
     """Raises StoreDamaged, StoreTooNew or StoreBusy (store_errors) when studio.db cannot
     be used; nothing is written to a database that fails its check."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_ms: int = 5000) -> None:
         self.path = Path(path)
+        self._busy_ms = int(busy_ms)
         self._memory = str(path) == ":memory:"
         # Rows that could not be read (bad status, bad JSON): skipped by listings.
         self.problems: list[BadRow] = []
@@ -88,7 +89,8 @@ class Store:
 
     def _open(self) -> None:
         try:
-            self._db.execute("PRAGMA busy_timeout=5000")
+            # Another process writing: wait this long for it before StoreBusy.
+            self._db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
             # Read-only checks first: a damaged file is never written to.
             found = migrations.version_of(self._db)
             if found > migrations.LATEST:

@@ -120,6 +120,7 @@ async def poll_until_done(
     *,
     policy: PollPolicy | None = None,
     on_update: Callable[[Pending], None] | None = None,
+    on_error: Callable[[ProviderError, float], None] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
@@ -150,6 +151,8 @@ async def poll_until_done(
                           max(outage_since, job_started + _expected(policy))
                           + policy.outage_margin - now)
             backoff = min(policy.backoff_cap, max(backoff * 2, policy.hint.min_interval))
+            if on_error is not None:
+                on_error(exc, exc.retry_after if exc.retry_after is not None else backoff)
             if exc.retry_after is not None:
                 if exc.retry_after > policy.max_retry_after:
                     raise RetryAfterTooLong(
