@@ -229,6 +229,8 @@ class Studio:
             self.joblog.announce(kind, "dry-run", job.provider, job.id, model=job.model,
                                  reason=decision.reason, payload_shape=_shape(call))
             return job
+        # Owned from before it is queued: another process's resume never picks it up.
+        self.leases.take(job.id)
         job = self.store.update_job(job.id, status=JobStatus.QUEUED, prepared=record,
                                     estimate=estimate)
         self.joblog.announce(kind, "live", job.provider, job.id, model=job.model,
