@@ -41,7 +41,7 @@ def test_truncated_without_length_ends_cleanly_but_does_not_decode(fal, admin):
 def test_reset_drops_the_connection(fal, admin):
     url = _finished_fal_file(fal, admin)
     admin.post("/faults", json={"reset_download": {"count": 1, "fraction": 0.3}})
-    with pytest.raises(httpx.RemoteProtocolError, match="received [1-9]"):
+    with pytest.raises(httpx.RemoteProtocolError, match=r"received [1-9]"):
         httpx.get(url)
 
 
