@@ -18,6 +18,8 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from studio.core.job_outputs import OutputSaver
 from studio.core.jobs import InvalidTransition, Job, JobBusy, JobStatus
 from studio.core.store_errors import LeaseLost, StoreError
@@ -242,10 +244,13 @@ class JobRunner:
     async def _submit(self, job: Job, call: PreparedCall) -> Submitted | None:
         provider = self.studio.providers[job.provider]
         ctx = self.studio.context(job.provider)
-        self._set(job.id, JobStatus.SUBMITTING)  # under the lease: a lost one never sends
+        # Everything slow comes before `submitting`, so a kill in that state means the
+        # request was (about to be) on the wire: the window for `unknown` stays small.
+        http = await self.studio.http()
         self.studio.joblog.append(job.provider, job.id, "submit", request=job.prepared)
+        self._set(job.id, JobStatus.SUBMITTING)  # under the lease: a lost one never sends
         try:
-            submitted = await self._submit_with_retry(provider, call, ctx, job)
+            submitted = await self._submit_with_retry(provider, http, call, ctx, job)
         except ProviderError as exc:
             accepted_but_garbled = exc.code == "malformed_response" and (exc.status or 0) < 400
             if exc.code in _MAYBE_SENT or accepted_but_garbled:
@@ -280,14 +285,15 @@ class JobRunner:
             raise
 
     async def _submit_with_retry(
-        self, provider: Provider, call: PreparedCall, ctx: ProviderContext, job: Job
+        self, provider: Provider, http: httpx.AsyncClient, call: PreparedCall,
+        ctx: ProviderContext, job: Job,
     ) -> Submitted:
         """Retry only answers that mean "not accepted": 429 and 503, after Retry-After
         (capped). Meanwhile the job is back to queued: nothing is in flight."""
         cap = self.studio.settings.network.max_retry_after_seconds
         for attempt in range(_SUBMIT_ATTEMPTS):
             try:
-                return await provider.submit(await self.studio.http(), call, ctx)
+                return await provider.submit(http, call, ctx)
             except ProviderError as exc:
                 refused = exc.retryable and exc.status in (429, 503)
                 if not refused or attempt == _SUBMIT_ATTEMPTS - 1:

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from .cut import maybe_cut
 from .faults import CREDIT_KEYS, PROVIDERS, FaultError
+from .jobs import Phase
 from .state import SandboxState
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -106,6 +107,9 @@ def routes(state: SandboxState) -> list[Route]:
                 # When the job ends (or ended), as a Unix time: benchmarks measure against it.
                 "finishes_at_wall": state.clock.wall(job.finishes_at).timestamp(),
                 "outputs": [output.name for output in job.outputs],
+                # What was asked (the first output's prompt): tells duplicates apart.
+                "prompt": job.outputs[0].prompt if job.outputs else None,
+                "charged": job.phase(now) is Phase.SUCCEEDED,
             }
             for job in state.jobs.all(provider)
         ]
