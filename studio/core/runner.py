@@ -18,27 +18,22 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from studio.core.job_outputs import OutputSaver
+from studio.core.job_submit import JobSubmitter
 from studio.core.jobs import InvalidTransition, Job, JobBusy, JobStatus
 from studio.core.store_errors import LeaseLost, StoreError
 from studio.providers.base import (
     Failed,
     Pending,
     PreparedCall,
-    Provider,
-    ProviderContext,
     ProviderError,
     RemoteHandle,
-    Submitted,
     Succeeded,
 )
 from studio.providers.polling import (
     PollingGaveUp,
     PollPolicy,
     RetryAfterTooLong,
-    describe_wait,
     poll_until_done,
 )
 
@@ -47,9 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Submit errors after which the provider may still have received the job.
-_MAYBE_SENT = {"timeout", "network"}
-_SUBMIT_ATTEMPTS = 4
 _MAY_STILL_RUN = ("cancelled here, but the provider could not stop it: it may still finish "
                   "and be charged")
 # Where a model without history starts its poll-outage deadline (seconds, by kind).
@@ -64,6 +56,7 @@ class JobRunner:
         self.studio = studio
         self.leases = studio.leases
         self.outputs = OutputSaver(studio)
+        self.submitter = JobSubmitter(studio, self._set)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._user_cancelled: set[str] = set()
@@ -184,7 +177,7 @@ class JobRunner:
                 if call is not None:
                     if job.status is not JobStatus.QUEUED:
                         return  # another owner moved it on before this one got the lease
-                    submitted = await self._submit(job, call)
+                    submitted = await self.submitter.submit(job, call)
                     if submitted is None:  # outcome unknown: never resubmit, never poll
                         return
                     result = submitted.result
@@ -205,7 +198,7 @@ class JobRunner:
                 log.exception("runner.bad_transition job=%s", job_id)
                 self._fail(job_id, f"internal error: {exc}", "internal", recoverable=True)
         except PollingGaveUp as exc:
-            self._set(job_id, JobStatus.UNKNOWN, error=exc.message, error_code=exc.code,
+            self._end(job_id, JobStatus.UNKNOWN, error=exc.message, error_code=exc.code,
                       recoverable=True, finished_at=time.time(),
                       message=f"the provider did not answer in time; {_CHECK_LATER}")
         except ProviderError as exc:
@@ -240,77 +233,6 @@ class JobRunner:
     def _ended_elsewhere(self, job_id: str) -> bool:
         job = self.store.get_job(job_id)
         return job is not None and job.status in (JobStatus.CANCELLED, JobStatus.SUCCEEDED)
-
-    async def _submit(self, job: Job, call: PreparedCall) -> Submitted | None:
-        provider = self.studio.providers[job.provider]
-        ctx = self.studio.context(job.provider)
-        # Everything slow comes before `submitting`, so a kill in that state means the
-        # request was (about to be) on the wire: the window for `unknown` stays small.
-        http = await self.studio.http()
-        self.studio.joblog.append(job.provider, job.id, "submit", request=job.prepared)
-        self._set(job.id, JobStatus.SUBMITTING)  # under the lease: a lost one never sends
-        try:
-            submitted = await self._submit_with_retry(provider, http, call, ctx, job)
-        except ProviderError as exc:
-            accepted_but_garbled = exc.code == "malformed_response" and (exc.status or 0) < 400
-            if exc.code in _MAYBE_SENT or accepted_but_garbled:
-                self._set(job.id, JobStatus.UNKNOWN, error=exc.message, error_code=exc.code,
-                          message="the provider may have received this job; check its "
-                                  "dashboard before retrying", finished_at=time.time())
-                return None
-            raise
-        except asyncio.CancelledError:
-            current = self.store.get_job(job.id)
-            if current is not None and current.status is JobStatus.SUBMITTING:
-                self._set(job.id, JobStatus.UNKNOWN, error="stopped while submitting",
-                          message="the provider may have received this job; check its "
-                                  "dashboard", finished_at=time.time())
-            raise
-        self._record_remote(job.id, submitted)
-        self.studio.joblog.append(job.provider, job.id, "submitted",
-                                  remote_id=submitted.handle.remote_id)
-        self.studio.joblog.export_response(job.provider, job.id, "submit", submitted.raw)
-        return submitted
-
-    def _record_remote(self, job_id: str, submitted: Submitted) -> None:
-        """Persist the remote id before anything else can go wrong, lease or not: it is
-        what lets anyone fetch the paid result later."""
-        remote = submitted.handle.to_json()
-        try:
-            self._set(job_id, JobStatus.SUBMITTED, remote=remote, submitted_at=time.time())
-        except LeaseLost:
-            # Another process took the job over (and marked it unknown): keep the id.
-            self.store.update_job(job_id, remote=remote, recoverable=True,
-                                  submitted_at=time.time())
-            raise
-
-    async def _submit_with_retry(
-        self, provider: Provider, http: httpx.AsyncClient, call: PreparedCall,
-        ctx: ProviderContext, job: Job,
-    ) -> Submitted:
-        """Retry only answers that mean "not accepted": 429 and 503, after Retry-After
-        (capped). Meanwhile the job is back to queued: nothing is in flight."""
-        cap = self.studio.settings.network.max_retry_after_seconds
-        for attempt in range(_SUBMIT_ATTEMPTS):
-            try:
-                return await provider.submit(http, call, ctx)
-            except ProviderError as exc:
-                refused = exc.retryable and exc.status in (429, 503)
-                if not refused or attempt == _SUBMIT_ATTEMPTS - 1:
-                    raise
-                wait = exc.retry_after if exc.retry_after is not None else 2.0 ** attempt
-                if wait > cap:
-                    raise ProviderError(
-                        f"{exc.message}; the provider asked to wait {describe_wait(wait)}, "
-                        f"longer than the {describe_wait(cap)} cap "
-                        "(network.max_retry_after_seconds); nothing was sent",
-                        status=exc.status, code="retry_after_too_long",
-                        retry_after=wait) from None
-                self._set(job.id, JobStatus.QUEUED,
-                          message=f"{exc.message}; retrying in {wait:.0f} s")
-                await asyncio.sleep(wait)
-                self._set(job.id, JobStatus.SUBMITTING)
-        raise AssertionError("unreachable")
 
     async def _poll(self, job: Job) -> Succeeded | Failed:
         provider = self.studio.providers[job.provider]
@@ -383,7 +305,7 @@ class JobRunner:
         message = "cancelled"
         if job.remote and not await self._cancel_remote(job):
             message = _MAY_STILL_RUN
-        self._set(job_id, JobStatus.CANCELLED, message=message, finished_at=time.time())
+        self._end(job_id, JobStatus.CANCELLED, message=message, finished_at=time.time())
 
     async def _cancel_remote(self, job: Job) -> bool:
         """Ask the provider to stop; False when it could not (the job may still run)."""
@@ -415,6 +337,13 @@ class JobRunner:
                                       code=code)
         except (LeaseLost, StoreError):
             log.warning("runner.fail_not_recorded job=%s", job_id)
+
+    def _end(self, job_id: str, status: JobStatus, **changes: Any) -> None:
+        """A final write from an error path: if the job is no longer ours, let it be."""
+        try:
+            self._set(job_id, status, **changes)
+        except (StoreError, InvalidTransition):
+            log.warning("runner.end_not_recorded job=%s status=%s", job_id, status.value)
 
     def _set(self, job_id: str, status: JobStatus, **changes: Any) -> Job:
         for key in ("message", "error"):

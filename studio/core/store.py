@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -21,13 +20,8 @@ from typing import Any
 
 from studio.core import migrations
 from studio.core.jobs import Asset, Job, JobStatus, check_transition
-from studio.core.store_errors import (
-    BadRow,
-    LeaseLost,
-    StoreDamaged,
-    StoreTooNew,
-    translate,
-)
+from studio.core.store_errors import BadRow, LeaseLost, translate
+from studio.core.store_open import open_database
 from studio.core.store_rows import (
     ASSET_FIELDS,
     JOB_FIELDS,
@@ -65,46 +59,12 @@ class Store:
 
     def __init__(self, path: Path | str, *, busy_ms: int = 5000) -> None:
         self.path = Path(path)
-        self._busy_ms = int(busy_ms)
-        self._memory = str(path) == ":memory:"
         # Rows that could not be read (bad status, bad JSON): skipped by listings.
         self.problems: list[BadRow] = []
-        if not self._memory:
-            _prepare_file(self.path)
-        try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False,
-                                       isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreDamaged(self.path, str(exc)) from None
-        self._db.row_factory = sqlite3.Row
+        self._db = open_database(self.path, busy_ms=busy_ms)
         self._lock = threading.RLock()
         self._savepoints = itertools.count()
         self._subscribers: list[Subscriber] = []
-        try:
-            with self._lock:
-                self._open()
-        except BaseException:
-            self._db.close()
-            raise
-
-    def _open(self) -> None:
-        try:
-            # Another process writing: wait this long for it before StoreBusy.
-            self._db.execute(f"PRAGMA busy_timeout={self._busy_ms}")
-            # Read-only checks first: a damaged file is never written to.
-            found = migrations.version_of(self._db)
-            if found > migrations.LATEST:
-                raise StoreTooNew(self.path, found, migrations.LATEST)
-            check = [r[0] for r in self._db.execute("PRAGMA quick_check").fetchall()]
-            if check != ["ok"]:
-                raise StoreDamaged(self.path, "; ".join(str(c) for c in check[:3]))
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            for step in migrations.pending(self._db):
-                if migrations.apply(self._db, step):
-                    log.info("store.migrated to=%s what=%s", step.version, step.what)
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) or StoreDamaged(self.path, str(exc)) from None
 
     def close(self) -> None:
         with self._lock:
@@ -306,7 +266,8 @@ class Store:
         still have outputs at the provider (`recoverable`), oldest first."""
         rows = self.query(
             f"SELECT * FROM jobs WHERE status IN ({', '.join('?' * len(_RESUMABLE))}) "
-            "OR (recoverable = 1 AND remote IS NOT NULL) ORDER BY created_at", _RESUMABLE)
+            "OR (recoverable = 1 AND remote IS NOT NULL AND status IN ('unknown', 'failed')) "
+            "ORDER BY created_at", _RESUMABLE)
         return self._readable(rows, job_from_row)
 
     def _readable(self, rows: list[sqlite3.Row], parse: Callable[[Any], Any]) -> list[Any]:
@@ -416,18 +377,6 @@ class Store:
             raise KeyError(asset_id)
         self._publish(StoreEvent("asset_rated", asset.job_id, asset=asset))
         return asset
-
-
-def _prepare_file(path: Path) -> None:
-    """Refuse what cannot be a database file; create a new one private to this user."""
-    if path.is_dir():
-        raise StoreDamaged(path, "it is a directory, not a file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        # An empty file is a new database to SQLite; its -wal and -shm copy this mode.
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    elif os.name == "posix" and path.stat().st_mode & 0o077:
-        path.chmod(0o600)
 
 
 def _change_kind(new: JobStatus, old: JobStatus, changes: dict[str, Any]) -> str:

@@ -72,4 +72,7 @@ def translate(exc: sqlite3.Error, path: Path) -> StoreError | None:
         return StoreBusy(path)
     if isinstance(exc, sqlite3.DatabaseError) and any(w in text for w in _DAMAGE_WORDS):
         return StoreDamaged(path, str(exc))
+    if "disk is full" in text or "database or disk is full" in text:
+        return StoreError(f"the disk holding {path} is full; nothing was written: free "
+                          "some space and try again")
     return None
