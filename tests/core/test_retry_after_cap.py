@@ -59,3 +59,16 @@ async def test_runway_429_on_create_is_the_daily_cap_and_is_not_retried(home, sa
     assert job.status is JobStatus.FAILED and job.error_code == "daily_cap"
     assert "daily generation limit" in job.error and "nothing was sent" in job.error
     assert len(submissions(sandbox, "runway")) == 1
+
+
+async def test_while_a_429_is_waited_out_the_job_is_queued_not_in_flight(home, sandbox):
+    set_faults(sandbox, provider="fal", rate_limit={"count": 1, "retry_after": 1})
+    studio = live_studio(home, sandbox)
+    try:
+        job = await studio.wait((await studio.submit(flux())).id)
+        statuses = [e["to"] for e in studio.store.events(job.id) if e["kind"] == "status"]
+    finally:
+        await studio.aclose()
+    assert job.status is JobStatus.SUCCEEDED
+    # A kill during the wait leaves it queued: resume sends it, nothing was accepted yet.
+    assert statuses[:5] == ["queued", "submitting", "queued", "submitting", "submitted"]
