@@ -1,7 +1,7 @@
 """Settings: one pydantic model saved as config/studio.json, written atomically.
 
 A partial file is filled with defaults. A corrupt or invalid file is kept as
-studio.json.bad and replaced by defaults, with a warning the UI shows.
+studio.json.bad (numbered, never overwritten) and replaced by defaults, with a warning the UI shows.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from studio.core.atomic import write_atomic
+from studio.core.set_aside import keep_as_bad
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,17 @@ class NetworkLimits(BaseModel):
     max_concurrent_per_provider: int = Field(4, ge=1, le=500)
     request_timeout_seconds: float = Field(60.0, ge=1, le=600)
     max_download_mb: int = Field(512, ge=1, le=10_000)
+    poll_outage_margin_seconds: float = Field(
+        600.0, ge=0, le=86_400,
+        description="How long status checks may keep failing past a job's expected "
+        "duration before it is left 'unknown' (its remote id kept, for Check again)")
+    poll_backoff_cap_seconds: float = Field(
+        60.0, ge=0.5, le=600, description="Longest wait between status checks in an outage")
+    max_retry_after_seconds: float = Field(
+        600.0, ge=0, le=86_400,
+        description="Longest Retry-After honoured; a longer wait fails the job and names it")
+    download_attempts: int = Field(
+        4, ge=1, le=20, description="Tries per output when a download is cut short")
 
 
 class QuotaSettings(BaseModel):
@@ -165,8 +177,7 @@ def load_settings(path: Path) -> LoadResult:
             raise ValueError("the top level is not a JSON object")
         return LoadResult(Settings.model_validate(raw))
     except (ValueError, ValidationError, UnicodeDecodeError) as exc:
-        bad = path.with_name(path.name + ".bad")
-        path.replace(bad)
+        bad = keep_as_bad(path)  # numbered: an earlier .bad copy is never overwritten
         message = (
             f"Settings file {path} could not be read ({_short(exc)}); it was kept as "
             f"{bad.name} and defaults are in use."

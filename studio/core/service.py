@@ -25,6 +25,7 @@ from studio.core.connections import (
 )
 from studio.core.costs import CostMeter
 from studio.core.declarations import ProviderSet
+from studio.core.downloads import partial_files
 from studio.core.image_host import (
     S3_SECRET,
     HostedImage,
@@ -34,7 +35,8 @@ from studio.core.image_host import (
 )
 from studio.core.inputs import image_facts
 from studio.core.joblog import JobLog
-from studio.core.jobs import Job, JobStatus, new_job_id
+from studio.core.jobs import Job, JobBusy, JobStatus, NotRecoverable, new_job_id
+from studio.core.leases import Leases, new_owner_id
 from studio.core.paths import StudioPaths
 from studio.core.policy import Decision, decide, gate_reason
 from studio.core.redaction import Redactor
@@ -92,8 +94,10 @@ class Studio:
         self.workflows = WorkflowLibrary(self.paths.workflows_dir, self.providers)
         self.warnings += self.workflows.load_all()  # a bad file is a warning, never a crash
         self.redactor = Redactor(self.keys.known_values(self._key_specs()))
-        self.store = Store(self.paths.db_file)
+        self.store = Store(self.paths.db_file)  # StoreDamaged/StoreTooNew: see store_errors
         self.joblog = JobLog(self.paths, self.redactor)
+        # This instance's lease owner id: one owner per job across processes.
+        self.leases = Leases(self.store, new_owner_id())
         self.runner = JobRunner(self)
         self.catalog = Catalog(self)
         self.image_host = ImageHosting(self.providers, self.keys, sandbox_url=self.sandbox_url)
@@ -316,6 +320,8 @@ class Studio:
         else:
             hosted = []
         record = self._record(call, inputs_record(checked.images, hosted))
+        # Owned from before it is queued: another process's resume never picks it up.
+        self.leases.take(job.id)
         job = self.store.update_job(job.id, status=JobStatus.QUEUED, prepared=record,
                                     estimate=estimate)
         self.joblog.announce(kind, "live", job.provider, job.id, model=job.model,
@@ -348,35 +354,90 @@ class Studio:
         return await self.submit(request, retried_from=old.id)
 
     async def resume(self) -> list[str]:
-        """Pick up jobs an earlier session left unfinished. Returns the ids resumed."""
+        """Pick up what earlier sessions (or other processes) left: queued jobs are sent,
+        jobs with a remote id are polled and their outputs downloaded, including `unknown`
+        and `failed` ones the provider may still hold (`recoverable`). A job another live
+        process drives is left alone; one caught mid-submit becomes `unknown` and is never
+        resent. Leftover `.part` files are removed first. Returns the ids now running."""
+        self.clean_partial_downloads()
         resumed = []
-        for job in self.store.list_jobs(statuses=[JobStatus.QUEUED, JobStatus.SUBMITTING,
-                                                  JobStatus.SUBMITTED, JobStatus.RUNNING]):
-            if job.id in self.runner.active():
-                continue
-            if job.status == JobStatus.SUBMITTING or (job.status != JobStatus.QUEUED
-                                                       and not job.remote):
-                self.store.update_job(
-                    job.id, status=JobStatus.UNKNOWN, finished_at=time.time(),
-                    error="the app stopped while submitting this job",
-                    message="the provider may have received it; check its dashboard before "
-                            "retrying")
-                continue
-            if job.status == JobStatus.QUEUED:
-                try:
-                    checked, _ = await self._hosted(
-                        self.check(RenderRequest.model_validate(job.request)))
-                    call = self.prepare(checked)
-                except (ValueError, KeyError, ProviderError) as exc:
-                    self.store.update_job(job.id, status=JobStatus.FAILED,
-                                          error=f"could not resume: {exc}",
-                                          finished_at=time.time())
-                    continue
-                self.runner.start(job.id, call)
+        for listed in self.store.resumable_jobs():
+            if listed.id in self.runner.active() or not self.leases.take(listed.id):
+                continue  # driven here already, or by another live process
+            job = self.store.get_job(listed.id)  # as it is now, under the lease
+            started = job is not None and await self._resume_one(job)
+            if started:
+                resumed.append(listed.id)
             else:
-                self.runner.start(job.id, None)
-            resumed.append(job.id)
+                self.leases.release(listed.id)
         return resumed
+
+    async def _resume_one(self, job: Job) -> bool:
+        if job.status is JobStatus.QUEUED:
+            try:
+                checked, _ = await self._hosted(
+                    self.check(RenderRequest.model_validate(job.request)))
+                call = self.prepare(checked)
+            except (ValueError, KeyError, ProviderError) as exc:
+                self.store.update_job(job.id, status=JobStatus.FAILED,
+                                      error=f"could not resume: {exc}",
+                                      finished_at=time.time())
+                return False
+            self.runner.start(job.id, call)
+            return True
+        if job.remote_id and (job.status.active or job.recoverable):
+            self.runner.start(job.id, None)
+            return True
+        if job.status.active:  # submitting, or submitted without an id
+            self.store.update_job(
+                job.id, status=JobStatus.UNKNOWN, finished_at=time.time(),
+                error="the app stopped while submitting this job",
+                message="the provider may have received it; check its dashboard before "
+                        "retrying")
+        return False
+
+    async def check_again(self, job_id: str) -> Job:
+        """The Queue's "Check again": ask the provider about an `unknown` or `failed` job
+        that has a remote id, and download what is there. Raises NotRecoverable when the
+        job never reached the provider (retry it instead) or is already finished, JobBusy
+        when another process drives it right now."""
+        job = self.store.get_job(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        if job_id in self.runner.active():
+            return job
+        if job.status not in (JobStatus.UNKNOWN, JobStatus.FAILED, JobStatus.SUBMITTED,
+                              JobStatus.RUNNING):
+            raise NotRecoverable(f"job {job_id} is {job.status.value}: there is nothing to "
+                                 "check again")
+        if not job.remote_id:
+            raise NotRecoverable(f"job {job_id} never got a remote id from the provider, so "
+                                 "it cannot be looked up; retry it as a new job")
+        holder = self.leases.held_elsewhere(job_id)
+        if holder is not None:
+            raise JobBusy(f"job {job_id} is being run by another Provider Studio process "
+                          f"({holder.owner}); it was left alone")
+        self.runner.start(job_id, None)
+        return self.store.get_job(job_id) or job
+
+    def clean_partial_downloads(self) -> list[Path]:
+        """Remove `.part` files left by a killed download (never those of a job that a
+        live process is downloading right now). Returns what was removed."""
+        removed: list[Path] = []
+        root = self.paths.assets_dir
+        if not root.is_dir():
+            return removed
+        active = set(self.runner.active())
+        for job_dir in root.iterdir():
+            parts = partial_files(job_dir)
+            if not parts or job_dir.name in active or self.leases.held_elsewhere(job_dir.name):
+                continue
+            for part in parts:
+                part.unlink(missing_ok=True)
+                removed.append(part)
+        if removed:
+            log.info("studio.partial_downloads_removed count=%d", len(removed))
+        return removed
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -62,6 +62,12 @@ PublicFigureThreshold = Literal[None, "auto", "low"]
 _THRESHOLD = Field(None, description="contentModeration.publicFigureThreshold: 'low' is less "
                                      "strict about recognisable public figures")
 
+# Runway answers 429 on task creation only when the organisation's rolling 24-hour
+# generation limit for the model is used up (docs: usage tiers); retrying will not help.
+DAILY_CAP = ("Runway submit: the daily generation limit for this model is reached (HTTP 429); "
+             "nothing was sent or charged. Runway counts a rolling 24 hours: try again "
+             "later, use another model, or raise the organisation's usage tier")
+
 
 # ---- params models: Runway's own field names, allowed values and defaults -------------
 
@@ -263,7 +269,13 @@ class RunwayProvider(Provider):
     async def submit(
         self, http: httpx.AsyncClient, call: PreparedCall, ctx: ProviderContext
     ) -> Submitted:
-        response = await send(http, call.method, call.url, "Runway submit", **call.send_kwargs())
+        try:
+            response = await send(http, call.method, call.url, "Runway submit",
+                                  **call.send_kwargs())
+        except ProviderError as exc:
+            if exc.status == 429:  # Runway has no per-minute limit: 429 on create is the cap
+                raise ProviderError(DAILY_CAP, status=429, code="daily_cap") from None
+            raise
         body = parse_json(response, "Runway submit")
         task_id = body.get("id") if isinstance(body, dict) else None
         if not isinstance(task_id, str) or not task_id:

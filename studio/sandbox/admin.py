@@ -11,7 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import s3
+from .cut import maybe_cut
 from .faults import CREDIT_KEYS, FaultError
+from .jobs import Phase
 from .state import SandboxState
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -81,7 +83,14 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def clear_requests(request: Request) -> Response:
         state.recorder.clear()
+        state.downloads.clear()
         return Response(status_code=204)
+
+    async def get_downloads(request: Request) -> Response:
+        try:
+            return JSONResponse(state.downloads.list(_provider_filter(request)))
+        except FaultError as exc:
+            return _bad_request(str(exc))
 
     async def get_jobs(request: Request) -> Response:
         try:
@@ -100,6 +109,9 @@ def routes(state: SandboxState) -> list[Route]:
                 # When the job ends (or ended), as a Unix time: benchmarks measure against it.
                 "finishes_at_wall": state.clock.wall(job.finishes_at).timestamp(),
                 "outputs": [output.name for output in job.outputs],
+                # What was asked (the first output's prompt): tells duplicates apart.
+                "prompt": job.outputs[0].prompt if job.outputs else None,
+                "charged": job.phase(now) is Phase.SUCCEEDED,
             }
             for job in state.jobs.all(provider)
         ]
@@ -141,6 +153,12 @@ def routes(state: SandboxState) -> list[Route]:
         if stored is None:
             return JSONResponse({"error": "File not found"}, status_code=404)
         data = await state.files.render(stored)
+        if request.headers.get("range") is None:
+            cut = maybe_cut(state.faults, stored.provider, data, stored.content_type)
+            state.downloads.add(stored.name, stored.provider,
+                                "whole" if cut is None else "cut")
+            if cut is not None:
+                return cut
         return _ranged(request, data, stored.content_type)
 
     return [
@@ -151,6 +169,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
         Route("/_sandbox/requests", get_requests, methods=["GET"]),
         Route("/_sandbox/requests", clear_requests, methods=["DELETE"]),
+        Route("/_sandbox/downloads", get_downloads, methods=["GET"]),
         Route("/_sandbox/jobs", get_jobs, methods=["GET"]),
         Route("/_sandbox/clock", get_clock, methods=["GET"]),
         Route("/_sandbox/clock", set_clock, methods=["POST"]),

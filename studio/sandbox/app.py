@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount
 
 from . import admin, s3
 from .config import SandboxConfig
+from .cut import quiet_server_logs
 from .faults import sandbox_providers
 from .state import SandboxState
 
@@ -34,6 +35,7 @@ def provider_mounts(state: SandboxState) -> list[BaseRoute]:
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox app; its shared state is reachable as `app.state.sandbox`."""
     state = SandboxState(config or SandboxConfig())
+    quiet_server_logs()  # connections dropped by fault switches are not server errors
     app = Starlette(routes=[
         *provider_mounts(state),
         Mount("/s3", routes=s3.routes(state)),

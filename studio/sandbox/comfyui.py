@@ -233,7 +233,7 @@ class ComfyServer:
                 spec = OutputSpec(filename, plan.prompt, plan.seed + index,
                                   min(plan.width, side), min(plan.height, side), "png")
             stored = f"comfyui-{prompt.prompt_id}-{number}-{filename.replace('/', '_')}"
-            self.state.files.register(stored, spec.content_type, spec.produce)
+            self.state.files.register(stored, spec.content_type, spec.produce, PROVIDER)
             self.saved[(kind, subfolder, filename)] = stored
             files.append({"filename": filename, "subfolder": subfolder, "type": kind})
         return {"images": files, "animated": [True]} if output.kind == "video" else {

@@ -25,7 +25,8 @@ def sandbox_providers(extra_modules: Iterable[str] = ()) -> list[ProviderInfo]:
 # The ids fault entries may name: derived from the provider declarations, never listed here.
 PROVIDERS = tuple(info.id for info in sandbox_providers())
 COUNTED_FAULTS = ("rate_limit", "server_errors", "malformed_json", "fail_next", "throttle_next",
-                  "ws_drop", "foreign_prompt")
+                  "ws_drop", "foreign_prompt", "truncate_download", "reset_download",
+                  "drop_poll")
 TIMING_KEYS = ("queue_seconds", "run_seconds")
 JITTER_KEY = "run_jitter"
 CREDIT_KEYS = ("runway_credits", "stability_credits", "luma_credits")
@@ -39,6 +40,14 @@ _OPTIONS = {
     # client's prompt (running `seconds`) ahead of the next one posted.
     "ws_drop": {"after"},
     "foreign_prompt": {"seconds"},
+    # Output downloads (/files, ComfyUI /view, Stability's image answer) cut short: a part
+    # of the body (`fraction`), with the full Content-Length declared or none at all.
+    # `skip` lets that many downloads through first (to cut a job's second output).
+    "truncate_download": {"fraction", "content_length", "skip"},
+    # The connection dropped after `fraction` of the body (default: right after headers).
+    "reset_download": {"fraction", "skip"},
+    # A status poll whose connection drops before any body arrives.
+    "drop_poll": set(),
 }
 
 
@@ -113,6 +122,9 @@ class FaultState:
         with self._lock:
             for entry in self._entries[kind]:
                 if entry.remaining > 0 and entry.provider in (None, provider):
+                    if entry.options.get("skip", 0) > 0:
+                        entry.options["skip"] -= 1  # let this one through
+                        return None
                     entry.remaining -= 1
                     entry.taken += 1
                     self._entries[kind] = [e for e in self._entries[kind] if e.remaining > 0]
@@ -201,6 +213,15 @@ def _check_options(kind: str, options: dict[str, Any]) -> None:
     after = options.get("after", 1)
     if isinstance(after, bool) or not isinstance(after, int) or after < 1:
         raise FaultError("ws_drop.after must be an integer >= 1")
+    fraction = options.get("fraction", 0.5)
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not (
+            0 <= fraction < 1):
+        raise FaultError(f"{kind}.fraction must be a number from 0 up to (not including) 1")
+    skip = options.get("skip", 0)
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise FaultError(f"{kind}.skip must be an integer >= 0")
+    if not isinstance(options.get("content_length", True), bool):
+        raise FaultError(f"{kind}.content_length must be true or false")
     seconds = options.get("seconds", 0)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise FaultError("throttle_next.seconds must be a number >= 0")

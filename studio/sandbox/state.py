@@ -12,7 +12,7 @@ from .faults import FaultState, Timing, sandbox_providers
 from .files import FileStore
 from .jobs import JobTable
 from .ledger import CreditLedger
-from .recorder import RequestRecorder
+from .recorder import DownloadLog, RequestRecorder
 
 
 class Extension(Protocol):
@@ -31,6 +31,7 @@ class SandboxState:
     files: FileStore = field(default_factory=FileStore)
     faults: FaultState = field(init=False)
     recorder: RequestRecorder = field(default_factory=RequestRecorder)
+    downloads: DownloadLog = field(default_factory=DownloadLog)
     ledger: CreditLedger = field(init=False)
     extensions: dict[str, Extension] = field(default_factory=dict)
     jitter: random.Random = field(init=False)
@@ -67,6 +68,7 @@ class SandboxState:
         self.jobs.clear()
         self.files.clear()
         self.recorder.clear()
+        self.downloads.clear()
         self.faults.clear()
         for extension in self.extensions.values():
             extension.reset()
