@@ -144,7 +144,7 @@ def test_a_provider_added_from_one_module_gets_its_key_row_and_switch(
     from studio.core.paths import StudioPaths
     from studio.core.service import Studio
     from studio.ui.session import Session
-    from studio.ui.settings_dialog import SettingsDialog
+    from studio.ui.settings import SettingsDialog
     from tests.ui.conftest import run
 
     studio = Studio(StudioPaths.resolve(tmp_path / "toy-home"),
