@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from studio.core.atomic import write_atomic
+from studio.core.budget import BudgetSettings
 from studio.core.set_aside import keep_as_bad
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,8 @@ class Settings(BaseModel):
     # Provider id -> that provider's own settings (validated by the provider).
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     image_host: ImageHostSettings = ImageHostSettings()
+    # Spend budgets and the per-action confirmation amount (core.budget).
+    budgets: BudgetSettings = BudgetSettings()
 
     @field_validator("compliance", mode="before")
     @classmethod

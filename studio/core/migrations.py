@@ -59,6 +59,20 @@ _RECOVERY_AND_LEASES = (
 )
 
 
+
+def _budgets(db: sqlite3.Connection) -> None:
+    """Step 3 (issue 19, spend budgets): jobs may now be `refused` by a budget, a status
+    older releases cannot read (hence a version of its own, so they refuse the database
+    instead of skipping those rows); spend is summed by submit time; a fan-out holds its
+    total in budget_holds while its jobs are written."""
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_submitted ON jobs(submitted_at)")
+    db.execute("CREATE TABLE IF NOT EXISTS budget_holds (id INTEGER PRIMARY KEY "
+               "AUTOINCREMENT, hold TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT "
+               "NULL, usd REAL NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS budget_holds_hold ON budget_holds(hold)")
+    db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+
+
 @dataclass(frozen=True)
 class Step:
     version: int
@@ -70,6 +84,7 @@ class Step:
 STEPS: tuple[Step, ...] = (
     Step(1, "baseline schema of release 0.1.0", _BASELINE),
     Step(2, "jobs.recoverable and job leases", _RECOVERY_AND_LEASES),
+    Step(3, "refused jobs, spend by submit time, fan-out budget holds", run=_budgets),
 )
 LATEST = STEPS[-1].version
 

@@ -58,6 +58,7 @@ from studio.providers.base import (
 if TYPE_CHECKING:
     from studio.core.compare.groups import CompareGroups
     from studio.core.compare.votes import Votes
+    from studio.core.spend_guard import BatchOutcome, SpendGuard
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,13 @@ class Studio:
         from studio.core.compare.votes import Votes
 
         return Votes(self.store)
+
+    @cached_property
+    def budget(self) -> SpendGuard:
+        """Spend budgets: the check before live jobs, quotes, what is spent and left."""
+        from studio.core.spend_guard import SpendGuard
+
+        return SpendGuard(self)
 
     def _key_specs(self) -> list[KeySpec]:
         return [*(p.info.key for p in self.providers.values()), S3_SECRET]
@@ -294,7 +302,12 @@ class Studio:
             retried_from=retried_from,
             input_hashes=[i.sha256 for i in checked.images if i.sha256],
         )
-        self.store.create_job(job)
+        if decision.live:  # checked against the budgets and reserved in one transaction
+            job = self.budget.admit(job, estimate)
+            if job.status is JobStatus.REFUSED:
+                return job
+        else:
+            self.store.create_job(job)
         kind = checked.mode.kind.value
         if not decision.live:
             record = self._record(call, inputs_record(preview.images, []))
@@ -328,6 +341,17 @@ class Studio:
                              payload_shape=_shape(call))
         self.runner.start(job.id, call)
         return job
+
+    async def submit_many(self, requests: Sequence[RenderRequest]) -> list[Job]:
+        """A fan-out (Compose's Generate, a compare group): checked against the budgets as
+        a whole first; if it would cross one, every live job of it is refused and none is
+        sent. Raises RequestError (nothing written) when a request cannot be sent."""
+        async with self.budget.fan_out(requests):
+            return [await self.submit(request) for request in requests]
+
+    async def submit_batch(self, requests: Sequence[RenderRequest]) -> BatchOutcome:
+        """One after another (a batch): the first job a budget refuses stops the rest."""
+        return await self.budget.batch(requests)
 
     def _record(self, call: PreparedCall, inputs: list[dict[str, Any]]) -> dict[str, Any]:
         record = call.record()
