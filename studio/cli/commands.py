@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from studio.cli import (
+    budget,
     compare,
     config,
     export,
@@ -39,6 +40,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("providers", "the provider catalog", providers.build, providers.run),
     Command("config", "read or change settings", config.build, config.run),
     Command("keys", "API keys in the OS keyring", keys.build, keys.run),
+    Command("budget", "spend budgets: what was spent and what is left", budget.build,
+            budget.run),
     Command("generate", "send (or dry-run) one request", generate.build, generate.run),
     Command("jobs", "list jobs", jobs.build_list, jobs.run_list),
     Command("job", "one job in full", jobs.build_show, jobs.run_show),

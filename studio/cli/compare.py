@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from studio.cli.common import UsageError, parse_params, print_json
+from studio.cli.spend import add_max_usd, check_spend, report_refused
 from studio.core.compare.adapt import Brief, Target
 from studio.core.compare.groups import CompareGroup, CompareGroups
 from studio.core.compare.scoreboard import artist_scoreboard
@@ -87,6 +88,7 @@ def _param_args(s: argparse.ArgumentParser) -> None:
 def _wait_json(s: argparse.ArgumentParser) -> None:
     s.add_argument("--wait", action="store_true", help="wait for live jobs to finish")
     s.add_argument("--json", action="store_true")
+    add_max_usd(s)  # every command here that sends jobs
 
 
 async def run_compare(studio: Studio, args: argparse.Namespace) -> int:
@@ -108,6 +110,7 @@ async def run_rerun(studio: Studio, args: argparse.Namespace) -> int:
     groups = studio.compare
     group = _group(groups, args.group)
     position = _cell(studio, group, args.cell) if args.cell else None
+    check_spend(studio, [r for _, r, _ in groups.rerun_requests(group.id, position)], args)
     jobs = await groups.rerun(group.id, position)
     return await _finish(studio, groups, group.id, args, jobs)
 
@@ -117,6 +120,7 @@ async def run_add(studio: Studio, args: argparse.Namespace) -> int:
     group = _group(groups, args.group)
     target = Target.parse(args.target)
     target.params = _params(args.param, [target], studio)[target.label]
+    check_spend(studio, [a.request for a in groups.plan(group.brief, [target])], args)
     cell = await groups.add_target(group.id, target)
     job = studio.store.get_job(cell.job_id or "")
     return await _finish(studio, groups, group.id, args, [job] if job else [])
@@ -150,6 +154,7 @@ async def _compare(studio: Studio, groups: CompareGroups, args: argparse.Namespa
     per_target = _params(args.param, targets, studio)
     for t in targets:
         t.params = per_target[t.label]
+    check_spend(studio, [a.request for a in groups.plan(brief, targets)], args)
     group = await groups.create(brief, targets)
     jobs = [j for c in group.cells if c.job_id and (j := studio.store.get_job(c.job_id))]
     return await _finish(studio, groups, group.id, args, jobs)
@@ -194,7 +199,8 @@ async def _finish(studio: Studio, groups: CompareGroups, group_id: str,
         now = studio.store.get_job(job.id)
         print(f"studio-cli: job {job.id} ({job.provider}:{job.model}) {now.status.value}: "
               f"{now.error or now.message}", file=sys.stderr)
-    return 1 if failed else 0
+    refused = report_refused([studio.store.get_job(j.id) for j in jobs])
+    return refused or (1 if failed else 0)
 
 
 def _groups(groups: CompareGroups, args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from studio.cli.common import human_job, parse_params, print_json
+from studio.cli.spend import add_max_usd, check_spend, report_refused
 from studio.core.jobs import Job, JobStatus
 from studio.core.jobview import job_dict
 from studio.core.requests import RequestError, field_errors
@@ -29,6 +30,7 @@ def build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confirm-weaker-safety", action="store_true",
                    help="send even though a param weakens the provider's safety filter")
     p.add_argument("--json", action="store_true")
+    add_max_usd(p)
 
 
 async def run(studio: Studio, args: argparse.Namespace) -> int:
@@ -39,6 +41,7 @@ async def run(studio: Studio, args: argparse.Namespace) -> int:
             input_images=args.image, confirm_weaker_safety=args.confirm_weaker_safety)
     except ValidationError as exc:
         raise RequestError(field_errors(exc)) from None
+    check_spend(studio, [request], args)  # above --max-usd or the confirm amount: exit 2
     job = await studio.submit(request)
     if args.wait and not job.dry_run:
         job = await _wait_with_progress(studio, job.id)
@@ -47,6 +50,8 @@ async def run(studio: Studio, args: argparse.Namespace) -> int:
         print_json(data)
     else:
         print(human_job(data))
+    if (refused := report_refused([job])) is not None:
+        return refused
     if job.status in (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED):
         print(f"studio-cli: job {job.id} {job.status.value}: {job.error or job.message}",
               file=sys.stderr)

@@ -34,6 +34,7 @@ from studio.core.jobs import Job, JobStatus
 from studio.core.spend import SpendLedger, Totals
 from studio.core.spend_quote import BudgetLine, Quote, QuoteItem, quote_item
 from studio.core.spend_status import BudgetStatus, budget_status
+from studio.core.store import Store
 from studio.providers.base import RenderRequest
 
 if TYPE_CHECKING:
@@ -147,16 +148,7 @@ class SpendGuard:
                f"{model.name if model else model_id}"
 
     def refusal_of(self, job: Job) -> Refusal | None:
-        """The budget, figures and reason a refused job was recorded with."""
-        if job.status is not JobStatus.REFUSED:
-            return None
-        for event in reversed(self.store.events(job.id)):
-            if event.get("kind") == REFUSED_EVENT and "budget" in event:
-                try:
-                    return Refusal.from_dict(event)
-                except (KeyError, TypeError, ValueError):
-                    return None
-        return None
+        return refusal_of(self.store, job)
 
     # -- several jobs -----------------------------------------------------------------
 
@@ -248,6 +240,19 @@ class SpendGuard:
         month (local time)."""
         now = self.clock() if now is None else now
         return budget_status(self.settings, self.ledger.totals(now), now)
+
+
+def refusal_of(store: Store, job: Job) -> Refusal | None:
+    """The budget, figures and reason a refused job was recorded with."""
+    if job.status is not JobStatus.REFUSED:
+        return None
+    for event in reversed(store.events(job.id)):
+        if event.get("kind") == REFUSED_EVENT and "budget" in event:
+            try:
+                return Refusal.from_dict(event)
+            except (KeyError, TypeError, ValueError):
+                return None
+    return None
 
 
 def _used(budgets: list[Budget], totals: Totals) -> dict[Budget, float]:

@@ -203,6 +203,15 @@ class CompareGroups:
 
     async def rerun(self, group_id: str, position: int | None = None) -> list[Job]:
         """The exact same request again: one cell, or every cell of the group."""
+        runs = self.rerun_requests(group_id, position)
+        # Checked against the spend budgets as a whole, like the group's first run.
+        async with self.studio.budget.fan_out([request for _, request, _ in runs]):
+            return [await self._submit(group_id, cell, request, old_id)
+                    for cell, request, old_id in runs]
+
+    def rerun_requests(self, group_id: str, position: int | None = None
+                       ) -> list[tuple[int, RenderRequest, str | None]]:
+        """What a re-run sends: (cell position, request, the job it repeats) per cell."""
         group = self._require(group_id)
         cells = group.cells if position is None else [group.cell(position)]
         runs: list[tuple[int, RenderRequest, str | None]] = []
@@ -213,9 +222,7 @@ class CompareGroups:
             else:  # the first submit never happened: adapt the brief again
                 [adapted] = self.plan(group.brief, [cell.target], group=group_id)
                 runs.append((cell.position, adapted.request, None))
-        async with self.studio.budget.fan_out([request for _, request, _ in runs]):
-            return [await self._submit(group_id, position, request, old_id)
-                    for position, request, old_id in runs]
+        return runs
 
     async def add_target(self, group_id: str, target: Target) -> Cell:
         """A new cell in an existing group, adapted from the group's own brief."""
