@@ -32,7 +32,7 @@ from studio.api.schemas import (
 )
 from studio.api.uploads import decode_images, save_images
 from studio.api.webhooks import WebhookDispatcher
-from studio.core.jobs import JobStatus
+from studio.core.jobs import Job, JobStatus
 from studio.core.requests import FieldError, RequestError, field_errors
 from studio.core.service import Studio
 from studio.providers.base import Kind
@@ -147,6 +147,8 @@ async def generate(request: Request, kind: Kind) -> Response:
     except ValueError as exc:  # e.g. a base URL in settings that is not allowed
         await asyncio.to_thread(_remove, created)
         raise ApiError(400, str(exc)) from None
+    if job.status is JobStatus.REFUSED:  # a spend budget said no: 402 with the figures
+        return refused(request, ctx.studio, job)
     if body.webhook:
         ctx.webhooks.register(job.id, body.webhook)
     out = GenerateResponse(
@@ -155,6 +157,16 @@ async def generate(request: Request, kind: Kind) -> Response:
         remote_id=job.remote_id, webhook=bool(body.webhook),
         links={"job": f"/api/jobs/{job.id}", "cancel": f"/api/jobs/{job.id}/cancel"})
     return reply(request, out, 201, headers={"Location": f"/api/jobs/{job.id}"})
+
+
+def refused(request: Request, studio: Studio, job: Job) -> Response:
+    refusal = studio.budget.refusal_of(job)
+    data: dict[str, Any] = {"error": job.error or "refused by a spend budget",
+                            "job_id": job.id, "fields": []}
+    if refusal is not None:
+        data.update(budget=refusal.budget.as_dict(), estimate_usd=refusal.estimate_usd,
+                    left_usd=refusal.left_usd)
+    return reply(request, data, 402, headers={"Location": f"/api/jobs/{job.id}"})
 
 
 def _remove(paths: list[Path]) -> None:
@@ -233,10 +245,10 @@ OPERATIONS: list[Operation] = [
               "Video providers: status, models, modes, prices, quotas", CatalogOut),
     Operation("POST", "/api/providers/image/generate", partial(generate, kind=Kind.IMAGE),
               "Send (or dry-run) one image request", GenerateResponse, ImageGenerateRequest,
-              status=201, errors=(400, 413, 422)),
+              status=201, errors=(400, 402, 413, 422)),
     Operation("POST", "/api/providers/video/generate", partial(generate, kind=Kind.VIDEO),
               "Send (or dry-run) one video request", GenerateResponse, VideoGenerateRequest,
-              status=201, errors=(400, 413, 422)),
+              status=201, errors=(400, 402, 413, 422)),
     Operation("GET", "/api/jobs", list_jobs, "Jobs, newest first, paginated", JobList,
               query=JobsQuery, errors=(422,)),
     Operation("GET", "/api/jobs/{job_id}", get_job, "One job: status, progress, outputs, "

@@ -12,7 +12,7 @@ ApiMode = Literal["txt2img", "image2image", "img2img", "video", "txt2video", "im
                   "storyboard"]
 ProviderStatus = Literal["active", "dry-run", "missing-credentials", "low-quota", "disabled"]
 JobStatusName = Literal["draft", "dry_run", "queued", "submitting", "submitted", "running",
-                        "succeeded", "failed", "cancelled", "unknown"]
+                        "succeeded", "failed", "cancelled", "unknown", "refused"]
 MAX_INPUT_IMAGES = 8
 
 
@@ -201,6 +201,27 @@ class FieldErrorOut(BaseModel):
 
 class ErrorOut(BaseModel):
     error: str
+    fields: list[FieldErrorOut] = Field(default_factory=list)
+
+
+class BudgetOut(BaseModel):
+    scope: Literal["overall", "provider"]
+    provider: str | None = Field(None, description="The provider account (scope provider)")
+    period: Literal["day", "month"] = Field(description="Local calendar day or month")
+    limit_usd: float
+    label: str
+
+
+class BudgetRefusalOut(BaseModel):
+    """402: a spend budget refused the job. It is recorded as `refused`; nothing was sent.
+    Budgets are set in the app or with studio-cli, never through this API."""
+
+    error: str
+    budget: BudgetOut
+    estimate_usd: float | None = Field(description="What the job would count (null: no "
+                                       "price is known for it)")
+    left_usd: float = Field(description="What is left of that budget")
+    job_id: str
     fields: list[FieldErrorOut] = Field(default_factory=list)
 
 

@@ -118,7 +118,7 @@ def human(status: BudgetStatus) -> str:
     lines = [f"Budgets in {data['time_zone']}: today {data['today']}, this month "
              f"{data['this_month']}",
              f"{'':<12} {'today':<34} this month"]
-    rows = [("overall", status.overall)] + list(status.providers.items())
+    rows = [("overall", status.overall), *status.providers.items()]
     for who, figures in rows:
         lines.append(f"{who:<12} {_cell(figures['day']):<34} {_cell(figures['month'])}")
     lines.append(f"Live actions above {money(status.confirm_above_usd)} ask first "
