@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         from studio.ui.compose import ComposeTab
         from studio.ui.gallery import GalleryTab, InspectorDock
         from studio.ui.queue import QueueDock
-        from studio.ui.widgets import ImageLoader, ToastArea
+        from studio.ui.widgets import ImageLoader, SpendStatus, ToastArea
 
         self.session = session
         studio = session.studio
@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self._build_actions()
         self.mode_label = QLabel(self)
+        self.spend_label = SpendStatus(session, self)  # today's spend and what is left
+        self.statusBar().addPermanentWidget(self.spend_label)
         self.statusBar().addPermanentWidget(self.mode_label)
         self.statusBar().setSizeGripEnabled(True)
 
@@ -233,10 +235,14 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             return self.settings_dialog
         dialog = SettingsDialog(self.session, self)
+        dialog.finished.connect(self._settings_closed)  # forget it before it is deleted
         dialog.finished.connect(dialog.deleteLater)
         self.settings_dialog = dialog
         dialog.open()  # never exec(): a nested loop inside the async loop fails
         return dialog
+
+    def _settings_closed(self) -> None:
+        self.settings_dialog = None
 
     def open_viewer(self, row: int) -> ViewerWindow:
         from studio.ui.viewer import ViewerWindow

@@ -26,6 +26,7 @@ from studio.core.compare.adapt import Brief, Target
 from studio.core.compare.groups import EVENT as GROUP_EVENT
 from studio.core.compare.groups import CompareGroup
 from studio.core.compare.votes import BlindSession
+from studio.core.requests import RequestError
 from studio.core.store import StoreEvent
 from studio.ui.compare.brief import BriefPanel
 from studio.ui.compare.delegate import CELL, CellDelegate
@@ -34,7 +35,7 @@ from studio.ui.compare.pair import Layout, Media, PairView
 from studio.ui.compare.scoreboard import ScoreboardPanel
 from studio.ui.compare.votebar import VoteBar
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, ImageLoader
+from studio.ui.widgets import SPACING, ImageLoader, SpendGate
 
 LAYOUTS = [("Grid", None), ("Side by side", Layout.SIDE), ("Wipe", Layout.WIPE),
            ("Overlay", Layout.OVERLAY)]
@@ -349,12 +350,16 @@ class CompareTab(QWidget):
     def rerun_cell(self) -> None:
         info = self.cells.info(self.grid.currentIndex().row())
         if self.group is not None and info is not None:
-            self.session.spawn(self.groups.rerun(self.group.id, info.cell.position),
-                               what="Re-running the cell")
+            self._rerun(self.group.id, info.cell.position, "Re-running the cell")
 
     def rerun_group(self) -> None:
         if self.group is not None:
-            self.session.spawn(self.groups.rerun(self.group.id), what="Re-running the group")
+            self._rerun(self.group.id, None, "Re-running the group")
+
+    def _rerun(self, group_id: str, position: int | None, what: str) -> None:
+        requests = [r for _, r, _ in self.groups.rerun_requests(group_id, position)]
+        SpendGate.of(self.session).ask(self, requests, lambda: self.session.spawn(
+            self.groups.rerun(group_id, position), what=what))
 
     def _fill_add_menu(self) -> None:
         self.add_menu.clear()
@@ -374,7 +379,14 @@ class CompareTab(QWidget):
         self.inner.setCurrentWidget(self.brief_panel)
 
     def start(self, brief: Brief, targets: list[Target]) -> None:
-        self.session.spawn(self._start(brief, targets), what="Starting the compare")
+        """Send a new group ("Send to Compare", then Start): above the per-action amount
+        (Settings > Budgets) the artist confirms the whole group first."""
+        try:
+            requests = [a.request for a in self.groups.plan(brief, targets, load_images=False)]
+        except RequestError:
+            requests = []  # the start itself reports what is wrong
+        SpendGate.of(self.session).ask(self, requests, lambda: self.session.spawn(
+            self._start(brief, targets), what="Starting the compare"))
 
     async def _start(self, brief: Brief, targets: list[Target]) -> str:
         group = await self.groups.create(brief, targets)

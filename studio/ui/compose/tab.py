@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.catalog import price_note
+from studio.core.jobs import JobStatus
 from studio.core.requests import FieldError, RequestError, field_errors
 from studio.providers.base import Price, RenderRequest
 from studio.ui.compose.presets import PresetStore, PromptHistory
 from studio.ui.compose.prompt_box import PromptBox, heading
 from studio.ui.compose.targets import Target, TargetList, TargetPanel
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, ImageLoader, money
+from studio.ui.widgets import SPACING, ImageLoader, SpendGate, money
 
 
 class ComposeTab(QWidget):
@@ -277,32 +278,51 @@ class ComposeTab(QWidget):
     def generate(self) -> None:
         if self._sending or not self.revalidate():
             return
-        self.session.spawn(self._generate(), what="Sending the jobs")
+        requests = self._requests()
+        # Above the per-action amount (Settings > Budgets) the artist confirms first.
+        SpendGate.of(self.session).ask(
+            self, [r for _, r in requests],
+            lambda: self.session.spawn(self._generate(requests), what="Sending the jobs"))
 
-    async def _generate(self) -> list[str]:
+    def _requests(self) -> list[tuple[TargetPanel, RenderRequest]]:
         panels = self.active_panels()
         group = uuid.uuid4().hex[:12] if len(panels) > 1 else None
-        requests = [(p, self.build_request(p, group)) for p in panels]
+        return [(p, self.build_request(p, group)) for p in panels]
+
+    async def _generate(self, requests: list[tuple[TargetPanel, RenderRequest]] | None = None
+                        ) -> list[str]:
+        requests = requests if requests is not None else self._requests()
         self._sending = True
         self.revalidate()
         jobs = []
         try:
+            sendable = []
             for panel, request in requests:
                 try:
-                    jobs.append(await self.studio.submit(request))
+                    self.studio.check(request)
+                    sendable.append(request)
                 except RequestError as exc:
                     self._apply_errors(panel, exc.errors)
+            if sendable:  # one fan-out: checked against the budgets as a whole
+                jobs = await self.studio.submit_many(sendable)
         finally:
             self._sending = False
             self.revalidate()
+        refused = [j for j in jobs if j.status is JobStatus.REFUSED]
+        if refused:
+            self.session.toast.emit("error", refused[0].error or "Refused by a budget")
         if jobs:
             self.history.add(requests[0][1].prompt)
-            live = sum(not j.dry_run for j in jobs)
+            live = sum(not j.dry_run for j in jobs) - len(refused)
             parts = [f"{live} live"] if live else []
-            if len(jobs) - live:
-                parts.append(f"{len(jobs) - live} dry-run")
+            if len(jobs) - live - len(refused):
+                parts.append(f"{len(jobs) - live - len(refused)} dry-run")
+            if refused:
+                parts.append(f"{len(refused)} refused")
             plural = "s" if len(jobs) > 1 else ""
-            self.session.toast.emit("info", f"Sent {len(jobs)} job{plural} ({', '.join(parts)})")
+            verb = "Recorded" if refused else "Sent"
+            self.session.toast.emit("info", f"{verb} {len(jobs)} job{plural} "
+                                            f"({', '.join(parts)})")
             self.submitted.emit([j.id for j in jobs])
         return [j.id for j in jobs]
 

@@ -35,6 +35,7 @@ from studio.core.declarations import compliance_form, compliance_labels, key_own
 from studio.core.secrets import KeyringUnavailable, KeySource
 from studio.ui.session import Session
 from studio.ui.settings.automation_tab import AutomationTab
+from studio.ui.settings.budgets_tab import BudgetsTab
 from studio.ui.widgets import SPACING, ParamForm, status_color
 
 FLAG_TOOLTIP = "API key required; dry-run only by default"
@@ -245,6 +246,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota),
                                ("Image host (providers that fetch images by URL)",
                                 self.image_host)), "Network")
+        self.budgets = BudgetsTab(session, self)
+        tabs.addTab(self.budgets, "Budgets")
         tabs.addTab(self._paths_page(), "Paths")
         self.automation = AutomationTab(session, self)
         tabs.addTab(self.automation, "Automation API")
@@ -314,13 +317,14 @@ class SettingsDialog(QDialog):
         data["quota"] = self.quota.values()
         data["export_dir"] = self.export_dir.text().strip() or None
         data["automation_api"] = self.automation.values()
+        data["budgets"] = self.budgets.values()
         return Settings.model_validate(data)
 
     def save(self) -> None:
         from pydantic import ValidationError
 
         bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors(),
-               **self.image_host.errors()}
+               **self.image_host.errors(), **self.budgets.errors()}
         if bad:
             self.error.setText("Fix the marked values: " + ", ".join(bad))
             return

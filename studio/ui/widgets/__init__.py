@@ -32,6 +32,9 @@ _EXPORTS = {
     "status_color": "theme",
     "status_icon": "theme",
     "status_label": "theme",
+    "SpendConfirmDialog": "spend_confirm",
+    "SpendGate": "spend_confirm",
+    "SpendStatus": "spend_status",
     "ImageLoader": "thumb_loader",
     "THUMB_SIZE": "thumb_loader",
     "ToastArea": "toast",
@@ -43,6 +46,8 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from studio.ui.widgets.badges import BADGES, BadgeDelegate, ExpansionMemory
     from studio.ui.widgets.param_form import ParamForm
+    from studio.ui.widgets.spend_confirm import SpendConfirmDialog, SpendGate
+    from studio.ui.widgets.spend_status import SpendStatus
     from studio.ui.widgets.theme import (
         SPACING,
         app_icon,
