@@ -28,27 +28,39 @@ DRAFT_HOLD_SECONDS = 600.0
 
 
 def _usd(column: str) -> str:
-    """SQL for `column`'s JSON `usd` number, NULL when absent or unreadable (CASE is lazy)."""
+    """SQL for `column`'s JSON `usd`, NULL when absent or unreadable (CASE is lazy)."""
+    return f"CASE WHEN json_valid({column}) THEN json_extract({column}, '$.usd') END"
+
+
+def _usd_number(column: str) -> str:
+    """The same, NULL unless it is a number (MAX would rank text above every number)."""
     return (f"CASE WHEN json_valid({column}) THEN CASE WHEN json_type({column}, '$.usd') IN "
             f"('real', 'integer') THEN json_extract({column}, '$.usd') END END")
 
 
-_ROWS = f"""
-SELECT provider, model, status, submitted_at, created_at, updated_at,
-       CASE WHEN json_valid(remote) THEN json_extract(remote, '$.remote_id') END AS remote_id,
-       {_usd('actual_cost')} AS actual, {_usd('estimate')} AS estimate
+_ACCEPTED = ("(remote IS NOT NULL OR submitted_at IS NOT NULL "
+             "OR status IN ('succeeded', 'unknown'))")
+_PENDING = (f"CASE WHEN {_ACCEPTED} THEN 0 WHEN status IN ('queued', 'submitting') "
+            "OR (status = 'draft' AND updated_at >= ?4) THEN 1 END")
+_AT = f"CASE WHEN {_ACCEPTED} THEN COALESCE(submitted_at, created_at) ELSE ?3 END"
+_USD = f"COALESCE({_usd('actual_cost')}, {_usd('estimate')})"
+# ?1 start of the month, ?2 start of the day, ?3 now, ?4 oldest live draft still counted.
+# Summed in SQL in one flat pass (about 15 ms for a month of 10,000 live jobs: bench).
+_TOTALS = f"""
+SELECT provider, model, {_PENDING} AS pending, {_AT} >= ?2 AS today,
+       SUM({_USD}) AS usd, COUNT(*) - COUNT({_USD}) AS unpriced
 FROM jobs
 WHERE dry_run = 0 AND status NOT IN ('dry_run', 'refused')
-  AND (created_at >= ? OR submitted_at >= ?)
+  AND (created_at >= ?1 OR submitted_at >= ?1 OR status IN ('queued', 'submitting', 'draft'))
+  AND pending IS NOT NULL AND {_AT} >= ?1
+GROUP BY 1, 2, 3, 4
 """
 _HIGHEST = f"""
 SELECT MAX(usd) FROM (
-    SELECT {_usd('actual_cost')} AS usd FROM jobs WHERE provider = ? AND model = ?
+    SELECT {_usd_number('actual_cost')} AS usd FROM jobs WHERE provider = ? AND model = ?
     UNION ALL
-    SELECT {_usd('estimate')} FROM jobs WHERE provider = ? AND model = ?)
+    SELECT {_usd_number('estimate')} FROM jobs WHERE provider = ? AND model = ?)
 """
-_SPENT_STATUSES = ("succeeded", "unknown")
-_ON_THE_WAY = ("queued", "submitting")
 
 
 @dataclass
@@ -100,22 +112,15 @@ class SpendLedger:
         the store's transaction to check and reserve atomically."""
         now = time.time() if now is None else now
         starts = period_starts(now)
-        since = starts["month"]
         totals = Totals(now)
-        highest: dict[tuple[str, str], float | None] = {}
-        for row in self.store.query(_ROWS, (since, since)):
-            counted = _counted(row, now)
-            if counted is None:
-                continue
-            pending, at = counted
-            usd = row["actual"] if row["actual"] is not None else row["estimate"]
-            if usd is None:
-                key = (row["provider"], row["model"])
-                if key not in highest:
-                    highest[key] = self.highest_price(*key)
-                usd = highest[key]
-            if usd:
-                totals._add(self.billing(row["provider"]), at, starts, float(usd), pending)
+        args = (starts["month"], starts["day"], now, now - DRAFT_HOLD_SECONDS)
+        for row in self.store.query(_TOTALS, args):
+            usd = float(row["usd"] or 0.0)
+            if row["unpriced"]:  # no figure: the model's highest price seen here
+                usd += row["unpriced"] * (self.highest_price(row["provider"], row["model"])
+                                          or 0.0)
+            at = now if row["today"] else starts["month"]
+            totals._add(self.billing(row["provider"]), at, starts, usd, bool(row["pending"]))
         for hold in self.store.query("SELECT provider, usd FROM budget_holds "
                                      "WHERE expires_at > ?", (now,)):
             totals._add(self.billing(hold["provider"]), now, starts, float(hold["usd"]), True)
@@ -127,14 +132,3 @@ class SpendLedger:
         value = rows[0][0] if rows else None
         return float(value) if value is not None else None
 
-
-def _counted(row, now: float) -> tuple[bool, float] | None:
-    """(pending?, when it counts) for a live job's row, or None when it costs nothing."""
-    status = row["status"]
-    if row["remote_id"] or row["submitted_at"] is not None or status in _SPENT_STATUSES:
-        return False, row["submitted_at"] or row["created_at"]
-    if status in _ON_THE_WAY:
-        return True, row["created_at"]
-    if status == "draft" and (row["updated_at"] or 0) >= now - DRAFT_HOLD_SECONDS:
-        return True, row["created_at"]
-    return None
