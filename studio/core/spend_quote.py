@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.core.budget import Budget, Refusal, money
 from studio.core.requests import CheckedRequest
 from studio.providers.base import Price, RenderRequest
 from studio.providers.info import ImageTransport
+
+if TYPE_CHECKING:
+    from studio.core.service import Studio
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class Quote:
                 "refusal": self.refusal.as_dict() if self.refusal else None}
 
 
-def quote_item(studio: Any, request: RenderRequest, checked: CheckedRequest, price: Price,
+def quote_item(studio: Studio, request: RenderRequest, checked: CheckedRequest, price: Price,
                counted: float | None) -> QuoteItem:
     """One job as `Studio.submit` would decide it now: live or dry-run, and its price."""
     provider = checked.provider

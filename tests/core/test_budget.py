@@ -2,7 +2,10 @@
 as spent, what as reserved, and what costs nothing."""
 
 import datetime
+import shutil
+import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -18,6 +21,9 @@ from studio.core.config import load_settings, save_settings
 from studio.core.jobs import Job, JobStatus, new_job_id
 from studio.core.service import Studio
 from studio.core.spend import DRAFT_HOLD_SECONDS
+from studio.core.store import Store
+
+OLD_RELEASE = Path(__file__).parent / "data" / "studio-0.1.0.db"
 
 
 def _job(studio: Studio, status: JobStatus, *, usd: float | None = 0.5, provider="fal",
@@ -150,3 +156,21 @@ def test_pika_is_paid_from_fals_account(home, memory_keyring):
         assert status.providers["fal"]["day"].spent_usd == pytest.approx(0.2)
     finally:
         studio.store.close()
+
+
+def test_an_older_database_gains_the_refused_status_and_budget_holds(tmp_path):
+    path = tmp_path / "studio.db"
+    shutil.copyfile(OLD_RELEASE, path)
+    store = Store(path)
+    try:
+        job = Job(id=new_job_id(), provider="fal", model="m", mode="txt2img", prompt="x",
+                  request={}, status=JobStatus.REFUSED, dry_run=False)
+        store.create_job(job)
+        assert store.get_job(job.id).status is JobStatus.REFUSED
+        assert store.query("SELECT COUNT(*) FROM budget_holds")[0][0] == 0
+    finally:
+        store.close()
+    with sqlite3.connect(path) as db:
+        indexes = {r[1] for r in db.execute("PRAGMA index_list(jobs)")}
+        assert "jobs_submitted" in indexes  # spend is summed by submit time
+        assert db.execute("PRAGMA user_version").fetchone()[0] >= 3

@@ -81,8 +81,8 @@ class BudgetsTab(QWidget):
                 grid.addWidget(edit, r, c)
                 self.fields[(who, period)] = edit
             figures = status.overall if who == "overall" else status.providers.get(who)
-            spent = "—" if figures is None else " · ".join(
-                money(figures[p].spent_usd + figures[p].pending_usd) for p in PERIODS)
+            spent = " · ".join(money(0.0) if figures is None else money(
+                figures[p].spent_usd + figures[p].pending_usd) for p in PERIODS)
             grid.addWidget(QLabel(spent, limits), r, 3)
         box = QVBoxLayout(self)
         box.setSpacing(SPACING * 2)

@@ -116,7 +116,7 @@ class SpendConfirmDialog(QDialog):
         lines = []
         for line in quote.lines:
             after = line.after_usd
-            text = (f"{html.escape(line.budget.label.capitalize())}: {money(line.left_usd)} "
+            text = (f"{html.escape(line.budget.label)}: {money(line.left_usd)} "
                     f"left of {money(line.budget.limit_usd)}, "
                     + (f"{money(after)} after this" if after >= 0 else "crossed by this"))
             lines.append(text)

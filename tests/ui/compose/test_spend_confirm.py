@@ -118,3 +118,26 @@ def test_a_fan_out_over_the_daily_budget_is_refused_whole(live_window, qtbot, li
     qtbot.waitUntil(lambda: window.spend_label.text() == "Today $0.025 · $0.015 left (overall)",
                     timeout=5000)
     assert "Overall: today $0.025 of $0.04 ($0.015 left)" in window.spend_label.toolTip()
+
+
+def test_send_to_compare_asks_before_the_group_is_sent(live_window, qtbot, live_studio,
+                                                      ui_sandbox):
+    httpx.delete(f"{ui_sandbox.url}/_sandbox/requests")
+    window = live_window
+    compose = _compose(window, qtbot, VEO, DEV)
+    compose.compare_button.click()
+    brief = window.compare.brief_panel
+    assert brief.preview()
+    brief.start_button.click()
+    gate, dialog = _dialog(window, qtbot)
+    assert dialog.heading.text() == "Send 2 live jobs for ≈ $3.23?"
+    assert sorted(dialog.items.topLevelItem(i).text(1) for i in range(2)) == ["$0.025", "$3.20"]
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: gate.dialog is None)
+    assert live_studio.compare.ids() == [] and fal_posts(ui_sandbox) == []
+    brief.start_button.click()
+    gate, dialog = _dialog(window, qtbot)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(fal_posts(ui_sandbox)) == 2, timeout=10_000)
+    [group_id] = live_studio.compare.ids()
+    assert window.compare.group is not None and window.compare.group.id == group_id
