@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -39,6 +40,8 @@ from studio.providers.base import RenderRequest
 
 if TYPE_CHECKING:
     from studio.core.service import Studio
+
+log = logging.getLogger(__name__)
 
 # A fan-out's hold outlives a process that died while sending it by this much at most.
 HOLD_SECONDS = 600.0
@@ -119,6 +122,9 @@ class SpendGuard:
             db.execute("INSERT INTO events (job_id, at, kind, data) VALUES (?, ?, ?, ?)",
                        (job.id, now, REFUSED_EVENT, json.dumps(refusal.as_dict())))
         self.studio.joblog.append(job.provider, job.id, REFUSED_EVENT, **refusal.as_dict())
+        log.info("budget.refused provider=%s job=%s budget=%r estimate_usd=%s left_usd=%.6f",
+                 job.provider, job.id, refusal.budget.label, refusal.estimate_usd,
+                 refusal.left_usd)
         return job
 
     def _check(self, job: Job, estimate: dict[str, Any], now: float) -> Refusal | None:

@@ -206,8 +206,8 @@ class CompareGroups:
         runs = self.rerun_requests(group_id, position)
         # Checked against the spend budgets as a whole, like the group's first run.
         async with self.studio.budget.fan_out([request for _, request, _ in runs]):
-            return [await self._submit(group_id, cell, request, old_id)
-                    for cell, request, old_id in runs]
+            return [await self._submit(group_id, at, request, old_id)
+                    for at, request, old_id in runs]
 
     def rerun_requests(self, group_id: str, position: int | None = None
                        ) -> list[tuple[int, RenderRequest, str | None]]:
