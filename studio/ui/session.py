@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from studio.api.switch import ApiSwitch
 from studio.core.catalog import ProviderEntry
+from studio.core.events import StoreEvent
 from studio.core.service import Studio
-from studio.core.store import StoreEvent
 
 log = logging.getLogger(__name__)
 

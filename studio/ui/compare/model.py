@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from studio.core.compare.groups import (
-    EVENT,
     Cell,
     CompareGroup,
     CompareGroups,
@@ -19,8 +18,8 @@ from studio.core.compare.groups import (
     latency_seconds,
     letter,
 )
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -79,7 +78,7 @@ class GroupListModel(QAbstractListModel):
         self.endResetModel()
 
     def _on_event(self, event: StoreEvent) -> None:
-        if event.kind == EVENT:
+        if event.kind is EventKind.COMPARE_CHANGED:
             self._reload.start()
 
     def group_id(self, row: int) -> str | None:
@@ -188,7 +187,8 @@ class CellModel(QAbstractListModel):
                 self.dataChanged.emit(self.index(i), self.index(i))
 
     def _on_event(self, event: StoreEvent) -> None:
-        if event.kind not in ("job_updated", "status_changed", "asset_added", "asset_rated"):
+        if event.kind not in (EventKind.JOB_UPDATED, EventKind.STATUS_CHANGED,
+                              EventKind.ASSET_ADDED, EventKind.ASSET_RATED):
             return
         for row, info in enumerate(self._rows):
             if info.cell.job_id == event.job_id:

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, format_usd, mono_font, status_color, status_label
 
@@ -199,7 +199,8 @@ class Inspector(QWidget):
         return f"{text} ({price['basis']})" if price.get("basis") else text
 
     def _on_event(self, event: StoreEvent) -> None:
-        if self.job is not None and event.job_id == self.job.id and event.kind != "progress":
+        if self.job is not None and event.job_id == self.job.id and \
+                event.kind is not EventKind.PROGRESS:
             if self.asset is not None:
                 self.show_asset(self.asset.id)
             else:

@@ -9,8 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -107,9 +107,9 @@ class GalleryModel(QAbstractListModel):
         return self._rows.get(asset_id, -1)
 
     def on_event(self, event: StoreEvent) -> None:
-        if event.kind == "asset_added":
+        if event.kind is EventKind.ASSET_ADDED:
             self._requery.start()
-        elif event.kind == "asset_rated" and event.asset is not None:
+        elif event.kind is EventKind.ASSET_RATED and event.asset is not None:
             cached = self._assets.get(event.asset.id)
             if cached is not None:
                 self._assets[event.asset.id] = (event.asset, cached[1])
