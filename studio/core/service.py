@@ -8,7 +8,6 @@ import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from studio.core.image_host import (
     needs_host,
 )
 from studio.core.inputs import image_facts
+from studio.core.job_outputs import OutputSaver
 from studio.core.joblog import JobLog
 from studio.core.jobs import Job, JobBusy, JobStatus, NotRecoverable, new_job_id
 from studio.core.leases import Leases, new_owner_id
@@ -60,12 +60,6 @@ if TYPE_CHECKING:
     from studio.core.compare.votes import Votes
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Submission:
-    job: Job
-    call: PreparedCall | None = field(default=None, repr=False)
 
 
 class Studio:
@@ -98,10 +92,16 @@ class Studio:
         self.joblog = JobLog(self.paths, self.redactor)
         # This instance's lease owner id: one owner per job across processes.
         self.leases = Leases(self.store, new_owner_id())
-        self.runner = JobRunner(self)
-        self.catalog = Catalog(self)
+        # The parts see this Studio only through the narrow views of core.ports.
+        self.costs = CostMeter(self, self.store)
+        outputs = OutputSaver(self, self.store, owner=self.leases.owner, joblog=self.joblog,
+                              redactor=self.redactor, config=self, costs=self.costs,
+                              assets_dir=self.paths.assets_dir)
+        self.runner = JobRunner(self, self.store, self.leases, joblog=self.joblog,
+                                redactor=self.redactor, config=self, outputs=outputs)
+        self.catalog = Catalog(self, keys=self, policy=self, config=self, costs=self.costs,
+                               sandbox=self.sandbox_url is not None)
         self.image_host = ImageHosting(self.providers, self.keys, sandbox_url=self.sandbox_url)
-        self.costs = CostMeter(self)
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None

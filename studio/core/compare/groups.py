@@ -27,8 +27,8 @@ from studio.core.compare.adapt import (
 from studio.core.events import StoreEvent
 from studio.core.jobs import Job, JobStatus
 from studio.core.jobview import job_dict
+from studio.core.ports import Submissions
 from studio.core.requests import CheckedRequest, FieldError, RequestError
-from studio.core.service import Studio
 from studio.core.store import Store
 from studio.providers.base import InputImage, ProviderError, RenderRequest, UnknownModel
 
@@ -124,8 +124,8 @@ def cost_usd(job: Job | None) -> float | None:
 class CompareGroups:
     """Create, read and re-run compare groups in the studio's database."""
 
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
+    def __init__(self, studio: Submissions) -> None:
+        self.studio = studio  # seen through the narrow port: check, prepare, submit, store
         self.store = studio.store
         self.store.ensure_schema(DDL)
 
