@@ -27,7 +27,7 @@ class StoreBridge(QObject):
 
     def __init__(self, studio: Studio, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._unsubscribe = studio.store.subscribe(self._publish)
+        self._unsubscribe = studio.subscribe(self._publish)
 
     def _publish(self, event: StoreEvent) -> None:
         self.event.emit(event)

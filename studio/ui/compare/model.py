@@ -124,7 +124,7 @@ class CellModel(QAbstractListModel):
     def __init__(self, session: Session, loader: ImageLoader, parent=None) -> None:
         super().__init__(parent)
         self.session = session
-        self.store = session.studio.store
+        self.studio = session.studio
         self.loader = loader
         self.group: CompareGroup | None = None
         self.hidden = False
@@ -150,8 +150,8 @@ class CellModel(QAbstractListModel):
         self.endResetModel()
 
     def _info(self, cell: Cell, row: int) -> CellInfo:
-        job = self.store.get_job(cell.job_id) if cell.job_id else None
-        assets = self.store.assets_for_job(job.id) if job else []
+        job = self.studio.job(cell.job_id) if cell.job_id else None
+        assets = self.studio.job_assets(job.id) if job else []
         entry = self.session.entry(cell.target.provider)
         title = (f"{entry.name if entry else cell.target.provider} · "
                  f"{self.session.model_name(cell.target.provider, cell.target.model)}")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.compare.scoreboard import ScoreRow, artist_scoreboard
+from studio.core.compare.scoreboard import ScoreRow
 from studio.core.compare.votes import Votes, default_artist
 from studio.core.events import EventKind, StoreEvent
 from studio.ui.compare.delegate import seconds
@@ -134,7 +134,7 @@ class ScoreboardPanel(QWidget):
 
     def refresh(self) -> None:
         artist = self.artist.currentText() or default_artist()
-        rows = artist_scoreboard(self.session.studio.store, self.votes, artist)
+        rows = self.session.studio.scoreboard(artist)
         self.model.set_rows(rows)
         n = len(self.votes.for_artist(artist))
         if not n:

@@ -235,7 +235,7 @@ class CompareTab(QWidget):
 
     def votable(self) -> list[str]:
         """The newest job of every cell that has an output."""
-        return self.group.votable(self.studio.store) if self.group else []
+        return self.studio.votable(self.group) if self.group else []
 
     def _shown(self) -> list[CellInfo]:
         key = set(self._votable_key)

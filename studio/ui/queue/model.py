@@ -38,7 +38,7 @@ class QueueModel(QAbstractTableModel):
     # -- data ---------------------------------------------------------------------------
 
     def reload(self) -> None:
-        jobs = self.session.studio.store.list_jobs(limit=self.limit)
+        jobs = self.session.studio.jobs(limit=self.limit)
         self.beginResetModel()
         self._ids = [j.id for j in jobs]
         self._jobs = {j.id: j for j in jobs}
