@@ -42,6 +42,7 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
     unpriced,
 )
 from studio.providers.http import parse_json, send
@@ -82,8 +83,7 @@ _RAY_RESOLUTION = {"540p": 1, "720p": 2, "1080p": 4}
 
 
 def _ray2_price(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, RayParams)
+    p = params_as(bill.params, RayParams)
     seconds = int(p.duration.rstrip("s"))
     factor = _RAY_RESOLUTION[p.resolution]
     rate = _RAY2_USD_PER_SECOND

@@ -40,6 +40,7 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
 )
 from studio.providers.http import parse_json, send
 from studio.providers.images import uri_for
@@ -118,8 +119,7 @@ def _per_second(rate: float, *, approximate: bool = False):
 
 def _veo_price(silent: float, with_audio: float):
     def price(bill: Bill) -> Price:
-        p = bill.params
-        assert isinstance(p, VeoParams)
+        p = params_as(bill.params, VeoParams)
         rate = with_audio if p.audio else silent
         what = "with" if p.audio else "without"
         # Runway lists Veo 3.1 as a range (20-40 credits/s); which end audio takes is assumed.
@@ -129,8 +129,7 @@ def _veo_price(silent: float, with_audio: float):
 
 
 def _gen4_image_price(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, Gen4ImageParams)
+    p = params_as(bill.params, Gen4ImageParams)
     tier, credits = ("720p", 5) if p.ratio in IMAGE_720P_RATIOS else ("1080p", 8)
     # Which ratios fall in Runway's 720p tier is read from its ratio list, not stated.
     return Price(usd=credits * USD_PER_CREDIT, credits=credits, approximate=True,
