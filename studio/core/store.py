@@ -238,7 +238,7 @@ class Store:
         newest_first: bool = True,
     ) -> list[Job]:
         """Jobs, newest first; unreadable rows are skipped and listed in `problems`."""
-        sql, args = "SELECT * FROM jobs", []
+        sql, args = "SELECT * FROM jobs", list[Any]()
         if statuses is not None:
             st = [s.value for s in statuses]
             sql += f" WHERE status IN ({', '.join('?' * len(st))})"

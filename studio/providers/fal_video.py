@@ -8,6 +8,7 @@ fal-ai/veo3 left fal's endpoint types in August 2026 and is not offered.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
@@ -22,6 +23,7 @@ from studio.providers.base import (
     ModelInfo,
     ParamsBase,
     Price,
+    PriceRule,
     PriceSource,
     params_as,
 )
@@ -123,7 +125,7 @@ class Veo31Params(FalSafety):
 _PIXVERSE = "fal-ai/pixverse/v4.5"
 
 
-def _kling(base: float, per_extra_second: float, model: str):
+def _kling(base: float, per_extra_second: float, model: str) -> PriceRule:
     source = PRICE_SOURCES_BY_MODEL[model]
 
     def price(bill: Bill) -> Price:
@@ -137,7 +139,7 @@ def _kling(base: float, per_extra_second: float, model: str):
 _RAY_RESOLUTION = {"540p": 1, "720p": 2, "1080p": 4}
 
 
-def _ray(per_clip: float, source: PriceSource, *, approximate: bool):
+def _ray(per_clip: float, source: PriceSource, *, approximate: bool) -> PriceRule:
     def price(bill: Bill) -> Price:
         p = params_as(bill.params, RayParams)
         factor = _RAY_RESOLUTION[p.resolution] * (2 if p.duration == "9s" else 1)
@@ -169,7 +171,7 @@ def _wan_i2v(bill: Bill) -> Price:
                  basis="$0.20 (480p) / $0.40 (720p) per video; >81 frames 1.25x")
 
 
-def _veo(silent: float, with_audio: float, silent_4k: float, audio_4k: float):
+def _veo(silent: float, with_audio: float, silent_4k: float, audio_4k: float) -> PriceRule:
     def price(bill: Bill) -> Price:
         p = params_as(bill.params, Veo31Params)
         uhd = p.resolution == "4k"
@@ -204,7 +206,7 @@ _RAY_FLASH = PRICE_SOURCES_BY_MODEL[f"{_RAY}-flash"]
 
 
 def _model(model_id: str, *args: Any) -> ModelInfo:
-    return ModelInfo(model_id, *args, source=ENDPOINTS)
+    return dataclasses.replace(ModelInfo(model_id, *args), source=ENDPOINTS)
 
 
 VIDEO_MODELS: dict[str, ModelInfo] = {

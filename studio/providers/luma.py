@@ -45,7 +45,7 @@ from studio.providers.base import (
     params_as,
     unpriced,
 )
-from studio.providers.http import parse_json, send
+from studio.providers.http import json_object, parse_json, send
 from studio.providers.info import ImageTransport
 
 Aspect = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
@@ -219,7 +219,7 @@ class LumaProvider(Provider):
         if state == "dreaming":
             return Pending("running", message="dreaming", raw=generation)
         if state == "completed":
-            assets = generation.get("assets") if isinstance(generation.get("assets"), dict) else {}
+            assets = json_object(generation.get("assets"))
             url = assets.get("video") or assets.get("image")
             if not isinstance(url, str) or not url:
                 return Failed("Luma: the generation completed without an asset",

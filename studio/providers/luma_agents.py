@@ -36,6 +36,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
     PriceSource,
     Provider,
     ProviderContext,
@@ -96,7 +97,7 @@ UNI_EXTRA_REF_USD = 0.0030
 RAY_USD_PER_5S = {"540p": 0.15, "720p": 0.30, "1080p": 1.20}
 
 
-def _uni_price(model: str):
+def _uni_price(model: str) -> PriceRule:
     plain, first = _UNI_USD[model]
 
     def price(bill: Bill) -> Price:
