@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from studio.core import safe_json
 from studio.core.atomic import write_atomic
 from studio.core.set_aside import keep_as_bad
 
@@ -169,15 +170,26 @@ class ConfigError(ValueError):
 
 
 def load_settings(path: Path) -> LoadResult:
+    """Raises ConfigError only when the file exists but cannot be read (permissions)."""
     if not path.exists():
         return LoadResult(Settings())
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if path.is_dir():
+            raise ValueError("it is a directory, not a file")
+        raw = safe_json.loads(path.read_bytes())
         if not isinstance(raw, dict):
             raise ValueError("the top level is not a JSON object")
         return LoadResult(Settings.model_validate(raw))
+    except OSError as exc:  # unreadable: nothing to set aside, nothing may overwrite it
+        raise ConfigError(f"the settings file {path} cannot be read ({exc.strerror or exc}); "
+                          "fix its permissions, or point STUDIO_HOME elsewhere") from None
     except (ValueError, ValidationError, UnicodeDecodeError) as exc:
-        bad = keep_as_bad(path)  # numbered: an earlier .bad copy is never overwritten
+        try:
+            bad = keep_as_bad(path)  # numbered: an earlier .bad copy is never overwritten
+        except OSError as move:
+            raise ConfigError(f"the settings file {path} is not usable ({_short(exc)}) and "
+                              f"could not be set aside ({move.strerror or move}); move it "
+                              "away yourself") from None
         message = (
             f"Settings file {path} could not be read ({_short(exc)}); it was kept as "
             f"{bad.name} and defaults are in use."
@@ -203,7 +215,9 @@ def get_value(settings: Settings, key: str) -> Any:
 def set_value(settings: Settings, key: str, text: str) -> Settings:
     """A new Settings with `key` set from a command-line string (JSON, or a bare string)."""
     try:
-        value: Any = json.loads(text)
+        value: Any = safe_json.loads(text)
+    except safe_json.JsonTooDeep as exc:
+        raise ConfigError(f"{key}: {exc}") from None
     except json.JSONDecodeError:
         value = text
     data = settings.model_dump(mode="json")
