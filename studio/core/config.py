@@ -6,6 +6,7 @@ studio.json.bad (numbered, never overwritten) and replaced by defaults, with a w
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -75,6 +76,19 @@ class AutomationApiSettings(BaseModel):
     port: int = Field(8765, ge=1024, le=65535, description="Loopback port of the API")
     allowed_origins: list[str] = Field(
         default_factory=list, description="Browser origins allowed to call the API (CORS)")
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list, description="Host names, addresses or networks (10.0.0.0/8) "
+        "webhooks may reach besides public addresses and this computer")
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _webhook_hosts(cls, entries: list[str]) -> list[str]:
+        out = [e.strip().lower() for e in entries if e.strip()]
+        for entry in out:
+            if not _host_or_network(entry):
+                raise ValueError(f"{entry!r} is not a host name, an IP address or a network "
+                                 "like 10.0.0.0/8")
+        return out
 
     @field_validator("allowed_origins")
     @classmethod
@@ -84,6 +98,20 @@ class AutomationApiSettings(BaseModel):
             if not re.fullmatch(r"https?://[^/\s?#@]+", origin):
                 raise ValueError(f"{origin!r} is not an origin like http://localhost:3000")
         return out
+
+
+_HOST_NAME = re.compile(r"(?=.{1,253}\.?$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?"
+                        r"(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?")
+
+
+def _host_or_network(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry.strip("[]"), strict=False)
+        return True
+    except ValueError:
+        pass
+    # A name whose last label is a number is an address in disguise (127.1, 2130706433).
+    return bool(_HOST_NAME.fullmatch(entry)) and not entry.rstrip(".").rsplit(".", 1)[-1].isdigit()
 
 
 class SigningSettings(BaseModel):
