@@ -445,6 +445,17 @@ class Studio:
         self.leases.release(job_id)
         return False
 
+    def driven_elsewhere(self, job_ids: Sequence[str]) -> dict[str, tuple[str, Job]]:
+        """Of these jobs, those another live process drives right now: job id -> (its
+        owner, the job as the database has it; that process's writes send us no events)."""
+        out: dict[str, tuple[str, Job]] = {}
+        for job_id in job_ids:
+            holder = self.leases.held_elsewhere(job_id)
+            job = self.store.get_job(job_id) if holder is not None else None
+            if holder is not None and job is not None:
+                out[job_id] = (holder.owner, job)
+        return out
+
     def clean_partial_downloads(self) -> list[Path]:
         """Remove `.part` files left by a killed download (never those of a job that a
         live process is downloading right now). Returns what was removed."""
