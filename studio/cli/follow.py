@@ -21,9 +21,13 @@ from studio.providers.base import Failed, Pending, ProviderError, RemoteHandle, 
 ELSEWHERE_POLL_SECONDS = 1.0
 
 
-def accepted(job: Job) -> bool:
-    """The provider has the job (its remote id is stored), or it has ended here."""
-    return bool(job.remote_id) or job.status.terminal
+def accepted(studio: Studio, job: Job) -> bool:
+    """The provider has the job (its remote id is stored) and can be asked for it later,
+    or it has ended here. An output sent with the submit answer is saved first: the
+    provider keeps no copy of it."""
+    if job.status.terminal:
+        return True
+    return bool(job.remote_id) and not studio.runner.holding_answer(job.id)
 
 
 async def until_accepted(studio: Studio, job_ids: Iterable[str]) -> list[Job]:
@@ -41,7 +45,7 @@ async def until_accepted(studio: Studio, job_ids: Iterable[str]) -> list[Job]:
     try:
         while True:
             jobs = [j for i in ids if (j := studio.store.get_job(i)) is not None]
-            waiting = [j.id for j in jobs if not accepted(j)]
+            waiting = [j.id for j in jobs if not accepted(studio, j)]
             running = [i for i in waiting if i in studio.runner.active()]
             if not running:  # accepted, ended, or nobody here is driving it any more
                 return jobs

@@ -219,3 +219,17 @@ def test_a_closed_pipe_ends_the_listing_quietly(home):
                               shell=True, capture_output=True, text=True, env=env, timeout=60)
         assert len(done.stdout.splitlines()) == 3
         assert done.stderr == "", done.stderr
+
+
+def test_an_output_sent_with_the_answer_is_saved_before_returning(home, capsys, sandbox,
+                                                                 monkeypatch, no_keyring):
+    """Stability answers with the image itself: there is no remote copy to fetch later, so
+    `generate` without --wait saves it before it returns."""
+    monkeypatch.setenv("STABILITY_API_KEY", TEST_KEY)
+    run(capsys, "--sandbox-url", sandbox.url, "config", "set",
+        "features.enable_public_image_providers", "true")
+    code, out, err = run(capsys, "--sandbox-url", sandbox.url, "generate", "--provider",
+                         "stability", "--model", "core", "--prompt", "a fox", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["status"] == "succeeded" and os.path.exists(data["outputs"][0]["path"])
