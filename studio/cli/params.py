@@ -56,7 +56,7 @@ def coerce_param(key: str, text: str, annotation: Any) -> Any:
     if annotation is None:  # a field this model does not have: passed on as given
         return text
     try:
-        return _coerce(annotation, text.strip(), key)
+        return _coerce(annotation, text, key)
     except _NoMatch:
         return text
 
@@ -88,6 +88,7 @@ def _coerce(annotation: Any, text: str, key: str) -> Any:
 
 
 def _literal(choices: tuple[Any, ...], text: str) -> Any:
+    text = text.strip()
     for choice in choices:
         if isinstance(choice, bool):
             if text.lower() in (_TRUE if choice else _FALSE):
@@ -107,7 +108,7 @@ def _literal(choices: tuple[Any, ...], text: str) -> Any:
 
 
 def _union(arms: tuple[Any, ...], text: str, key: str) -> Any:
-    if type(None) in arms and text.lower() in _NONE:
+    if type(None) in arms and text.strip().lower() in _NONE:
         return None
     # Narrow types first, so "5" for `int | str` is 5, and "auto" still fits the str.
     ordered = sorted((a for a in arms if a is not type(None)), key=lambda a: a is str)
@@ -121,7 +122,7 @@ def _union(arms: tuple[Any, ...], text: str, key: str) -> Any:
 
 def _sequence(item: Any, text: str, key: str) -> list[Any]:
     """a,b,c (a JSON array was read before coercion)."""
-    if not text:
+    if not text.strip():
         return []
     return [_item(item, part.strip(), key) for part in text.split(",")]
 
@@ -134,7 +135,7 @@ def _item(annotation: Any, text: str, key: str) -> Any:
 
 
 def _bool(text: str) -> bool:
-    low = text.lower()
+    low = text.strip().lower()
     if low in _TRUE:
         return True
     if low in _FALSE:
@@ -143,6 +144,7 @@ def _bool(text: str) -> bool:
 
 
 def _int(text: str) -> int:
+    text = text.strip()
     try:
         return int(text)
     except ValueError:
@@ -157,6 +159,7 @@ def _int(text: str) -> int:
 
 
 def _float(text: str) -> float:
+    text = text.strip()
     try:
         return float(text)
     except ValueError:
@@ -164,6 +167,7 @@ def _float(text: str) -> float:
 
 
 def _enum(annotation: type[enum.Enum], text: str) -> Any:
+    text = text.strip()
     for member in annotation:
         if text in (str(member.value), member.name):
             return member.value
