@@ -44,6 +44,7 @@ from studio.core.redaction import Redactor
 from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
 from studio.core.secrets import KeyLookup, KeyStore
+from studio.core.settings_urls import check_new_urls
 from studio.core.store import Store
 from studio.core.workflows import ImportedWorkflow, WorkflowLibrary, own_workflow_hosts
 from studio.providers.base import (
@@ -128,6 +129,9 @@ class Studio:
     # -- settings and keys --------------------------------------------------------------------
 
     def update_settings(self, settings: Settings) -> None:
+        """Save new settings; raises ConfigError (nothing saved) for a URL that may not be
+        used (core.settings_urls)."""
+        check_new_urls(self.settings, settings)
         save_settings(self.paths.config_file, settings)
         self.settings = settings
         self.catalog.invalidate()
@@ -421,6 +425,38 @@ class Studio:
                           f"({holder.owner}); it was left alone")
         self.runner.start(job_id, None)
         return self.store.get_job(job_id) or job
+
+    async def drive(self, job_id: str) -> bool:
+        """Run one unfinished job from this process (`studio-cli wait`): a queued job is
+        sent, one with a remote id is polled and its outputs fetched. False when there is
+        nothing to drive (it has ended); raises JobBusy when another live process drives it."""
+        if job_id in self.runner.active():
+            return True
+        job = self.store.get_job(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        if not job.status.active:
+            return False
+        if not self.leases.take(job_id):
+            holder = self.leases.held_elsewhere(job_id)
+            raise JobBusy(f"job {job_id} is being run by another Provider Studio process"
+                          + (f" ({holder.owner})" if holder else ""))
+        job = self.store.get_job(job_id)  # as it is now, under the lease
+        if job is not None and await self._resume_one(job):
+            return True
+        self.leases.release(job_id)
+        return False
+
+    def driven_elsewhere(self, job_ids: Sequence[str]) -> dict[str, tuple[str, Job]]:
+        """Of these jobs, those another live process drives right now: job id -> (its
+        owner, the job as the database has it; that process's writes send us no events)."""
+        out: dict[str, tuple[str, Job]] = {}
+        for job_id in job_ids:
+            holder = self.leases.held_elsewhere(job_id)
+            job = self.store.get_job(job_id) if holder is not None else None
+            if holder is not None and job is not None:
+                out[job_id] = (holder.owner, job)
+        return out
 
     def clean_partial_downloads(self) -> list[Path]:
         """Remove `.part` files left by a killed download (never those of a job that a
