@@ -143,7 +143,7 @@ async def resolve_target(url: str, allow: AllowList) -> Address:
                                                              type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise WebhookRefused(f"webhook host {host!r} does not resolve ({exc})") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise WebhookRefused(f"webhook host {host!r} does not resolve")
     if allow.has_host(host):

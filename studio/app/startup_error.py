@@ -40,7 +40,12 @@ async def ask_what_to_do(window, exc: BaseException, quit_after: float | None = 
         set_aside = box.addButton(f"Keep it as {bad_name(exc.path).name} and start fresh",
                                   QMessageBox.ButtonRole.AcceptRole)
     done = asyncio.get_running_loop().create_future()
-    box.finished.connect(lambda _r: done.done() or done.set_result(box.clickedButton()))
+
+    def settle(_result: int) -> None:
+        if not done.done():
+            done.set_result(box.clickedButton())
+
+    box.finished.connect(settle)
     box.open()  # never exec(): a nested loop inside the async loop fails
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), box.reject)

@@ -50,7 +50,8 @@ async def until_accepted(studio: Studio, job_ids: Iterable[str]) -> list[Job]:
             if not running:  # accepted, ended, or nobody here is driving it any more
                 return jobs
             changed.clear()
-            waits = {asyncio.ensure_future(studio.runner.wait(i)) for i in running}
+            waits: set[asyncio.Future[Any]] = {
+                asyncio.ensure_future(studio.runner.wait(i)) for i in running}
             waits.add(asyncio.ensure_future(changed.wait()))
             _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
