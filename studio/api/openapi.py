@@ -47,9 +47,13 @@ class Operation:
         return f"{self.method.lower()}_{words or 'root'}"
 
 
+def _error_models() -> list[type[BaseModel]]:
+    return [ErrorOut, *_ERROR_MODELS.values()]
+
+
 def build_openapi(operations: Sequence[Operation]) -> dict[str, Any]:
     wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [
-        (model, "serialization") for model in (ErrorOut, *_ERROR_MODELS.values())]
+        (model, "serialization") for model in _error_models()]
     for op in operations:
         if op.body is not None:
             wanted.append((op.body, "validation"))

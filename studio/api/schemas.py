@@ -38,7 +38,10 @@ class ImageGenerateRequest(BaseModel):
                     "PNG, JPEG or WebP, 20 MB each at most")
     webhook: str | None = Field(
         None, max_length=2048,
-        description="http(s) URL that receives the job's status object when it ends")
+        description="http(s) URL that receives the job's status object when it ends (and "
+                    "again if a later check changes the outcome: X-Studio-Final: false). "
+                    "Public addresses and this computer only, unless the host is allowed in "
+                    "Settings")
     compare_group: str | None = Field(None, max_length=100)
     confirm_weaker_safety: bool = Field(
         False, description="Send even though a parameter weakens the provider's safety filter")

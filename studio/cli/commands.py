@@ -2,8 +2,9 @@
 
 A builder adds the command's arguments to its subparser; a handler runs it against the
 Studio service and returns the exit code (0 success or dry-run, 1 a job or call failed;
-bad input raises UsageError, RequestError or ValueError: exit 2). Rows appear in
-`studio-cli --help` in this order.
+bad input raises UsageError, RequestError or ValueError: exit 2). A command with
+`opens_studio=False` gets the StudioPaths instead (it must work when the database cannot
+be opened). Rows appear in `studio-cli --help` in this order.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from studio.cli import (
     budget,
     compare,
     config,
+    db,
     export,
     generate,
     jobs,
@@ -25,7 +28,6 @@ from studio.cli import (
     serve,
     workflows,
 )
-from studio.core.service import Studio
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,8 @@ class Command:
     name: str
     help: str
     build: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[Studio, argparse.Namespace], Awaitable[int]]
+    run: Callable[[Any, argparse.Namespace], Awaitable[int]]  # Studio (or StudioPaths)
+    opens_studio: bool = True
 
 
 COMMANDS: dict[str, Command] = {c.name: c for c in (
@@ -44,7 +47,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             budget.run),
     Command("generate", "send (or dry-run) one request", generate.build, generate.run),
     Command("jobs", "list jobs", jobs.build_list, jobs.run_list),
-    Command("job", "one job in full", jobs.build_show, jobs.run_show),
+    Command("job", "one job in full (--refresh asks the provider now)", jobs.build_show,
+            jobs.run_show),
+    Command("wait", "wait for jobs to finish (sending or polling them from here)",
+            jobs.build_wait, jobs.run_wait),
     Command("cancel", "cancel a job", jobs.build_cancel, jobs.run_cancel),
     Command("resume", "resume unfinished live jobs and wait for them", resume.build_resume,
             resume.run_resume),
@@ -73,4 +79,6 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,
             workflows.run),
+    Command("db", "check the job database, or set a damaged one aside", db.build, db.run,
+            opens_studio=False),
 )}

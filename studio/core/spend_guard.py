@@ -39,7 +39,7 @@ from studio.core.store import Store
 from studio.providers.base import RenderRequest
 
 if TYPE_CHECKING:
-    from studio.core.service import Studio
+    from studio.core.ports import Spending
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class BatchOutcome:
 
 
 class SpendGuard:
-    def __init__(self, studio: Studio) -> None:
+    def __init__(self, studio: Spending) -> None:
         self.studio = studio
         self.store = studio.store
         self.ledger = SpendLedger(studio.store, self.billing)

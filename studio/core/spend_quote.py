@@ -15,7 +15,7 @@ from studio.providers.base import Price, RenderRequest
 from studio.providers.info import ImageTransport
 
 if TYPE_CHECKING:
-    from studio.core.service import Studio
+    from studio.core.ports import Spending
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class Quote:
                 "refusal": self.refusal.as_dict() if self.refusal else None}
 
 
-def quote_item(studio: Studio, request: RenderRequest, checked: CheckedRequest, price: Price,
+def quote_item(studio: Spending, request: RenderRequest, checked: CheckedRequest, price: Price,
                counted: float | None) -> QuoteItem:
     """One job as `Studio.submit` would decide it now: live or dry-run, and its price."""
     provider = checked.provider

@@ -51,6 +51,7 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
     unpriced,
 )
 from studio.providers.firefly_ims import IMS_URL, Credentials, TokenCache
@@ -233,7 +234,7 @@ class FireflyProvider(Provider):
         images: Sequence[InputImage],
         ctx: ProviderContext,
     ) -> PreparedCall:
-        assert isinstance(params, FireflyParams)
+        params = params_as(params, FireflyParams)
         client_id, _ = split_key(ctx.key, self.env, sandbox=ctx.sandbox)
         width, height = (int(v) for v in params.size.split("x"))
         body: dict[str, Any] = {"prompt": request.prompt}

@@ -32,6 +32,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
     PriceSource,
     Provider,
     ProviderContext,
@@ -57,7 +58,8 @@ StylePreset = Literal[
     "neon-punk", "origami", "photographic", "pixel-art", "tile-texture",
 ]
 
-_ASPECT = Field("1:1", description="Output aspect ratio (text-to-image only; image-to-image "
+_SQUARE: AspectRatio = "1:1"
+_ASPECT = Field(_SQUARE, description="Output aspect ratio (text-to-image only; image-to-image "
                                    "keeps the input's shape)")
 _STYLE = Field(None, description="Guide the image towards a style")
 _STRENGTH = Field(0.5, ge=0, le=1, description="Only with an input image: 0 keeps the input, "
@@ -101,7 +103,7 @@ THIRD_PARTY = PriceSource("https://developer.puter.com/", "2026-11-21",
 PRICE_SOURCES = (THIRD_PARTY,)
 
 
-def _per_image(credits: float):
+def _per_image(credits: float) -> PriceRule:
     def price(_: Bill) -> Price:
         return Price(usd=credits * USD_PER_CREDIT, credits=credits, source=THIRD_PARTY,
                      basis=f"{credits:g} credits/image at $0.01/credit (third-party price "

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent
+    from PySide6.QtWidgets import QMessageBox
 
     from studio.ui.about_dialog import AboutDialog
     from studio.ui.catalog import WorkflowImportDialog
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 SHORTCUTS = [
     ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue)"),
-    ("Ctrl+R", "Retry the selected job"), ("Left / Right", "Previous / next gallery item"),
+    ("Ctrl+R", "Retry the selected jobs that failed"),
+    ("Left / Right", "Previous / next gallery item"),
     ("1-5, 0", "Rate the gallery item, clear the rating"), ("Ctrl+,", "Settings"),
     ("F5", "Refresh the provider catalog"),
     ("Ctrl+1 / Ctrl+2 / Ctrl+3", "Compose / Gallery / Compare"),
@@ -54,6 +56,8 @@ class MainWindow(QMainWindow):
         self._ui_settings = QSettings(str(Path(config_dir) / "ui.ini"),
                                       QSettings.Format.IniFormat)
         self._restored = False
+        self._quit_confirmed = False
+        self.quit_question: QMessageBox | None = None  # "Quit with jobs running?", if open
         self.resize(1440, 900)
         geometry = self._ui_settings.value("geometry")
         if geometry is not None:
@@ -147,7 +151,8 @@ class MainWindow(QMainWindow):
         self.import_workflow_action = self._action(
             "Import ComfyUI workflow…", self.open_workflow_import,
             tip="Add an API-format workflow exported from ComfyUI as a ComfyUI and RunPod model")
-        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = self._action("Quit", self.request_quit,
+                                        QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         refresh = self.catalog.refresh_action
         self.addAction(refresh)  # F5 works from anywhere in the window
@@ -322,7 +327,52 @@ class MainWindow(QMainWindow):
         self._ui_settings.setValue("state", self.saveState())
         self._ui_settings.sync()
 
+    def live_jobs(self) -> list[str]:
+        """Jobs this window's process is sending or polling right now."""
+        return self.session.studio.runner.active() if self.session is not None else []
+
+    def request_quit(self) -> None:
+        """Quit (Ctrl+Q, the window's close button): with live jobs, ask first."""
+        live = self.live_jobs()
+        if not live:
+            self._quit_confirmed = True
+            self.close()
+            return
+        if self.quit_question is not None and self.quit_question.isVisible():
+            self.quit_question.raise_()
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        n = len(live)
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Quit with jobs running?",
+            f"{n} job{'s are' if n != 1 else ' is'} still running. "
+            f"{'They keep' if n != 1 else 'It keeps'} running at the provider (and "
+            f"{'are' if n != 1 else 'is'} charged there); Provider Studio picks "
+            f"{'them' if n != 1 else 'it'} up again and downloads the results the next time "
+            "it starts (or run studio-cli resume).",
+            QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("quitConfirm")
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def decided(_result: int) -> None:
+            if box.clickedButton() is quit_button:
+                self._quit_confirmed = True
+                self.close()
+
+        box.finished.connect(decided)
+        box.finished.connect(box.deleteLater)
+        self.quit_question = box
+        box.open()  # never exec(): a nested loop inside the async loop fails
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window's own close button asks like Ctrl+Q; close() from code (tests,
+        # --quit-after) does not.
+        if event.spontaneous() and not self._quit_confirmed and self.live_jobs():
+            event.ignore()
+            self.request_quit()
+            return
         if self.session is not None:
             self.save_layout()
             self.session.detach()

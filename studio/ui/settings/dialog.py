@@ -333,5 +333,9 @@ class SettingsDialog(QDialog):
         except ValidationError as exc:
             self.error.setText(str(exc.errors()[0]["msg"]))
             return
-        self.session.apply_settings(settings)
+        try:
+            self.session.apply_settings(settings)
+        except ValueError as exc:  # a URL that may not be used: nothing was saved
+            self.error.setText(str(exc))
+            return
         self.accept()
