@@ -56,7 +56,8 @@ class OutputSaver:
                           height=info.height if info else None,
                           duration_seconds=info.duration_seconds if info else None,
                           index=index, created_at=now)
-            record = build_record(final, asset, provider.info.name)
+            record = build_record(final, asset, provider.info.name,
+                                  self.studio.lineage_records.parents(job.id))
             asset.provenance = self.studio.redactor.value(record)
             await asyncio.to_thread(write_sidecar, Path(asset.path), record,
                                     self.studio.redactor)
