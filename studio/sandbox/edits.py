@@ -12,11 +12,35 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageFilter
 
-from .render import IMAGE_FORMATS, render_image
+from .render import IMAGE_FORMATS, content_type_for, render_image
+
+
+@dataclass(frozen=True)
+class EditOutput:
+    """One output file made from the inputs (the OutputSpec interface jobs.py uses)."""
+
+    name: str
+    fmt: str
+    width: int
+    height: int
+    render: Callable[[], bytes]
+
+    @property
+    def content_type(self) -> str:
+        return content_type_for(self.fmt)
+
+    @property
+    def is_video(self) -> bool:
+        return False
+
+    def produce(self) -> bytes:
+        return self.render()
 
 
 class EditError(ValueError):

@@ -11,13 +11,12 @@ import base64
 import binascii
 import random
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import edits
+from .edits import EditOutput
 from .fal_inputs import FalInputError, FalPlan
-from .render import content_type_for
 from .state import SandboxState
 
 FILLS = ("fal-ai/flux-pro/v1/fill", "fal-ai/flux-lora/inpainting")
@@ -25,28 +24,6 @@ UPSCALERS = ("fal-ai/clarity-upscaler",)
 CUTOUTS = ("fal-ai/birefnet", "fal-ai/birefnet/v2")
 EDIT_ENDPOINTS = (*FILLS, *UPSCALERS, *CUTOUTS)
 _DATA_URI = re.compile(r"^data:[\w/.+-]+;base64,(?P<payload>.*)$", re.S)
-
-
-@dataclass(frozen=True)
-class EditOutput:
-    """One output file made from the inputs (the OutputSpec interface jobs.py uses)."""
-
-    name: str
-    fmt: str
-    width: int
-    height: int
-    render: Any  # () -> bytes
-
-    @property
-    def content_type(self) -> str:
-        return content_type_for(self.fmt)
-
-    @property
-    def is_video(self) -> bool:
-        return False
-
-    def produce(self) -> bytes:
-        return self.render()
 
 
 def is_edit_endpoint(endpoint_id: str) -> bool:
