@@ -24,7 +24,10 @@ def build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--negative")
     p.add_argument("--seed", type=int)
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--image", action="append", default=[], metavar="PATH")
+    p.add_argument("--image", action="append", default=[],
+                   metavar="ASSET_ID_OR_PATH_OR_URL")
+    p.add_argument("--mask", metavar="ASSET_ID_OR_PATH",
+                   help="inpaint/outpaint mask: white = change, black = keep")
     p.add_argument("--wait", action="store_true", help="wait for a live job to finish")
     p.add_argument("--confirm-weaker-safety", action="store_true",
                    help="send even though a param weakens the provider's safety filter")
@@ -36,9 +39,13 @@ async def run(studio: Studio, args: argparse.Namespace) -> int:
         request = RenderRequest(
             provider=args.provider, model=args.model, mode=args.mode, prompt=args.prompt,
             negative_prompt=args.negative, seed=args.seed, params=parse_params(args.param),
-            input_images=args.image, confirm_weaker_safety=args.confirm_weaker_safety)
+            input_images=[studio.input_ref(i) for i in args.image],
+            mask=studio.input_ref(args.mask) if args.mask else None,
+            confirm_weaker_safety=args.confirm_weaker_safety)
     except ValidationError as exc:
         raise RequestError(field_errors(exc)) from None
+    # Models that outpaint from image + mask: left/right/up/down become a canvas and mask.
+    request = studio.iteration.prepare_outpaint(request)
     job = await studio.submit(request)
     if args.wait and not job.dry_run:
         job = await _wait_with_progress(studio, job.id)
