@@ -9,7 +9,7 @@ import io
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studio.core.batches import MAX_VARIATIONS, new_batch_id
 from studio.core.frames import extract_frame
@@ -97,6 +97,20 @@ class Iteration:
                 data["mask"] = f"{ASSET_PREFIX}{parent.asset_id}"
         data.update(input_images=inputs, compare_group=None)
         return RenderRequest.model_validate(data)
+
+    def reuse_settings(self, ref: str) -> dict[str, Any]:
+        """settings_of as JSON for Compose, whose image list holds files: assets become
+        their files (their bytes still name the asset in lineage)."""
+        data = self.settings_of(ref).model_dump(mode="json")
+        data["input_images"] = [self.file_of(r) for r in data["input_images"]]
+        if data.get("mask"):
+            data["mask"] = self.file_of(data["mask"])
+        return data
+
+    def file_of(self, ref: str) -> str:
+        """The file of an `asset:<id>` reference (others as they are)."""
+        asset = self.find_asset(ref) if ref.startswith(ASSET_PREFIX) else None
+        return asset.path if asset is not None else ref
 
     # -- variations ----------------------------------------------------------------------------
 
