@@ -61,9 +61,9 @@ class Role(StrEnum):
 def default_roles(mode: Mode) -> tuple[Role, ...]:
     """What each input image is, by position, unless the model declares otherwise; the
     last role repeats for any further image."""
-    if mode is Mode.IMG2VIDEO:
+    if mode in (Mode.IMG2VIDEO, Mode.TXT2VIDEO):  # a video model's images are its frames
         return (Role.START_FRAME, Role.END_FRAME, Role.REFERENCE)
-    if mode in (Mode.TXT2IMG, Mode.TXT2VIDEO):
+    if mode is Mode.TXT2IMG:
         return (Role.REFERENCE,)
     if mode is Mode.STORYBOARD:
         return (Role.INPUT,)  # keyframes, in order
