@@ -44,8 +44,8 @@ async def run(studio: Studio, args: argparse.Namespace) -> int:
             confirm_weaker_safety=args.confirm_weaker_safety)
     except ValidationError as exc:
         raise RequestError(field_errors(exc)) from None
-    # Models that outpaint from image + mask: left/right/up/down become a canvas and mask.
-    request = studio.iteration.prepare_outpaint(request)
+    # A mask file is kept as an asset; image + mask models outpaint on a canvas.
+    request = studio.iteration.prepare_request(request)
     job = await studio.submit(request)
     if args.wait and not job.dry_run:
         job = await _wait_with_progress(studio, job.id)

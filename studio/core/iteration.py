@@ -174,25 +174,30 @@ class Iteration:
     def save_mask(self, image_ref: str, mask_png: bytes) -> Asset:
         """A painted mask over an image asset, stored as an asset of its own (greyscale PNG
         the image's size; another size is scaled, and the provenance says so)."""
+        return self._store_mask(self._asset(image_ref, media="image/"), mask_png)
+
+    def _store_mask(self, image: Asset | None, mask_png: bytes) -> Asset:
         from PIL import Image, UnidentifiedImageError
 
         from studio.core.masks import _greyscale
 
-        image = self._asset(image_ref, media="image/")
         try:
             with Image.open(io.BytesIO(mask_png)) as source:
                 grey = _greyscale(source)
         except (UnidentifiedImageError, OSError) as exc:
             raise MaskError(f"the mask is not a readable image ({exc})") from None
-        operation = {"name": "mask", "image_asset_id": image.id, "size": list(grey.size)}
-        if image.width and image.height and grey.size != (image.width, image.height):
+        operation = {"name": "mask", "image_asset_id": image.id if image else None,
+                     "size": list(grey.size)}
+        if image and image.width and image.height and grey.size != (image.width,
+                                                                    image.height):
             operation["scaled_from"] = list(grey.size)
             grey = grey.resize((image.width, image.height), Image.Resampling.BILINEAR)
             operation["size"] = list(grey.size)
         histogram = grey.histogram()
         operation["coverage"] = round(sum(histogram[128:]) / max(1, sum(histogram)), 4)
+        parents = [Parent(0, image.id, Role.SOURCE, image.sha256)] if image else []
         return save_local(self.studio, LocalKind.MASK, png_bytes(grey), "mask.png", operation,
-                          [Parent(0, image.id, Role.SOURCE, image.sha256)])
+                          parents)
 
     def outpaint_canvas(self, image_ref: str, extension: Extension) -> tuple[Asset, Asset]:
         """The image on a larger canvas and the mask of the new area, both new assets (for
@@ -211,6 +216,31 @@ class Iteration:
                                 {**operation, "name": "outpaint_mask"},
                                 [Parent(0, made.id, Role.SOURCE, made.sha256)])
         return made, mask_asset
+
+    def prepare_request(self, request: RenderRequest) -> RenderRequest:
+        """Before submitting from a file-based front end (CLI, drops): a mask file becomes
+        a mask asset (so the job's mask is kept and reusable), and an outpaint for an image
+        + mask model gets its canvas (prepare_outpaint)."""
+        request = self.prepare_outpaint(request)
+        mask = request.mask
+        if mask and not mask.startswith(ASSET_PREFIX) and not is_url(mask):
+            path = Path(mask).expanduser()
+            if path.is_file():
+                first = request.input_images[0] if request.input_images else ""
+                image = self.find_asset(self.input_ref(first)) if first else None
+                if image is None and first and Path(first).expanduser().is_file():
+                    image = self._asset_by_bytes(Path(first).expanduser())
+                stored = self._store_mask(image, path.read_bytes())
+                request = request.model_copy(update={"mask": f"{ASSET_PREFIX}{stored.id}"})
+        return request
+
+    def _asset_by_bytes(self, path: Path) -> Asset | None:
+        import hashlib
+
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        rows = self.store.query("SELECT id FROM assets WHERE sha256=? ORDER BY created_at "
+                                "LIMIT 1", (sha,))
+        return self.store.get_asset(rows[0][0]) if rows else None
 
     def prepare_outpaint(self, request: RenderRequest) -> RenderRequest:
         """An outpaint request for a model that takes image + mask: its left/right/up/down

@@ -25,11 +25,19 @@ def test_inpaint_dry_run_shows_the_multipart_request_with_the_mask(home, capsys,
     assert code == 0, err
     data = json.loads(out)
     assert data["input"]["input_images"] == [f"asset:{asset.id}"]
-    assert data["input"]["mask"] == str(mask)
+    # The mask file was kept as a mask asset (greyscale PNG) made over the image.
+    mask_id = data["input"]["mask"].removeprefix("asset:")
+    studio = Studio(home)
+    try:
+        stored = studio.store.get_asset(mask_id)
+        assert studio.lineage(mask_id).parents[0].node.asset_id == asset.id
+    finally:
+        studio.store.close()
     assert data["request"]["url"] == "https://api.stability.ai/v2beta/stable-image/edit/inpaint"
     assert [(f["field"], f["bytes"]) for f in data["request"]["files"]] == [
-        ("image", asset.bytes), ("mask", mask.stat().st_size)]
+        ("image", asset.bytes), ("mask", stored.bytes)]
     assert data["request"]["form"]["grow_mask"] == "5"
+    assert [i["sha256"] for i in data["request"]["inputs"]] == [asset.sha256, stored.sha256]
 
 
 def test_an_asset_id_prefix_works_and_an_unknown_id_says_so(home, capsys):
