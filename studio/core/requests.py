@@ -85,7 +85,7 @@ def check_request(
     except UnknownModel as exc:
         raise RequestError([FieldError("model", exc.message)]) from None
     errors: list[FieldError] = []
-    mode = request.mode or model.modes[0]
+    mode = request.mode or _default_mode(model, bool(request.input_images))
     if mode not in model.modes:
         errors.append(FieldError("mode", f"{model.name} supports "
                                          f"{', '.join(m.value for m in model.modes)}"))
@@ -142,6 +142,17 @@ def check_request(
     if errors or params is None:
         raise RequestError(errors)
     return CheckedRequest(request, provider, model, mode, params, tuple(images), tuple(notes))
+
+
+def _default_mode(model: ModelInfo, has_images: bool) -> Mode:
+    """The model's first mode; with input images, its image mode when it has one (so the
+    images get the roles they play: the image to restyle, a video's frames)."""
+    first = model.modes[0]
+    if has_images and not first.needs_image:
+        for mode in (Mode.IMG2IMG, Mode.IMG2VIDEO):
+            if mode in model.modes and mode.kind is first.kind:
+                return mode
+    return first
 
 
 def _mask_errors(request: RenderRequest, provider: Provider,

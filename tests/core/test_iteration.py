@@ -169,3 +169,12 @@ def test_migration_step_3_backfills_parents_of_old_jobs(home, tmp_path):
                                             ("old-by-id", asset.id, "input")]
     finally:
         store.close()
+
+
+async def test_images_without_a_mode_pick_the_models_image_mode(studio):
+    image = stored_output(studio)
+    job = await studio.submit(RenderRequest(provider="stability", model="ultra", prompt="x",
+                                            input_images=[f"asset:{image.id}"]))
+    assert job.mode == "img2img" and job.prepared["inputs"][0]["role"] == "input"
+    plain = await studio.submit(RenderRequest(provider="stability", model="ultra", prompt="x"))
+    assert plain.mode == "txt2img"
