@@ -30,7 +30,7 @@ class Frame:
     png: bytes
     width: int
     height: int
-    seconds: float  # the frame's presentation time
+    seconds: float  # when the frame is shown, counted from the first frame
     pts: int
     last: bool  # taken as the video's last frame
     index: int | None = None  # counted at the stream's average rate (None if unknown)
@@ -60,11 +60,12 @@ def _at(container: av.container.InputContainer, stream: av.video.stream.VideoStr
     duration = _duration(container, stream)
     if duration is not None and at > duration + _EPSILON:
         raise FrameError(f"{at:g} s is after the end of the video ({duration:.3f} s)")
+    target = at + _start(stream)  # players count from the first frame; pts may not
     if stream.time_base is not None:
-        container.seek(int(at / stream.time_base), stream=stream, backward=True)
+        container.seek(int(target / stream.time_base), stream=stream, backward=True)
     chosen = None
     for frame in container.decode(stream):
-        if frame.time is not None and frame.time > at + _EPSILON:
+        if frame.time is not None and frame.time > target + _EPSILON:
             break
         chosen = frame
     if chosen is None:  # the asked time is before the first frame: show the first
@@ -99,6 +100,12 @@ def _drain(container: av.container.InputContainer,
     return last
 
 
+def _start(stream: Any) -> float:
+    if stream.start_time is None or stream.time_base is None:
+        return 0.0
+    return float(stream.start_time * stream.time_base)
+
+
 def _duration(container: Any, stream: Any) -> float | None:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
@@ -115,9 +122,8 @@ def _to_frame(frame: av.video.frame.VideoFrame, stream: av.video.stream.VideoStr
     image = Image.fromarray(pixels, "RGB")
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=6)
-    seconds = float(frame.time or 0.0)
+    seconds = float(frame.time or 0.0) - _start(stream)  # from the first frame, as shown
     rate = stream.average_rate
-    start = float((stream.start_time or 0) * stream.time_base) if stream.time_base else 0.0
-    index = round((seconds - start) * Fraction(rate)) if rate else None
-    return Frame(out.getvalue(), image.width, image.height, seconds, int(frame.pts or 0),
-                 last, index)
+    index = round(seconds * Fraction(rate)) if rate else None
+    return Frame(out.getvalue(), image.width, image.height, round(seconds, 6),
+                 int(frame.pts or 0), last, index)
