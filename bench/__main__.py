@@ -6,7 +6,7 @@ import importlib
 import sys
 
 BENCHES = ["runner_overhead", "polling_latency", "gui_startup", "gui_gallery",
-           "gui_responsiveness", "metrics", "crash_resume", "iteration"]
+           "gui_responsiveness", "metrics", "crash_resume", "view_reads", "iteration"]
 
 
 def main(argv: list[str]) -> int:

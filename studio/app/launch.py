@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
-    assert isinstance(app, QApplication)
+    if not isinstance(app, QApplication):  # a real check: asserts vanish under python -O
+        raise RuntimeError("a non-GUI Qt application is already running in this process")
     app.setApplicationName("Provider Studio")
     app.setOrganizationName("provider-studio")
     app.setApplicationVersion(__version__)

@@ -19,13 +19,11 @@ import datetime
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from studio.core.jobs import Job, JobStatus
+from studio.core.ports import JobStore, ProviderAccess
 from studio.providers.base import Price, PriceSource, ProviderError, Quota, Succeeded
-
-if TYPE_CHECKING:
-    from studio.core.service import Studio
 
 log = logging.getLogger(__name__)
 _RECENT_JOBS = 500
@@ -38,8 +36,9 @@ class Reading:
 
 
 class CostMeter:
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
+    def __init__(self, access: ProviderAccess, jobs: JobStore) -> None:
+        self.access = access
+        self.jobs = jobs
         self._last: dict[str, Reading] = {}
         # Job id -> when the balance was read after it: its charge is in that reading.
         self._settled: dict[str, float] = {}
@@ -56,13 +55,13 @@ class CostMeter:
         """The job's actual cost as a price record, or None when the provider cannot tell."""
         if result.actual is not None:
             return result.actual.as_dict()
-        studio = self.studio
-        provider = studio.providers.get(job.provider)
+        access = self.access
+        provider = access.providers.get(job.provider)
         if provider is None or not provider.info.bills_from_balance:
             return None
         before = self._last.get(job.provider)
         try:
-            after = await provider.balance(await studio.http(), studio.context(job.provider))
+            after = await provider.balance(await access.http(), access.context(job.provider))
         except (ProviderError, ValueError) as exc:  # a failed read costs the job nothing
             log.info("cost.balance_unread provider=%s error=%s", job.provider, exc)
             return None
@@ -77,7 +76,7 @@ class CostMeter:
 
     def _others_ran(self, job: Job, since: float, until: float) -> bool:
         """Did another live job of the same provider run at any time between the readings?"""
-        for other in self.studio.store.list_jobs(limit=_RECENT_JOBS):
+        for other in self.jobs.list_jobs(limit=_RECENT_JOBS):
             if other.id == job.id or other.provider != job.provider or other.dry_run:
                 continue
             if other.status is JobStatus.DRY_RUN or other.created_at > until:

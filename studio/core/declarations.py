@@ -8,6 +8,7 @@ is this module's `provider_table()` (a test keeps them equal), and the test fixt
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -75,12 +76,15 @@ def provider_table(infos: Iterable[ProviderInfo]) -> str:
     return "\n".join(rows)
 
 
+_T = TypeVar("_T")
+
+
 class ProviderSet(dict[str, Provider]):
     """The Studio's providers by id; ids a provider had before (`former_ids`) still find it,
     so jobs and settings saved under an old id keep working."""
 
-    def _current(self, key: object) -> object:
-        if isinstance(key, str) and not dict.__contains__(self, key):
+    def _current(self, key: str) -> str:
+        if not dict.__contains__(self, key):
             for pid, provider in self.items():
                 if key in provider.info.former_ids:
                     return pid
@@ -90,10 +94,16 @@ class ProviderSet(dict[str, Provider]):
         current = self._current(key)
         if current == key:
             raise KeyError(key)
-        return dict.__getitem__(self, current)  # type: ignore[call-overload]
+        return dict.__getitem__(self, current)
 
     def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self, self._current(key))
+        return dict.__contains__(self, self._current(key) if isinstance(key, str) else key)
 
-    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
-        return dict.get(self, self._current(key), default)  # type: ignore[arg-type]
+    @overload
+    def get(self, key: str, default: None = None, /) -> Provider | None: ...
+    @overload
+    def get(self, key: str, default: Provider, /) -> Provider: ...
+    @overload
+    def get(self, key: str, default: _T, /) -> Provider | _T: ...
+    def get(self, key: str, default: object = None, /) -> object:
+        return dict.get(self, self._current(key), default)

@@ -7,21 +7,20 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from studio.core.batches import MAX_VARIATIONS, new_batch_id
+from studio.core.batches import MAX_VARIATIONS, BatchRecords, new_batch_id
 from studio.core.frames import extract_frame
 from studio.core.inputs import ASSET_PREFIX, is_url
 from studio.core.jobs import Asset, Job
 from studio.core.lineage import Node, Parent
-from studio.core.local_assets import LocalKind, is_local, save_local
+from studio.core.local_assets import LocalHost, LocalKind, is_local, save_local
 from studio.core.masks import Extension, MaskError, extend_canvas, png_bytes
-from studio.providers.base import Mode, RenderRequest, Role
-
-if TYPE_CHECKING:
-    from studio.core.service import Studio
+from studio.core.requests import CheckedRequest
+from studio.providers.base import Mode, Provider, RenderRequest, Role
 
 SEED_LIMIT = 4_294_967_295  # seeds run 0..4_294_967_294 (RenderRequest's bound)
 OUTPAINT_SIDES = ("left", "right", "up", "down")
@@ -33,8 +32,24 @@ class Variations:
     jobs: list[Job]
 
 
+class IterationHost(LocalHost, Protocol):
+    """What iterating takes from the Studio: its store and records, the providers, and
+    checking and submitting requests through the one policy."""
+
+    @property
+    def providers(self) -> Mapping[str, Provider]: ...
+
+    @property
+    def batches(self) -> BatchRecords: ...
+
+    def check(self, request: RenderRequest, *, load_images: bool = True) -> CheckedRequest: ...
+
+    async def submit(self, request: RenderRequest, *, retried_from: str | None = None,
+                     force_dry_run: str | None = None) -> Job: ...
+
+
 class Iteration:
-    def __init__(self, studio: Studio) -> None:
+    def __init__(self, studio: IterationHost) -> None:
         self.studio = studio
         self.store = studio.store
 
@@ -186,8 +201,9 @@ class Iteration:
                 grey = _greyscale(source)
         except (UnidentifiedImageError, OSError) as exc:
             raise MaskError(f"the mask is not a readable image ({exc})") from None
-        operation = {"name": "mask", "image_asset_id": image.id if image else None,
-                     "size": list(grey.size)}
+        operation: dict[str, Any] = {"name": "mask",
+                                     "image_asset_id": image.id if image else None,
+                                     "size": list(grey.size)}
         if image and image.width and image.height and grey.size != (image.width,
                                                                     image.height):
             operation["scaled_from"] = list(grey.size)

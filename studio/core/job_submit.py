@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import httpx
 
 from studio.core.jobs import Job, JobStatus
+from studio.core.ports import JobLogWriter, JobStore, ProviderAccess, SettingsSource
 from studio.core.store_errors import LeaseLost
 from studio.providers.base import (
     PreparedCall,
@@ -26,31 +26,28 @@ from studio.providers.base import (
 )
 from studio.providers.polling import describe_wait
 
-if TYPE_CHECKING:
-    from studio.core.service import Studio
-
 # Submit errors after which the provider may still have received the job.
 _MAYBE_SENT = {"timeout", "network"}
 _SUBMIT_ATTEMPTS = 4
 
 
 class JobSubmitter:
-    def __init__(self, studio: Studio, set_status: Callable[..., Job]) -> None:
-        self.studio = studio
+    def __init__(self, access: ProviderAccess, store: JobStore, joblog: JobLogWriter,
+                 settings: SettingsSource, set_status: Callable[..., Job]) -> None:
+        self.access = access
+        self.store = store
+        self.joblog = joblog
+        self.config = settings
         self._status = set_status  # the runner's lease-checked status write
-
-    @property
-    def store(self):
-        return self.studio.store
 
     async def submit(self, job: Job, call: PreparedCall) -> Submitted | None:
         """Send the job once; None when the outcome is unknown (never resent)."""
-        provider = self.studio.providers[job.provider]
-        ctx = self.studio.context(job.provider)
+        provider = self.access.providers[job.provider]
+        ctx = self.access.context(job.provider)
         # Everything slow comes before `submitting`, so a kill in that state means the
         # request was (about to be) on the wire: the window for `unknown` stays small.
-        http = await self.studio.http()
-        self.studio.joblog.append(job.provider, job.id, "submit", request=job.prepared)
+        http = await self.access.http()
+        self.joblog.append(job.provider, job.id, "submit", request=job.prepared)
         # Under the lease: a process that lost it never sends.
         self._status(job.id, JobStatus.SUBMITTING)
         try:
@@ -72,9 +69,9 @@ class JobSubmitter:
                                      "dashboard", finished_at=time.time())
             raise
         self._record_remote(job.id, submitted)
-        self.studio.joblog.append(job.provider, job.id, "submitted",
+        self.joblog.append(job.provider, job.id, "submitted",
                                   remote_id=submitted.handle.remote_id)
-        self.studio.joblog.export_response(job.provider, job.id, "submit", submitted.raw)
+        self.joblog.export_response(job.provider, job.id, "submit", submitted.raw)
         return submitted
 
     def _record_remote(self, job_id: str, submitted: Submitted) -> None:
@@ -98,7 +95,7 @@ class JobSubmitter:
     ) -> Submitted:
         """Retry only answers that mean "not accepted": 429 and 503, after Retry-After
         (capped). Meanwhile the job is back to queued: nothing is in flight."""
-        cap = self.studio.settings.network.max_retry_after_seconds
+        cap = self.config.settings.network.max_retry_after_seconds
         for attempt in range(_SUBMIT_ATTEMPTS):
             try:
                 return await provider.submit(http, call, ctx)

@@ -13,17 +13,36 @@ import io
 import time
 import uuid
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from studio.core.atomic import write_atomic
 from studio.core.jobs import Asset, Job, JobStatus, new_job_id
-from studio.core.lineage import Parent
+from studio.core.lineage import LineageRecords, Parent
+from studio.core.paths import StudioPaths
 from studio.core.provenance import build_local_record, write_sidecar
-
-if TYPE_CHECKING:
-    from studio.core.service import Studio
+from studio.core.redaction import Redactor
+from studio.core.store import Store
 
 LOCAL_PROVIDER = "studio"
+
+
+class LocalHost(Protocol):
+    """What making a local asset takes from the Studio."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def redactor(self) -> Redactor: ...
+
+    @property
+    def paths(self) -> StudioPaths: ...
+
+    @property
+    def sandbox_url(self) -> str | None: ...
+
+    @property
+    def lineage_records(self) -> LineageRecords: ...
 
 
 class LocalKind(StrEnum):
@@ -39,7 +58,7 @@ def is_local(job: Job) -> bool:
     return job.provider == LOCAL_PROVIDER
 
 
-def save_local(studio: Studio, kind: LocalKind, png: bytes, filename: str,
+def save_local(studio: LocalHost, kind: LocalKind, png: bytes, filename: str,
                operation: dict[str, Any], parents: list[Parent], prompt: str = "",
                media_type: str = "image/png") -> Asset:
     """Store an image the studio made (or imported) as a new asset of its own finished

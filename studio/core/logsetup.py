@@ -7,6 +7,8 @@ import logging
 import logging.handlers
 import os
 import time
+from io import TextIOWrapper
+from typing import cast
 
 from studio.core.paths import StudioPaths
 from studio.core.redaction import RedactingFilter, Redactor
@@ -31,9 +33,11 @@ class JsonFormatter(logging.Formatter):
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Log files (and their rotated successors) are created 0600."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        # Text mode (the handler's 'a'), which os.fdopen's types cannot see through a str.
+        return cast(TextIOWrapper, os.fdopen(fd, self.mode, encoding=self.encoding,
+                                             errors=self.errors))
 
 
 def configure(paths: StudioPaths, redactor: Redactor, *, level: int = logging.INFO) -> None:

@@ -16,11 +16,14 @@ import functools
 import logging
 import statistics
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from studio.core.job_outputs import OutputSaver
 from studio.core.job_submit import JobSubmitter
 from studio.core.jobs import InvalidTransition, Job, JobBusy, JobStatus
+from studio.core.leases import Leases
+from studio.core.ports import JobLogWriter, JobStore, ProviderAccess, SettingsSource
+from studio.core.redaction import Redactor
 from studio.core.store_errors import LeaseLost, StoreError
 from studio.providers.base import (
     Failed,
@@ -37,9 +40,6 @@ from studio.providers.polling import (
     poll_until_done,
 )
 
-if TYPE_CHECKING:
-    from studio.core.service import Studio
-
 log = logging.getLogger(__name__)
 
 _MAY_STILL_RUN = ("cancelled here, but the provider could not stop it: it may still finish "
@@ -52,21 +52,23 @@ _CHECK_LATER = "its remote id is kept: Check again (or studio-cli resume) fetche
 
 
 class JobRunner:
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
-        self.leases = studio.leases
-        self.outputs = OutputSaver(studio)
-        self.submitter = JobSubmitter(studio, self._set)
+    def __init__(self, access: ProviderAccess, store: JobStore, leases: Leases, *,
+                 joblog: JobLogWriter, redactor: Redactor, config: SettingsSource,
+                 outputs: OutputSaver) -> None:
+        self.access = access
+        self.store = store
+        self.leases = leases
+        self.joblog = joblog
+        self.redactor = redactor
+        self.config = config
+        self.outputs = outputs
+        self.submitter = JobSubmitter(access, store, joblog, config, self._set)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._user_cancelled: set[str] = set()
         self._lost: set[str] = set()
         self._heartbeat: asyncio.Task[None] | None = None
         self._closing = False
-
-    @property
-    def store(self):
-        return self.studio.store
 
     @property
     def owner(self) -> str:
@@ -77,7 +79,7 @@ class JobRunner:
 
     def _limit(self, provider: str) -> asyncio.Semaphore:
         if provider not in self._limits:
-            n = self.studio.settings.network.max_concurrent_per_provider
+            n = self.config.settings.network.max_concurrent_per_provider
             self._limits[provider] = asyncio.Semaphore(n)
         return self._limits[provider]
 
@@ -235,25 +237,25 @@ class JobRunner:
         return job is not None and job.status in (JobStatus.CANCELLED, JobStatus.SUCCEEDED)
 
     async def _poll(self, job: Job) -> Succeeded | Failed:
-        provider = self.studio.providers[job.provider]
-        ctx = self.studio.context(job.provider)
+        provider = self.access.providers[job.provider]
+        ctx = self.access.context(job.provider)
         handle = RemoteHandle.from_json(job.remote or {})
-        http = await self.studio.http()
-        net = self.studio.settings.network
+        http = await self.access.http()
+        net = self.config.settings.network
 
         def on_update(p: Pending) -> None:
             changes: dict[str, Any] = {
                 "progress": p.progress, "queue_position": p.queue_position,
-                "message": self.studio.redactor.text(p.message) if p.message else None}
+                "message": self.redactor.text(p.message) if p.message else None}
             current = self.store.get_job(job.id)
             if p.state == "running" and current and current.status != JobStatus.RUNNING:
                 changes.update(status=JobStatus.RUNNING, started_at=time.time())
             self.store.update_job(job.id, lease_owner=self.owner, **changes)
 
         def on_error(exc: ProviderError, wait: float) -> None:
-            self.studio.joblog.append(job.provider, job.id, "poll_error", error=exc.message,
+            self.joblog.append(job.provider, job.id, "poll_error", error=exc.message,
                                       code=exc.code)
-            self.store.update_job(job.id, lease_owner=self.owner, message=self.studio.redactor
+            self.store.update_job(job.id, lease_owner=self.owner, message=self.redactor
                                   .text(f"{exc.message}; checking again in {wait:.0f} s"))
 
         history = self.expected_seconds(job.provider, job.model)
@@ -269,7 +271,7 @@ class JobRunner:
 
     def _default_expected(self, job: Job) -> float:
         try:
-            kind = self.studio.providers[job.provider].model(job.model).kind.value
+            kind = self.access.providers[job.provider].model(job.model).kind.value
         except (KeyError, ProviderError):
             kind = "video"
         return DEFAULT_EXPECTED_SECONDS.get(kind, DEFAULT_EXPECTED_SECONDS["video"])
@@ -281,8 +283,9 @@ class JobRunner:
 
     async def _finish(self, job_id: str, result: Succeeded | Failed) -> None:
         job = self.store.get_job(job_id)
-        assert job is not None
-        self.studio.joblog.export_response(job.provider, job_id, "result", result.raw)
+        if job is None:  # a real check: asserts are gone under python -O
+            raise KeyError(job_id)
+        self.joblog.export_response(job.provider, job_id, "result", result.raw)
         if isinstance(result, Failed):
             if result.code == "cancelled":
                 self._set(job_id, JobStatus.CANCELLED, message=result.message,
@@ -309,15 +312,15 @@ class JobRunner:
 
     async def _cancel_remote(self, job: Job) -> bool:
         """Ask the provider to stop; False when it could not (the job may still run)."""
-        provider = self.studio.providers[job.provider]
+        provider = self.access.providers[job.provider]
         try:
             stopped = await asyncio.shield(provider.cancel(
-                await self.studio.http(), RemoteHandle.from_json(job.remote or {}),
-                self.studio.context(job.provider)))
+                await self.access.http(), RemoteHandle.from_json(job.remote or {}),
+                self.access.context(job.provider)))
         except ProviderError as exc:
-            self.studio.joblog.append(job.provider, job.id, "cancel_failed", error=exc.message)
+            self.joblog.append(job.provider, job.id, "cancel_failed", error=exc.message)
             return False
-        self.studio.joblog.append(job.provider, job.id,
+        self.joblog.append(job.provider, job.id,
                                   "cancel_sent" if stopped else "cancel_refused")
         return bool(stopped)
 
@@ -327,13 +330,13 @@ class JobRunner:
             job = self.store.get_job(job_id)
             if job is None or job.status.terminal:
                 return
-            message = self.studio.redactor.text(message)
+            message = self.redactor.text(message)
             keep = recoverable and bool(job.remote_id)
             if keep:
                 message = f"{message} ({_CHECK_LATER})"
             self._set(job_id, JobStatus.FAILED, error=message, error_code=code,
                       recoverable=keep, finished_at=time.time())
-            self.studio.joblog.append(job.provider, job_id, "failed", error=message,
+            self.joblog.append(job.provider, job_id, "failed", error=message,
                                       code=code)
         except (LeaseLost, StoreError):
             log.warning("runner.fail_not_recorded job=%s", job_id)
@@ -348,6 +351,6 @@ class JobRunner:
     def _set(self, job_id: str, status: JobStatus, **changes: Any) -> Job:
         for key in ("message", "error"):
             if isinstance(changes.get(key), str):
-                changes[key] = self.studio.redactor.text(changes[key])
+                changes[key] = self.redactor.text(changes[key])
         return self.store.update_job(job_id, lease_owner=self.owner, status=status,
                                      **changes)

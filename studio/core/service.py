@@ -7,8 +7,7 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from studio.core.connections import (
 from studio.core.costs import CostMeter
 from studio.core.declarations import ProviderSet
 from studio.core.downloads import partial_files
+from studio.core.events import Subscriber
 from studio.core.image_host import (
     S3_SECRET,
     HostedImage,
@@ -36,6 +36,7 @@ from studio.core.image_host import (
 )
 from studio.core.inputs import image_facts
 from studio.core.iteration import Iteration, Variations
+from studio.core.job_outputs import OutputSaver
 from studio.core.joblog import JobLog
 from studio.core.jobs import Asset, Job, JobBusy, JobStatus, NotRecoverable, new_job_id
 from studio.core.leases import Leases, new_owner_id
@@ -60,16 +61,11 @@ from studio.providers.base import (
 )
 
 if TYPE_CHECKING:
-    from studio.core.compare.groups import CompareGroups
+    from studio.core.compare.groups import CompareGroup, CompareGroups
+    from studio.core.compare.scoreboard import ScoreRow
     from studio.core.compare.votes import Votes
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Submission:
-    job: Job
-    call: PreparedCall | None = field(default=None, repr=False)
 
 
 class Studio:
@@ -102,10 +98,17 @@ class Studio:
         self.joblog = JobLog(self.paths, self.redactor)
         # This instance's lease owner id: one owner per job across processes.
         self.leases = Leases(self.store, new_owner_id())
-        self.runner = JobRunner(self)
-        self.catalog = Catalog(self)
+        # The parts see this Studio only through the narrow views of core.ports.
+        self.costs = CostMeter(self, self.store)
+        outputs = OutputSaver(self, self.store, owner=self.leases.owner, joblog=self.joblog,
+                              redactor=self.redactor, config=self, costs=self.costs,
+                              assets_dir=self.paths.assets_dir,
+                              parents=self.lineage_records.parents)
+        self.runner = JobRunner(self, self.store, self.leases, joblog=self.joblog,
+                                redactor=self.redactor, config=self, outputs=outputs)
+        self.catalog = Catalog(self, keys=self, policy=self, config=self, costs=self.costs,
+                               sandbox=self.sandbox_url is not None)
         self.image_host = ImageHosting(self.providers, self.keys, sandbox_url=self.sandbox_url)
-        self.costs = CostMeter(self)
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None
@@ -530,6 +533,56 @@ class Studio:
             await self._http.aclose()
             self._http = None
         self.store.close()
+
+    # -- reads for views ----------------------------------------------------------------------
+    # Widgets read through these, never the store. Each is one indexed SQLite query on the
+    # caller's thread; `jobs` and `asset_ids` return whole lists (thousands of rows) and
+    # are the ones to move to a worker thread if a view ever waits on them.
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        """Call `fn` with every store event (core.events), on the thread that made the
+        change, after its commit. Returns the unsubscribe function."""
+        return self.store.subscribe(fn)
+
+    def job(self, job_id: str) -> Job | None:
+        return self.store.get_job(job_id)
+
+    def jobs(self, *, limit: int = 1000, statuses: Iterable[JobStatus] | None = None
+             ) -> list[Job]:
+        """The newest jobs first (the Queue's rows)."""
+        return self.store.list_jobs(limit=limit, statuses=statuses)
+
+    def job_assets(self, job_id: str) -> list[Asset]:
+        """A job's outputs, in output order."""
+        return self.store.assets_for_job(job_id)
+
+    def asset(self, asset_id: str) -> Asset | None:
+        return self.store.get_asset(asset_id)
+
+    def asset_ids(self, *, provider: str | None = None, model: str | None = None,
+                  mode: str | None = None, text: str | None = None,
+                  min_rating: int | None = None, newest_first: bool = True) -> list[str]:
+        """The Gallery's ordered ids under its filters; details come per visible range."""
+        return self.store.asset_ids(provider=provider, model=model, mode=mode, text=text,
+                                    min_rating=min_rating, newest_first=newest_first)
+
+    def assets_with_jobs(self, ids: list[str]) -> dict[str, tuple[Asset, Job]]:
+        """Assets and their jobs in one query: what a gallery row needs."""
+        return self.store.get_assets_with_jobs(ids)
+
+    def votable(self, group: CompareGroup) -> list[str]:
+        """The newest job of every cell of a compare group that finished with an output."""
+        return group.votable(self.store)
+
+    def scoreboard(self, artist: str | None = None) -> list[ScoreRow]:
+        """The compare scoreboard from one artist's own votes (the current user by default)."""
+        from studio.core.compare.scoreboard import artist_scoreboard
+
+        return artist_scoreboard(self.store, self.votes, artist)
+
+    def rate_asset(self, asset_id: str, rating: int | None) -> Asset:
+        """1-5 stars, or None to clear; raises ValueError out of range, KeyError if gone."""
+        return self.store.set_rating(asset_id, rating)
 
 
 def _normalised(request: RenderRequest, checked: CheckedRequest) -> dict[str, Any]:

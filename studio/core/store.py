@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from studio.core import migrations
+from studio.core.events import EventKind, StoreEvent, Subscriber
 from studio.core.jobs import Asset, Job, JobStatus, check_transition
 from studio.core.store_errors import BadRow, LeaseLost, translate
 from studio.core.store_open import open_database
@@ -39,18 +39,6 @@ SCHEMA_VERSION = migrations.LATEST
 
 # Unfinished jobs, and finished ones the provider may still hold outputs for.
 _RESUMABLE = ("queued", "submitting", "submitted", "running")
-
-
-@dataclass(frozen=True)
-class StoreEvent:
-    kind: str  # job_created, job_updated, status_changed, progress, asset_added, asset_rated
-    job_id: str
-    job: Job | None = None
-    asset: Asset | None = None
-    data: dict[str, Any] | None = None
-
-
-Subscriber = Callable[[StoreEvent], None]
 
 
 class Store:
@@ -163,7 +151,7 @@ class Store:
             db.execute(f"INSERT INTO jobs ({cols(JOB_FIELDS)}) VALUES "
                        f"({', '.join('?' * len(JOB_FIELDS))})", row)
             self._event_row(job.id, "created", {"status": job.status.value})
-        self._publish(StoreEvent("job_created", job.id, job=job))
+        self._publish(StoreEvent.for_job(EventKind.JOB_CREATED, job))
         return job
 
     def update_job(self, job_id: str, *, lease_owner: str | None = None,
@@ -174,8 +162,7 @@ class Store:
         (else LeaseLost): a process that lost its job never writes over the new owner."""
         with self.transaction():
             job, old_status = self._apply(job_id, lease_owner, changes)
-        self._publish(StoreEvent(_change_kind(job.status, old_status, changes), job_id,
-                                 job=job))
+        self._publish(StoreEvent.for_job(_change_kind(job.status, old_status, changes), job))
         return job
 
     def complete_job(self, job_id: str, assets: list[Asset], *, lease_owner: str | None,
@@ -193,9 +180,8 @@ class Store:
                 self._event_row(job_id, "output_saved",
                                 {"asset": asset.id, "sha256": asset.sha256})
         for asset in assets:
-            self._publish(StoreEvent("asset_added", job_id, asset=asset))
-        self._publish(StoreEvent(_change_kind(job.status, old_status, changes), job_id,
-                                 job=job))
+            self._publish(StoreEvent.for_asset(EventKind.ASSET_ADDED, asset))
+        self._publish(StoreEvent.for_job(_change_kind(job.status, old_status, changes), job))
         return job
 
     def _apply(self, job_id: str, lease_owner: str | None,
@@ -252,7 +238,7 @@ class Store:
         newest_first: bool = True,
     ) -> list[Job]:
         """Jobs, newest first; unreadable rows are skipped and listed in `problems`."""
-        sql, args = "SELECT * FROM jobs", []
+        sql, args = "SELECT * FROM jobs", list[Any]()
         if statuses is not None:
             st = [s.value for s in statuses]
             sql += f" WHERE status IN ({', '.join('?' * len(st))})"
@@ -307,7 +293,7 @@ class Store:
                 to_row(asset, ASSET_FIELDS, JSON_ASSET))
             self._event_row(asset.job_id, "output_saved",
                             {"asset": asset.id, "sha256": asset.sha256})
-        self._publish(StoreEvent("asset_added", asset.job_id, asset=asset))
+        self._publish(StoreEvent.for_asset(EventKind.ASSET_ADDED, asset))
         return asset
 
     def assets_for_job(self, job_id: str) -> list[Asset]:
@@ -317,13 +303,6 @@ class Store:
     def get_asset(self, asset_id: str) -> Asset | None:
         rows = self.query("SELECT * FROM assets WHERE id=?", (asset_id,))
         return asset_from_row(rows[0]) if rows else None
-
-    def get_assets(self, ids: list[str]) -> dict[str, Asset]:
-        if not ids:
-            return {}
-        rows = self.query(
-            f"SELECT * FROM assets WHERE id IN ({', '.join('?' * len(ids))})", ids)
-        return {a.id: a for a in self._readable(rows, asset_from_row)}
 
     def get_assets_with_jobs(self, ids: list[str]) -> dict[str, tuple[Asset, Job]]:
         """Assets and their jobs in one query: what a gallery row needs."""
@@ -379,13 +358,13 @@ class Store:
             asset = self.get_asset(asset_id)
         if asset is None:
             raise KeyError(asset_id)
-        self._publish(StoreEvent("asset_rated", asset.job_id, asset=asset))
+        self._publish(StoreEvent.for_asset(EventKind.ASSET_RATED, asset))
         return asset
 
 
-def _change_kind(new: JobStatus, old: JobStatus, changes: dict[str, Any]) -> str:
+def _change_kind(new: JobStatus, old: JobStatus, changes: dict[str, Any]) -> EventKind:
     if new != old:
-        return "status_changed"
+        return EventKind.STATUS_CHANGED
     if set(changes) <= {"progress", "queue_position", "message"}:
-        return "progress"
-    return "job_updated"
+        return EventKind.PROGRESS
+    return EventKind.JOB_UPDATED

@@ -53,7 +53,7 @@ class WorkflowHost(Protocol):
     """A provider that runs ComfyUI workflows."""
 
     templates: dict[str, WorkflowTemplate]
-    models: dict[str, ModelInfo]
+    models: Mapping[str, ModelInfo]
 
     def add_workflow(self, template: WorkflowTemplate) -> ModelInfo: ...
 

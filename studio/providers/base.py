@@ -12,7 +12,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,6 +81,17 @@ class ParamsBase(BaseModel):
     def weakened_safety(self) -> dict[str, str]:
         """Fields set to weaken the provider's safety filter, with why; none by default."""
         return {}
+
+
+P = TypeVar("P", bound=ParamsBase)
+
+
+def params_as(params: Any, kind: type[P]) -> P:
+    """The params as the model's own class. A real check, not an assert (asserts vanish
+    under python -O): a price rule or build handed another model's params is a bug."""
+    if not isinstance(params, kind):
+        raise TypeError(f"expected {kind.__name__}, got {type(params).__name__}")
+    return params
 
 
 @dataclass(frozen=True)
@@ -398,5 +409,5 @@ __all__ = [
     "Pending", "PollHint", "PollResult", "PreparedCall", "Price", "PriceRule", "PriceSource",
     "Provider", "ProviderContext", "ProviderError", "ProviderInfo", "Quota", "RemoteHandle",
     "RemoteOutput", "RenderRequest", "Role", "Submitted", "Succeeded", "UnknownModel",
-    "env_safe", "mask_signature", "unpriced", "whole_megapixels",
+    "env_safe", "mask_signature", "params_as", "unpriced", "whole_megapixels",
 ]

@@ -229,7 +229,7 @@ def _check_spec(where: str, spec: ParamSpec) -> None:
 
 def _annotation(spec: ParamSpec) -> Any:
     if spec.choices:
-        return Literal[spec.choices]  # type: ignore[valid-type]
+        return Literal[spec.choices]
     return {"int": int, "float": float, "str": str, "bool": bool}[spec.type]
 
 

@@ -67,7 +67,7 @@ from studio.providers.comfy_workflows import (
     parse_document,
     template_from_document,
 )
-from studio.providers.http import parse_json, raise_for_status, send
+from studio.providers.http import json_object, parse_json, raise_for_status, send
 from studio.providers.info import ImageTransport
 
 HEALTH_TIMEOUT = 5.0
@@ -184,7 +184,7 @@ class ComfyUIProvider(Provider):
         graph = template.apply(params.model_dump(mode="json"), prompt=request.prompt,
                                negative=request.negative_prompt, seed=seed,
                                images=[n for n in names if n != mask], mask=mask)
-        studio = {"workflow": template.id}
+        studio: dict[str, Any] = {"workflow": template.id}
         if template.role("seed"):
             studio["seed"] = seed
         body = {"prompt": graph, "client_id": self.client_id,
@@ -276,7 +276,7 @@ class ComfyUIProvider(Provider):
         entry = body.get(prompt_id) if isinstance(body, dict) else None
         if not isinstance(entry, dict):
             return None
-        status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
+        status = json_object(entry.get("status"))
         if status.get("status_str") == "error":
             for event, data in history_messages(status):
                 if event == "execution_interrupted":

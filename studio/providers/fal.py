@@ -8,6 +8,7 @@ Input images go as the URL the provider can fetch, else as data URIs (fal takes 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -30,6 +31,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
     PriceSource,
     Provider,
     ProviderContext,
@@ -147,7 +149,7 @@ class WanT2VParams(FalSafety):
 
 # ---- price rules ---------------------------------------------------------------------
 
-def _per_megapixel(rate: float, source: PriceSource):
+def _per_megapixel(rate: float, source: PriceSource) -> PriceRule:
     def price(bill: Bill) -> Price:
         w, h = IMAGE_SIZE_PIXELS[bill.params.image_size]
         mp, certain = billed_megapixels(w, h)
@@ -172,7 +174,7 @@ def _img2img_price(bill: Bill) -> Price:
                        "price")
 
 
-def _per_image(rate: float, source: PriceSource, *, approximate: bool = True):
+def _per_image(rate: float, source: PriceSource, *, approximate: bool = True) -> PriceRule:
     def price(bill: Bill) -> Price:
         n = bill.params.num_images
         return Price(usd=rate * n, approximate=approximate, source=source,
@@ -188,7 +190,7 @@ def _fast_sdxl_price(bill: Bill) -> Price:
                        f"time) x {p.num_images} image(s) x {p.num_inference_steps}/25 steps")
 
 
-def _kling_price(base: float, per_extra_second: float, source: PriceSource):
+def _kling_price(base: float, per_extra_second: float, source: PriceSource) -> PriceRule:
     def price(bill: Bill) -> Price:
         seconds = int(bill.params.duration)
         usd = base + per_extra_second * max(0, seconds - 5)
@@ -197,7 +199,7 @@ def _kling_price(base: float, per_extra_second: float, source: PriceSource):
     return price
 
 
-def _wan_price(source: PriceSource):
+def _wan_price(source: PriceSource) -> PriceRule:
     def price(bill: Bill) -> Price:
         p = bill.params
         usd = 0.20 if p.resolution == "480p" else 0.40
@@ -211,7 +213,7 @@ def _wan_price(source: PriceSource):
 _IMG = Capabilities(seed=True, negative_prompt=False, sizes=tuple(IMAGE_SIZE_PIXELS))
 
 def _model(model_id: str, *args: Any) -> ModelInfo:
-    return ModelInfo(model_id, *args, source=ENDPOINTS)
+    return dataclasses.replace(ModelInfo(model_id, *args), source=ENDPOINTS)
 
 
 MODELS: dict[str, ModelInfo] = {
@@ -363,8 +365,8 @@ class FalProvider(Provider):
         if status == "IN_QUEUE":
             return Pending("queued", queue_position=body.get("queue_position"), raw=body)
         if status == "IN_PROGRESS":
-            messages = [entry.get("message") for entry in body.get("logs") or []
-                        if isinstance(entry, dict) and isinstance(entry.get("message"), str)]
+            messages = [m for entry in body.get("logs") or []
+                        if isinstance(entry, dict) and isinstance(m := entry.get("message"), str)]
             return Pending("running", progress=progress_from_logs(messages),
                            message=messages[-1] if messages else None, raw=body)
         if status == "COMPLETED":

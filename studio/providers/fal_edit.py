@@ -13,6 +13,7 @@ the mask must match it (core checks and scales masks).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Literal
 
 from pydantic import Field
@@ -23,6 +24,7 @@ from studio.providers.base import (
     Mode,
     ModelInfo,
     Price,
+    PriceRule,
     PriceSource,
     Role,
 )
@@ -106,7 +108,7 @@ def _size(bill: Bill, scale: float = 1.0) -> tuple[int, int, bool]:
     return round(1024 * scale), round(1024 * scale), False
 
 
-def _per_output_megapixel(rate: float, source: PriceSource):
+def _per_output_megapixel(rate: float, source: PriceSource) -> PriceRule:
     def price(bill: Bill) -> Price:
         width, height, known = _size(bill)
         mp, certain = billed_megapixels(width, height)
@@ -143,7 +145,7 @@ def _caps(*, seed: bool, mask: bool, prompt: Literal["required", "optional", "no
 
 
 def _model(model_id: str, *args: Any) -> ModelInfo:
-    return ModelInfo(model_id, *args, source=ENDPOINTS)
+    return dataclasses.replace(ModelInfo(model_id, *args), source=ENDPOINTS)
 
 
 _FILLS = (Mode.INPAINT, Mode.OUTPAINT)

@@ -8,6 +8,7 @@ fal-ai/veo3 left fal's endpoint types in August 2026 and is not offered.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
@@ -22,7 +23,9 @@ from studio.providers.base import (
     ModelInfo,
     ParamsBase,
     Price,
+    PriceRule,
     PriceSource,
+    params_as,
 )
 from studio.providers.fal_safety import FalSafety
 from studio.providers.fal_sources import ENDPOINTS, PRICE_SOURCES_BY_MODEL, RAY2_THIRD_PARTY
@@ -122,12 +125,11 @@ class Veo31Params(FalSafety):
 _PIXVERSE = "fal-ai/pixverse/v4.5"
 
 
-def _kling(base: float, per_extra_second: float, model: str):
+def _kling(base: float, per_extra_second: float, model: str) -> PriceRule:
     source = PRICE_SOURCES_BY_MODEL[model]
 
     def price(bill: Bill) -> Price:
-        p = bill.params
-        assert isinstance(p, KlingParams)
+        p = params_as(bill.params, KlingParams)
         usd = base + per_extra_second * max(0, int(p.duration) - 5)
         return Price(usd=usd, approximate=False, source=source,
                      basis=f"${base} per 5 s + ${per_extra_second}/s beyond")
@@ -137,10 +139,9 @@ def _kling(base: float, per_extra_second: float, model: str):
 _RAY_RESOLUTION = {"540p": 1, "720p": 2, "1080p": 4}
 
 
-def _ray(per_clip: float, source: PriceSource, *, approximate: bool):
+def _ray(per_clip: float, source: PriceSource, *, approximate: bool) -> PriceRule:
     def price(bill: Bill) -> Price:
-        p = bill.params
-        assert isinstance(p, RayParams)
+        p = params_as(bill.params, RayParams)
         factor = _RAY_RESOLUTION[p.resolution] * (2 if p.duration == "9s" else 1)
         return Price(usd=per_clip * factor, approximate=approximate, source=source,
                      basis=f"${per_clip} per 5 s at 540p x{factor} "
@@ -152,8 +153,7 @@ _PIXVERSE_RATE = {"360p": 0.30, "540p": 0.30, "720p": 0.40, "1080p": 0.80}
 
 
 def _pixverse(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, PixverseParams)
+    p = params_as(bill.params, PixverseParams)
     rate = _PIXVERSE_RATE[p.resolution]
     clips = 2 if p.duration == "8" else 1
     # fal's page lists this table for v4.5 "fast"; used for v4.5 until a closer figure exists.
@@ -163,8 +163,7 @@ def _pixverse(bill: Bill) -> Price:
 
 
 def _wan_i2v(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, WanI2VParams)
+    p = params_as(bill.params, WanI2VParams)
     usd = 0.20 if p.resolution == "480p" else 0.40
     if p.num_frames > 81:
         usd *= 1.25
@@ -172,10 +171,9 @@ def _wan_i2v(bill: Bill) -> Price:
                  basis="$0.20 (480p) / $0.40 (720p) per video; >81 frames 1.25x")
 
 
-def _veo(silent: float, with_audio: float, silent_4k: float, audio_4k: float):
+def _veo(silent: float, with_audio: float, silent_4k: float, audio_4k: float) -> PriceRule:
     def price(bill: Bill) -> Price:
-        p = bill.params
-        assert isinstance(p, Veo31Params)
+        p = params_as(bill.params, Veo31Params)
         uhd = p.resolution == "4k"
         rate = (audio_4k if uhd else with_audio) if p.generate_audio else (
             silent_4k if uhd else silent)
@@ -208,7 +206,7 @@ _RAY_FLASH = PRICE_SOURCES_BY_MODEL[f"{_RAY}-flash"]
 
 
 def _model(model_id: str, *args: Any) -> ModelInfo:
-    return ModelInfo(model_id, *args, source=ENDPOINTS)
+    return dataclasses.replace(ModelInfo(model_id, *args), source=ENDPOINTS)
 
 
 VIDEO_MODELS: dict[str, ModelInfo] = {

@@ -51,6 +51,7 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
     unpriced,
 )
 from studio.providers.firefly_edit import build_edit, edit_models, edit_problems, with_uploads
@@ -243,7 +244,7 @@ class FireflyProvider(Provider):
         model = self.model(request.model)
         if "path" in model.metadata:  # fill-async / expand-async (firefly_edit.py)
             return build_edit(model, request, params, images, ctx.base_url, headers)
-        assert isinstance(params, FireflyParams)
+        params = params_as(params, FireflyParams)
         width, height = (int(v) for v in params.size.split("x"))
         body: dict[str, Any] = {"prompt": request.prompt}
         if request.negative_prompt:

@@ -97,6 +97,11 @@ def parse_json(response: httpx.Response, what: str) -> Any:
         ) from None
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: for optional nested fields."""
+    return value if isinstance(value, dict) else {}
+
+
 def error_detail(response: httpx.Response) -> str:
     """The provider's own words about an error, from the usual JSON shapes."""
     try:

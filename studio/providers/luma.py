@@ -42,9 +42,10 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
     unpriced,
 )
-from studio.providers.http import parse_json, send
+from studio.providers.http import json_object, parse_json, send
 from studio.providers.info import ImageTransport
 
 Aspect = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
@@ -82,8 +83,7 @@ _RAY_RESOLUTION = {"540p": 1, "720p": 2, "1080p": 4}
 
 
 def _ray2_price(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, RayParams)
+    p = params_as(bill.params, RayParams)
     seconds = int(p.duration.rstrip("s"))
     factor = _RAY_RESOLUTION[p.resolution]
     rate = _RAY2_USD_PER_SECOND
@@ -219,7 +219,7 @@ class LumaProvider(Provider):
         if state == "dreaming":
             return Pending("running", message="dreaming", raw=generation)
         if state == "completed":
-            assets = generation.get("assets") if isinstance(generation.get("assets"), dict) else {}
+            assets = json_object(generation.get("assets"))
             url = assets.get("video") or assets.get("image")
             if not isinstance(url, str) or not url:
                 return Failed("Luma: the generation completed without an asset",

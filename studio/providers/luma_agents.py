@@ -36,6 +36,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
     PriceSource,
     Provider,
     ProviderContext,
@@ -46,6 +47,7 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
 )
 from studio.providers.http import parse_json, send
 
@@ -95,12 +97,11 @@ UNI_EXTRA_REF_USD = 0.0030
 RAY_USD_PER_5S = {"540p": 0.15, "720p": 0.30, "1080p": 1.20}
 
 
-def _uni_price(model: str):
+def _uni_price(model: str) -> PriceRule:
     plain, first = _UNI_USD[model]
 
     def price(bill: Bill) -> Price:
-        p = bill.params
-        assert isinstance(p, UniParams)
+        p = params_as(bill.params, UniParams)
         # An image_edit's source takes one of the reference slots, priced the same way.
         images = len(bill.images)
         if images == 0:
@@ -117,8 +118,7 @@ def _uni_price(model: str):
 
 
 def _ray_price(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, RayParams)
+    p = params_as(bill.params, RayParams)
     blocks = int(p.duration.rstrip("s")) // 5
     rate = RAY_USD_PER_5S[p.resolution]
     return Price(usd=rate * blocks, source=RAY_THIRD_PARTY,

@@ -33,6 +33,7 @@ from studio.providers.base import (
     PriceSource,
     ProviderInfo,
     RenderRequest,
+    params_as,
 )
 from studio.providers.fal import FalProvider
 from studio.providers.fal_sources import ENDPOINTS, PRICE_SOURCES_BY_MODEL
@@ -116,8 +117,7 @@ _USD_PER_10S_720P = 0.60
 
 
 def _clip_price(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, PikaI2VParams)
+    p = params_as(bill.params, PikaI2VParams)
     five = _USD_PER_5S[p.resolution]
     if p.duration == 5:
         return Price(usd=five, approximate=False, source=_FAL_PAGE,
@@ -132,8 +132,7 @@ def _clip_price(bill: Bill) -> Price:
 
 
 def _frames_price(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, PikaframesParams)
+    p = params_as(bill.params, PikaframesParams)
     images = len(bill.images)
     moves = max(1, images - 1)
     seconds = sum(t.duration for t in p.transitions) if p.transitions else 5 * moves

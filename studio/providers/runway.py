@@ -29,6 +29,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
     PriceSource,
     Provider,
     ProviderContext,
@@ -40,8 +41,9 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
 )
-from studio.providers.http import parse_json, send
+from studio.providers.http import json_object, parse_json, send
 from studio.providers.images import uri_for
 
 API_VERSION = "2024-11-06"
@@ -108,7 +110,7 @@ def _credits(credits: float, basis: str, *, approximate: bool) -> Price:
                  source=RUNWAY_SKILLS, basis=f"{basis} = {credits:g} credits at $0.01/credit")
 
 
-def _per_second(rate: float, *, approximate: bool = False):
+def _per_second(rate: float, *, approximate: bool = False) -> PriceRule:
     def price(bill: Bill) -> Price:
         seconds = bill.params.duration
         return _credits(rate * seconds, f"{rate:g} credits/s x {seconds} s",
@@ -116,10 +118,9 @@ def _per_second(rate: float, *, approximate: bool = False):
     return price
 
 
-def _veo_price(silent: float, with_audio: float):
+def _veo_price(silent: float, with_audio: float) -> PriceRule:
     def price(bill: Bill) -> Price:
-        p = bill.params
-        assert isinstance(p, VeoParams)
+        p = params_as(bill.params, VeoParams)
         rate = with_audio if p.audio else silent
         what = "with" if p.audio else "without"
         # Runway lists Veo 3.1 as a range (20-40 credits/s); which end audio takes is assumed.
@@ -129,8 +130,7 @@ def _veo_price(silent: float, with_audio: float):
 
 
 def _gen4_image_price(bill: Bill) -> Price:
-    p = bill.params
-    assert isinstance(p, Gen4ImageParams)
+    p = params_as(bill.params, Gen4ImageParams)
     tier, credits = ("720p", 5) if p.ratio in IMAGE_720P_RATIOS else ("1080p", 8)
     # Which ratios fall in Runway's 720p tier is read from its ratio list, not stated.
     return Price(usd=credits * USD_PER_CREDIT, credits=credits, approximate=True,
@@ -348,10 +348,10 @@ def _progress(value: Any) -> float | None:
 def _org_detail(org: dict[str, Any]) -> str:
     """Balance in dollars plus today's generations against the daily limit, per model used."""
     parts = [f"${org['creditBalance'] * USD_PER_CREDIT:.2f} of API credit"]
-    tier = org.get("tier") if isinstance(org.get("tier"), dict) else {}
-    limits = tier.get("models") if isinstance(tier.get("models"), dict) else {}
-    usage = org.get("usage") if isinstance(org.get("usage"), dict) else {}
-    used = usage.get("models") if isinstance(usage.get("models"), dict) else {}
+    tier = json_object(org.get("tier"))
+    limits = json_object(tier.get("models"))
+    usage = json_object(org.get("usage"))
+    used = json_object(usage.get("models"))
     ours = {m.metadata["model"] for m in MODELS.values()}
     daily = []
     for name in sorted(ours & set(limits)):

@@ -35,6 +35,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
     PriceSource,
     Provider,
     ProviderContext,
@@ -67,7 +68,8 @@ StylePreset = Literal[
     "neon-punk", "origami", "photographic", "pixel-art", "tile-texture",
 ]
 
-_ASPECT = Field("1:1", description="Output aspect ratio (text-to-image only; image-to-image "
+_SQUARE: AspectRatio = "1:1"
+_ASPECT = Field(_SQUARE, description="Output aspect ratio (text-to-image only; image-to-image "
                                    "keeps the input's shape)")
 _STYLE = Field(None, description="Guide the image towards a style")
 _STRENGTH = Field(0.5, ge=0, le=1, description="Only with an input image: 0 keeps the input, "
@@ -111,7 +113,7 @@ THIRD_PARTY = PriceSource("https://developer.puter.com/", "2026-11-21",
 PRICE_SOURCES = (THIRD_PARTY, RESELLER)
 
 
-def _per_image(credits: float):
+def _per_image(credits: float) -> PriceRule:
     def price(_: Bill) -> Price:
         return Price(usd=credits * USD_PER_CREDIT, credits=credits, source=THIRD_PARTY,
                      basis=f"{credits:g} credits/image at $0.01/credit (third-party price "
@@ -211,8 +213,8 @@ class StabilityProvider(Provider):
         response = await send(http, call.method, call.url, "Stability generate",
                               **call.send_kwargs())
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type == "application/json" and _async_id(response):
-            result_id = _async_id(response)
+        result_id = _async_id(response) if media_type == "application/json" else None
+        if result_id:
             handle = RemoteHandle(remote_id=result_id, urls={
                 "result": f"{ctx.base_url}/v2beta/results/{result_id}"})
             return Submitted(handle=handle, raw={"id": result_id})

@@ -38,6 +38,7 @@ from studio.providers.base import (
     ParamsBase,
     PreparedCall,
     Price,
+    PriceRule,
     PriceSource,
     RenderRequest,
     Role,
@@ -55,13 +56,12 @@ StylePreset = Literal[
     "enhance", "fantasy-art", "isometric", "line-art", "low-poly", "modeling-compound",
     "neon-punk", "origami", "photographic", "pixel-art", "tile-texture",
 ]
-_FORMAT = Field("png", description="File format")
 
 
 class InpaintParams(ParamsBase):
     grow_mask: int = Field(5, ge=0, le=20, description="Grow the mask's edges outward by this "
                                                        "many pixels (softens the seam)")
-    output_format: Format = _FORMAT
+    output_format: Format = Field("png", description="File format")
     style_preset: StylePreset = Field(None, description="Guide the fill towards a style")
 
 
@@ -71,22 +71,22 @@ class OutpaintParams(ParamsBase):
     up: int = Field(0, ge=0, le=2000, description="Pixels to add on top")
     down: int = Field(0, ge=0, le=2000, description="Pixels to add at the bottom")
     creativity: float = Field(0.5, ge=0, le=1, description="How freely to invent the new area")
-    output_format: Format = _FORMAT
+    output_format: Format = Field("png", description="File format")
 
 
 class FastUpscaleParams(ParamsBase):
-    output_format: Format = _FORMAT
+    output_format: Format = Field("png", description="File format")
 
 
 class ConservativeUpscaleParams(ParamsBase):
     creativity: float = Field(0.35, ge=0.2, le=0.5, description="How much new detail to add")
-    output_format: Format = _FORMAT
+    output_format: Format = Field("png", description="File format")
 
 
 class CreativeUpscaleParams(ParamsBase):
     creativity: float = Field(0.3, ge=0.1, le=0.5, description="How much new detail to add")
     style_preset: StylePreset = Field(None, description="Guide the detail towards a style")
-    output_format: Format = _FORMAT
+    output_format: Format = Field("png", description="File format")
 
 
 class RemoveBackgroundParams(ParamsBase):
@@ -94,7 +94,7 @@ class RemoveBackgroundParams(ParamsBase):
                                                                      "transparency)")
 
 
-def _credits(credits: float, what: str):
+def _credits(credits: float, what: str) -> PriceRule:
     def price(_: Bill) -> Price:
         return Price(usd=credits * USD_PER_CREDIT, credits=credits, source=RESELLER,
                      basis=f"{credits:g} credits per {what} at $0.01/credit (from a reseller's "

@@ -47,7 +47,7 @@ from studio.providers.base import (
     Submitted,
     Succeeded,
 )
-from studio.providers.http import parse_json, raise_for_status, send
+from studio.providers.http import json_object, parse_json, raise_for_status, send
 
 CREDITS_PER_JOB = 1.0  # our assumption: Vivid Flow publishes no price list
 LOW_CREDITS = 5.0
@@ -240,7 +240,7 @@ class VividFlowProvider(Provider):
         url = https_url(url)
         # Send the key only back to Vivid Flow itself, never to a storage host.
         ours = urlsplit(url).netloc == urlsplit(ctx.base_url).netloc
-        metrics = job.get("metrics") if isinstance(job.get("metrics"), dict) else {}
+        metrics = json_object(job.get("metrics"))
         return Succeeded(outputs=[RemoteOutput(url=url, needs_auth=ours)],
                          message=describe_metrics(metrics), raw=job)
 

@@ -325,6 +325,7 @@ def _inpaint(nodes: Mapping[str, tuple[str, dict[str, Any]]]
         pixels, mask = inputs.get("pixels"), inputs.get("mask")
         if not (is_link(pixels) and is_link(mask)):
             return None
+        assert pixels is not None and mask is not None  # is_link checked both
         image_node, mask_node = nodes.get(pixels[0]), nodes.get(mask[0])
         if not image_node or not mask_node or image_node[0] != "LoadImage":
             return None

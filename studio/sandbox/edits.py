@@ -18,29 +18,23 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
-from .render import IMAGE_FORMATS, content_type_for, render_image
+from .jobs import OutputSpec
+from .render import IMAGE_FORMATS, render_image
 
 
 @dataclass(frozen=True)
-class EditOutput:
-    """One output file made from the inputs (the OutputSpec interface jobs.py uses)."""
+class EditOutput(OutputSpec):
+    """An output made from the inputs (an OutputSpec whose bytes come from `render`)."""
 
-    name: str
-    fmt: str
-    width: int
-    height: int
-    render: Callable[[], bytes]
-
-    @property
-    def content_type(self) -> str:
-        return content_type_for(self.fmt)
-
-    @property
-    def is_video(self) -> bool:
-        return False
+    render: Callable[[], bytes] | None = None
 
     def produce(self) -> bytes:
-        return self.render()
+        return self.render() if self.render is not None else super().produce()
+
+
+def edit_output(name: str, fmt: str, width: int, height: int,
+                render: Callable[[], bytes]) -> EditOutput:
+    return EditOutput(name, "", 0, width, height, fmt, render=render)
 
 
 class EditError(ValueError):

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import edits
-from .edits import EditOutput
+from .edits import edit_output
 from .fal_inputs import FalInputError, FalPlan
 from .state import SandboxState
 
@@ -66,7 +66,8 @@ def plan_edit(endpoint_id: str, body: Any, request_id: str, state: SandboxState)
     seed = body.get("seed")
     seed = seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else \
         random.randrange(0, 2**31)
-    prompt = body.get("prompt") if isinstance(body.get("prompt"), str) else ""
+    given = body.get("prompt")
+    prompt = given if isinstance(given, str) else ""
     if endpoint_id in FILLS:
         return _fill_plan(body, state, request_id, image_data, image.size, prompt, seed)
     if endpoint_id in UPSCALERS:
@@ -75,7 +76,7 @@ def plan_edit(endpoint_id: str, body: Any, request_id: str, state: SandboxState)
             raise FalInputError("upscale_factor", "ensure this value is between 1 and 4",
                                 "value_error.number.not_in_range")
         size = (round(image.width * factor), round(image.height * factor))
-        output = EditOutput(f"{request_id}.png", "png", *size,
+        output = edit_output(f"{request_id}.png", "png", *size,
                             lambda: edits.upscale(image_data, factor))
         return FalPlan(prompt, seed, False, (output,), size, single=True)
     fmt = body.get("output_format", "png")
@@ -83,7 +84,7 @@ def plan_edit(endpoint_id: str, body: Any, request_id: str, state: SandboxState)
         raise FalInputError("output_format", "value is not one of ['webp', 'png', 'gif']",
                             "type_error.enum")
     fmt = "png" if fmt == "gif" else fmt  # the sandbox cuts out as PNG or WebP only
-    output = EditOutput(f"{request_id}.{fmt}", fmt, *image.size,
+    output = edit_output(f"{request_id}.{fmt}", fmt, *image.size,
                         lambda: edits.remove_background(image_data, fmt=fmt))
     return FalPlan("", seed, False, (output,), image.size, single=True)
 
@@ -114,6 +115,6 @@ def _fill_plan(body: dict[str, Any], state: SandboxState, request_id: str, image
     def renderer(index: int):
         return lambda: edits.inpaint(image_data, mask_data, prompt, seed + index, fmt=fmt)
 
-    outputs = tuple(EditOutput(f"{request_id}-{i}.{ext}", fmt, *size, renderer(i))
+    outputs = tuple(edit_output(f"{request_id}-{i}.{ext}", fmt, *size, renderer(i))
                     for i in range(count))
     return FalPlan(prompt, seed, False, outputs, size)

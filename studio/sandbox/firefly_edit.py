@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import edits
-from .edits import EditOutput
+from .edits import edit_output
 from .gateway import Dialect, origin, provider_route
 from .jobs import Job
 from .state import SandboxState
@@ -103,12 +103,12 @@ def _job(state: SandboxState, action: str, payload: Any, uploads: dict[str, byte
         renders = _fill(payload, image, (width, height), prompt, seeds, uploads)
     else:
         renders, (width, height) = _expand(payload, image, (width, height), prompt, seeds)
-    outputs = tuple(EditOutput(f"{job_id}_{i}.png", "png", width, height, render)
+    outputs = tuple(edit_output(f"{job_id}_{i}.png", "png", width, height, render)
                     for i, render in enumerate(renders))
     timing = state.timing()
     return Job(PROVIDER, action, created_at=state.clock.now(),
                queue_seconds=timing.queue_seconds, run_seconds=timing.run_seconds,
-               outputs=outputs, log_steps=state.config.log_lines, id=job_id,  # type: ignore[arg-type]
+               outputs=outputs, log_steps=state.config.log_lines, id=job_id,
                meta={"seeds": seeds, "size": {"width": width, "height": height},
                      "contentClass": None})
 
@@ -128,7 +128,8 @@ def _expand(payload: dict[str, Any], image: bytes, size: tuple[int, int], prompt
             seeds: list[int]) -> tuple[list[Any], tuple[int, int]]:
     wanted = payload.get("size") or {"width": 2048, "height": 2048}
     width, height = wanted.get("width"), wanted.get("height")
-    if not all(isinstance(v, int) and 1 <= v <= MAX_SIDE for v in (width, height)):
+    if not (isinstance(width, int) and isinstance(height, int)
+            and 1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
         raise EditInputError(f"width and height must be 1 to {MAX_SIDE}", "size")
     inset = (payload.get("placement") or {}).get("inset")
     if isinstance(inset, dict):

@@ -88,11 +88,13 @@ def _plan(req: EditRequest) -> tuple[Render, str, int]:
         return (lambda: edits.inpaint(req.image, mask_data, prompt, seed, grow=grow,
                                       fmt=fmt)), fmt, seed
     if path == "edit/outpaint":
-        sides = [int(req.number(s, 0, 0, 2000)) for s in ("left", "right", "up", "down")]
+        left, right, up, down = (int(req.number(s, 0, 0, 2000))
+                                 for s in ("left", "right", "up", "down"))
         req.number("creativity", 0.5, 0, 1)
-        if not any(sides):
+        if not (left or right or up or down):
             req.errors.append("left, right, up, down: at least one must be greater than 0")
-        return (lambda: edits.outpaint(req.image, *sides, prompt, seed, fmt=fmt)), fmt, seed
+        return (lambda: edits.outpaint(req.image, left, right, up, down, prompt, seed,
+                                       fmt=fmt)), fmt, seed
     if path == "upscale/fast":
         return (lambda: edits.upscale(req.image, 4, fmt=fmt)), fmt, 0
     low = 0.2 if path == "upscale/conservative" else 0.1

@@ -58,21 +58,21 @@ async def _make_jobs(studio, sandbox_url: str) -> dict[str, str]:
         ids.setdefault("done", [])
         job = await studio.submit(r)
         ids["done"].append(job.id)
-    await _wait_for(lambda: all(studio.store.get_job(i).status.terminal for i in ids["done"]),
+    await _wait_for(lambda: all(studio.job(i).status.terminal for i in ids["done"]),
                     timeout=60)
     _faults(sandbox_url, {"fail_next": {"count": 1, "message": "GPU out of memory"}})
     failed = await studio.submit(req("fal-ai/flux/schnell", "a glass city under the sea"))
-    await _wait_for(lambda: studio.store.get_job(failed.id).status.terminal)
+    await _wait_for(lambda: studio.job(failed.id).status.terminal)
     _faults(sandbox_url, None)
     dry = await studio.submit(req("fal-ai/fast-sdxl", "a bonsai tree in a teacup"),
                               force_dry_run="preview only (screenshot)")
     _faults(sandbox_url, {"run_seconds": 600})
     cancelled = await studio.submit(req("fal-ai/flux/dev", "a snowy mountain village"))
-    await _wait_for(lambda: studio.store.get_job(cancelled.id).status == JobStatus.RUNNING)
+    await _wait_for(lambda: studio.job(cancelled.id).status == JobStatus.RUNNING)
     await studio.cancel(cancelled.id)
     running = await studio.submit(req("fal-ai/flux-pro/v1.1-ultra",
                                       "an astronaut tending a greenhouse on mars"))
-    await _wait_for(lambda: studio.store.get_job(running.id).status == JobStatus.RUNNING)
+    await _wait_for(lambda: studio.job(running.id).status == JobStatus.RUNNING)
     studio.store.update_job(running.id, progress=0.42)
     return {"failed": failed.id, "dry": dry.id, "running": running.id}
 
@@ -128,7 +128,7 @@ async def _shoot(out: Path, sandbox_url: str) -> list[Path]:
         compose.box.seed.setText("1234")
         compose.targets.set_checked(("fal", "fal-ai/flux/dev"))
         compose.targets.set_checked(("fal", "fal-ai/flux/dev/image-to-image"))
-        first_output = studio.store.get_asset(studio.store.asset_ids()[-1])
+        first_output = studio.asset(studio.asset_ids()[-1])
         compose.images.add_paths([first_output.path])  # an earlier result as img2img input
         panel = compose.panels[("fal", "fal-ai/flux/dev")]
         panel.form.fields["num_images"].set_value(2)
@@ -198,7 +198,7 @@ async def _compare_shots(window, studio, grab, settle) -> None:
     group = await tab.groups.create(Brief(prompt="a lighthouse on a cliff at dusk, oil "
                                           "painting", negative_prompt="blurry", seed=1234,
                                           aspect="4:5"), targets)
-    await _wait_for(lambda: all(studio.store.get_job(c.job_id).status.terminal
+    await _wait_for(lambda: all(studio.job(c.job_id).status.terminal
                                 for c in group.cells))
     _faults(studio.sandbox_url, {"run_seconds": 600})
     window.tabs.setCurrentWidget(tab)

@@ -24,11 +24,12 @@ from studio.core.compare.adapt import (
     confirm_sent,
     seed_honoured,
 )
+from studio.core.events import StoreEvent
 from studio.core.jobs import Job, JobStatus
 from studio.core.jobview import job_dict
+from studio.core.ports import Submissions
 from studio.core.requests import CheckedRequest, FieldError, RequestError
-from studio.core.service import Studio
-from studio.core.store import Store, StoreEvent
+from studio.core.store import Store
 from studio.providers.base import InputImage, ProviderError, RenderRequest, UnknownModel
 
 DDL = """
@@ -44,8 +45,6 @@ CREATE TABLE IF NOT EXISTS compare_runs (
 CREATE INDEX IF NOT EXISTS compare_runs_group ON compare_runs(group_id);
 CREATE INDEX IF NOT EXISTS compare_groups_created ON compare_groups(created_at);
 """
-
-EVENT = "compare_changed"  # StoreEvent kind; data = {"group": id}
 
 
 def letter(position: int) -> str:
@@ -125,8 +124,8 @@ def cost_usd(job: Job | None) -> float | None:
 class CompareGroups:
     """Create, read and re-run compare groups in the studio's database."""
 
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
+    def __init__(self, studio: Submissions) -> None:
+        self.studio = studio  # seen through the narrow port: check, prepare, submit, store
         self.store = studio.store
         self.store.ensure_schema(DDL)
 
@@ -243,7 +242,7 @@ class CompareGroups:
         return job
 
     def _publish(self, group_id: str, job_id: str = "") -> None:
-        self.store.publish(StoreEvent(EVENT, job_id, data={"group": group_id}))
+        self.store.publish(StoreEvent.compare_changed(group_id, job_id))
 
     # -- reading ------------------------------------------------------------------------
 

@@ -166,10 +166,10 @@ def _record(studio: Studio, asset: Asset, job: Job) -> dict[str, Any]:
 def _ingredients(studio: Studio, job: Job) -> tuple[credentials.Ingredient, ...]:
     """The job's parent assets whose files are still here, as C2PA ingredients."""
     parents = studio.lineage_records.parents(job.id)
-    found = studio.store.get_assets([p.asset_id for p in parents])
+    found = studio.store.get_assets_with_jobs([p.asset_id for p in parents])
     out = []
     for parent in parents:
-        asset = found.get(parent.asset_id)
+        asset = found[parent.asset_id][0] if parent.asset_id in found else None
         if asset is None or asset.media_type not in credentials.SIGNABLE or \
                 not Path(asset.path).is_file():
             continue

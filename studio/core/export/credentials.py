@@ -13,11 +13,16 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio import __version__
 from studio.core.atomic import write_atomic
 from studio.core.export.embed import TRAINED_ALGORITHMIC_MEDIA
+
+if TYPE_CHECKING:  # imported when used: signing is rare and these load slowly
+    import c2pa
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 
 LOCAL_SUBJECT = "Provider Studio local certificate (not a trusted issuer)"
 LOCAL_DIR = "c2pa"
@@ -140,8 +145,9 @@ def _generate(cert: SigningCertificate) -> None:
         write_atomic(cert.root, root.public_bytes(pem))
 
 
-def _certificate(common_name, key, issuer, issuer_key, *, ca: bool, years: int,
-                 path_length: int | None = None):
+def _certificate(common_name: str, key: EllipticCurvePrivateKey,
+                 issuer: x509.Certificate | None, issuer_key: EllipticCurvePrivateKey, *,
+                 ca: bool, years: int, path_length: int | None = None) -> x509.Certificate:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -174,7 +180,7 @@ def _certificate(common_name, key, issuer, issuer_key, *, ca: bool, years: int,
 # -- signing -------------------------------------------------------------------------------
 
 
-def make_signer(cert: SigningCertificate):
+def make_signer(cert: SigningCertificate) -> c2pa.Signer:
     import c2pa
 
     try:
@@ -224,11 +230,12 @@ def _manifest(claim: Claim, *, with_parent: bool) -> dict[str, Any]:
                   "parameters": {"ingredientIds": [PARENT_LABEL],
                                  "description": "exported copy of the provider's signed file"}}
     else:
+        parameters: dict[str, Any] = {"prompt_sha256": claim.prompt_sha256}
+        if claim.ingredients:  # made from other assets: name them
+            parameters["ingredientIds"] = [i.label for i in claim.ingredients]
         action = {"action": "c2pa.created", "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
                   "softwareAgent": {"name": f"{claim.provider_name} {claim.model}"},
-                  "parameters": {"prompt_sha256": claim.prompt_sha256}}
-        if claim.ingredients:  # made from other assets: name them
-            action["parameters"]["ingredientIds"] = [i.label for i in claim.ingredients]
+                  "parameters": parameters}
     return {
         "claim_generator_info": [{"name": "Provider Studio", "version": __version__}],
         "title": claim.title,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studio.core.metrics.errors import CorruptMediaError, MediaTooLargeError, NotMediaError
 from studio.core.metrics.limits import Limits
+
+if TYPE_CHECKING:  # Pillow is imported on first use
+    from PIL import Image
 
 # Transparent pixels are measured over mid grey, as the gallery shows them.
 _BACKDROP = (128, 128, 128)
@@ -64,7 +68,7 @@ def read_image(path: Path, limits: Limits, *, sniffed: bool) -> DecodedImage:
     return DecodedImage(np.asarray(flat), width, height, fmt)
 
 
-def _flatten(image):
+def _flatten(image: Image.Image) -> Image.Image:
     """An RGB copy; transparency is composited over the backdrop."""
     from PIL import Image
 

@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.compare.adapt import Brief, Target
-from studio.core.compare.groups import EVENT as GROUP_EVENT
 from studio.core.compare.groups import CompareGroup
 from studio.core.compare.votes import BlindSession
-from studio.core.store import StoreEvent
+from studio.core.events import EventKind, StoreEvent
 from studio.ui.compare.brief import BriefPanel
 from studio.ui.compare.delegate import CELL, CellDelegate
 from studio.ui.compare.model import CellInfo, CellModel, GroupListModel
@@ -236,7 +235,7 @@ class CompareTab(QWidget):
 
     def votable(self) -> list[str]:
         """The newest job of every cell that has an output."""
-        return self.group.votable(self.studio.store) if self.group else []
+        return self.studio.votable(self.group) if self.group else []
 
     def _shown(self) -> list[CellInfo]:
         key = set(self._votable_key)
@@ -260,8 +259,8 @@ class CompareTab(QWidget):
         if self.group is None:
             return
         group_id = self.group.id
-        changed = event.kind == GROUP_EVENT and (event.data or {}).get("group") == group_id
-        finished = event.kind in ("status_changed", "asset_added") and (
+        changed = event.kind is EventKind.COMPARE_CHANGED and event.group == group_id
+        finished = event.kind in (EventKind.STATUS_CHANGED, EventKind.ASSET_ADDED) and (
             (event.job is not None and event.job.compare_group == group_id)
             or self.group.cell_of_job(event.job_id) is not None)
         if changed or finished:

@@ -192,6 +192,8 @@ class ComposeTab(QWidget):
     def revalidate(self) -> bool:
         """Check every target now; mark errors inline; enable Generate. True if valid."""
         self._timer.stop()
+        if self.session.closed:  # the debounce timer may fire after the window (and store) closed
+            return False
         panels = self.active_panels()
         _, seed_error = self.box.seed_value()
         prompt_errors: list[str] = []

@@ -314,8 +314,7 @@ def source_choices(session: Session, gallery: GalleryTab) -> list[SourceChoice]:
     if ids:
         choices.append(SourceChoice("selection", f"Selected outputs ({len(ids)})",
                                     ExportSource(asset_ids=ids)))
-        store = session.studio.store
-        found = store.get_assets_with_jobs([ids[0]]).get(ids[0])
+        found = session.studio.assets_with_jobs([ids[0]]).get(ids[0])
         if found is not None and found[1].compare_group:
             group = found[1].compare_group
             choices.append(SourceChoice("group", f"Compare group {group[:12]}",

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, format_usd, mono_font, status_color, status_label
 
@@ -122,17 +122,17 @@ class Inspector(QWidget):
     # -- showing ------------------------------------------------------------------------
 
     def show_job(self, job_id: str) -> None:
-        job = self.session.studio.store.get_job(job_id)
+        job = self.session.studio.job(job_id)
         if job is None:
             return
-        assets = self.session.studio.store.assets_for_job(job_id)
+        assets = self.session.studio.job_assets(job_id)
         self._show(job, assets[0] if len(assets) == 1 else None)
 
     def show_asset(self, asset_id: str) -> None:
-        asset = self.session.studio.store.get_asset(asset_id)
+        asset = self.session.studio.asset(asset_id)
         if asset is None:
             return
-        self._show(self.session.studio.store.get_job(asset.job_id), asset)
+        self._show(self.session.studio.job(asset.job_id), asset)
 
     def _show(self, job: Job | None, asset: Asset | None) -> None:
         self.job, self.asset = job, asset
@@ -199,7 +199,8 @@ class Inspector(QWidget):
         return f"{text} ({price['basis']})" if price.get("basis") else text
 
     def _on_event(self, event: StoreEvent) -> None:
-        if self.job is not None and event.job_id == self.job.id and event.kind != "progress":
+        if self.job is not None and event.job_id == self.job.id and \
+                event.kind is not EventKind.PROGRESS:
             if self.asset is not None:
                 self.show_asset(self.asset.id)
             else:

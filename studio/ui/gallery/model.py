@@ -9,8 +9,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -50,7 +50,7 @@ class GalleryModel(QAbstractListModel):
     def __init__(self, session: Session, loader: ImageLoader, parent=None) -> None:
         super().__init__(parent)
         self.session = session
-        self.store = session.studio.store
+        self.studio = session.studio
         self.loader = loader
         self.filters = Filters()
         self._ids: list[str] = []
@@ -75,9 +75,9 @@ class GalleryModel(QAbstractListModel):
         if self.session.closed:
             return
         f = self.filters
-        ids = self.store.asset_ids(provider=f.provider, model=f.model, mode=f.mode,
-                                   text=f.text or None, min_rating=f.min_rating,
-                                   newest_first=f.newest_first)
+        ids = self.studio.asset_ids(provider=f.provider, model=f.model, mode=f.mode,
+                                    text=f.text or None, min_rating=f.min_rating,
+                                    newest_first=f.newest_first)
         if ids == self._ids and not reset:
             return
         new = len(ids) - len(self._ids)
@@ -107,9 +107,9 @@ class GalleryModel(QAbstractListModel):
         return self._rows.get(asset_id, -1)
 
     def on_event(self, event: StoreEvent) -> None:
-        if event.kind == "asset_added":
+        if event.kind is EventKind.ASSET_ADDED:
             self._requery.start()
-        elif event.kind == "asset_rated" and event.asset is not None:
+        elif event.kind is EventKind.ASSET_RATED and event.asset is not None:
             cached = self._assets.get(event.asset.id)
             if cached is not None:
                 self._assets[event.asset.id] = (event.asset, cached[1])
@@ -137,7 +137,7 @@ class GalleryModel(QAbstractListModel):
     def _fetch(self, row: int) -> None:
         start = max(0, row - BATCH // 4)
         wanted = [i for i in self._ids[start:start + BATCH] if i not in self._assets]
-        found = self.store.get_assets_with_jobs(wanted)
+        found = self.studio.assets_with_jobs(wanted)
         for asset_id in wanted:
             if asset_id not in found:
                 continue

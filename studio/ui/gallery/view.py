@@ -284,7 +284,7 @@ class GalleryTab(QWidget):
     def rate_row(self, row: int, rating: int | None) -> None:
         asset_id = self.model.data(self.model.index(row), ID_ROLE)
         if asset_id:
-            self.session.studio.store.set_rating(asset_id, rating)
+            self.session.studio.rate_asset(asset_id, rating)
 
     def _open_current(self) -> None:
         if self.current_row() >= 0:

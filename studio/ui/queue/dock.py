@@ -275,7 +275,7 @@ class QueueDock(QDockWidget):
         jobs = self.selected_jobs()
         if not jobs:
             return
-        assets = self.studio.store.assets_for_job(jobs[0].id)
+        assets = self.studio.job_assets(jobs[0].id)
         target = Path(assets[0].path).parent if assets else (
             self.studio.paths.assets_dir / jobs[0].id)
         if not target.exists():

@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Job, JobStatus
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import duration, format_usd, status_color, status_icon, status_label
 
@@ -38,7 +38,7 @@ class QueueModel(QAbstractTableModel):
     # -- data ---------------------------------------------------------------------------
 
     def reload(self) -> None:
-        jobs = self.session.studio.store.list_jobs(limit=self.limit)
+        jobs = self.session.studio.jobs(limit=self.limit)
         self.beginResetModel()
         self._ids = [j.id for j in jobs]
         self._jobs = {j.id: j for j in jobs}
@@ -65,7 +65,7 @@ class QueueModel(QAbstractTableModel):
         job = event.job
         if job is None:
             return
-        if event.kind == "job_created":
+        if event.kind is EventKind.JOB_CREATED:
             if job.id not in self._jobs:
                 self.beginInsertRows(QModelIndex(), 0, 0)
                 self._ids.insert(0, job.id)

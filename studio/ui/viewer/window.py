@@ -218,7 +218,7 @@ class ViewerWindow(QWidget):
 
     def rate(self, rating: int | None) -> None:
         if self.asset is not None:
-            self.model.session.studio.store.set_rating(self.asset.id, rating)
+            self.model.session.studio.rate_asset(self.asset.id, rating)
 
     def info(self):
         return self.model.data(self.model.index(self.row), INFO_ROLE)
