@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from studio.api.webhooks import check_webhook_url
 
 ApiMode = Literal["txt2img", "image2image", "img2img", "video", "txt2video", "img2video",
-                  "storyboard"]
+                  "storyboard", "inpaint", "outpaint", "upscale", "remove_background"]
 ProviderStatus = Literal["active", "dry-run", "missing-credentials", "low-quota", "disabled"]
 JobStatusName = Literal["draft", "dry_run", "queued", "submitting", "submitted", "running",
                         "succeeded", "failed", "cancelled", "unknown", "refused"]

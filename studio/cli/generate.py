@@ -35,7 +35,10 @@ def build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a model setting, read by the setting's type (duration=5, audio=no, "
                         "a JSON value for lists and objects)")
-    p.add_argument("--image", action="append", default=[], metavar="PATH")
+    p.add_argument("--image", action="append", default=[],
+                   metavar="ASSET_ID_OR_PATH_OR_URL")
+    p.add_argument("--mask", metavar="ASSET_ID_OR_PATH",
+                   help="inpaint/outpaint mask: white = change, black = keep")
     p.add_argument("--wait", action="store_true",
                    help="wait for a live job to finish (default: return once the provider "
                         "has accepted it)")
@@ -52,9 +55,13 @@ async def run(studio: Studio, args: argparse.Namespace) -> int:
             provider=args.provider, model=args.model, mode=args.mode, prompt=prompt,
             negative_prompt=args.negative, seed=args.seed,
             params=parse_params(args.param, _fields(studio, args.provider, args.model)),
-            input_images=args.image, confirm_weaker_safety=args.confirm_weaker_safety)
+            input_images=[studio.input_ref(i) for i in args.image],
+            mask=studio.input_ref(args.mask) if args.mask else None,
+            confirm_weaker_safety=args.confirm_weaker_safety)
     except ValidationError as exc:
         raise RequestError(field_errors(exc)) from None
+    # A mask file is kept as an asset; image + mask models outpaint on a canvas.
+    request = studio.iteration.prepare_request(request)
     check_spend(studio, [request], args)  # above --max-usd or the confirm amount: exit 2
     job = await studio.submit(request)
     if not job.dry_run:

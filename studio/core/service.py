@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from studio.core.batches import BatchRecords
 from studio.core.catalog import Catalog
 from studio.core.config import Settings, load_settings, save_settings
 from studio.core.connections import (
@@ -34,10 +35,13 @@ from studio.core.image_host import (
     needs_host,
 )
 from studio.core.inputs import image_facts
+from studio.core.iteration import Iteration, Variations
 from studio.core.job_outputs import OutputSaver
 from studio.core.joblog import JobLog
 from studio.core.jobs import Asset, Job, JobBusy, JobStatus, NotRecoverable, new_job_id
 from studio.core.leases import Leases, new_owner_id
+from studio.core.lineage import LineageRecords, Node
+from studio.core.local_assets import is_local
 from studio.core.paths import StudioPaths
 from studio.core.policy import Decision, decide, gate_reason
 from studio.core.redaction import Redactor
@@ -100,7 +104,8 @@ class Studio:
         self.costs = CostMeter(self, self.store)
         outputs = OutputSaver(self, self.store, owner=self.leases.owner, joblog=self.joblog,
                               redactor=self.redactor, config=self, costs=self.costs,
-                              assets_dir=self.paths.assets_dir)
+                              assets_dir=self.paths.assets_dir,
+                              parents=self.lineage_records.parents)
         self.runner = JobRunner(self, self.store, self.leases, joblog=self.joblog,
                                 redactor=self.redactor, config=self, outputs=outputs)
         self.catalog = Catalog(self, keys=self, policy=self, config=self, costs=self.costs,
@@ -116,6 +121,20 @@ class Studio:
         from studio.core.compare.groups import CompareGroups
 
         return CompareGroups(self)
+
+    @cached_property
+    def lineage_records(self) -> LineageRecords:
+        """Which assets each job took as inputs (job_parents)."""
+        return LineageRecords(self.store)
+
+    @cached_property
+    def batches(self) -> BatchRecords:
+        """Batches of variations (job_batches)."""
+        return BatchRecords(self.store)
+
+    @cached_property
+    def iteration(self) -> Iteration:
+        return Iteration(self)
 
     @cached_property
     def votes(self) -> Votes:
@@ -298,7 +317,7 @@ class Studio:
             checked, images=self.image_host.placeholders(host_settings, checked.images)
         ) if hosting else checked
         call = self.prepare(preview)
-        estimate = self._price(checked, [i.facts for i in checked.images]).as_dict()
+        estimate = self._price(checked, [i.facts for i in checked.inputs]).as_dict()
         job = Job(
             id=new_job_id(), provider=request.provider, model=request.model,
             mode=checked.mode.value, prompt=self.redactor.text(request.prompt),
@@ -308,15 +327,19 @@ class Studio:
             retried_from=retried_from,
             input_hashes=[i.sha256 for i in checked.images if i.sha256],
         )
-        if decision.live:  # checked against the budgets and reserved in one transaction
-            job = self.budget.admit(job, estimate)
-            if job.status is JobStatus.REFUSED:
-                return job
-        else:
-            self.store.create_job(job)
+        parents = self.lineage_records.resolve(request, checked.images)
+        with self.store.transaction() as db:  # the job and its lineage, or neither
+            if decision.live:  # checked against the budgets and reserved, atomically
+                job = self.budget.admit(job, estimate)
+            else:
+                self.store.create_job(job)
+            if job.status is not JobStatus.REFUSED:
+                self.lineage_records.record(job.id, parents, db=db)
+        if job.status is JobStatus.REFUSED:
+            return job
         kind = checked.mode.kind.value
         if not decision.live:
-            record = self._record(call, inputs_record(preview.images, []))
+            record = self._record(call, inputs_record(preview.images, []), checked.notes)
             job = self.store.update_job(job.id, status=JobStatus.DRY_RUN, prepared=record,
                                         estimate=estimate, finished_at=time.time())
             self.joblog.append(job.provider, job.id, "dry-run", reason=decision.reason,
@@ -338,7 +361,7 @@ class Studio:
             call = self.prepare(checked)
         else:
             hosted = []
-        record = self._record(call, inputs_record(checked.images, hosted))
+        record = self._record(call, inputs_record(checked.images, hosted), checked.notes)
         # Owned from before it is queued: another process's resume never picks it up.
         self.leases.take(job.id)
         job = self.store.update_job(job.id, status=JobStatus.QUEUED, prepared=record,
@@ -359,10 +382,13 @@ class Studio:
         """One after another (a batch): the first job a budget refuses stops the rest."""
         return await self.budget.batch(requests)
 
-    def _record(self, call: PreparedCall, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    def _record(self, call: PreparedCall, inputs: list[dict[str, Any]],
+                notes: Sequence[str] = ()) -> dict[str, Any]:
         record = call.record()
         if inputs:
             record["inputs"] = inputs
+        if notes:
+            record["notes"] = list(notes)
         return self.redactor.value(record)
 
     async def wait(self, job_id: str) -> Job:
@@ -380,6 +406,9 @@ class Studio:
         old = self.store.get_job(job_id)
         if old is None:
             raise KeyError(job_id)
+        if is_local(old):
+            raise NotRecoverable(f"job {job_id} was made by the studio itself ({old.mode}); "
+                                 "there is nothing to send again")
         request = RenderRequest.model_validate(old.request)
         return await self.submit(request, retried_from=old.id)
 
@@ -500,6 +529,37 @@ class Studio:
         if removed:
             log.info("studio.partial_downloads_removed count=%d", len(removed))
         return removed
+
+    # -- iterating on renders (core/iteration.py) ---------------------------------------------
+
+    def input_ref(self, text: str) -> str:
+        """A path, URL, `asset:<id>` or bare asset id as the input reference to send."""
+        return self.iteration.input_ref(text)
+
+    def lineage(self, asset_id: str) -> Node:
+        """The asset with its ancestors and descendants; KeyError for an unknown id."""
+        return self.iteration.lineage(asset_id)
+
+    def settings_of(self, ref: str) -> RenderRequest:
+        """The request that reproduces an output (asset or job id), with the seed the
+        provider actually used and its inputs by asset id ("Use these settings")."""
+        return self.iteration.settings_of(ref)
+
+    async def variations(self, request: RenderRequest, n: int) -> Variations:
+        """N seeds (or N jobs where the model has no seed) of one request, as a batch."""
+        return await self.iteration.variations(request, n)
+
+    async def save_frame(self, video_ref: str, at: float | None = None) -> Asset:
+        """A video's frame at `at` seconds, or exactly its last frame, as a new asset."""
+        return await self.iteration.save_frame(video_ref, at)
+
+    def save_mask(self, image_ref: str, mask_png: bytes) -> Asset:
+        """A painted mask over an image asset, as an asset of its own."""
+        return self.iteration.save_mask(image_ref, mask_png)
+
+    def import_image(self, path: str | Path) -> Asset:
+        """A local image file as an asset (dropped on Compose)."""
+        return self.iteration.import_image(path)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

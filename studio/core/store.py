@@ -328,10 +328,14 @@ class Store:
         text: str | None = None,
         min_rating: int | None = None,
         newest_first: bool = True,
+        include_masks: bool = False,
     ) -> list[str]:
-        """Ordered ids for the gallery; details are fetched for the visible range only."""
+        """Ordered ids for the gallery; details are fetched for the visible range only.
+        Masks (assets of their own, core.local_assets) are left out unless asked for."""
         sql = "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id WHERE 1=1"
         args: list[Any] = []
+        if not include_masks and mode != "mask":
+            sql += " AND j.mode != 'mask'"
         for column, value in (("j.provider", provider), ("j.model", model), ("j.mode", mode)):
             if value:
                 sql += f" AND {column}=?"

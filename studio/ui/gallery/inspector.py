@@ -209,8 +209,16 @@ class Inspector(QWidget):
     # -- actions ------------------------------------------------------------------------
 
     def use_settings(self) -> None:
-        if self.job is not None and self.job.request:
-            self.session.useRequest.emit(dict(self.job.request))
+        """Compose gets the seed the provider used and the inputs as files (lineage is
+        recorded again from their bytes)."""
+        if self.job is None:
+            return
+        try:
+            data = self.session.studio.iteration.reuse_settings(self.job.id)
+        except (KeyError, ValueError) as exc:
+            self.session.toast.emit("info", str(exc).strip("'\""))
+            return
+        self.session.useRequest.emit(data)
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.request.toPlainText())
