@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from PIL import Image
 from studio.core.jobs import Asset, Job, JobStatus, new_job_id
 from studio.core.paths import StudioPaths
 from studio.core.store import Store
+from studio.core.store_rows import ASSET_FIELDS, JOB_FIELDS, JSON_ASSET, JSON_JOB, cols, to_row
 
 CACHE_ROOT = Path(tempfile.gettempdir()) / "provider-studio-bench"
 VERSION = 1
@@ -62,16 +64,12 @@ def gallery_home(n: int, side: int = 1024) -> Path:
     return root
 
 
-def _insert(db, job: Job, asset: Asset) -> None:
-    from studio.core import store as store_mod
-
-    jcols, acols = store_mod._JOB_FIELDS, store_mod._ASSET_FIELDS
-    db.execute(f"INSERT INTO jobs ({store_mod._cols(jcols)}) VALUES "
-               f"({', '.join('?' * len(jcols))})",
-               store_mod._to_row(job, jcols, store_mod._JSON_JOB))
-    db.execute(f"INSERT INTO assets ({store_mod._cols(acols)}) VALUES "
-               f"({', '.join('?' * len(acols))})",
-               store_mod._to_row(asset, acols, store_mod._JSON_ASSET))
+def _insert(db: sqlite3.Connection, job: Job, asset: Asset) -> None:
+    db.execute(f"INSERT INTO jobs ({cols(JOB_FIELDS)}) VALUES "
+               f"({', '.join('?' * len(JOB_FIELDS))})", to_row(job, JOB_FIELDS, JSON_JOB))
+    db.execute(f"INSERT INTO assets ({cols(ASSET_FIELDS)}) VALUES "
+               f"({', '.join('?' * len(ASSET_FIELDS))})",
+               to_row(asset, ASSET_FIELDS, JSON_ASSET))
 
 
 def fresh_copy(src: Path, dest: Path, *, keep_thumbs: bool) -> Path:

@@ -58,16 +58,21 @@ def no_keyring() -> Iterator[None]:
         keyring.set_keyring(old)
 
 
+def provider_env_names() -> set[str]:
+    """Every variable a provider or the studio reads, from the provider declarations."""
+    import os
+
+    from studio.core.declarations import env_names
+    from studio.providers import infos
+
+    stray = {n for n in os.environ if n.startswith("STUDIO_") and n.endswith("_BASE_URL")}
+    return env_names(infos()) | stray
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StudioPaths:
     """An empty STUDIO_HOME; provider key variables cleared so the host's keys never leak in."""
-    import os
-
-    for name in ("FAL_KEY", "STABILITY_API_KEY", "RUNWAY_API_KEY", "RUNWAYML_API_SECRET",
-                 "LUMA_API_KEY", "LUMAAI_API_KEY", "LUMA_AGENTS_API_KEY", "COMFYUI_TOKEN",
-                 "RUNPOD_API_KEY", "VIVIDFLOW_API_KEY", "STUDIO_SANDBOX_URL",
-                 "FIREFLY_CLIENT_ID", "FIREFLY_CLIENT_SECRET",
-                 *[n for n in os.environ if n.startswith("STUDIO_") and n.endswith("_BASE_URL")]):
+    for name in provider_env_names():
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STUDIO_HOME", str(tmp_path / "home"))
     return StudioPaths.resolve(tmp_path / "home")

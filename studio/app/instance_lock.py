@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import IO
@@ -58,7 +59,7 @@ class InstanceLock:
                 self._file = None
 
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows builds
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds
     import msvcrt
 
     def _lock(fh: IO[bytes]) -> None:

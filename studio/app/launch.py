@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
-    assert isinstance(app, QApplication)
+    if not isinstance(app, QApplication):  # a real check: asserts vanish under python -O
+        raise RuntimeError("a non-GUI Qt application is already running in this process")
     app.setApplicationName("Provider Studio")
     app.setOrganizationName("provider-studio")
     app.setApplicationVersion(__version__)
@@ -109,11 +110,18 @@ def main(argv: list[str] | None = None) -> int:
 async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None) -> int:
     from PySide6.QtCore import QTimer
 
+    from studio.app.startup_error import STARTUP_ERRORS, ask_what_to_do
     from studio.core import logsetup
     from studio.core.service import Studio
     from studio.ui.session import Session
 
-    studio = Studio(sandbox_url=sandbox_url)
+    while True:
+        try:
+            studio = Studio(sandbox_url=sandbox_url)
+            break
+        except STARTUP_ERRORS as exc:  # a home it cannot use: say so, never a traceback
+            if not await ask_what_to_do(window, exc, quit_after):
+                return 2
     logsetup.configure(studio.paths, studio.redactor)
     log.info("app.start version=%s sandbox=%s", __version__, bool(sandbox_url))
     session = Session(studio)

@@ -2,7 +2,8 @@
 
 Statuses: live, dry-run, missing-credentials, low-quota, disabled. Quotas come from each
 provider's balance endpoint when a key is present and are cached (5 minutes by default);
-crossing the low-quota threshold is logged once.
+crossing the low-quota threshold is logged once. Every price shows its source and the date
+it was checked; every provider lists the sources of its prices.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
+from studio.core.costs import CostMeter
+from studio.core.ports import LivePolicy, ProviderAccess, ProviderKeys, SettingsSource
 from studio.providers.base import Health, Kind, ModelInfo, Price, ProviderError, Quota
-
-if TYPE_CHECKING:
-    from studio.core.service import Studio
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class ModelEntry:
     capabilities: dict[str, Any]
     description: str
     metadata: dict[str, str]
+    source: str = ""  # where the model's id and fields come from
 
 
 @dataclass
@@ -54,9 +55,22 @@ class ProviderEntry:
     sandbox: bool
     models: list[ModelEntry] = field(default_factory=list)
     quota: dict[str, Any] | None = None
+    price_sources: list[dict[str, Any]] = field(default_factory=list)
+    image_transport: str = "inline_or_url"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def price_note(price: dict[str, Any] | None) -> str:
+    """A price's basis, source and date in words, for tooltips and details."""
+    if not price:
+        return ""
+    note = price.get("basis") or ""
+    if price.get("source"):
+        checked = f", checked {price['checked']}" if price.get("checked") else ""
+        note += f"\nSource: {price['source']}{checked}"
+    return note.strip()
 
 
 def _model_entry(model: ModelInfo, status: str, reason: str) -> ModelEntry:
@@ -65,20 +79,26 @@ def _model_entry(model: ModelInfo, status: str, reason: str) -> ModelEntry:
         id=model.id, name=model.name, kind=model.kind.value,
         modes=[m.value for m in model.modes], status=status, reason=reason,
         price=_default_price(model), capabilities=caps,
-        description=model.description, metadata=dict(model.metadata))
+        description=model.description, metadata=dict(model.metadata), source=model.source)
 
 
 def _default_price(model: ModelInfo) -> dict[str, Any]:
     """The price with default params; a model with required params shows no price."""
     try:
-        return model.price(model.params()).as_dict()
+        return model.estimate(model.params()).as_dict()
     except (ValidationError, ValueError, TypeError, AttributeError):
         return Price(usd=None, basis="depends on required settings").as_dict()
 
 
 class Catalog:
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
+    def __init__(self, access: ProviderAccess, *, keys: ProviderKeys, policy: LivePolicy,
+                 config: SettingsSource, costs: CostMeter, sandbox: bool) -> None:
+        self.access = access
+        self.keys = keys
+        self.policy = policy
+        self.config = config
+        self.costs = costs  # told of every balance read, so it can work out actual costs
+        self.sandbox = sandbox
         self._quotas: dict[str, tuple[float, Quota | None, str]] = {}
         self._health: dict[str, tuple[float, Health]] = {}
         self._low_logged: set[str] = set()
@@ -100,16 +120,15 @@ class Catalog:
 
     def entries(self) -> list[ProviderEntry]:
         """The catalog from what is known now; never touches the network."""
-        return [self.entry(pid) for pid in self.studio.providers]
+        return [self.entry(pid) for pid in self.access.providers]
 
     def entry(self, provider_id: str) -> ProviderEntry:
-        studio = self.studio
-        provider = studio.providers[provider_id]
-        key = studio.key_for(provider_id)
+        provider = self.access.providers[provider_id]
+        key = self.keys.key_for(provider_id)
         quota = self._cached_quota(provider_id)
         per_kind = {}
         for kind in provider.info.kinds:
-            d = studio.decision(provider_id, kind)
+            d = self.policy.decision(provider_id, kind)
             status, reason = d.status, d.reason
             if d.live and quota is not None and self._is_low(quota):
                 status = "low-quota"
@@ -125,10 +144,12 @@ class Catalog:
             kinds=[k.value for k in provider.info.kinds], status=best[0], reason=reason,
             key_source=key.source.value, docs_url=provider.info.docs_url,
             pricing_url=provider.info.pricing_url, notes=provider.info.notes,
-            sandbox=studio.sandbox_url is not None, models=models,
+            sandbox=self.sandbox, models=models,
             quota=None if quota is None else {
                 "remaining": quota.remaining, "unit": quota.unit, "usd": quota.usd,
                 "low": self._is_low(quota), "detail": quota.detail},
+            price_sources=[src.as_dict() for src in provider.info.price_sources],
+            image_transport=provider.info.image_transport.value,
         )
 
     def quota(self, provider_id: str) -> Quota | None:
@@ -137,7 +158,7 @@ class Catalog:
     def _is_low(self, quota: Quota) -> bool:
         """Below the user's USD threshold when the provider reports money, else its own."""
         if quota.usd is not None:
-            return quota.usd < self.studio.settings.quota.low_quota_usd
+            return quota.usd < self.config.settings.quota.low_quota_usd
         return quota.low
 
     def _cached_quota(self, provider_id: str) -> Quota | None:
@@ -145,7 +166,7 @@ class Catalog:
         if cached is None:
             return None
         at, quota, _ = cached
-        if time.monotonic() - at > self.studio.settings.quota.cache_seconds:
+        if time.monotonic() - at > self.config.settings.quota.cache_seconds:
             return None
         return quota
 
@@ -159,15 +180,15 @@ class Catalog:
 
     def _selected(self, only: Iterable[str] | None) -> list[str]:
         wanted = None if only is None else set(only)
-        return [p for p in self.studio.providers if wanted is None or p in wanted]
+        return [p for p in self.access.providers if wanted is None or p in wanted]
 
     async def refresh_health(self, *, only: Iterable[str] | None = None) -> dict[str, str]:
         errors: dict[str, str] = {}
-        studio = self.studio
+        access = self.access
         for pid in self._selected(only):
-            provider = studio.providers[pid]
+            provider = access.providers[pid]
             try:
-                health = await provider.health(await studio.http(), studio.context(pid))
+                health = await provider.health(await access.http(), access.context(pid))
             except ProviderError as exc:
                 health = Health(False, exc.message)
                 errors[pid] = exc.message
@@ -183,20 +204,21 @@ class Catalog:
     ) -> dict[str, str]:
         """Ask each provider with a key for its balance. Returns errors by provider."""
         errors: dict[str, str] = {}
-        studio = self.studio
+        access = self.access
         for pid in self._selected(only):
-            provider = studio.providers[pid]
-            if not studio.key_for(pid).present or provider.info.key_from:
+            provider = access.providers[pid]
+            if not self.keys.key_for(pid).present or provider.info.key_from:
                 continue
             if not force and self._cached_quota(pid) is not None:
                 continue
             try:
-                quota = await provider.usage(await studio.http(), studio.context(pid))
+                quota = await provider.usage(await access.http(), access.context(pid))
             except ProviderError as exc:
                 errors[pid] = exc.message
                 self._quotas[pid] = (time.monotonic(), None, exc.message)
                 continue
             self._quotas[pid] = (time.monotonic(), quota, "")
+            self.costs.observe(pid, quota)  # a balance reading the cost meter can use
             if quota is not None and self._is_low(quota) and pid not in self._low_logged:
                 self._low_logged.add(pid)
                 log.warning("quota.low provider=%s remaining=%s %s", pid, quota.remaining,

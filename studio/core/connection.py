@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from studio.providers.base import ProviderError
 
 if TYPE_CHECKING:
-    from studio.core.service import Studio
+    from studio.core.ports import ConnectionTests
 
 
-async def check_typed_key(studio: Studio, provider_id: str, key: str) -> tuple[bool, str]:
+async def check_typed_key(studio: ConnectionTests, provider_id: str, key: str) -> tuple[bool, str]:
     """(ok, what to tell the artist). The key is added to the redactor first, so no
     message, log or record can carry it."""
     key = key.strip()

@@ -1,4 +1,5 @@
-"""Fetching outputs: streamed to a temp file, type-checked, size-capped, hashed, renamed."""
+"""Fetching outputs: streamed to a `.part` file, size-capped, hashed, verified (it must
+decode), fetched again when cut short; moved into place only by the caller's commit."""
 
 from __future__ import annotations
 
@@ -7,14 +8,19 @@ import base64
 import binascii
 import hashlib
 import os
+import random
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from studio.core.media import MediaInfo
+from studio.core.verify_output import verify_output
 from studio.providers.base import ProviderError, RemoteOutput
 from studio.providers.http import raise_for_status
+from studio.providers.polling import describe_wait
 
 ALLOWED_PREFIXES = ("image/", "video/")
 EXTENSIONS = {
@@ -29,10 +35,51 @@ class SavedFile:
     sha256: str
     media_type: str
     bytes: int
+    info: MediaInfo | None = None
 
 
 class DownloadError(ProviderError):
     pass
+
+
+@dataclass
+class FetchedOutput:
+    """A complete, verified output still in its `.part` file: `commit` moves it into
+    place, `discard` removes it. Nothing is at the final name until `commit`."""
+
+    part: Path
+    final: Path
+    sha256: str
+    media_type: str
+    bytes: int
+    info: MediaInfo
+
+    def commit(self) -> SavedFile:
+        os.replace(self.part, self.final)
+        return SavedFile(self.final, self.sha256, self.media_type, self.bytes, self.info)
+
+    def discard(self) -> None:
+        self.part.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a cut-short download is fetched again: capped, jittered backoff."""
+
+    attempts: int = 4
+    first_wait: float = 0.5
+    max_wait: float = 30.0
+    max_retry_after: float = 600.0  # a longer Retry-After fails the download at once
+
+
+PART_SUFFIX = ".part"
+
+
+def partial_files(directory: Path) -> list[Path]:
+    """Leftover `.part` files (from a killed download) directly under `directory`."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob(f".*{PART_SUFFIX}") if p.is_file())
 
 
 def _check_type(media_type: str) -> str:
@@ -62,12 +109,12 @@ def sniff_media_type(head: bytes) -> str | None:
 
 
 class _Sink:
-    """Writes to a temp file beside the target; renamed into place only when complete."""
+    """Writes to a `.part` file beside the target; verified before anyone renames it."""
 
     def __init__(self, dest_dir: Path, stem: str, max_bytes: int) -> None:
-        dest_dir.mkdir(parents=True, exist_ok=True)
+        dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.dest_dir, self.stem, self.max_bytes = dest_dir, stem, max_bytes
-        fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=dest_dir)
+        fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=PART_SUFFIX, dir=dest_dir)
         self.tmp = Path(tmp)
         self.fh = os.fdopen(fd, "wb")
         self.hash = hashlib.sha256()
@@ -86,19 +133,21 @@ class _Sink:
         self.hash.update(chunk)
         self.fh.write(chunk)
 
-    def finish(self, declared: str) -> SavedFile:
+    def finish(self, declared: str) -> FetchedOutput:
+        """fsync, check the type and that the file decodes (worker thread)."""
         self.fh.flush()
         os.fsync(self.fh.fileno())
         self.fh.close()
         if self.size == 0:
-            raise DownloadError("the provider sent an empty file", code="empty_output")
+            raise DownloadError("the provider sent an empty file", code="empty_output",
+                                retryable=True)
         sniffed = sniff_media_type(self.head)
         if sniffed is None:
             raise DownloadError(f"the output claims to be {declared} but is not a known "
                                 "image or video format; nothing was saved", code="wrong_type")
+        info = verify_output(self.tmp, sniffed)
         final = self.dest_dir / f"{self.stem}{EXTENSIONS.get(sniffed, '.bin')}"
-        os.replace(self.tmp, final)
-        return SavedFile(final, self.hash.hexdigest(), sniffed, self.size)
+        return FetchedOutput(self.tmp, final, self.hash.hexdigest(), sniffed, self.size, info)
 
     def abort(self) -> None:
         if not self.fh.closed:
@@ -114,7 +163,66 @@ async def save_output(
     *,
     max_bytes: int,
     headers: dict[str, str] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> SavedFile:
+    """Fetch, verify and move one output into place (see fetch_output)."""
+    fetched = await fetch_output(http, output, dest_dir, stem, max_bytes=max_bytes,
+                                 headers=headers, retry=retry)
+    return await asyncio.to_thread(fetched.commit)
+
+
+async def fetch_output(
+    http: httpx.AsyncClient,
+    output: RemoteOutput,
+    dest_dir: Path,
+    stem: str,
+    *,
+    max_bytes: int,
+    headers: dict[str, str] | None = None,
+    retry: RetryPolicy | None = None,
+    on_retry: Callable[[int, ProviderError, float], None] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    rng: random.Random | None = None,
+) -> FetchedOutput:
+    """One output streamed to a `.part` file, size-capped, hashed and verified (it must
+    decode). A download cut short (reset, short body, bytes that do not decode, 408/429/
+    5xx) is fetched again with backoff; inline data cannot be, so it fails at once."""
+    retry = retry or RetryPolicy()
+    rng = rng or random.Random()
+    refetchable = bool(output.url) and not (output.url or "").startswith("data:")
+    wait = retry.first_wait
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            return await _fetch_once(http, output, dest_dir, stem, max_bytes, headers)
+        except ProviderError as exc:
+            if not (exc.retryable and refetchable) or attempt == retry.attempts:
+                raise
+            delay = min(retry.max_wait, wait) * rng.uniform(0.8, 1.2)
+            if exc.retry_after is not None:
+                if exc.retry_after > retry.max_retry_after:
+                    raise DownloadError(
+                        f"{exc.message}; the provider asked to wait "
+                        f"{describe_wait(exc.retry_after)}, longer than the "
+                        f"{describe_wait(retry.max_retry_after)} cap "
+                        "(network.max_retry_after_seconds)",
+                        status=exc.status, code="retry_after_too_long",
+                        retry_after=exc.retry_after) from None
+                delay = max(delay, exc.retry_after)
+            if on_retry is not None:
+                on_retry(attempt, exc, delay)
+            await sleep(delay)
+            wait *= 2
+    raise AssertionError("unreachable")
+
+
+async def _fetch_once(
+    http: httpx.AsyncClient,
+    output: RemoteOutput,
+    dest_dir: Path,
+    stem: str,
+    max_bytes: int,
+    headers: dict[str, str] | None,
+) -> FetchedOutput:
     sink = _Sink(dest_dir, stem, max_bytes)
     try:
         if output.data is not None:
@@ -132,22 +240,39 @@ async def save_output(
             return await asyncio.to_thread(sink.finish, declared)
         if not output.url:
             raise DownloadError("the provider gave no URL for an output", code="no_output")
-        try:
-            async with http.stream("GET", output.url, headers=headers or {}) as response:
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise_for_status(response, "download")
-                declared = _check_type(response.headers.get("content-type", ""))
-                length = response.headers.get("content-length")
-                if length and length.isdigit() and int(length) > max_bytes:
-                    sink.write(b"\0" * (max_bytes + 1))  # raises the size error
-                async for chunk in response.aiter_bytes(1 << 16):
-                    sink.write(chunk)
-        except httpx.TransportError as exc:
-            raise DownloadError(f"download interrupted ({type(exc).__name__})",
-                                code="network", retryable=True) from None
-        # fsync and rename off the event loop: the GUI thread never waits on the disk.
+        declared = await _stream(http, output.url, headers, sink, max_bytes)
+        # fsync, verify and rename off the event loop: the GUI thread never waits on them.
         return await asyncio.to_thread(sink.finish, declared)
     except BaseException:
         sink.abort()
         raise
+
+
+async def _stream(http: httpx.AsyncClient, url: str, headers: dict[str, str] | None,
+                  sink: _Sink, max_bytes: int) -> str:
+    try:
+        async with http.stream("GET", url, headers=headers or {}) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                try:
+                    raise_for_status(response, "download")
+                except ProviderError as exc:
+                    raise DownloadError(exc.message, status=exc.status, code=exc.code,
+                                        retryable=exc.retryable,
+                                        retry_after=exc.retry_after) from None
+            declared = _check_type(response.headers.get("content-type", ""))
+            length = response.headers.get("content-length")
+            promised = int(length) if length and length.isdigit() else None
+            if promised is not None and promised > max_bytes:
+                sink.write(b"\0" * (max_bytes + 1))  # raises the size error
+            async for chunk in response.aiter_bytes(1 << 16):
+                sink.write(chunk)
+            encoded = response.headers.get("content-encoding", "identity") != "identity"
+            if promised is not None and not encoded and sink.size != promised:
+                raise DownloadError(f"download cut short: {sink.size} of {promised} bytes",
+                                    code="network", retryable=True)
+            return declared
+    except httpx.TransportError as exc:
+        raise DownloadError(f"download interrupted ({type(exc).__name__})",
+                            code="network", retryable=True) from None
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from typing import Any
 
@@ -24,7 +25,9 @@ class JobLog:
         record = self.redactor.value({"at": round(time.time(), 3), "event": event, **data})
         path = self.paths.job_log(provider, job_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
+        # 0600: a new log is private to this user (an existing one keeps its mode).
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, default=str) + "\n")
 
     def announce(self, kind: str, event: str, provider: str, job_id: str, **data: Any) -> None:

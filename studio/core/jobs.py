@@ -18,9 +18,12 @@ class JobStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
-    # The submit may have reached the provider but no remote id was recorded: never
-    # resubmitted automatically, never reported as done.
+    # The outcome is not known. Without a remote id the submit may have reached the
+    # provider: never resubmitted automatically, never reported as done. With one (status
+    # checks failed for too long) `resume` or "Check again" asks the provider later.
     UNKNOWN = "unknown"
+    # A spend budget would have been crossed: written with the reason, nothing was sent.
+    REFUSED = "refused"
 
     @property
     def terminal(self) -> bool:
@@ -33,28 +36,55 @@ class JobStatus(StrEnum):
 
 
 TERMINAL = frozenset({JobStatus.DRY_RUN, JobStatus.SUCCEEDED, JobStatus.FAILED,
-                      JobStatus.CANCELLED, JobStatus.UNKNOWN})
+                      JobStatus.CANCELLED, JobStatus.UNKNOWN, JobStatus.REFUSED})
 
+# The state machine. Besides the happy path (draft -> queued -> submitting -> submitted ->
+# running -> succeeded) and draft -> refused (a spend budget said no; core.spend_guard
+# writes such a job refused at once), it knows three kinds of trouble:
+# - submitting -> queued: the provider answered "not accepted" (429/503) and the job waits
+#   to be sent again; a kill during that wait must not leave it looking half-sent.
+# - submitted/running -> unknown: status checks failed past the job's deadline; the remote
+#   id is kept (`recoverable`), so `resume` or "Check again" can fetch the result later.
+# - unknown/failed -> submitted/running: checking again with the provider. Only a job with
+#   a remote id may do this (check_transition enforces it): one that never reached the
+#   provider stays where it is and is retried as a new job instead.
 ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
-    JobStatus.DRAFT: frozenset({JobStatus.DRY_RUN, JobStatus.QUEUED, JobStatus.FAILED}),
+    JobStatus.DRAFT: frozenset({JobStatus.DRY_RUN, JobStatus.QUEUED, JobStatus.FAILED,
+                                JobStatus.REFUSED}),
     JobStatus.QUEUED: frozenset({JobStatus.SUBMITTING, JobStatus.CANCELLED, JobStatus.FAILED}),
     JobStatus.SUBMITTING: frozenset({JobStatus.SUBMITTED, JobStatus.SUCCEEDED, JobStatus.FAILED,
-                                     JobStatus.UNKNOWN, JobStatus.CANCELLED}),
+                                     JobStatus.UNKNOWN, JobStatus.CANCELLED, JobStatus.QUEUED}),
     JobStatus.SUBMITTED: frozenset({JobStatus.RUNNING, JobStatus.SUCCEEDED, JobStatus.FAILED,
-                                    JobStatus.CANCELLED}),
-    JobStatus.RUNNING: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}),
+                                    JobStatus.CANCELLED, JobStatus.UNKNOWN}),
+    JobStatus.RUNNING: frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED,
+                                  JobStatus.UNKNOWN}),
+    JobStatus.UNKNOWN: frozenset({JobStatus.SUBMITTED, JobStatus.RUNNING, JobStatus.CANCELLED}),
+    JobStatus.FAILED: frozenset({JobStatus.SUBMITTED, JobStatus.RUNNING}),
 }
+# Leaving these states means asking the provider again: it needs the remote id.
+_RECHECK_FROM = frozenset({JobStatus.UNKNOWN, JobStatus.FAILED})
 
 
 class InvalidTransition(RuntimeError):
     pass
 
 
-def check_transition(old: JobStatus, new: JobStatus) -> None:
+class NotRecoverable(ValueError):
+    """The job cannot be checked again: it never reached the provider, or is finished."""
+
+
+class JobBusy(RuntimeError):
+    """Another process (or task) drives this job right now; it was left alone."""
+
+
+def check_transition(old: JobStatus, new: JobStatus, *, remote_id: str | None = None) -> None:
     if old == new:
         return
     if new not in ALLOWED.get(old, frozenset()):
         raise InvalidTransition(f"a job cannot go from {old.value} to {new.value}")
+    if old in _RECHECK_FROM and not remote_id:
+        raise InvalidTransition(f"a job without a remote id cannot go from {old.value} to "
+                                f"{new.value}: it never reached the provider")
 
 
 def new_job_id() -> str:
@@ -91,6 +121,9 @@ class Job:
     finished_at: float | None = None
     seed: int | None = None
     input_hashes: list[str] = field(default_factory=list)
+    # The provider may still hold this finished-unsuccessfully job's outputs: `resume`
+    # checks with it again (a poll outage, a failed download, a wait beyond the cap).
+    recoverable: bool = False
 
     @property
     def remote_id(self) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from studio.core.jobs import Asset, Job
+from studio.core.spend_guard import refusal_of
 from studio.core.store import Store
 
 
@@ -35,7 +36,8 @@ def job_dict(job: Job, store: Store | None = None) -> dict[str, Any]:
         "sandbox": job.sandbox,
         "estimates": {"credits": estimate.get("credits"), "usd": estimate.get("usd"),
                       "approximate": estimate.get("approximate"),
-                      "basis": estimate.get("basis")},
+                      "basis": estimate.get("basis"), "source": estimate.get("source"),
+                      "checked": estimate.get("checked")},
         "actual_cost": job.actual_cost,
         "request": job.prepared,
         "input": job.request,
@@ -55,4 +57,7 @@ def job_dict(job: Job, store: Store | None = None) -> dict[str, Any]:
     }
     if store is not None:
         out["outputs"] = [asset_dict(a) for a in store.assets_for_job(job.id)]
+        refusal = refusal_of(store, job)
+        if refusal is not None:  # which budget said no, with the figures
+            out["refusal"] = refusal.as_dict()
     return out

@@ -8,7 +8,6 @@ deletes the files (output and sidecar) and the output's row, and logs it on the 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -16,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from studio.core.events import StoreEvent
 from studio.core.provenance import sidecar_path
-from studio.core.store import Store, StoreEvent
+from studio.core.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,6 @@ CREATE INDEX IF NOT EXISTS library_board_items_asset ON library_board_items(asse
 CREATE TABLE IF NOT EXISTS library_trash (asset_id TEXT PRIMARY KEY, trashed_at REAL NOT NULL);
 """
 
-EVENT = "library_changed"  # StoreEvent kind; data = {"what": ...}
 Sort = Literal["newest", "oldest", "rating", "cost_high", "cost_low"]
 Grouping = Literal["none", "fanout", "batch"]
 _COST = ("COALESCE(json_extract(j.actual_cost, '$.usd'), "
@@ -64,6 +63,7 @@ class LibraryQuery:
     mode: str | None = None
     text: str | None = None
     min_rating: int | None = None
+    include_masks: bool = False  # masks are assets of their own (core.local_assets)
     board: str | None = None
     trash: bool = False  # True: only what is in the trash
     sort: Sort = "newest"
@@ -115,7 +115,7 @@ class Library:
         with self.store.transaction() as db:
             db.execute("INSERT INTO library_boards VALUES (?, ?, ?)",
                        (board_id, name, time.time()))
-        self._publish("board_created", board=board_id)
+        self._publish("board_created", board_id)
         return Board(board_id, name, 0)
 
     def rename_board(self, board_id: str, name: str) -> Board:
@@ -123,7 +123,7 @@ class Library:
         name = self._free_name(name, ignore=board_id)
         with self.store.transaction() as db:
             db.execute("UPDATE library_boards SET name=? WHERE id=?", (name, board_id))
-        self._publish("board_renamed", board=board_id)
+        self._publish("board_renamed", board_id)
         return self.board(board_id)
 
     def delete_board(self, board_id: str) -> None:
@@ -132,7 +132,7 @@ class Library:
         with self.store.transaction() as db:
             db.execute("DELETE FROM library_board_items WHERE board_id=?", (board_id,))
             db.execute("DELETE FROM library_boards WHERE id=?", (board_id,))
-        self._publish("board_deleted", board=board_id)
+        self._publish("board_deleted", board_id)
 
     def _free_name(self, name: str, ignore: str | None = None) -> str:
         name = " ".join(name.split())
@@ -148,19 +148,19 @@ class Library:
     def add_to_board(self, board_id: str, asset_ids: list[str]) -> int:
         """Returns how many outputs were new to the board."""
         self.board(board_id)
-        known = self.store.get_assets(list(asset_ids))
+        known = self.store.get_assets_with_jobs(list(asset_ids))
         now = time.time()
         with self.store.transaction() as db:
             added = sum(db.execute("INSERT OR IGNORE INTO library_board_items VALUES (?, ?, ?)",
                                    (board_id, a, now)).rowcount for a in known)
-        self._publish("board_items", board=board_id)
+        self._publish("board_items", board_id)
         return added
 
     def remove_from_board(self, board_id: str, asset_ids: list[str]) -> int:
         with self.store.transaction() as db:
             removed = sum(db.execute("DELETE FROM library_board_items WHERE board_id=? AND "
                                      "asset_id=?", (board_id, a)).rowcount for a in asset_ids)
-        self._publish("board_items", board=board_id)
+        self._publish("board_items", board_id)
         return removed
 
     def boards_of(self, asset_id: str) -> list[str]:
@@ -172,19 +172,19 @@ class Library:
     # -- trash --------------------------------------------------------------------------
 
     def trash(self, asset_ids: list[str]) -> int:
-        known = self.store.get_assets(list(asset_ids))
+        known = self.store.get_assets_with_jobs(list(asset_ids))
         now = time.time()
         with self.store.transaction() as db:
             n = sum(db.execute("INSERT OR IGNORE INTO library_trash VALUES (?, ?)",
                                (a, now)).rowcount for a in known)
-        self._publish("trashed", count=n)
+        self._publish("trashed")
         return n
 
     def restore(self, asset_ids: list[str]) -> int:
         with self.store.transaction() as db:
             n = sum(db.execute("DELETE FROM library_trash WHERE asset_id=?", (a,)).rowcount
                     for a in asset_ids)
-        self._publish("restored", count=n)
+        self._publish("restored")
         return n
 
     def trash_count(self) -> int:
@@ -200,10 +200,10 @@ class Library:
         """Delete every trashed output: its file, its sidecar and its row. Files outside
         the outputs folder are never touched (their rows still go)."""
         ids = [r[0] for r in self.store.query("SELECT asset_id FROM library_trash")]
-        assets = self.store.get_assets(ids)
+        assets = [asset for asset, _job in self.store.get_assets_with_jobs(ids).values()]
         root = self.assets_dir.resolve()
         files, kept = 0, []
-        for asset in assets.values():
+        for asset in assets:
             path = Path(asset.path)
             if not path.resolve().is_relative_to(root):
                 kept.append(asset.path)
@@ -218,16 +218,12 @@ class Library:
                     log.warning("library.unlink_failed error=%s", type(exc).__name__)
                     kept.append(str(file))
             _remove_if_empty(path.parent, root)
-        now = time.time()
-        with self.store.transaction() as db:
-            for asset in assets.values():
-                db.execute("DELETE FROM library_board_items WHERE asset_id=?", (asset.id,))
-                db.execute("DELETE FROM assets WHERE id=?", (asset.id,))
-                db.execute("INSERT INTO events (job_id, at, kind, data) VALUES (?, ?, ?, ?)",
-                           (asset.job_id, now, "output_deleted",
-                            json.dumps({"asset": asset.id, "sha256": asset.sha256})))
+        with self.store.transaction() as db:  # the rows, their boards and the trash at once
+            deleted = self.store.delete_assets([a.id for a in assets])
+            db.executemany("DELETE FROM library_board_items WHERE asset_id=?",
+                           [(a.id,) for a in deleted])
             db.execute("DELETE FROM library_trash")
-        self._publish("emptied", count=len(assets))
+        self._publish("emptied")
         log.info("library.trash_emptied outputs=%d files=%d", len(assets), files)
         return EmptiedTrash(len(assets), files, kept)
 
@@ -254,6 +250,8 @@ class Library:
                f"WHERE {'' if query.trash else 'NOT '}EXISTS (SELECT 1 FROM library_trash t "
                "WHERE t.asset_id = a.id)")
         args: list[Any] = []
+        if not query.include_masks and query.mode != "mask":
+            sql += " AND j.mode != 'mask'"
         for column, value in (("j.provider", query.provider), ("j.model", query.model),
                               ("j.mode", query.mode)):
             if value:
@@ -276,8 +274,8 @@ class Library:
         sql += f" ORDER BY {_ORDER[query.sort]}"
         return self.store.query(sql, args)
 
-    def _publish(self, what: str, **data: Any) -> None:
-        self.store.publish(StoreEvent(EVENT, "", data={"what": what, **data}))
+    def _publish(self, what: str, board: str | None = None) -> None:
+        self.store.publish(StoreEvent.library_changed(what, board))
 
 
 def _remove_if_empty(folder: Path, root: Path) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import os
 import time
+from io import TextIOWrapper
+from typing import cast
 
 from studio.core.paths import StudioPaths
 from studio.core.redaction import RedactingFilter, Redactor
@@ -27,9 +30,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, default=str)
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files (and their rotated successors) are created 0600."""
+
+    def _open(self) -> TextIOWrapper:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        # Text mode (the handler's 'a'), which os.fdopen's types cannot see through a str.
+        return cast(TextIOWrapper, os.fdopen(fd, self.mode, encoding=self.encoding,
+                                             errors=self.errors))
+
+
 def configure(paths: StudioPaths, redactor: Redactor, *, level: int = logging.INFO) -> None:
     paths.log_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    handler = _PrivateRotatingFileHandler(
         paths.log_dir / "studio.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RedactingFilter(redactor))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,26 @@ class StudioPaths:
         return self.log_dir / "public_providers" / provider / f"{job_id}.log"
 
     def ensure(self) -> StudioPaths:
+        """Create the directories, private to this user (0700): keys never live here, but
+        prompts, outputs and logs are nobody else's business."""
         for d in (self.config_dir, self.data_dir, self.log_dir, self.assets_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            make_private_dir(d)
         return self
+
+
+def make_private_dir(path: Path) -> None:
+    """mkdir -p where every directory it creates is 0700, and `path` itself is made 0700
+    (it is one of ours); existing ancestors are left as they are."""
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for d in reversed(missing):
+        d.mkdir(mode=0o700, exist_ok=True)
+    if not path.is_dir():  # a file where a folder belongs: say so now, not at first write
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
+    if os.name == "posix" and path.is_dir() and path.stat().st_mode & 0o077:
+        path.chmod(0o700)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from studio.core.config import Settings
 from studio.core.secrets import KeyLookup, KeySource
-from studio.providers.base import Family
+from studio.providers.base import Family, ProviderInfo
 
 _FLAG = {
     Family.PUBLIC_IMAGE: "enable_public_image_providers",
@@ -23,6 +23,13 @@ class Decision:
 
 def flag_name(family: Family) -> str | None:
     return _FLAG.get(family)
+
+
+def gate_reason(info: ProviderInfo, settings: Settings) -> str | None:
+    """Why a provider with a compliance gate stays disabled (None once the gate is passed)."""
+    if info.compliance is None or settings.compliance.get(info.id):
+        return None
+    return info.compliance.reason
 
 
 def decide(

@@ -6,75 +6,53 @@ side bridges them onto the GUI thread with a queued signal.
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import json
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.core import migrations
+from studio.core.events import EventKind, StoreEvent, Subscriber
 from studio.core.jobs import Asset, Job, JobStatus, check_transition
+from studio.core.store_errors import BadRow, LeaseLost, translate
+from studio.core.store_open import open_database
+from studio.core.store_rows import (
+    ASSET_FIELDS,
+    JOB_FIELDS,
+    JSON_ASSET,
+    JSON_JOB,
+    asset_from_row,
+    cols,
+    job_from_row,
+    to_row,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = migrations.LATEST
 
-_JOB_FIELDS = [f.name for f in dataclasses.fields(Job)]
-_ASSET_FIELDS = [f.name for f in dataclasses.fields(Asset)]
-_JSON_JOB = {"request", "prepared", "estimate", "actual_cost", "remote", "input_hashes"}
-_JSON_ASSET = {"provenance"}
-
-_DDL = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS jobs ({", ".join(
-    "id TEXT PRIMARY KEY" if n == "id" else f'"{n}"' for n in _JOB_FIELDS)});
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at);
-CREATE INDEX IF NOT EXISTS jobs_group ON jobs(compare_group);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, at REAL NOT NULL,
-    kind TEXT NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS events_job ON events(job_id);
-CREATE TABLE IF NOT EXISTS assets ({", ".join(
-    "id TEXT PRIMARY KEY" if n == "id" else f'"{n}"' for n in _ASSET_FIELDS)});
-CREATE INDEX IF NOT EXISTS assets_job ON assets(job_id);
-CREATE INDEX IF NOT EXISTS assets_created ON assets(created_at);
-"""
-
-
-@dataclass(frozen=True)
-class StoreEvent:
-    kind: str  # job_created, job_updated, status_changed, progress, asset_added, asset_rated
-    job_id: str
-    job: Job | None = None
-    asset: Asset | None = None
-    data: dict[str, Any] | None = None
-
-
-Subscriber = Callable[[StoreEvent], None]
+# Unfinished jobs, and finished ones the provider may still hold outputs for.
+_RESUMABLE = ("queued", "submitting", "submitted", "running")
 
 
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    """Raises StoreDamaged, StoreTooNew or StoreBusy (store_errors) when studio.db cannot
+    be used; nothing is written to a database that fails its check."""
+
+    def __init__(self, path: Path | str, *, busy_ms: int = 5000) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        # Rows that could not be read (bad status, bad JSON): skipped by listings.
+        self.problems: list[BadRow] = []
+        self._db = open_database(self.path, busy_ms=busy_ms)
         self._lock = threading.RLock()
+        self._savepoints = itertools.count()
         self._subscribers: list[Subscriber] = []
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_DDL)
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",
-                             (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         with self._lock:
@@ -84,23 +62,49 @@ class Store:
 
     def ensure_schema(self, ddl: str) -> None:
         """Create another core module's tables in this database (idempotent DDL)."""
-        with self._lock:
+        with self._lock, self._errors():
             self._db.executescript(ddl)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write; publish events after it, with `publish`."""
-        with self._lock:
-            self._db.execute("BEGIN")
+        """One atomic write, rolled back on any error; publish events after it, with
+        `publish`. Nested use becomes a savepoint of the outer transaction."""
+        with self._lock, self._errors():
+            if self._db.in_transaction:
+                name = f"sp{next(self._savepoints)}"
+                self._db.execute(f"SAVEPOINT {name}")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute(f"ROLLBACK TO {name}")
+                    self._db.execute(f"RELEASE {name}")
+                    raise
+                self._db.execute(f"RELEASE {name}")
+                return
+            # IMMEDIATE takes the write lock up front: no deadlock when a read turns
+            # into a write while another process writes.
+            self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's failures as typed StoreErrors (locked, damaged); bugs pass through."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            typed = translate(exc, self.path)
+            if typed is None:
+                raise
+            raise typed from None
 
     def query(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._errors():
             return self._db.execute(sql, list(args)).fetchall()
 
     def publish(self, event: StoreEvent) -> None:
@@ -124,11 +128,17 @@ class Store:
                          (job_id, time.time(), kind, json.dumps(data)))
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT at, kind, data FROM events WHERE job_id=? ORDER BY id", (job_id,)
-            ).fetchall()
-        return [{"at": r["at"], "kind": r["kind"], **json.loads(r["data"])} for r in rows]
+        rows = self.query("SELECT at, kind, data FROM events WHERE job_id=? ORDER BY id",
+                          (job_id,))
+        out = []
+        for r in rows:
+            try:
+                data = json.loads(r["data"])
+            except (TypeError, ValueError):
+                data = {"unreadable": True}
+            out.append({"at": r["at"], "kind": r["kind"],
+                        **(data if isinstance(data, dict) else {"data": data})})
+        return out
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -136,63 +146,88 @@ class Store:
         now = time.time()
         job.created_at = job.created_at or now
         job.updated_at = now
-        row = _to_row(job, _JOB_FIELDS, _JSON_JOB)
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.execute(
-                f"INSERT INTO jobs ({_cols(_JOB_FIELDS)}) VALUES "
-                f"({', '.join('?' * len(_JOB_FIELDS))})", row)
+        row = to_row(job, JOB_FIELDS, JSON_JOB)
+        with self.transaction() as db:
+            db.execute(f"INSERT INTO jobs ({cols(JOB_FIELDS)}) VALUES "
+                       f"({', '.join('?' * len(JOB_FIELDS))})", row)
             self._event_row(job.id, "created", {"status": job.status.value})
-            self._db.execute("COMMIT")
-        self._publish(StoreEvent("job_created", job.id, job=job))
+        self._publish(StoreEvent.for_job(EventKind.JOB_CREATED, job))
         return job
 
-    def update_job(self, job_id: str, **changes: Any) -> Job:
-        """Apply changes atomically; a status change is checked against the state machine."""
-        with self._lock:
-            job = self.get_job(job_id)
-            if job is None:
-                raise KeyError(job_id)
-            old_status = job.status
-            new_status = JobStatus(changes.get("status", old_status))
-            check_transition(old_status, new_status)
-            for key, value in changes.items():
-                if key not in _JOB_FIELDS or key == "id":
-                    raise AttributeError(f"jobs have no field {key!r}")
-                setattr(job, key, value)
-            job.status = new_status
-            job.updated_at = time.time()
-            cols = [*changes.keys(), "updated_at", "status"]
-            row = _to_row(job, cols, _JSON_JOB)
-            self._db.execute("BEGIN")
-            self._db.execute(
-                "UPDATE jobs SET " + ", ".join(f'"{c}"=?' for c in cols) + " WHERE id=?",
-                [*row, job_id])
-            if new_status != old_status:
-                self._event_row(job_id, "status", {
-                    "from": old_status.value, "to": new_status.value,
-                    **({"error": job.error} if job.error else {})})
-            self._db.execute("COMMIT")
-        kind = "status_changed" if new_status != old_status else (
-            "progress" if set(changes) <= {"progress", "queue_position", "message"}
-            else "job_updated")
-        self._publish(StoreEvent(kind, job_id, job=job))
+    def update_job(self, job_id: str, *, lease_owner: str | None = None,
+                   **changes: Any) -> Job:
+        """Apply changes atomically; a status change is checked against the state machine.
+
+        With `lease_owner`, the change is made only while that owner holds the job's lease
+        (else LeaseLost): a process that lost its job never writes over the new owner."""
+        with self.transaction():
+            job, old_status = self._apply(job_id, lease_owner, changes)
+        self._publish(StoreEvent.for_job(_change_kind(job.status, old_status, changes), job))
         return job
+
+    def complete_job(self, job_id: str, assets: list[Asset], *, lease_owner: str | None,
+                     **changes: Any) -> Job:
+        """The outputs' asset rows and the job's final status in one transaction: either
+        the job is succeeded with every asset, or nothing changed."""
+        now = time.time()
+        with self.transaction() as db:
+            job, old_status = self._apply(job_id, lease_owner, changes)
+            for asset in assets:
+                asset.created_at = asset.created_at or now
+                db.execute(f"INSERT INTO assets ({cols(ASSET_FIELDS)}) VALUES "
+                           f"({', '.join('?' * len(ASSET_FIELDS))})",
+                           to_row(asset, ASSET_FIELDS, JSON_ASSET))
+                self._event_row(job_id, "output_saved",
+                                {"asset": asset.id, "sha256": asset.sha256})
+        for asset in assets:
+            self._publish(StoreEvent.for_asset(EventKind.ASSET_ADDED, asset))
+        self._publish(StoreEvent.for_job(_change_kind(job.status, old_status, changes), job))
+        return job
+
+    def _apply(self, job_id: str, lease_owner: str | None,
+               changes: dict[str, Any]) -> tuple[Job, JobStatus]:
+        """Inside a transaction: check the lease and the transition, write the row."""
+        if lease_owner is not None:
+            held = self._db.execute("SELECT owner FROM leases WHERE job_id=?",
+                                    (job_id,)).fetchone()
+            if held is None or held[0] != lease_owner:
+                raise LeaseLost(job_id)
+        job = self.get_job(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        old_status = job.status
+        new_status = JobStatus(changes.get("status", old_status))
+        for key, value in changes.items():
+            if key not in JOB_FIELDS or key == "id":
+                raise AttributeError(f"jobs have no field {key!r}")
+            setattr(job, key, value)
+        check_transition(old_status, new_status, remote_id=job.remote_id)
+        job.status = new_status
+        job.updated_at = time.time()
+        names = [*changes.keys(), "updated_at", "status"]
+        row = to_row(job, names, JSON_JOB)
+        self._db.execute(
+            "UPDATE jobs SET " + ", ".join(f'"{c}"=?' for c in names) + " WHERE id=?",
+            [*row, job_id])
+        if new_status != old_status:
+            self._event_row(job_id, "status", {
+                "from": old_status.value, "to": new_status.value,
+                **({"error": job.error} if job.error else {})})
+        return job, old_status
 
     def get_job(self, job_id: str) -> Job | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
-        return _job_from_row(row) if row else None
+        """One job, or None; raises BadRow when its row cannot be read."""
+        rows = self.query("SELECT * FROM jobs WHERE id=?", (job_id,))
+        return job_from_row(rows[0]) if rows else None
 
     def find_job(self, prefix: str) -> Job | None:
         """A job by full id or unique id prefix (CLI convenience)."""
         job = self.get_job(prefix)
         if job is not None:
             return job
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM jobs WHERE id LIKE ? LIMIT 2",
-                                    (prefix.replace("%", "") + "%",)).fetchall()
-        return _job_from_row(rows[0]) if len(rows) == 1 else None
+        rows = self.query("SELECT * FROM jobs WHERE id LIKE ? LIMIT 2",
+                          (prefix.replace("%", "") + "%",))
+        return job_from_row(rows[0]) if len(rows) == 1 else None
 
     def list_jobs(
         self,
@@ -202,81 +237,87 @@ class Store:
         offset: int = 0,
         newest_first: bool = True,
     ) -> list[Job]:
-        sql, args = "SELECT * FROM jobs", []
+        """Jobs, newest first; unreadable rows are skipped and listed in `problems`."""
+        sql, args = "SELECT * FROM jobs", list[Any]()
         if statuses is not None:
             st = [s.value for s in statuses]
             sql += f" WHERE status IN ({', '.join('?' * len(st))})"
             args.extend(st)
         sql += f" ORDER BY created_at {'DESC' if newest_first else 'ASC'} LIMIT ? OFFSET ?"
         args.extend([limit, offset])
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return [_job_from_row(r) for r in rows]
+        return self._readable(self.query(sql, args), job_from_row)
+
+    def resumable_jobs(self) -> list[Job]:
+        """Unfinished jobs, and finished-unsuccessfully ones that kept a remote id and may
+        still have outputs at the provider (`recoverable`), oldest first."""
+        rows = self.query(
+            f"SELECT * FROM jobs WHERE status IN ({', '.join('?' * len(_RESUMABLE))}) "
+            "OR (recoverable = 1 AND remote IS NOT NULL AND status IN ('unknown', 'failed')) "
+            "ORDER BY created_at", _RESUMABLE)
+        return self._readable(rows, job_from_row)
+
+    def _readable(self, rows: list[sqlite3.Row], parse: Callable[[Any], Any]) -> list[Any]:
+        out = []
+        for row in rows:
+            try:
+                out.append(parse(row))
+            except BadRow as bad:
+                self._report(bad)
+        return out
+
+    def _report(self, bad: BadRow) -> None:
+        if all((p.table, p.row_id) != (bad.table, bad.row_id) for p in self.problems):
+            self.problems.append(bad)
+            log.warning("store.bad_row table=%s id=%s reason=%s", bad.table, bad.row_id,
+                        bad.reason)
 
     def recent_durations(self, provider: str, model: str, limit: int = 20) -> list[float]:
         """Submit-to-finish seconds of the newest successful jobs of one model."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT finished_at - submitted_at FROM jobs WHERE provider=? AND model=? "
-                "AND status='succeeded' AND submitted_at IS NOT NULL AND finished_at IS NOT "
-                "NULL ORDER BY created_at DESC LIMIT ?", (provider, model, limit)).fetchall()
-        return [float(r[0]) for r in rows]
+        rows = self.query(
+            "SELECT finished_at - submitted_at FROM jobs WHERE provider=? AND model=? "
+            "AND status='succeeded' AND submitted_at IS NOT NULL AND finished_at IS NOT "
+            "NULL ORDER BY created_at DESC LIMIT ?", (provider, model, limit))
+        return [float(r[0]) for r in rows if isinstance(r[0], int | float)]
 
     def count_jobs(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
+        return int(self.query("SELECT COUNT(*) FROM jobs")[0][0])
 
     # -- assets ---------------------------------------------------------------------------
 
     def add_asset(self, asset: Asset) -> Asset:
         asset.created_at = asset.created_at or time.time()
-        with self._lock:
-            self._db.execute("BEGIN")
-            self._db.execute(
-                f"INSERT INTO assets ({_cols(_ASSET_FIELDS)}) VALUES "
-                f"({', '.join('?' * len(_ASSET_FIELDS))})",
-                _to_row(asset, _ASSET_FIELDS, _JSON_ASSET))
+        with self.transaction() as db:
+            db.execute(
+                f"INSERT INTO assets ({cols(ASSET_FIELDS)}) VALUES "
+                f"({', '.join('?' * len(ASSET_FIELDS))})",
+                to_row(asset, ASSET_FIELDS, JSON_ASSET))
             self._event_row(asset.job_id, "output_saved",
                             {"asset": asset.id, "sha256": asset.sha256})
-            self._db.execute("COMMIT")
-        self._publish(StoreEvent("asset_added", asset.job_id, asset=asset))
+        self._publish(StoreEvent.for_asset(EventKind.ASSET_ADDED, asset))
         return asset
 
     def assets_for_job(self, job_id: str) -> list[Asset]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM assets WHERE job_id=? ORDER BY \"index\"", (job_id,)).fetchall()
-        return [_asset_from_row(r) for r in rows]
+        rows = self.query('SELECT * FROM assets WHERE job_id=? ORDER BY "index"', (job_id,))
+        return self._readable(rows, asset_from_row)
 
     def get_asset(self, asset_id: str) -> Asset | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM assets WHERE id=?", (asset_id,)).fetchone()
-        return _asset_from_row(row) if row else None
-
-    def get_assets(self, ids: list[str]) -> dict[str, Asset]:
-        if not ids:
-            return {}
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT * FROM assets WHERE id IN ({', '.join('?' * len(ids))})", ids
-            ).fetchall()
-        return {r["id"]: _asset_from_row(r) for r in rows}
+        rows = self.query("SELECT * FROM assets WHERE id=?", (asset_id,))
+        return asset_from_row(rows[0]) if rows else None
 
     def get_assets_with_jobs(self, ids: list[str]) -> dict[str, tuple[Asset, Job]]:
         """Assets and their jobs in one query: what a gallery row needs."""
         if not ids:
             return {}
-        cols = ", ".join(f'j."{c}" AS "j_{c}"' for c in _JOB_FIELDS)
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT a.*, {cols} FROM assets a JOIN jobs j ON j.id = a.job_id "
-                f"WHERE a.id IN ({', '.join('?' * len(ids))})", ids).fetchall()
-        out = {}
-        for r in rows:
-            asset = _asset_from_row({k: r[k] for k in _ASSET_FIELDS})
-            job = _job_from_row({c: r[f"j_{c}"] for c in _JOB_FIELDS})
-            out[asset.id] = (asset, job)
-        return out
+        cols = ", ".join(f'j."{c}" AS "j_{c}"' for c in JOB_FIELDS)
+        rows = self.query(
+            f"SELECT a.*, {cols} FROM assets a JOIN jobs j ON j.id = a.job_id "
+            f"WHERE a.id IN ({', '.join('?' * len(ids))})", ids)
+
+        def parse(r: sqlite3.Row) -> tuple[Asset, Job]:
+            return (asset_from_row({k: r[k] for k in ASSET_FIELDS}),
+                    job_from_row({c: r[f"j_{c}"] for c in JOB_FIELDS}))
+
+        return {asset.id: (asset, job) for asset, job in self._readable(rows, parse)}
 
     def asset_ids(
         self,
@@ -287,10 +328,14 @@ class Store:
         text: str | None = None,
         min_rating: int | None = None,
         newest_first: bool = True,
+        include_masks: bool = False,
     ) -> list[str]:
-        """Ordered ids for the gallery; details are fetched for the visible range only."""
+        """Ordered ids for the gallery; details are fetched for the visible range only.
+        Masks (assets of their own, core.local_assets) are left out unless asked for."""
         sql = "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id WHERE 1=1"
         args: list[Any] = []
+        if not include_masks and mode != "mask":
+            sql += " AND j.mode != 'mask'"
         for column, value in (("j.provider", provider), ("j.model", model), ("j.mode", mode)):
             if value:
                 sql += f" AND {column}=?"
@@ -303,51 +348,35 @@ class Store:
             sql += " AND a.rating >= ?"
             args.append(min_rating)
         sql += f" ORDER BY a.created_at {'DESC' if newest_first else 'ASC'}, a.\"index\""
-        with self._lock:
-            return [r[0] for r in self._db.execute(sql, args).fetchall()]
+        return [r[0] for r in self.query(sql, args)]
+
+    def delete_assets(self, ids: Sequence[str]) -> list[Asset]:
+        """Delete these outputs' rows, each logged on its job as `output_deleted`, in one
+        transaction (inside a caller's, as a savepoint). Their files are the caller's to
+        remove; lineage rows naming them stay as a record. Returns the assets deleted."""
+        with self.transaction() as db:
+            found = self.get_assets_with_jobs(list(ids))
+            for asset, _job in found.values():
+                db.execute("DELETE FROM assets WHERE id=?", (asset.id,))
+                self._event_row(asset.job_id, "output_deleted",
+                                {"asset": asset.id, "sha256": asset.sha256})
+        return [asset for asset, _job in found.values()]
 
     def set_rating(self, asset_id: str, rating: int | None) -> Asset:
         if rating is not None and not 1 <= rating <= 5:
             raise ValueError("a rating is 1 to 5 stars")
-        with self._lock:
-            self._db.execute("UPDATE assets SET rating=? WHERE id=?", (rating, asset_id))
+        with self.transaction() as db:
+            db.execute("UPDATE assets SET rating=? WHERE id=?", (rating, asset_id))
             asset = self.get_asset(asset_id)
         if asset is None:
             raise KeyError(asset_id)
-        self._publish(StoreEvent("asset_rated", asset.job_id, asset=asset))
+        self._publish(StoreEvent.for_asset(EventKind.ASSET_RATED, asset))
         return asset
 
 
-def _cols(names: list[str]) -> str:
-    return ", ".join(f'"{n}"' for n in names)
-
-
-def _to_row(obj: Any, cols: list[str], json_cols: set[str]) -> list[Any]:
-    out = []
-    for c in cols:
-        v = getattr(obj, c)
-        if c in json_cols:
-            v = None if v is None else json.dumps(v)
-        elif isinstance(v, bool):
-            v = int(v)
-        elif hasattr(v, "value"):  # enums
-            v = v.value
-        out.append(v)
-    return out
-
-
-def _job_from_row(row: sqlite3.Row | dict[str, Any]) -> Job:
-    data = {k: row[k] for k in row.keys()}  # noqa: SIM118 (sqlite3.Row)
-    for k in _JSON_JOB:
-        data[k] = json.loads(data[k]) if data[k] is not None else None
-    data["input_hashes"] = data["input_hashes"] or []
-    data["status"] = JobStatus(data["status"])
-    data["dry_run"] = bool(data["dry_run"])
-    data["sandbox"] = bool(data["sandbox"])
-    return Job(**data)
-
-
-def _asset_from_row(row: sqlite3.Row | dict[str, Any]) -> Asset:
-    data = {k: row[k] for k in row.keys()}  # noqa: SIM118
-    data["provenance"] = json.loads(data["provenance"]) if data["provenance"] else None
-    return Asset(**data)
+def _change_kind(new: JobStatus, old: JobStatus, changes: dict[str, Any]) -> EventKind:
+    if new != old:
+        return EventKind.STATUS_CHANGED
+    if set(changes) <= {"progress", "queue_position", "message"}:
+        return EventKind.PROGRESS
+    return EventKind.JOB_UPDATED

@@ -9,8 +9,12 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio.core.atomic import write_atomic
+
+if TYPE_CHECKING:  # Pillow is imported on first use: the GUI starts without it
+    from PIL import Image
 
 DEFAULT_SIZE = 256
 VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mov", ".mkv", ".m4v"})
@@ -65,13 +69,13 @@ def make_thumbnail(
     return out
 
 
-def _resample():
+def _resample() -> Image.Resampling:
     from PIL import Image
 
     return Image.Resampling.LANCZOS
 
 
-def _open_image(path: Path, size: int):
+def _open_image(path: Path, size: int) -> Image.Image:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -83,7 +87,7 @@ def _open_image(path: Path, size: int):
     return image
 
 
-def _first_frame(path: Path):
+def _first_frame(path: Path) -> Image.Image:
     import av
 
     try:
@@ -99,7 +103,7 @@ def _first_frame(path: Path):
     raise ThumbnailError(f"{path.name} has no decodable frame")
 
 
-def _flatten(image):
+def _flatten(image: Image.Image) -> Image.Image:
     """RGB for JPEG; transparency is composited over a neutral backdrop."""
     from PIL import Image
 

@@ -3,7 +3,8 @@
 A workflow is data, never code. Importing one validates it completely (size, JSON depth,
 graph shape, input values, parameters, the form it makes) before anything is written;
 a valid one is saved atomically as `<workflows_dir>/<slug>.json` and registered with every
-workflow host (ComfyUI as `imported/<slug>`, RunPod as `comfyui/imported/<slug>`).
+workflow host: each provider that runs ComfyUI workflows (it has `templates` and
+`add_workflow`), under whatever model id that provider gives it.
 
 Saved file: {"format": FORMAT, "name": ..., "imported_at": ..., "source_file": ...,
 "document": <the API-format graph or template document as imported>}. A plain API-format
@@ -20,7 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from studio.core.atomic import write_atomic
 from studio.providers.base import ModelInfo, Provider
@@ -40,7 +41,6 @@ MAX_FILES = 500
 # The saved file is re-indented and wraps the document; the document itself is re-checked
 # against MAX_WORKFLOW_BYTES when it is loaded.
 MAX_SAVED_BYTES = 4 * MAX_WORKFLOW_BYTES
-HOSTS = ("comfyui", "runpod")  # providers that run ComfyUI workflows, in catalog order
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -48,11 +48,19 @@ class WorkflowImportError(ValueError):
     """A workflow that was not imported, with what to fix. Nothing was saved."""
 
 
+@runtime_checkable
 class WorkflowHost(Protocol):
+    """A provider that runs ComfyUI workflows."""
+
     templates: dict[str, WorkflowTemplate]
-    models: dict[str, ModelInfo]
+    models: Mapping[str, ModelInfo]
 
     def add_workflow(self, template: WorkflowTemplate) -> ModelInfo: ...
+
+
+def workflow_hosts(providers: Mapping[str, Provider]) -> dict[str, WorkflowHost]:
+    """The providers that run ComfyUI workflows, in catalog order."""
+    return {pid: p for pid, p in providers.items() if isinstance(p, WorkflowHost)}
 
 
 @dataclass(frozen=True)
@@ -90,13 +98,11 @@ def own_workflow_hosts(providers: Mapping[str, Provider]) -> dict[str, Provider]
     reach the process-wide registry (or another Studio). The copy keeps the client id and
     progress sockets; only its workflow tables are its own."""
     result = dict(providers)
-    for provider_id in HOSTS:
-        host = result.get(provider_id)
-        if host is not None and hasattr(host, "templates") and hasattr(host, "add_workflow"):
-            fork = copy.copy(host)
-            fork.templates = dict(host.templates)  # type: ignore[attr-defined]
-            fork.models = dict(host.models)
-            result[provider_id] = fork
+    for provider_id, host in workflow_hosts(providers).items():
+        fork = copy.copy(host)
+        fork.templates = dict(host.templates)
+        fork.models = dict(host.models)
+        result[provider_id] = fork  # type: ignore[assignment]
     return result
 
 
@@ -106,9 +112,7 @@ class WorkflowLibrary:
 
     def __init__(self, folder: Path, providers: Mapping[str, Provider]) -> None:
         self.folder = folder
-        self.hosts: dict[str, WorkflowHost] = {
-            pid: providers[pid] for pid in HOSTS  # type: ignore[misc]
-            if pid in providers and hasattr(providers[pid], "add_workflow")}
+        self.hosts: dict[str, WorkflowHost] = workflow_hosts(providers)
         self._imported: dict[str, ImportedWorkflow] = {}
 
     def imported(self) -> list[ImportedWorkflow]:

@@ -8,82 +8,49 @@ records byte-for-byte what a live call would send.
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class Kind(StrEnum):
-    IMAGE = "image"
-    VIDEO = "video"
-
-
-class Mode(StrEnum):
-    TXT2IMG = "txt2img"
-    IMG2IMG = "img2img"
-    TXT2VIDEO = "txt2video"
-    IMG2VIDEO = "img2video"
-    STORYBOARD = "storyboard"
-
-    @property
-    def kind(self) -> Kind:
-        return Kind.IMAGE if self in (Mode.TXT2IMG, Mode.IMG2IMG) else Kind.VIDEO
-
-
-class Family(StrEnum):
-    """Which feature flag gates a provider's live calls."""
-
-    PUBLIC_IMAGE = "public_image"
-    PUBLIC_VIDEO = "public_video"
-    SELF_HOSTED = "self_hosted"
-
-
-@dataclass(frozen=True)
-class KeySpec:
-    """Where a provider's credential comes from: env vars (first wins), then keyring."""
-
-    env: tuple[str, ...]
-    keyring_entry: str
-    label: str = "API key"
-
-
-@dataclass(frozen=True)
-class ProviderInfo:
-    id: str
-    name: str
-    kinds: tuple[Kind, ...]
-    key: KeySpec
-    docs_url: str
-    pricing_url: str
-    default_base_url: str
-    notes: str = ""
-    # The provider id whose key and base URL this provider borrows (Pika runs on fal).
-    key_from: str | None = None
-    # Self-hosted servers (ComfyUI) may run without any key.
-    key_required: bool = True
-
-
-@dataclass(frozen=True)
-class Price:
-    """A price estimate. Credits are the provider's own unit when it has one."""
-
-    usd: float | None
-    credits: float | None = None
-    approximate: bool = True
-    basis: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "usd": None if self.usd is None else round(self.usd, 4),
-            "credits": None if self.credits is None else round(self.credits, 3),
-            "approximate": self.approximate,
-            "basis": self.basis,
-        }
+from studio.providers.info import (
+    PUBLIC,
+    SELF_HOSTED,
+    ComplianceGate,
+    DeclarationError,
+    Family,
+    ImageTransport,
+    KeySpec,
+    Kind,
+    ProviderInfo,
+    env_safe,
+)
+from studio.providers.modes import MAX_REFERENCES, Mode, Role, role_limits, roles_for
+from studio.providers.pricing import (
+    Bill,
+    ImageFacts,
+    Price,
+    PriceRule,
+    PriceSource,
+    unpriced,
+    whole_megapixels,
+)
+from studio.providers.results import (
+    Failed,
+    Health,
+    Pending,
+    PollHint,
+    PollResult,
+    Quota,
+    RemoteHandle,
+    RemoteOutput,
+    Submitted,
+    Succeeded,
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +64,13 @@ class Capabilities:
     image_url_param: str | None = None
     sizes: tuple[str, ...] = ()
     durations: tuple[float, ...] = ()
+    # Takes a mask image (white = change, black = keep); required in its modes or not.
+    mask: bool = False
+    mask_required: bool = False
+    # The role of each input image by position (the last repeats); empty: by mode.
+    input_roles: tuple[Role, ...] = ()
+    # Whether the model takes a prompt: "required", "optional" or "none" (an upscaler).
+    prompt: Literal["required", "optional", "none"] = "required"
 
 
 class ParamsBase(BaseModel):
@@ -109,20 +83,63 @@ class ParamsBase(BaseModel):
         return {}
 
 
+P = TypeVar("P", bound=ParamsBase)
+
+
+def params_as(params: Any, kind: type[P]) -> P:
+    """The params as the model's own class. A real check, not an assert (asserts vanish
+    under python -O): a price rule or build handed another model's params is a bug."""
+    if not isinstance(params, kind):
+        raise TypeError(f"expected {kind.__name__}, got {type(params).__name__}")
+    return params
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     id: str
     name: str
     modes: tuple[Mode, ...]
     params: type[ParamsBase]
-    price: Callable[[ParamsBase], Price]
+    price: PriceRule
     capabilities: Capabilities = field(default_factory=Capabilities)
     description: str = ""
     metadata: Mapping[str, str] = field(default_factory=dict)
+    # Where this model's id and fields come from (an SDK type file, a docs page).
+    source: str = ""
 
     @property
     def kind(self) -> Kind:
         return self.modes[0].kind
+
+    def input_roles(self, mode: Mode, count: int) -> tuple[Role, ...]:
+        """What each of `count` input images is to this model in `mode`."""
+        return roles_for(self.capabilities.input_roles, mode, count)
+
+    def role_limits(self, mode: Mode) -> dict[Role, int]:
+        """How many images of each role this model takes in `mode` (Compose's limits)."""
+        caps = self.capabilities
+        return role_limits(caps.input_roles, mode, caps.max_reference_images, caps.mask)
+
+    def why_not(self, mode: Mode, role: Role) -> str | None:
+        """Why this model cannot take one more image in `role`, or None when it can."""
+        if mode not in self.modes:
+            return f"{self.name} has no {mode.value} mode"
+        if self.role_limits(mode).get(role):
+            return None
+        if role is Role.MASK:
+            return f"{self.name} takes no mask"
+        return f"{self.name} takes no {role.value.replace('_', ' ')} in {mode.value} mode"
+
+    def estimate(
+        self,
+        params: ParamsBase,
+        images: Sequence[ImageFacts] = (),
+        *,
+        observed_seconds: float | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Price:
+        """The price of one request: the rule applied to everything that changes the bill."""
+        return self.price(Bill(params, tuple(images), observed_seconds, dict(options or {})))
 
 
 class RenderRequest(BaseModel):
@@ -138,6 +155,8 @@ class RenderRequest(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=4_294_967_294)
     params: dict[str, Any] = Field(default_factory=dict)
     input_images: list[str] = Field(default_factory=list)
+    # A mask image (a file, `asset:<id>` or an https URL): white = change, black = keep.
+    mask: str | None = None
     compare_group: str | None = None
     # The artist confirmed a setting that weakens a provider's safety filter.
     confirm_weaker_safety: bool = False
@@ -145,12 +164,21 @@ class RenderRequest(BaseModel):
 
 @dataclass(frozen=True)
 class InputImage:
-    """An input image read and checked by core before build() sees it."""
+    """An input image checked by core before build() sees it: a local file (its bytes), or
+    a URL the provider fetches (an https input, or a local file the image host uploaded)."""
 
     name: str
     media_type: str
     data: bytes
     sha256: str
+    width: int | None = None
+    height: int | None = None
+    url: str | None = None
+    role: Role = Role.INPUT
+
+    @property
+    def facts(self) -> ImageFacts:
+        return ImageFacts(self.width, self.height)
 
 
 @dataclass(frozen=True)
@@ -160,6 +188,8 @@ class ProviderContext:
     base_url: str
     key: str | None
     sandbox: bool = False
+    # The provider's own settings (Settings.provider_options[<id>]), validated as plain data.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -207,7 +237,7 @@ class PreparedCall:
         if self.json_body is not None:
             out["body"] = _summarise_data_uris(self.json_body)
         if self.form is not None or self.files:
-            out["form"] = dict(self.form or {})
+            out["form"] = _summarise_data_uris(dict(self.form or {}))
             out["files"] = [
                 {"field": f.field, "filename": f.filename, "media_type": f.media_type,
                  "bytes": len(f.data)}
@@ -221,11 +251,24 @@ def _mask(value: str) -> str:
     return f"{scheme} ***" if rest else "***"
 
 
+_SIGNATURE = re.compile(r"(?<=[?&])((?:X-Amz-Signature|Signature|sig)=)[^&\s\"]+",
+                        re.IGNORECASE)
+
+
+def mask_signature(url: str) -> str:
+    """A URL with any signature in its query masked (a presigned URL's signature works like
+    a password until it expires)."""
+    return _SIGNATURE.sub(r"\1***", url)
+
+
 def _summarise_data_uris(value: Any) -> Any:
-    """Data URIs are kept out of records (they can be megabytes); their size is kept."""
+    """Data URIs are kept out of records (they can be megabytes); their size is kept.
+    Signed URLs keep everything but their signature, which works like a password."""
     if isinstance(value, str) and value.startswith("data:") and len(value) > 256:
         head = value.split(",", 1)[0]
         return f"{head},<{len(value)} chars>"
+    if isinstance(value, str) and value.startswith(("https://", "http://")):
+        return mask_signature(value)
     if isinstance(value, dict):
         return {k: _summarise_data_uris(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -233,110 +276,24 @@ def _summarise_data_uris(value: Any) -> Any:
     return value
 
 
-# ---- what submit/poll return -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RemoteOutput:
-    """One output as the provider offers it: a URL to fetch, or bytes it sent inline."""
-
-    url: str | None = None
-    data: bytes | None = None
-    media_type: str | None = None
-    filename: str | None = None
-    needs_auth: bool = False
-
-
-@dataclass(frozen=True)
-class RemoteHandle:
-    """What must be persisted to find a job at the provider again after a restart."""
-
-    remote_id: str
-    urls: Mapping[str, str] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"remote_id": self.remote_id, "urls": dict(self.urls)}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RemoteHandle:
-        return cls(remote_id=str(data["remote_id"]), urls=dict(data.get("urls") or {}))
-
-
-@dataclass(frozen=True)
-class Pending:
-    state: Literal["queued", "running"]
-    progress: float | None = None
-    queue_position: int | None = None
-    message: str | None = None
-    raw: Any = None
-
-
-@dataclass(frozen=True)
-class Succeeded:
-    outputs: Sequence[RemoteOutput]
-    seed: int | None = None
-    actual: Price | None = None
-    raw: Any = None
-    message: str | None = None
-
-
-@dataclass(frozen=True)
-class Failed:
-    message: str
-    code: str | None = None
-    retryable: bool = False
-    raw: Any = None
-
-
-PollResult = Pending | Succeeded | Failed
-
-
-@dataclass(frozen=True)
-class Submitted:
-    """The provider accepted the job. Synchronous providers answer with `result` at once."""
-
-    handle: RemoteHandle
-    result: Succeeded | Failed | None = None
-    raw: Any = None
-
-
-@dataclass(frozen=True)
-class Quota:
-    remaining: float
-    unit: Literal["credits", "usd", "generations"]
-    usd: float | None = None
-    low_threshold: float | None = None
-    detail: str = ""
-
-    @property
-    def low(self) -> bool:
-        return self.low_threshold is not None and self.remaining < self.low_threshold
-
-
-@dataclass(frozen=True)
-class Health:
-    """Whether a (self-hosted) server answers, and what it says about itself."""
-
-    ok: bool
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class PollHint:
-    """How soon to poll again, from what the provider told us."""
-
-    min_interval: float = 0.5
-    max_interval: float = 8.0
-
-
 class Provider(ABC):
-    """One provider adapter. Subclasses set `info` and `models` and implement the calls."""
+    """One provider adapter. Subclasses set `info` and `models` and implement the calls.
 
-    info: ProviderInfo
+    A module declares one provider by setting `PROVIDER = TheProvider`; the registry builds
+    one instance per Studio with that Studio's environment."""
+
+    info: ClassVar[ProviderInfo]
     models: Mapping[str, ModelInfo]
     poll_hint: PollHint = PollHint()
-    family: Mapping[Kind, Family] = {Kind.IMAGE: Family.PUBLIC_IMAGE,
-                                     Kind.VIDEO: Family.PUBLIC_VIDEO}
+    # The provider's own settings (Settings.provider_options[<id>]); None when it has none.
+    options_model: ClassVar[type[BaseModel] | None] = None
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self.env: Mapping[str, str] = env if env is not None else {}
+
+    @property
+    def family(self) -> Mapping[Kind, Family]:
+        return self.info.families
 
     def model(self, model_id: str) -> ModelInfo:
         try:
@@ -401,10 +358,20 @@ class Provider(ABC):
         """Release long-lived resources (sockets) when the studio shuts down."""
 
     def disabled_reason(self, settings: Mapping[str, Any]) -> str | None:
-        """Why this provider is switched off by settings (e.g. a compliance gate), or None.
-
-        `settings` is the studio settings as plain JSON data."""
+        """Why this provider is switched off by settings beyond its declared compliance gate,
+        or None. `settings` is the studio settings as plain JSON data."""
         return None
+
+    async def balance(self, http: httpx.AsyncClient, ctx: ProviderContext) -> Quota | None:
+        """The account balance, read before and after a job to measure what it cost when the
+        provider reports no per-job cost (`info.bills_from_balance`). Defaults to usage()."""
+        return await self.usage(http, ctx)
+
+    async def host_image(self, http: httpx.AsyncClient, ctx: ProviderContext,
+                         image: InputImage) -> str:
+        """Upload an input image to this provider's storage (`info.hosts_images`) and return
+        a URL any provider can fetch."""
+        raise ProviderError(f"{self.info.name} does not host images", code="unsupported")
 
     def download_headers(self, ctx: ProviderContext) -> dict[str, str]:
         """Headers for fetching outputs that need auth (most providers sign their URLs)."""
@@ -433,3 +400,14 @@ class ProviderError(Exception):
 
 class UnknownModel(ProviderError):
     pass
+
+
+__all__ = [
+    "MAX_REFERENCES", "PUBLIC", "SELF_HOSTED", "Bill", "Capabilities", "ComplianceGate",
+    "DeclarationError", "Failed", "Family", "FilePart", "Health", "ImageFacts",
+    "ImageTransport", "InputImage", "KeySpec", "Kind", "Mode", "ModelInfo", "ParamsBase",
+    "Pending", "PollHint", "PollResult", "PreparedCall", "Price", "PriceRule", "PriceSource",
+    "Provider", "ProviderContext", "ProviderError", "ProviderInfo", "Quota", "RemoteHandle",
+    "RemoteOutput", "RenderRequest", "Role", "Submitted", "Succeeded", "UnknownModel",
+    "env_safe", "mask_signature", "params_as", "unpriced", "whole_megapixels",
+]

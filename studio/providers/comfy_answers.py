@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from studio.providers.http import json_object
+
 
 def describe_rejection(body: Any) -> str:
     """A 400 from POST /prompt: the error, then each node error naming node and input."""
@@ -18,14 +20,14 @@ def describe_rejection(body: Any) -> str:
              else str(error or "the workflow was rejected")]
     if isinstance(error, dict) and error.get("details") and not body.get("node_errors"):
         parts[0] += f" ({error['details']})"
-    nodes = body.get("node_errors") if isinstance(body.get("node_errors"), dict) else {}
+    nodes = json_object(body.get("node_errors"))
     for node_id, info in list(nodes.items())[:8]:
         info = info if isinstance(info, dict) else {}
         node = f"node {node_id} ({info.get('class_type', '?')})"
         for err in (info.get("errors") or [])[:3]:
             if not isinstance(err, dict):
                 continue
-            extra = err.get("extra_info") if isinstance(err.get("extra_info"), dict) else {}
+            extra = json_object(err.get("extra_info"))
             where = f"{node} input {extra['input_name']}" if extra.get("input_name") else node
             text = str(err.get("message") or err.get("type") or "invalid")
             if err.get("details"):

@@ -19,6 +19,8 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from studio.providers.http import json_object
+
 log = logging.getLogger(__name__)
 
 OPEN_TIMEOUT = 5.0
@@ -91,8 +93,8 @@ class ProgressSocket:
             message = json.loads(text)
         except json.JSONDecodeError:
             return
-        data = message.get("data") if isinstance(message, dict) else None
-        prompt_id = data.get("prompt_id") if isinstance(data, dict) else None
+        data = json_object(message.get("data") if isinstance(message, dict) else None)
+        prompt_id = data.get("prompt_id")
         if not isinstance(prompt_id, str):
             return
         state = self.prompts.get(prompt_id)

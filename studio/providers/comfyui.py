@@ -1,10 +1,13 @@
 """ComfyUI server (local, or remote such as a RunPod pod): workflows as models.
 
-Lifecycle: upload input images (/upload/image), POST /prompt with our client id, progress
-from the /ws websocket (a listener per server, see comfy_progress), /history/{id} as the
-source of truth and the fallback when the socket is down, outputs from /view. Cancel
-deletes a pending prompt from /queue, or interrupts the running prompt only when it is ours.
-Docs: https://docs.comfy.org/development/comfyui-server/comms_routes
+Lifecycle: upload input images and the mask (/upload/image), POST /prompt with our client
+id, progress from the /ws websocket (a listener per server, see comfy_progress),
+/history/{id} as the source of truth and the fallback when the socket is down, outputs from
+/view. Cancel reads /queue first: it deletes our pending prompt from the queue, or
+interrupts only when our prompt is the running one, because older servers ignore the body of
+POST /interrupt and stop whatever runs (server.py before the prompt_id argument).
+Docs:
+https://docs.comfy.org/development/comfyui-server/comms_routes
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ import copy
 import dataclasses
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
 from studio.providers.base import (
+    SELF_HOSTED,
+    Bill,
     Failed,
-    Family,
     FilePart,
     Health,
     InputImage,
@@ -34,6 +38,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -41,6 +46,7 @@ from studio.providers.base import (
     RemoteHandle,
     RemoteOutput,
     RenderRequest,
+    Role,
     Submitted,
     Succeeded,
 )
@@ -61,20 +67,27 @@ from studio.providers.comfy_workflows import (
     parse_document,
     template_from_document,
 )
-from studio.providers.http import parse_json, raise_for_status, send
+from studio.providers.http import json_object, parse_json, raise_for_status, send
+from studio.providers.info import ImageTransport
 
 HEALTH_TIMEOUT = 5.0
 _EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
 
 
-def _free(_: ParamsBase) -> Price:
-    return Price(usd=0.0, approximate=True,
+OWN_SERVER = PriceSource("https://github.com/comfyanonymous/ComfyUI", "2026-11-21",
+                         note="self-hosted: no per-job price")
+
+
+def _free(_: Bill) -> Price:
+    return Price(usd=0.0, approximate=True, source=OWN_SERVER,
                  basis="your own server: no per-job charge (a rented GPU bills by the hour)")
 
 
 def upload_name(image: InputImage) -> str:
-    """Content-addressed, so the same input is uploaded under the same name every time."""
-    return f"studio-{image.sha256[:16]}{_EXTENSIONS.get(image.media_type, '.png')}"
+    """Content-addressed, so the same input is uploaded under the same name every time (a
+    mask is named as one: LoadImageMask reads it from the same input folder)."""
+    kind = "mask-" if image.role is Role.MASK else ""
+    return f"studio-{kind}{image.sha256[:16]}{_EXTENSIONS.get(image.media_type, '.png')}"
 
 
 def random_seed() -> int:
@@ -107,11 +120,16 @@ class ComfyUIProvider(Provider):
         notes="Your own server (local, or remote such as a RunPod pod): live whenever it "
               "answers /system_stats. Workflows are bundled or imported API-format JSON.",
         key_required=False,
+        families=SELF_HOSTED,
+        sandbox="studio.sandbox.comfyui:routes",
+        price_sources=(OWN_SERVER,),
+        image_transport=ImageTransport.INLINE,
     )
-    family = {Kind.IMAGE: Family.SELF_HOSTED, Kind.VIDEO: Family.SELF_HOSTED}
     poll_hint = PollHint(min_interval=0.25, max_interval=2.0)
 
-    def __init__(self, templates: Sequence[WorkflowTemplate] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None,
+                 templates: Sequence[WorkflowTemplate] | None = None) -> None:
+        super().__init__(env)
         self.client_id = uuid.uuid4().hex
         self.templates: dict[str, WorkflowTemplate] = {}
         self.models: dict[str, ModelInfo] = {}
@@ -160,10 +178,13 @@ class ComfyUIProvider(Provider):
     ) -> PreparedCall:
         template = self.template(request.model)
         names = [upload_name(image) for image in images]
+        mask = next((n for n, i in zip(names, images, strict=True) if i.role is Role.MASK),
+                    None)
         seed = request.seed if request.seed is not None else random_seed()
         graph = template.apply(params.model_dump(mode="json"), prompt=request.prompt,
-                               negative=request.negative_prompt, seed=seed, images=names)
-        studio = {"workflow": template.id}
+                               negative=request.negative_prompt, seed=seed,
+                               images=[n for n in names if n != mask], mask=mask)
+        studio: dict[str, Any] = {"workflow": template.id}
         if template.role("seed"):
             studio["seed"] = seed
         body = {"prompt": graph, "client_id": self.client_id,
@@ -255,7 +276,7 @@ class ComfyUIProvider(Provider):
         entry = body.get(prompt_id) if isinstance(body, dict) else None
         if not isinstance(entry, dict):
             return None
-        status = entry.get("status") if isinstance(entry.get("status"), dict) else {}
+        status = json_object(entry.get("status"))
         if status.get("status_str") == "error":
             for event, data in history_messages(status):
                 if event == "execution_interrupted":
@@ -381,3 +402,6 @@ def _rename_input(graph: dict[str, Any], placeholder: str, uploaded: str) -> Non
         for key, value in inputs.items():
             if value == placeholder:
                 inputs[key] = uploaded
+
+
+PROVIDER = ComfyUIProvider

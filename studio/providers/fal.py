@@ -1,20 +1,23 @@
 """fal.ai queue protocol: submit, status (logs, queue position), result, cancel.
 
 Docs: https://fal.ai/docs/inference-api/queue . A run that fails still ends COMPLETED,
-with `error` set; fetching its result is then an HTTP error.
+with `error` set; fetching its result is then an HTTP error. Every model here is listed in
+fal's published endpoint types (`ENDPOINTS`); its fields and defaults come from there.
+Input images go as the URL the provider can fetch, else as data URIs (fal takes both).
 """
 
 from __future__ import annotations
 
-import base64
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import httpx
 from pydantic import Field
 
 from studio.providers.base import (
+    Bill,
     Capabilities,
     Failed,
     InputImage,
@@ -28,6 +31,8 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -38,9 +43,24 @@ from studio.providers.base import (
     Submitted,
     Succeeded,
 )
+from studio.providers.fal_edit import EDIT_MODELS, billed_megapixels
+from studio.providers.fal_edit import PRICE_SOURCES as EDIT_PRICE_SOURCES
 from studio.providers.fal_safety import FalSafety
+from studio.providers.fal_sources import (
+    ENDPOINTS,
+    FAST_SDXL_DOCS,
+    FLUX_DEV_PAGE,
+    FLUX_PRO_THIRD_PARTY,
+    FLUX_ULTRA_DOCS,
+    PRICE_SOURCES,
+    PRICE_SOURCES_BY_MODEL,
+)
+from studio.providers.fal_storage import FalStorage, storage_hosts
 from studio.providers.fal_video import VIDEO_MODELS, image_fields
 from studio.providers.http import parse_json, send
+from studio.providers.images import data_uri
+
+__all__ = ["MODELS", "PROVIDER", "FalProvider", "data_uri", "progress_from_logs"]
 
 ImageSize = Literal[
     "square_hd", "square", "portrait_4_3", "portrait_16_9", "landscape_4_3", "landscape_16_9"
@@ -129,85 +149,113 @@ class WanT2VParams(FalSafety):
 
 # ---- price rules ---------------------------------------------------------------------
 
-
-def _megapixels(size: str) -> float:
-    w, h = IMAGE_SIZE_PIXELS[size]
-    return w * h / 1_000_000
-
-
-def _per_megapixel(rate: float):
-    def price(p: ParamsBase) -> Price:
-        mp = _megapixels(p.image_size) * p.num_images  # type: ignore[attr-defined]
-        return Price(usd=rate * mp, basis=f"${rate}/megapixel x {mp:.2f} MP")
+def _per_megapixel(rate: float, source: PriceSource) -> PriceRule:
+    def price(bill: Bill) -> Price:
+        w, h = IMAGE_SIZE_PIXELS[bill.params.image_size]
+        mp, certain = billed_megapixels(w, h)
+        n = bill.params.num_images
+        return Price(usd=rate * mp * n, approximate=not certain, source=source,
+                     basis=f"${rate}/megapixel, rounded up to whole megapixels: {mp} MP "
+                           f"({w}x{h}) x {n} image(s)")
     return price
 
 
-def _per_image(rate: float, *, approximate: bool = True):
-    def price(p: ParamsBase) -> Price:
-        n = p.num_images  # type: ignore[attr-defined]
-        return Price(usd=rate * n, approximate=approximate, basis=f"${rate}/image x {n}")
+def _img2img_price(bill: Bill) -> Price:
+    # fal lists no image-to-image price: the text-to-image rate for the output, whose size
+    # follows the input image.
+    facts = bill.images[0] if bill.images else None
+    w, h = (facts.width, facts.height) if facts and facts.width and facts.height else (1024, 768)
+    mp, _ = billed_megapixels(w, h)
+    n = bill.params.num_images
+    size = f"{w}x{h}" if facts and facts.width else "input size unknown, 1 MP assumed"
+    return Price(usd=0.025 * mp * n, source=FLUX_DEV_PAGE,
+                 basis=f"estimate: FLUX.1 [dev]'s $0.025/megapixel applied to the output "
+                       f"({mp} MP, {size}) x {n} image(s); fal publishes no image-to-image "
+                       "price")
+
+
+def _per_image(rate: float, source: PriceSource, *, approximate: bool = True) -> PriceRule:
+    def price(bill: Bill) -> Price:
+        n = bill.params.num_images
+        return Price(usd=rate * n, approximate=approximate, source=source,
+                     basis=f"${rate}/image x {n}")
     return price
 
 
-def _kling_price(base: float, per_extra_second: float):
-    def price(p: ParamsBase) -> Price:
-        seconds = int(p.duration)  # type: ignore[attr-defined]
+def _fast_sdxl_price(bill: Bill) -> Price:
+    p = bill.params
+    usd = 0.0025 * p.num_images * p.num_inference_steps / 25
+    return Price(usd=usd, source=FAST_SDXL_DOCS,
+                 basis=f"estimate: ~$0.0025 per image at 25 steps (fal's docs: billed by GPU "
+                       f"time) x {p.num_images} image(s) x {p.num_inference_steps}/25 steps")
+
+
+def _kling_price(base: float, per_extra_second: float, source: PriceSource) -> PriceRule:
+    def price(bill: Bill) -> Price:
+        seconds = int(bill.params.duration)
         usd = base + per_extra_second * max(0, seconds - 5)
-        return Price(usd=usd, approximate=False,
+        return Price(usd=usd, approximate=False, source=source,
                      basis=f"${base} per 5 s + ${per_extra_second}/s beyond")
     return price
 
 
-def _wan_price(p: ParamsBase) -> Price:
-    assert isinstance(p, WanT2VParams)
-    usd = 0.20 if p.resolution == "480p" else 0.40
-    if p.num_frames > 81:
-        usd *= 1.25
-    return Price(usd=usd, basis="$0.20 (480p) / $0.40 (720p) per video; >81 frames 1.25x")
-
-
-def _unpublished(_: ParamsBase) -> Price:
-    return Price(usd=None, basis="no published price found")
+def _wan_price(source: PriceSource) -> PriceRule:
+    def price(bill: Bill) -> Price:
+        p = bill.params
+        usd = 0.20 if p.resolution == "480p" else 0.40
+        if p.num_frames > 81:
+            usd *= 1.25
+        return Price(usd=usd, approximate=False, source=source,
+                     basis="$0.20 (480p) / $0.40 (720p) per video; >81 frames 1.25x")
+    return price
 
 
 _IMG = Capabilities(seed=True, negative_prompt=False, sizes=tuple(IMAGE_SIZE_PIXELS))
 
+def _model(model_id: str, *args: Any) -> ModelInfo:
+    return dataclasses.replace(ModelInfo(model_id, *args), source=ENDPOINTS)
+
+
 MODELS: dict[str, ModelInfo] = {
     m.id: m
     for m in [
-        ModelInfo("fal-ai/flux/dev", "FLUX.1 [dev]", (Mode.TXT2IMG,), FluxDevParams,
-                  _per_megapixel(0.025), _IMG, "12B flow transformer, 28 steps by default",
-                  {"gpu": "H100", "queue": "yes", "sync": "yes"}),
-        ModelInfo("fal-ai/flux/schnell", "FLUX.1 [schnell]", (Mode.TXT2IMG,), FluxSchnellParams,
-                  _per_megapixel(0.003), _IMG, "1-4 step distilled FLUX",
-                  {"gpu": "H100", "queue": "yes", "sync": "yes"}),
-        ModelInfo("fal-ai/flux/dev/image-to-image", "FLUX.1 [dev] image-to-image",
-                  (Mode.IMG2IMG,), FluxDevImg2ImgParams, _unpublished,
-                  Capabilities(seed=True, max_reference_images=1, requires_image=True),
-                  "Restyle an input image", {"queue": "yes"}),
-        ModelInfo("fal-ai/flux-pro/v1.1", "FLUX1.1 [pro]", (Mode.TXT2IMG,), FluxProParams,
-                  _per_image(0.04), _IMG, "Black Forest Labs' hosted pro model",
-                  {"queue": "yes"}),
-        ModelInfo("fal-ai/flux-pro/v1.1-ultra", "FLUX1.1 [pro] ultra", (Mode.TXT2IMG,),
-                  FluxProUltraParams, _per_image(0.06),
-                  Capabilities(seed=True, max_reference_images=1), "Up to 4 MP output",
-                  {"queue": "yes"}),
-        ModelInfo("fal-ai/fast-sdxl", "Fast SDXL", (Mode.TXT2IMG,), FastSdxlParams,
-                  _unpublished,
-                  Capabilities(seed=True, negative_prompt=True, sizes=tuple(IMAGE_SIZE_PIXELS)),
-                  "SDXL 1.0 on fal's fast runtime", {"gpu": "A100", "queue": "yes"}),
-        ModelInfo("fal-ai/kling-video/v2.1/standard/image-to-video",
-                  "Kling 2.1 standard (image-to-video)", (Mode.IMG2VIDEO,), KlingI2VParams,
-                  _kling_price(0.28, 0.056),
-                  Capabilities(seed=False, negative_prompt=True, max_reference_images=1,
-                               requires_image=True, durations=(5, 10)),
-                  "Kling 2.1 standard tier", {"queue": "yes"}),
-        ModelInfo("fal-ai/wan-t2v", "Wan 2.1 (text-to-video)", (Mode.TXT2VIDEO,), WanT2VParams,
-                  _wan_price, Capabilities(seed=True, negative_prompt=True),
-                  "Open Wan 2.1 model", {"queue": "yes"}),
+        _model("fal-ai/flux/dev", "FLUX.1 [dev]", (Mode.TXT2IMG,), FluxDevParams,
+               _per_megapixel(0.025, FLUX_DEV_PAGE), _IMG,
+               "12B flow transformer, 28 steps by default",
+               {"gpu": "H100", "queue": "yes", "sync": "yes"}),
+        _model("fal-ai/flux/schnell", "FLUX.1 [schnell]", (Mode.TXT2IMG,), FluxSchnellParams,
+               _per_megapixel(0.003, PRICE_SOURCES_BY_MODEL["fal-ai/flux/schnell"]), _IMG,
+               "1-4 step distilled FLUX", {"gpu": "H100", "queue": "yes", "sync": "yes"}),
+        _model("fal-ai/flux/dev/image-to-image", "FLUX.1 [dev] image-to-image",
+               (Mode.IMG2IMG,), FluxDevImg2ImgParams, _img2img_price,
+               Capabilities(seed=True, max_reference_images=1, requires_image=True),
+               "Restyle an input image", {"queue": "yes"}),
+        _model("fal-ai/flux-pro/v1.1", "FLUX1.1 [pro]", (Mode.TXT2IMG,), FluxProParams,
+               _per_image(0.04, FLUX_PRO_THIRD_PARTY), _IMG,
+               "Black Forest Labs' hosted pro model", {"queue": "yes"}),
+        _model("fal-ai/flux-pro/v1.1-ultra", "FLUX1.1 [pro] ultra", (Mode.TXT2IMG,),
+               FluxProUltraParams, _per_image(0.06, FLUX_ULTRA_DOCS, approximate=False),
+               Capabilities(seed=True, max_reference_images=1), "Up to 4 MP output",
+               {"queue": "yes"}),
+        _model("fal-ai/fast-sdxl", "Fast SDXL", (Mode.TXT2IMG,), FastSdxlParams,
+               _fast_sdxl_price,
+               Capabilities(seed=True, negative_prompt=True, sizes=tuple(IMAGE_SIZE_PIXELS)),
+               "SDXL 1.0 on fal's fast runtime", {"gpu": "A100", "queue": "yes"}),
+        _model("fal-ai/kling-video/v2.1/standard/image-to-video",
+               "Kling 2.1 standard (image-to-video)", (Mode.IMG2VIDEO,), KlingI2VParams,
+               _kling_price(0.28, 0.056, PRICE_SOURCES_BY_MODEL[
+                   "fal-ai/kling-video/v2.1/standard/image-to-video"]),
+               Capabilities(seed=False, negative_prompt=True, max_reference_images=1,
+                            requires_image=True, durations=(5, 10)),
+               "Kling 2.1 standard tier", {"queue": "yes"}),
+        _model("fal-ai/wan-t2v", "Wan 2.1 (text-to-video)", (Mode.TXT2VIDEO,), WanT2VParams,
+               _wan_price(PRICE_SOURCES_BY_MODEL["fal-ai/wan-t2v"]),
+               Capabilities(seed=True, negative_prompt=True),
+               "Open Wan 2.1 model", {"queue": "yes"}),
     ]
 }
 MODELS.update(VIDEO_MODELS)
+MODELS.update(EDIT_MODELS)
 
 
 _STEP = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
@@ -226,10 +274,6 @@ def progress_from_logs(messages: Sequence[str]) -> float | None:
     return None
 
 
-def data_uri(image: InputImage) -> str:
-    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
-
-
 def _app_path(endpoint_id: str) -> str:
     """Status/result/cancel URLs use only owner/alias; fal drops the sub-path there."""
     return "/".join(endpoint_id.split("/")[:2])
@@ -245,9 +289,24 @@ class FalProvider(Provider):
         pricing_url="https://fal.ai/pricing",
         default_base_url="https://queue.fal.run",
         notes="Queue API; 2 concurrent requests on new accounts.",
+        sandbox="studio.sandbox.fal:routes",
+        price_sources=(*PRICE_SOURCES, *EDIT_PRICE_SOURCES),
+        hosts_images=True,
     )
     models = MODELS
     poll_hint = PollHint(min_interval=0.5, max_interval=5.0)
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.storage = FalStorage()
+
+    async def host_image(self, http: httpx.AsyncClient, ctx: ProviderContext,
+                         image: InputImage) -> str:
+        """fal's storage upload (its CDN), with the same key as the queue API."""
+        if not ctx.key:
+            raise ProviderError("fal storage needs a fal key", code="missing_credentials")
+        return await self.storage.upload(http, storage_hosts(ctx.base_url, ctx.sandbox),
+                                         ctx.key, image)
 
     def build(
         self,
@@ -257,7 +316,10 @@ class FalProvider(Provider):
         ctx: ProviderContext,
     ) -> PreparedCall:
         model = self.model(request.model)
-        body: dict[str, Any] = {"prompt": request.prompt}
+        body: dict[str, Any] = {}
+        takes = model.capabilities.prompt
+        if takes == "required" or (takes == "optional" and request.prompt.strip()):
+            body["prompt"] = request.prompt
         body.update(params.model_dump(mode="json", exclude_none=True))
         if request.negative_prompt and model.capabilities.negative_prompt:
             body["negative_prompt"] = request.negative_prompt
@@ -303,8 +365,8 @@ class FalProvider(Provider):
         if status == "IN_QUEUE":
             return Pending("queued", queue_position=body.get("queue_position"), raw=body)
         if status == "IN_PROGRESS":
-            messages = [entry.get("message") for entry in body.get("logs") or []
-                        if isinstance(entry, dict) and isinstance(entry.get("message"), str)]
+            messages = [m for entry in body.get("logs") or []
+                        if isinstance(entry, dict) and isinstance(m := entry.get("message"), str)]
             return Pending("running", progress=progress_from_logs(messages),
                            message=messages[-1] if messages else None, raw=body)
         if status == "COMPLETED":
@@ -327,8 +389,9 @@ class FalProvider(Provider):
             raise ProviderError("fal result: expected a JSON object", code="malformed_response",
                                 retryable=True)
         files = list(body.get("images") or [])
-        if isinstance(body.get("video"), dict):
-            files.append(body["video"])
+        for single in ("image", "video"):  # upscalers and background removal: one `image`
+            if isinstance(body.get(single), dict):
+                files.append(body[single])
         outputs = [
             RemoteOutput(url=f["url"], media_type=f.get("content_type"),
                          filename=f.get("file_name"))
@@ -351,3 +414,6 @@ class FalProvider(Provider):
                 return False
             raise
         return True
+
+
+PROVIDER = FalProvider

@@ -15,12 +15,11 @@ The IMS URL is `https://ims-na1.adobelogin.com/ims/token/v3`; env `STUDIO_FIREFL
 overrides it, and with a loopback base URL (the sandbox, a local emulator) it is
 `<base>/ims/token/v3`. Job status values are unconfirmed first-party (third-party pages say
 pending/running/succeeded/failed), so they are read case-insensitively. There is no
-published per-image price and no balance endpoint.
+published per-image price and no balance endpoint. Fill and expand: firefly_edit.py.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, get_args
@@ -42,7 +41,7 @@ from studio.providers.base import (
     PollHint,
     PollResult,
     PreparedCall,
-    Price,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -52,7 +51,10 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
+    unpriced,
 )
+from studio.providers.firefly_edit import build_edit, edit_models, edit_problems, with_uploads
 from studio.providers.firefly_ims import IMS_URL, Credentials, TokenCache
 from studio.providers.http import (
     check_base_url,
@@ -61,6 +63,7 @@ from studio.providers.http import (
     raise_for_status,
     send,
 )
+from studio.providers.info import ComplianceGate, ImageTransport
 
 CLIENT_ID_ENV = "FIREFLY_CLIENT_ID"
 IMS_URL_ENV = "STUDIO_FIREFLY_IMS_URL"
@@ -71,7 +74,10 @@ CLIENT_ID_PLACEHOLDER = "<FIREFLY_CLIENT_ID>"
 
 DISABLED_REASON = ("Firefly Services needs an enterprise entitlement on an Adobe Developer "
                    "Console org; turn on Settings › compliance once your workspace has it "
-                   "(compliance.firefly_workspace_compliant)")
+                   "(compliance.firefly)")
+PRICING = PriceSource("https://business.adobe.com/products/firefly-business/"
+                      "firefly-services.html", "2026-11-21", first_party=True,
+                      note="enterprise agreements; no per-image API price")
 
 # Sizes Firefly documents for its image models (width x height); 2048x2048 is the default.
 Size = Literal["2048x2048", "2304x1792", "1792x2304", "2688x1536"]
@@ -91,9 +97,8 @@ class FireflyParams(ParamsBase):
                                                                       "presets (0-100)")
 
 
-def _price(_: ParamsBase) -> Price:
-    return Price(usd=None, basis="Firefly Services is licensed per enterprise agreement; Adobe "
-                                 "publishes no per-image API price")
+_price = unpriced("Firefly Services is licensed per enterprise agreement; Adobe publishes no "
+                  "per-image API price", PRICING)
 
 
 MODELS: dict[str, ModelInfo] = {
@@ -103,6 +108,7 @@ MODELS: dict[str, ModelInfo] = {
         "Adobe Firefly text-to-image (generate-async); pick Image 3 or Image 4 with "
         "modelVersion"),
 }
+MODELS.update(edit_models(_price))
 
 
 def split_key(key: str | None, env: Mapping[str, str], *, sandbox: bool = False
@@ -189,18 +195,20 @@ class FireflyProvider(Provider):
         notes="Enterprise only: needs a Firefly Services entitlement (Settings › compliance). "
               "Key: paste client_id:client_secret, or set FIREFLY_CLIENT_ID and "
               "FIREFLY_CLIENT_SECRET. No published per-image price and no balance endpoint.",
+        compliance=ComplianceGate("Firefly entitlement approved", DISABLED_REASON),
+        sandbox="studio.sandbox.firefly:routes",
+        price_sources=(PRICING,),
+        extra_env=(CLIENT_ID_ENV, IMS_URL_ENV),
+        # Images are uploaded to Firefly storage by submit (fill / expand), never as URLs.
+        image_transport=ImageTransport.INLINE,
     )
     models = MODELS
     poll_hint = PollHint(min_interval=1.0, max_interval=5.0)
 
     def __init__(self, env: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._env = env if env is not None else os.environ
+        super().__init__(env)
         self.tokens = TokenCache(clock)
-
-    def disabled_reason(self, settings: Mapping[str, Any]) -> str | None:
-        compliance = settings.get("compliance") or {}
-        return None if compliance.get("firefly_workspace_compliant") else DISABLED_REASON
 
     def forget_tokens(self) -> None:
         self.tokens.forget()
@@ -209,10 +217,10 @@ class FireflyProvider(Provider):
         host = urlsplit(ctx.base_url).hostname or ""
         if ctx.sandbox or is_loopback_host(host):
             return f"{ctx.base_url}/ims/token/v3"
-        return check_base_url(self._env.get(IMS_URL_ENV, "").strip() or IMS_URL)
+        return check_base_url(self.env.get(IMS_URL_ENV, "").strip() or IMS_URL)
 
     def _credentials(self, ctx: ProviderContext) -> Credentials:
-        client_id, secret = split_key(ctx.key, self._env, sandbox=ctx.sandbox)
+        client_id, secret = split_key(ctx.key, self.env, sandbox=ctx.sandbox)
         if not client_id or not secret:
             missing = "client id" if secret else "client secret"
             raise ProviderError(
@@ -229,8 +237,14 @@ class FireflyProvider(Provider):
         images: Sequence[InputImage],
         ctx: ProviderContext,
     ) -> PreparedCall:
-        assert isinstance(params, FireflyParams)
-        client_id, _ = split_key(ctx.key, self._env, sandbox=ctx.sandbox)
+        client_id, _ = split_key(ctx.key, self.env, sandbox=ctx.sandbox)
+        headers = {"Authorization": f"Bearer {TOKEN_PLACEHOLDER}",
+                   "x-api-key": client_id or CLIENT_ID_PLACEHOLDER,
+                   "Content-Type": "application/json", "Accept": "application/json"}
+        model = self.model(request.model)
+        if "path" in model.metadata:  # fill-async / expand-async (firefly_edit.py)
+            return build_edit(model, request, params, images, ctx.base_url, headers)
+        params = params_as(params, FireflyParams)
         width, height = (int(v) for v in params.size.split("x"))
         body: dict[str, Any] = {"prompt": request.prompt}
         if request.negative_prompt:
@@ -251,9 +265,6 @@ class FireflyProvider(Provider):
             if params.styleStrength is not None:
                 style["strength"] = params.styleStrength
             body["style"] = style
-        headers = {"Authorization": f"Bearer {TOKEN_PLACEHOLDER}",
-                   "x-api-key": client_id or CLIENT_ID_PLACEHOLDER,
-                   "Content-Type": "application/json", "Accept": "application/json"}
         if params.modelVersion:
             headers["x-model-version"] = params.modelVersion
         return PreparedCall("POST", f"{ctx.base_url}/v3/images/generate-async", headers,
@@ -266,10 +277,16 @@ class FireflyProvider(Provider):
         return {"Authorization": f"Bearer {token}",
                 "x-api-key": self._credentials(ctx).client_id, "Accept": "application/json"}
 
+    def check(self, request: RenderRequest, params: ParamsBase,
+              images: Sequence[InputImage]) -> list[tuple[str, str]]:
+        return edit_problems(params, images)
+
     async def submit(
         self, http: httpx.AsyncClient, call: PreparedCall, ctx: ProviderContext
     ) -> Submitted:
         what = "Firefly submit"
+        if call.files:  # fill / expand: upload the image (and mask) first
+            call = await with_uploads(http, call, ctx.base_url, await self._headers(http, ctx))
         for attempt in range(2):
             headers = {**call.headers, **await self._headers(http, ctx)}
             kwargs = {**call.send_kwargs(), "headers": headers}
@@ -367,3 +384,6 @@ def _succeeded(job: dict[str, Any]) -> Succeeded | Failed:
                       raw=job)
     return Succeeded(outputs=[RemoteOutput(url=url) for url, _ in found], seed=found[0][1],
                      raw=job)
+
+
+PROVIDER = FireflyProvider

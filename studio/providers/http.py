@@ -6,6 +6,7 @@ import email.utils
 import ipaddress
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,7 +73,7 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 def _body_retry_after(response: httpx.Response) -> float | None:
-    """Some APIs (Vivid Flow) put the wait in the JSON body as `retry_after` seconds."""
+    """The wait an API puts in its JSON error body as `retry_after` seconds."""
     try:
         value = response.json().get("retry_after")
     except (ValueError, AttributeError):
@@ -96,6 +97,11 @@ def parse_json(response: httpx.Response, what: str) -> Any:
         ) from None
 
 
+def json_object(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: for optional nested fields."""
+    return value if isinstance(value, dict) else {}
+
+
 def error_detail(response: httpx.Response) -> str:
     """The provider's own words about an error, from the usual JSON shapes."""
     try:
@@ -107,6 +113,11 @@ def error_detail(response: httpx.Response) -> str:
         if body.get("error") and isinstance(issues, list) and issues:
             # Runway: "Validation of body failed" plus the fields that failed.
             return f"{body['error']}: " + "; ".join(_describe_issue(i) for i in issues[:5])
+        details = body.get("details")
+        if isinstance(body.get("message"), str) and isinstance(details, list):
+            # {error: code, message, details: [{field, message}]}: the words and the fields.
+            said = [body["message"], *(_describe_issue(d) for d in details[:5])]
+            return ": ".join(filter(None, [said[0], "; ".join(said[1:])]))
         for key in ("detail", "error", "message", "errors", "failure", "issues", "name"):
             if body.get(key):
                 value = body[key]
@@ -120,29 +131,42 @@ def error_detail(response: httpx.Response) -> str:
 
 def _describe_issue(issue: Any) -> str:
     if isinstance(issue, dict):
-        loc = issue.get("loc") or issue.get("path")
+        loc = issue.get("loc") or issue.get("path") or issue.get("field")
         msg = issue.get("msg") or issue.get("message") or issue
+        if isinstance(loc, str):
+            return f"{loc}: {msg}"
         if loc:
             return f"{'.'.join(str(p) for p in loc if p != 'body')}: {msg}"
         return str(msg)
     return str(issue)
 
 
-def raise_for_status(response: httpx.Response, what: str) -> None:
-    """Turn an HTTP error into a ProviderError with an actionable message."""
+def raise_for_status(
+    response: httpx.Response,
+    what: str,
+    *,
+    friendly: Mapping[int, str] | None = None,
+    retry_after_in_body: bool = False,
+) -> None:
+    """Turn an HTTP error into a ProviderError with an actionable message.
+
+    `friendly` overrides the words per status; `retry_after_in_body` honours a JSON body's
+    `retry_after` seconds before the Retry-After header (APIs that document it there)."""
     status = response.status_code
     if status < 400:
         return
     detail = error_detail(response)
     retryable = status in (408, 409, 429) or status >= 500
-    retry_after = retry_after_seconds(response) if retryable else None
-    if retryable and retry_after is None:
-        retry_after = _body_retry_after(response)
-    friendly = _FRIENDLY.get(status, "the provider had an internal error" if status >= 500
-                             else "the provider refused the request")
+    retry_after = None
+    if retryable:
+        body_wait = _body_retry_after(response) if retry_after_in_body else None
+        retry_after = body_wait if body_wait is not None else retry_after_seconds(response)
+    words = {**_FRIENDLY, **(friendly or {})}
+    friendly_text = words.get(status, "the provider had an internal error" if status >= 500
+                              else "the provider refused the request")
     if status == 429 and retry_after is not None:
-        friendly += f", retrying in {retry_after:.0f} s"
-    message = f"{what}: {friendly} (HTTP {status})"
+        friendly_text += f", retrying in {retry_after:g} s"
+    message = f"{what}: {friendly_text} (HTTP {status})"
     if detail:
         message += f": {detail}"
     raise ProviderError(message, status=status, code=f"http_{status}", retryable=retryable,

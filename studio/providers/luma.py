@@ -1,14 +1,15 @@
 """Luma Dream Machine API: create a generation, poll it, DELETE to cancel, balance from /credits.
 
 Docs: https://docs.lumalabs.ai/docs/api . States: queued -> dreaming -> completed | failed.
-Input images travel as data URIs (keyframes for Ray, image_ref/style_ref for Photon):
-Luma's SDK only shows https URLs, so whether it accepts data URIs is unconfirmed.
-Luma publishes no per-call API prices; the rules below are third-party figures.
+Input images are hosted https URLs, the only form Luma documents (lumaai SDK
+`video_create_params` keyframes `{type: image, url}`, `image_create_params` image_ref /
+style_ref `{url, weight}`): local files reach Luma through the studio's image host.
+Luma publishes no per-call API prices: Ray 2 is a third-party estimate, Photon is unknown.
+The cost of a finished job is read as the change in GET /credits.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
@@ -16,6 +17,7 @@ import httpx
 from pydantic import Field
 
 from studio.providers.base import (
+    Bill,
     Capabilities,
     Failed,
     InputImage,
@@ -29,6 +31,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -39,15 +42,13 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
+    unpriced,
 )
-from studio.providers.http import parse_json, send
+from studio.providers.http import json_object, parse_json, send
+from studio.providers.info import ImageTransport
 
 Aspect = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
-# Luma does not publish Photon's output sizes; these (~1 MP) are what prices assume.
-PHOTON_SIZES: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024), "16:9": (1344, 768), "9:16": (768, 1344), "4:3": (1152, 896),
-    "3:4": (896, 1152), "21:9": (1536, 640), "9:21": (640, 1536),
-}
 
 
 class RayParams(ParamsBase):
@@ -68,36 +69,31 @@ class PhotonParams(ParamsBase):
     style_ref_weight: float = Field(0.8, ge=0, le=1, description="Strength of the style reference")
 
 
-# ---- price rules (approximate: Luma's API price list is not public) --------------------
+# ---- price rules (approximate or unknown: Luma's API price list is not public) ---------
 
-_RAY_USD_PER_SECOND = {"ray-2": 0.08, "ray-flash-2": 0.032}
+# A third-party profile of Luma's API lists Ray 2 at ~$0.08/s (and Photon at $0.32 per
+# megapixel, which Luma's partners and resellers put 10-40x lower: not used).
+THIRD_PARTY = PriceSource("https://plans.apis.io/plans/luma-ai/luma-ai-plans-pricing/",
+                          "2026-12-06", note="third-party profile of Luma's API prices")
+LUMA_PRICING = PriceSource("https://lumalabs.ai/api/pricing", "2026-12-06", first_party=True,
+                           note="no per-model API figures found on Luma's own pages")
+PRICE_SOURCES = (THIRD_PARTY, LUMA_PRICING)
+_RAY2_USD_PER_SECOND = 0.08
 _RAY_RESOLUTION = {"540p": 1, "720p": 2, "1080p": 4}
-PHOTON_USD_PER_MEGAPIXEL = 0.32
 
 
-def _ray_price(model: str):
-    rate = _RAY_USD_PER_SECOND[model]
-
-    def price(p: ParamsBase) -> Price:
-        assert isinstance(p, RayParams)
-        seconds = int(p.duration.rstrip("s"))
-        factor = _RAY_RESOLUTION[p.resolution]
-        return Price(usd=rate * factor * seconds, approximate=True,
-                     basis=f"~${rate}/s at 540p x{factor} for {p.resolution} x {seconds} s")
-    return price
+def _ray2_price(bill: Bill) -> Price:
+    p = params_as(bill.params, RayParams)
+    seconds = int(p.duration.rstrip("s"))
+    factor = _RAY_RESOLUTION[p.resolution]
+    rate = _RAY2_USD_PER_SECOND
+    return Price(usd=rate * factor * seconds, source=THIRD_PARTY,
+                 basis=f"~${rate}/s at 540p (third-party figure) x{factor} for {p.resolution} "
+                       f"x {seconds} s")
 
 
-def _photon_price(p: ParamsBase) -> Price:
-    assert isinstance(p, PhotonParams)
-    width, height = PHOTON_SIZES[p.aspect_ratio]
-    mp = width * height / 1_000_000
-    return Price(usd=PHOTON_USD_PER_MEGAPIXEL * mp, approximate=True,
-                 basis=f"~${PHOTON_USD_PER_MEGAPIXEL}/megapixel x {mp:.2f} MP "
-                       f"({width}x{height} assumed)")
-
-
-def _unpublished(_: ParamsBase) -> Price:
-    return Price(usd=None, basis="no published price found")
+_no_price = unpriced("unknown: Luma publishes no API price for this model, and third-party "
+                     "figures disagree by 10-40x", LUMA_PRICING)
 
 
 _RAY_CAPS = Capabilities(seed=False, negative_prompt=False, max_reference_images=2,
@@ -111,26 +107,30 @@ MODELS: dict[str, ModelInfo] = {
     m.id: m
     for m in [
         ModelInfo("ray-2", "Ray 2", (Mode.TXT2VIDEO, Mode.IMG2VIDEO), RayParams,
-                  _ray_price("ray-2"), _RAY_CAPS,
+                  _ray2_price, _RAY_CAPS,
                   "Luma's flagship video model; one image sets the start frame, a second the "
                   "end frame", _VIDEO),
         ModelInfo("ray-flash-2", "Ray 2 Flash", (Mode.TXT2VIDEO, Mode.IMG2VIDEO), RayParams,
-                  _ray_price("ray-flash-2"), _RAY_CAPS, "Faster, cheaper Ray 2", _VIDEO),
+                  _no_price, _RAY_CAPS, "Faster, cheaper Ray 2", _VIDEO),
         ModelInfo("photon-1", "Photon", (Mode.TXT2IMG, Mode.IMG2IMG), PhotonParams,
-                  _photon_price, _PHOTON_CAPS,
+                  _no_price, _PHOTON_CAPS,
                   "Luma's image model; up to 4 reference images (image_ref / style_ref)", _IMAGE),
         ModelInfo("photon-flash-1", "Photon Flash", (Mode.TXT2IMG, Mode.IMG2IMG), PhotonParams,
-                  _unpublished, _PHOTON_CAPS, "Faster, cheaper Photon", _IMAGE),
+                  _no_price, _PHOTON_CAPS, "Faster, cheaper Photon", _IMAGE),
     ]
 }
 
 
-def data_uri(image: InputImage) -> str:
-    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
+def hosted_url(image: InputImage) -> str:
+    """Luma fetches every input image itself: the studio hosts local files first."""
+    if not image.url:
+        raise ValueError(f"Luma needs a hosted URL for {image.name}; choose an image host "
+                         "in Settings")
+    return image.url
 
 
 def _keyframes(images: Sequence[InputImage]) -> dict[str, Any]:
-    return {f"frame{i}": {"type": "image", "url": data_uri(image)}
+    return {f"frame{i}": {"type": "image", "url": hosted_url(image)}
             for i, image in enumerate(images[:2])}
 
 
@@ -138,10 +138,10 @@ def _references(params: PhotonParams, images: Sequence[InputImage]) -> dict[str,
     content = list(images[:-1] if params.style_ref else images)
     out: dict[str, Any] = {}
     if content:
-        out["image_ref"] = [{"url": data_uri(i), "weight": params.image_ref_weight}
+        out["image_ref"] = [{"url": hosted_url(i), "weight": params.image_ref_weight}
                             for i in content]
     if params.style_ref and images:
-        out["style_ref"] = [{"url": data_uri(images[-1]), "weight": params.style_ref_weight}]
+        out["style_ref"] = [{"url": hosted_url(images[-1]), "weight": params.style_ref_weight}]
     return out
 
 
@@ -155,7 +155,12 @@ class LumaProvider(Provider):
         pricing_url="https://lumalabs.ai/api/pricing",
         default_base_url="https://api.lumalabs.ai/dream-machine/v1",
         notes="Prepaid API credits, separate from Dream Machine app plans. Prices shown are "
-              "third-party estimates.",
+              "third-party estimates or unknown; the actual cost is read from /credits. Input "
+              "images go by URL, through the image host chosen in Settings.",
+        sandbox="studio.sandbox.luma:routes",
+        price_sources=PRICE_SOURCES,
+        image_transport=ImageTransport.URL,
+        bills_from_balance=True,
     )
     models = MODELS
     # Ray clips take tens of seconds; Luma's own examples poll every few seconds.
@@ -214,7 +219,7 @@ class LumaProvider(Provider):
         if state == "dreaming":
             return Pending("running", message="dreaming", raw=generation)
         if state == "completed":
-            assets = generation.get("assets") if isinstance(generation.get("assets"), dict) else {}
+            assets = json_object(generation.get("assets"))
             url = assets.get("video") or assets.get("image")
             if not isinstance(url, str) or not url:
                 return Failed("Luma: the generation completed without an asset",
@@ -249,3 +254,6 @@ class LumaProvider(Provider):
                                 code="malformed_response", retryable=True)
         usd = cents / 100  # Luma documents credit_balance in USD cents
         return Quota(remaining=usd, unit="usd", usd=usd, detail=f"${usd:.2f} of Luma API credit")
+
+
+PROVIDER = LumaProvider

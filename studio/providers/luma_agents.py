@@ -1,10 +1,14 @@
 """Luma Agents API (uni-1 images, ray-3.2 video): POST /generations, poll GET /generations/{id}.
 
 Docs: https://docs.agents.lumalabs.ai/ . States: queued -> processing -> completed | failed
-(with a `failure_code`). Input images travel inline as raw base64 (`{data, media_type}`):
-for uni-1 as `image_ref` (or the first one as the `source` of an image_edit), for ray-3.2 as
-the clip's start and end frames. The SDK has no cancel and no balance endpoint.
-Prices: uni-1 from Luma's price list; ray-3.2 from a third-party table (approximate).
+(with a `failure_code`). Input images travel as ImageRefs: `{url}` for https inputs and
+hosted uploads, else inline raw base64 (`{data, media_type}`): for uni-1 as `image_ref` (or
+the first one as the `source` of an image_edit), for ray-3.2 as the clip's start and end
+frames. 10 s ray-3.2 clips are text-to-video only: no frames and no loop (SDK
+`video_options_param.py` at 38837df: "loop ... not supported with duration=10s"; Luma's own
+model page on Replicate: "10s clips support text-to-video only"). The SDK has no cancel and
+no balance endpoint. Prices: uni-1 from Luma's price list (each reference image counts);
+ray-3.2 from a third-party table (approximate).
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
 import httpx
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from studio.providers.base import (
+    Bill,
     Capabilities,
     Failed,
     InputImage,
@@ -30,6 +36,8 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -39,6 +47,7 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
 )
 from studio.providers.http import parse_json, send
 
@@ -59,41 +68,62 @@ class UniParams(ParamsBase):
 
 class RayParams(ParamsBase):
     aspect_ratio: VideoAspect = Field("16:9", description="Frame shape")
-    duration: Literal["5s", "10s"] = Field("5s", description="Clip length")
+    duration: Literal["5s", "10s"] = Field(
+        "5s", description="Clip length (10 s: text-to-video only, no frames, no loop)")
     resolution: Literal["540p", "720p", "1080p"] = Field("540p", description="Output resolution")
-    loop: bool = Field(False, description="End on the first frame so the clip loops")
+    loop: bool = Field(False, description="End on the first frame so the clip loops (5 s only)")
+
+    @field_validator("loop")
+    @classmethod
+    def _loop_is_five_seconds(cls, loop: bool, info: ValidationInfo) -> bool:
+        if loop and info.data.get("duration") == "10s":
+            raise PydanticCustomError(
+                "ray_loop_duration", "loop is not supported for 10 s clips; choose 5 s or "
+                                     "turn loop off")
+        return loop
 
 
 # ---- price rules ----------------------------------------------------------------------
 
-_UNI_USD = {"uni-1": (0.0404, 0.0434), "uni-1-max": (0.1000, 0.1030)}  # (t2i, edit/1 ref)
+LUMA_PRICING = PriceSource("https://docs.agents.lumalabs.ai/guides/pricing/", "2026-12-06",
+                           first_party=True)
+# Luma's own ray-3.2 table could not be read; Runware's lists it (fal resells at 2-3x).
+RAY_THIRD_PARTY = PriceSource("https://runware.ai/docs/models/luma-ray3-2", "2026-12-06",
+                              note="third-party reseller table")
+PRICE_SOURCES = (LUMA_PRICING, RAY_THIRD_PARTY)
+# (text to image, image edit or one reference image); each extra image adds UNI_EXTRA_REF_USD.
+_UNI_USD = {"uni-1": (0.0404, 0.0434), "uni-1-max": (0.1000, 0.1030)}
 UNI_EXTRA_REF_USD = 0.0030
-# Third-party (runware.ai) 5 s prices; 10 s assumed double.
 RAY_USD_PER_5S = {"540p": 0.15, "720p": 0.30, "1080p": 1.20}
 
 
-def _uni_price(model: str):
-    plain, edit = _UNI_USD[model]
+def _uni_price(model: str) -> PriceRule:
+    plain, first = _UNI_USD[model]
 
-    def price(p: ParamsBase) -> Price:
-        assert isinstance(p, UniParams)
-        if p.type == "image_edit":
-            return Price(usd=edit, approximate=False,
-                         basis=f"${edit}/edit (Luma price list); +${UNI_EXTRA_REF_USD} per "
-                               "extra input image")
-        return Price(usd=plain, approximate=False,
-                     basis=f"${plain}/image text-to-image (Luma price list); with input images "
-                           f"${edit} for one, +${UNI_EXTRA_REF_USD} per extra")
+    def price(bill: Bill) -> Price:
+        p = params_as(bill.params, UniParams)
+        # An image_edit's source takes one of the reference slots, priced the same way.
+        images = len(bill.images)
+        if images == 0:
+            return Price(usd=plain, approximate=False, source=LUMA_PRICING,
+                         basis=f"${plain}/image text-to-image (Luma price list)")
+        usd = first + UNI_EXTRA_REF_USD * (images - 1)
+        what = "edit" if p.type == "image_edit" else "image with references"
+        # Luma's table shows the extra-reference step for uni-1; uni-1-max's is assumed equal.
+        sure = model == "uni-1" or images == 1
+        return Price(usd=usd, approximate=not sure, source=LUMA_PRICING,
+                     basis=f"${first} for an {what} with 1 input image + ${UNI_EXTRA_REF_USD} "
+                           f"x {images - 1} more (Luma price list)")
     return price
 
 
-def _ray_price(p: ParamsBase) -> Price:
-    assert isinstance(p, RayParams)
-    clips = int(p.duration.rstrip("s")) // 5
+def _ray_price(bill: Bill) -> Price:
+    p = params_as(bill.params, RayParams)
+    blocks = int(p.duration.rstrip("s")) // 5
     rate = RAY_USD_PER_5S[p.resolution]
-    return Price(usd=rate * clips, approximate=True,
-                 basis=f"~${rate} per 5 s at {p.resolution} x {clips} (third-party figure; "
-                       "Luma's own ray-3.2 price is not published)")
+    return Price(usd=rate * blocks, source=RAY_THIRD_PARTY,
+                 basis=f"~${rate} per 5 s block at {p.resolution} x {blocks} (third-party "
+                       "table; Luma's own ray-3.2 price was not readable)")
 
 
 _UNI_CAPS = Capabilities(seed=False, negative_prompt=False, max_reference_images=9,
@@ -117,6 +147,9 @@ MODELS: dict[str, ModelInfo] = {
 
 
 def image_ref(image: InputImage) -> dict[str, str]:
+    """An ImageRef: exactly one of url, data (+ media_type) or generation_id."""
+    if image.url:
+        return {"url": image.url}
     return {"data": base64.b64encode(image.data).decode(), "media_type": image.media_type}
 
 
@@ -149,7 +182,7 @@ def failure_from(generation: dict[str, Any]) -> Failed:
 
 class LumaAgentsProvider(Provider):
     info = ProviderInfo(
-        id="luma-agents",
+        id="luma_agents",
         name="Luma Agents",
         kinds=(Kind.IMAGE, Kind.VIDEO),
         key=KeySpec(env=("LUMA_AGENTS_API_KEY",), keyring_entry="luma-agents"),
@@ -159,6 +192,9 @@ class LumaAgentsProvider(Provider):
         notes="Luma's 2026 API (uni-1, ray-3.2), separate from the Dream Machine API and its "
               "key. No cancel and no balance endpoint; ray-3.2 prices are third-party "
               "estimates.",
+        sandbox="studio.sandbox.luma_agents:routes",
+        price_sources=PRICE_SOURCES,
+        former_ids=("luma-agents",),
     )
     models = MODELS
     poll_hint = PollHint(min_interval=1.0, max_interval=5.0)
@@ -169,12 +205,17 @@ class LumaAgentsProvider(Provider):
     def check(
         self, request: RenderRequest, params: ParamsBase, images: Sequence[InputImage]
     ) -> list[tuple[str, str]]:
+        given = len(request.input_images)
         if isinstance(params, UniParams):
-            if params.type == "image_edit" and not images:
+            if params.type == "image_edit" and not given:
                 return [("type", "image_edit needs an input image to edit")]
             limit = MAX_IMAGE_REFS[params.type] + (1 if params.type == "image_edit" else 0)
-            if len(images) > limit:
+            if given > limit:
                 return [("input_images", f"{params.type} takes at most {limit} input images")]
+        if isinstance(params, RayParams) and params.duration == "10s" and request.input_images:
+            return [("input_images", "ray-3.2 takes start/end frames only for 5 s clips (10 s "
+                                     "clips are text-to-video only); choose 5 s or remove the "
+                                     "images")]
         return []
 
     def build(
@@ -243,3 +284,6 @@ class LumaAgentsProvider(Provider):
             return failure_from(generation)
         raise ProviderError(f"{what}: unexpected state {state!r}", code="malformed_response",
                             retryable=True)
+
+
+PROVIDER = LumaAgentsProvider

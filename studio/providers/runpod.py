@@ -5,6 +5,8 @@ setting (https://api.runpod.ai/v2/<endpoint id>, which also lets health() show i
 and workers) or per job in params.endpoint_id. Two kinds of worker: the ComfyUI worker
 (runpod-workers/worker-comfyui: {"input": {"workflow", "images"}}), reusing the ComfyUI
 templates, and a raw mode for custom workers that sends a JSON object as the input.
+Statuses: IN_QUEUE, IN_PROGRESS or RUNNING (both appear on RunPod's job-states page),
+COMPLETED, FAILED, CANCELLED, TIMED_OUT. Prices: runpod_pricing (GPU rate x run time).
 Docs: https://docs.runpod.io/serverless/endpoints/send-requests
 """
 
@@ -14,7 +16,7 @@ import base64
 import binascii
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,8 +50,11 @@ from studio.providers.base import (
 )
 from studio.providers.comfy_workflows import WorkflowTemplate, build_params_model, bundled_templates
 from studio.providers.comfyui import random_seed, upload_name
-from studio.providers.fal import data_uri, progress_from_logs
+from studio.providers.fal import progress_from_logs
 from studio.providers.http import parse_json, send
+from studio.providers.images import data_uri
+from studio.providers.info import ImageTransport
+from studio.providers.runpod_pricing import PRICING, RunPodOptions, actual, estimate
 
 
 def _endpoint_field() -> Any:
@@ -67,11 +72,6 @@ class RawParams(ParamsBase):
         "The worker's input object, sent as {\"input\": ...}; the prompt is added as "
         "input.prompt unless it has one"))
     endpoint_id: str = _endpoint_field()
-
-
-def _price(_: ParamsBase) -> Price:
-    return Price(usd=None, basis="RunPod bills the endpoint's GPU per second of execution; "
-                                 "no per-job price (see the endpoint's GPU rate)")
 
 
 def endpoint_url(base_url: str, endpoint_id: str) -> str:
@@ -154,11 +154,18 @@ class RunPodProvider(Provider):
         default_base_url="https://api.runpod.ai/v2",
         notes="Your own serverless endpoint, billed per GPU-second. Set the base URL to "
               "https://api.runpod.ai/v2/<endpoint id> (or give endpoint_id per job). Results "
-              "are kept 30 minutes after a job completes.",
+              "are kept 30 minutes after a job completes. Name your endpoint's GPU type in "
+              "Settings (provider_options.runpod) for its price.",
+        sandbox="studio.sandbox.runpod:routes",
+        price_sources=(PRICING,),
+        image_transport=ImageTransport.INLINE,
     )
     poll_hint = PollHint(min_interval=0.5, max_interval=5.0)
+    options_model = RunPodOptions
 
-    def __init__(self, templates: Sequence[WorkflowTemplate] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None,
+                 templates: Sequence[WorkflowTemplate] | None = None) -> None:
+        super().__init__(env)
         self.templates: dict[str, WorkflowTemplate] = {}
         self.models: dict[str, ModelInfo] = {}
         for template in bundled_templates() if templates is None else templates:
@@ -168,12 +175,12 @@ class RunPodProvider(Provider):
             model_id = f"raw/{mode.kind.value}"
             self.models[model_id] = ModelInfo(
                 model_id, f"Custom worker, raw JSON ({mode.kind.value})", (mode,), RawParams,
-                _price, Capabilities(seed=False), raw, {"worker": "raw"})
+                estimate, Capabilities(seed=False), raw, {"worker": "raw"})
 
     def add_workflow(self, template: WorkflowTemplate) -> ModelInfo:
         params = build_params_model(template, {"endpoint_id": (str, _endpoint_field())})
         model = ModelInfo(f"comfyui/{template.id}", f"{template.name} (ComfyUI worker)",
-                          template.modes, params, _price, template.capabilities(),
+                          template.modes, params, estimate, template.capabilities(),
                           template.description, {"worker": "comfyui", "workflow": template.id})
         self.templates[template.id] = template
         self.models[model.id] = model
@@ -239,7 +246,7 @@ class RunPodProvider(Provider):
         status = job.get("status") if isinstance(job, dict) else None
         if status == "IN_QUEUE":
             return Pending("queued", message="waiting for a worker", raw=job)
-        if status == "IN_PROGRESS":
+        if status in ("IN_PROGRESS", "RUNNING"):
             note = job.get("output") if isinstance(job.get("output"), str) else None
             progress = progress_from_logs([note]) if note else None
             return Pending("running", progress=progress, message=note, raw=job)
@@ -252,7 +259,8 @@ class RunPodProvider(Provider):
             if not outputs:
                 return Failed("RunPod: the job completed but its output had no image or video "
                               "(URL, data URI or base64)", code="no_output", raw=job)
-            return Succeeded(outputs=outputs, message=_timing(job), raw=job)
+            return Succeeded(outputs=outputs, message=_timing(job), raw=job,
+                             actual=_actual(job, handle, ctx.options))
         if status == "FAILED":
             return Failed(f"RunPod: {_error_text(job.get('error'))}", code="failed", raw=job)
         if status == "CANCELLED":
@@ -299,9 +307,23 @@ def describe_health(body: Any) -> str:
             + (f", {workers['unhealthy']} unhealthy" if workers.get("unhealthy") else ""))
 
 
+def _actual(job: dict[str, Any], handle: RemoteHandle,
+            options: Mapping[str, Any]) -> Price | None:
+    """executionTime x the endpoint's rate, when RunPod reported the execution time."""
+    run = job.get("executionTime")
+    if isinstance(run, bool) or not isinstance(run, int | float):
+        return None
+    path = urlsplit(handle.urls.get("status", "")).path.rstrip("/").split("/")
+    endpoint = path[-3] if len(path) >= 3 and path[-2] == "status" else ""
+    return actual(options, endpoint, float(run))
+
+
 def _timing(job: dict[str, Any]) -> str | None:
     run, wait = job.get("executionTime"), job.get("delayTime")
     if not isinstance(run, int | float):
         return None
     queued = f" after {wait / 1000:.1f} s in the queue" if isinstance(wait, int | float) else ""
     return f"ran {run / 1000:.1f} s on RunPod{queued}"
+
+
+PROVIDER = RunPodProvider

@@ -1,12 +1,13 @@
 """Runway API: create a task, poll /v1/tasks/{id}, DELETE to cancel, credits from /organization.
 
 Docs: https://docs.dev.runwayml.com/ . Every call carries `X-Runway-Version`; bodies are
-camelCase JSON. Images go in as data URIs, because Runway will not fetch local URLs.
+camelCase JSON. Local images go in as data URIs (Runway will not fetch local URLs); https
+inputs are passed as they are. Tasks report no cost: a finished job's cost is read as the
+change in the organization's creditBalance.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
@@ -14,6 +15,7 @@ import httpx
 from pydantic import Field
 
 from studio.providers.base import (
+    Bill,
     Capabilities,
     Failed,
     InputImage,
@@ -27,6 +29,8 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceRule,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -37,8 +41,10 @@ from studio.providers.base import (
     RenderRequest,
     Submitted,
     Succeeded,
+    params_as,
 )
-from studio.providers.http import parse_json, send
+from studio.providers.http import json_object, parse_json, send
+from studio.providers.images import uri_for
 
 API_VERSION = "2024-11-06"
 USD_PER_CREDIT = 0.01
@@ -57,6 +63,12 @@ PublicFigureThreshold = Literal[None, "auto", "low"]
 
 _THRESHOLD = Field(None, description="contentModeration.publicFigureThreshold: 'low' is less "
                                      "strict about recognisable public figures")
+
+# Runway answers 429 on task creation only when the organisation's rolling 24-hour
+# generation limit for the model is used up (docs: usage tiers); retrying will not help.
+DAILY_CAP = ("Runway submit: the daily generation limit for this model is reached (HTTP 429); "
+             "nothing was sent or charged. Runway counts a rolling 24 hours: try again "
+             "later, use another model, or raise the organisation's usage tier")
 
 
 # ---- params models: Runway's own field names, allowed values and defaults -------------
@@ -86,34 +98,43 @@ class Gen4ImageParams(ParamsBase):
 
 # ---- price rules: credits, and dollars at 1 credit = $0.01 ---------------------------
 
+# Runway's own agent skills (runwayml/skills, rw-api-reference): credits per second of
+# output and per image; 1 credit = $0.01 (rw-check-org-details).
+RUNWAY_SKILLS = PriceSource("https://github.com/runwayml/skills/blob/main/skills/"
+                            "rw-api-reference/SKILL.md", "2026-11-21", first_party=True)
+PRICE_SOURCES = (RUNWAY_SKILLS,)
+
 
 def _credits(credits: float, basis: str, *, approximate: bool) -> Price:
     return Price(usd=credits * USD_PER_CREDIT, credits=credits, approximate=approximate,
-                 basis=f"{basis} = {credits:g} credits at $0.01/credit")
+                 source=RUNWAY_SKILLS, basis=f"{basis} = {credits:g} credits at $0.01/credit")
 
 
-def _per_second(rate: float, *, approximate: bool = False):
-    def price(p: ParamsBase) -> Price:
-        seconds = p.duration  # type: ignore[attr-defined]
+def _per_second(rate: float, *, approximate: bool = False) -> PriceRule:
+    def price(bill: Bill) -> Price:
+        seconds = bill.params.duration
         return _credits(rate * seconds, f"{rate:g} credits/s x {seconds} s",
                         approximate=approximate)
     return price
 
 
-def _veo_price(silent: float, with_audio: float):
-    def price(p: ParamsBase) -> Price:
-        assert isinstance(p, VeoParams)
+def _veo_price(silent: float, with_audio: float) -> PriceRule:
+    def price(bill: Bill) -> Price:
+        p = params_as(bill.params, VeoParams)
         rate = with_audio if p.audio else silent
         what = "with" if p.audio else "without"
+        # Runway lists Veo 3.1 as a range (20-40 credits/s); which end audio takes is assumed.
         return _credits(rate * p.duration, f"{rate:g} credits/s {what} audio x {p.duration} s",
                         approximate=True)
     return price
 
 
-def _gen4_image_price(p: ParamsBase) -> Price:
-    assert isinstance(p, Gen4ImageParams)
+def _gen4_image_price(bill: Bill) -> Price:
+    p = params_as(bill.params, Gen4ImageParams)
     tier, credits = ("720p", 5) if p.ratio in IMAGE_720P_RATIOS else ("1080p", 8)
+    # Which ratios fall in Runway's 720p tier is read from its ratio list, not stated.
     return Price(usd=credits * USD_PER_CREDIT, credits=credits, approximate=True,
+                 source=RUNWAY_SKILLS,
                  basis=f"{credits} credits per {tier}-tier image at $0.01/credit")
 
 
@@ -165,10 +186,6 @@ MODELS: dict[str, ModelInfo] = {
 }
 
 
-def data_uri(image: InputImage) -> str:
-    return f"data:{image.media_type};base64,{base64.b64encode(image.data).decode()}"
-
-
 def reference_tag(index: int) -> str:
     return f"ref{index + 1}"
 
@@ -206,6 +223,9 @@ class RunwayProvider(Provider):
         default_base_url="https://api.dev.runwayml.com",
         notes="Prepaid API credits (1 credit = $0.01), separate from web-app credits. Tasks "
               "over the organization's concurrency limit wait as THROTTLED, not rejected.",
+        sandbox="studio.sandbox.runway:routes",
+        price_sources=PRICE_SOURCES,
+        bills_from_balance=True,
     )
     models = MODELS
     # Runway's SDK polls every ~6 s; tasks take tens of seconds.
@@ -225,9 +245,9 @@ class RunwayProvider(Provider):
         endpoint = model.metadata["endpoint"]
         body: dict[str, Any] = {"model": model.metadata["model"]}
         if endpoint == "image_to_video" and images:
-            body["promptImage"] = data_uri(images[0])
+            body["promptImage"] = uri_for(images[0])
         if endpoint == "text_to_image" and images:
-            body["referenceImages"] = [{"uri": data_uri(image), "tag": reference_tag(i)}
+            body["referenceImages"] = [{"uri": uri_for(image), "tag": reference_tag(i)}
                                        for i, image in enumerate(images)]
         body["promptText"] = request.prompt
         values = params.model_dump(mode="json")
@@ -249,7 +269,13 @@ class RunwayProvider(Provider):
     async def submit(
         self, http: httpx.AsyncClient, call: PreparedCall, ctx: ProviderContext
     ) -> Submitted:
-        response = await send(http, call.method, call.url, "Runway submit", **call.send_kwargs())
+        try:
+            response = await send(http, call.method, call.url, "Runway submit",
+                                  **call.send_kwargs())
+        except ProviderError as exc:
+            if exc.status == 429:  # Runway has no per-minute limit: 429 on create is the cap
+                raise ProviderError(DAILY_CAP, status=429, code="daily_cap") from None
+            raise
         body = parse_json(response, "Runway submit")
         task_id = body.get("id") if isinstance(body, dict) else None
         if not isinstance(task_id, str) or not task_id:
@@ -322,10 +348,10 @@ def _progress(value: Any) -> float | None:
 def _org_detail(org: dict[str, Any]) -> str:
     """Balance in dollars plus today's generations against the daily limit, per model used."""
     parts = [f"${org['creditBalance'] * USD_PER_CREDIT:.2f} of API credit"]
-    tier = org.get("tier") if isinstance(org.get("tier"), dict) else {}
-    limits = tier.get("models") if isinstance(tier.get("models"), dict) else {}
-    usage = org.get("usage") if isinstance(org.get("usage"), dict) else {}
-    used = usage.get("models") if isinstance(usage.get("models"), dict) else {}
+    tier = json_object(org.get("tier"))
+    limits = json_object(tier.get("models"))
+    usage = json_object(org.get("usage"))
+    used = json_object(usage.get("models"))
     ours = {m.metadata["model"] for m in MODELS.values()}
     daily = []
     for name in sorted(ours & set(limits)):
@@ -338,3 +364,6 @@ def _org_detail(org: dict[str, Any]) -> str:
     if daily:
         parts.append("today: " + ", ".join(daily))
     return "; ".join(parts)
+
+
+PROVIDER = RunwayProvider

@@ -1,14 +1,17 @@
 """Vivid Flow: a hosted image-to-video job API (Wan 2.1 and Veo 3.1 behind one interface).
 
-POST /generate (multipart: an `image` file or an `image_url`) answers 202 with a job_id;
-GET /status/{id} until completed (result_url, metrics) or failed (error_message);
-POST /cancel/{id} works on queued jobs only. A 429 carries `retry_after` seconds in its
-JSON body, which we honour exactly. No price is published: we count credits per job.
+Source: Vivid Flow's published API document (v2.0). POST /generate (multipart: an `image`
+file or an `image_url`, https or gs://bucket/path, sent as given) answers 202 with a job_id;
+GET /status/{id} until completed (result_url, metrics {generation_time, spin_up_time,
+total_time} in seconds, no cost field) or failed (error_message); POST /cancel/{id} works on
+queued jobs only. A 429 carries `retry_after` seconds in its JSON body, which we honour
+exactly. Wan 2.1 documents only cfg's range (1-20); Veo 3.1's duration_seconds defaults to 4.
+No price is published: the estimate counts one credit per job (what the document's usage
+example fits), and the actual cost is the change in /usage credits_remaining.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -17,6 +20,7 @@ import httpx
 from pydantic import Field, field_validator
 
 from studio.providers.base import (
+    Bill,
     Capabilities,
     Failed,
     FilePart,
@@ -31,6 +35,7 @@ from studio.providers.base import (
     PollResult,
     PreparedCall,
     Price,
+    PriceSource,
     Provider,
     ProviderContext,
     ProviderError,
@@ -42,13 +47,15 @@ from studio.providers.base import (
     Submitted,
     Succeeded,
 )
-from studio.providers.comfyui import send_keeping_errors
-from studio.providers.http import parse_json, retry_after_seconds
+from studio.providers.http import json_object, parse_json, raise_for_status, send
 
 CREDITS_PER_JOB = 1.0  # our assumption: Vivid Flow publishes no price list
 LOW_CREDITS = 5.0
 MAX_HISTORY = 100
-_FRIENDLY = {
+API_DOCUMENT = PriceSource("https://vivid.studioionique.com/api/v1", "2026-11-21",
+                           first_party=True,
+                           note="API document v2.0: no prices; /usage counts credits")
+FRIENDLY_ERRORS = {
     400: "Vivid Flow rejected the request",
     401: "Vivid Flow refused the key: check VIVIDFLOW_API_KEY in Settings",
     403: "the key may not do this, or the account's credits are used up",
@@ -58,7 +65,8 @@ _FRIENDLY = {
 
 
 def https_url(url: str) -> str:
-    """gs://bucket/path -> https://storage.googleapis.com/bucket/path; others unchanged."""
+    """gs://bucket/path -> https://storage.googleapis.com/bucket/path, to download a result;
+    others unchanged. Inputs are sent as given: the API takes gs:// itself."""
     if url.startswith("gs://"):
         return "https://storage.googleapis.com/" + url[len("gs://"):]
     return url
@@ -66,8 +74,7 @@ def https_url(url: str) -> str:
 
 class ImageSource(ParamsBase):
     image_url: str = Field("", max_length=2048, description=(
-        "Instead of an input image: an https:// URL or gs://bucket/path (sent as "
-        "https://storage.googleapis.com/bucket/path)"))
+        "Instead of an input image: an https:// URL or gs://bucket/path"))
 
     @field_validator("image_url")
     @classmethod
@@ -81,15 +88,16 @@ class ImageSource(ParamsBase):
 
 
 class WanParams(ImageSource):
+    # Only cfg's range is documented; the others just have to be positive numbers.
     cfg: float = Field(7.5, ge=1.0, le=20.0, description="How closely to follow the prompt")
-    width: int = Field(1280, ge=256, le=1920, multiple_of=16, description="Width in pixels")
-    height: int = Field(720, ge=256, le=1920, multiple_of=16, description="Height in pixels")
-    length: int = Field(81, ge=17, le=161, description="Frames (16 per second)")
-    steps: int = Field(30, ge=1, le=100, description="Denoising steps")
+    width: int = Field(1280, ge=1, description="Width in pixels")
+    height: int = Field(720, ge=1, description="Height in pixels")
+    length: int = Field(81, ge=1, description="Frames")
+    steps: int = Field(30, ge=1, description="Denoising steps")
 
 
 class VeoParams(ImageSource):
-    duration_seconds: Literal[4, 6, 8] = Field(8, description="Clip length in seconds")
+    duration_seconds: Literal[4, 6, 8] = Field(4, description="Clip length in seconds")
     resolution: Literal["720p", "1080p"] = Field("720p", description="Output resolution")
     camera_motion: str = Field("", max_length=200, description="e.g. slow dolly in")
     subject_animation: str = Field("", max_length=200, description="How the subject moves")
@@ -98,10 +106,10 @@ class VeoParams(ImageSource):
     enhance_prompt: bool = Field(False, description="Let the provider rewrite the prompt")
 
 
-def _per_job(_: ParamsBase) -> Price:
-    return Price(usd=None, credits=CREDITS_PER_JOB,
+def _per_job(_: Bill) -> Price:
+    return Price(usd=None, credits=CREDITS_PER_JOB, source=API_DOCUMENT,
                  basis="no published price; counted as 1 credit per job against the "
-                       "account's credits (our assumption)")
+                       "account's credits (the API document's usage example fits that)")
 
 
 MODELS: dict[str, ModelInfo] = {
@@ -134,6 +142,9 @@ class VividFlowProvider(Provider):
         default_base_url="https://vivid.studioionique.com/api/v1",
         notes="Hosted image-to-video jobs; daily credit limit shown as the quota. Only queued "
               "jobs can be cancelled. No published price.",
+        sandbox="studio.sandbox.vividflow:routes",
+        price_sources=(API_DOCUMENT,),
+        bills_from_balance=True,
     )
     models = MODELS
     poll_hint = PollHint(min_interval=1.0, max_interval=20.0)
@@ -168,11 +179,13 @@ class VividFlowProvider(Provider):
                 elif value != "":
                     form[key] = str(value)
         files: tuple[FilePart, ...] = ()
-        if images:
+        if images and images[0].url:
+            form["image_url"] = images[0].url
+        elif images:
             image = images[0]
             files = (FilePart("image", image.name, image.media_type, image.data),)
         elif image_url:
-            form["image_url"] = https_url(image_url)
+            form["image_url"] = image_url
         else:
             raise ValueError("Vivid Flow needs an input image or params.image_url")
         return PreparedCall("POST", f"{ctx.base_url}/generate", self._headers(ctx), form=form,
@@ -181,8 +194,8 @@ class VividFlowProvider(Provider):
     async def _call(self, http: httpx.AsyncClient, method: str, url: str, what: str,
                     ctx: ProviderContext, **kwargs: Any) -> Any:
         kwargs.setdefault("headers", self._headers(ctx))
-        response = await send_keeping_errors(http, method, url, what, **kwargs)
-        raise_for(response, what)
+        response = await send(http, method, url, what, keep_errors=True, **kwargs)
+        raise_for_status(response, what, friendly=FRIENDLY_ERRORS, retry_after_in_body=True)
         return parse_json(response, what)
 
     async def submit(
@@ -227,16 +240,9 @@ class VividFlowProvider(Provider):
         url = https_url(url)
         # Send the key only back to Vivid Flow itself, never to a storage host.
         ours = urlsplit(url).netloc == urlsplit(ctx.base_url).netloc
-        metrics = job.get("metrics") if isinstance(job.get("metrics"), dict) else {}
-        seconds = metrics.get("generation_time_seconds")
-        message = f"generated in {seconds:.1f} s" if isinstance(seconds, int | float) else None
-        credits = metrics.get("credits_used")
-        actual = None
-        if isinstance(credits, int | float) and not isinstance(credits, bool):
-            actual = Price(usd=None, credits=float(credits), approximate=False,
-                           basis="credits Vivid Flow reported for this job")
-        return Succeeded(outputs=[RemoteOutput(url=url, needs_auth=ours)], actual=actual,
-                         message=message, raw=job)
+        metrics = json_object(job.get("metrics"))
+        return Succeeded(outputs=[RemoteOutput(url=url, needs_auth=ours)],
+                         message=describe_metrics(metrics), raw=job)
 
     async def cancel(
         self, http: httpx.AsyncClient, handle: RemoteHandle, ctx: ProviderContext
@@ -273,42 +279,27 @@ class VividFlowProvider(Provider):
                      detail=detail)
 
 
-def raise_for(response: httpx.Response, what: str) -> None:
-    """Errors as a user can act on them; a 429's `retry_after` (JSON body) is honoured."""
-    status = response.status_code
-    if status < 400:
-        return
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = {"message": response.text[:200].strip()}
-    body = body if isinstance(body, dict) else {"message": str(body)[:200]}
-    detail = str(body.get("message") or body.get("error") or "")
-    issues = body.get("details")
-    if isinstance(issues, list) and issues:
-        detail += ": " + "; ".join(_issue(i) for i in issues[:5])
-    retryable = status in (408, 429) or status >= 500
-    retry_after = body.get("retry_after")
-    if isinstance(retry_after, bool) or not isinstance(retry_after, int | float):
-        retry_after = retry_after_seconds(response) if retryable else None
-    friendly = _FRIENDLY.get(status, "Vivid Flow had an internal error" if status >= 500
-                             else "Vivid Flow refused the request")
-    if status == 429 and retry_after is not None:
-        friendly += f", retrying in {retry_after:g} s"
-    message = f"{what}: {friendly} (HTTP {status})" + (f": {detail}" if detail else "")
-    raise ProviderError(message, status=status, code=f"http_{status}", retryable=retryable,
-                        retry_after=None if retry_after is None else float(retry_after))
+def describe_metrics(metrics: dict[str, Any]) -> str | None:
+    """"generated in 41.2 s (spin-up 3.0 s, 44.9 s in all)" from the status metrics."""
+    def seconds(name: str) -> float | None:
+        value = metrics.get(name)
+        return float(value) if isinstance(value, int | float) and not isinstance(
+            value, bool) else None
 
-
-def _issue(issue: Any) -> str:
-    if isinstance(issue, dict):
-        where = issue.get("field") or issue.get("loc") or issue.get("param")
-        text = issue.get("message") or issue.get("msg") or issue
-        return f"{where}: {text}" if where else str(text)
-    return str(issue)
+    generation, spin_up, total = (seconds(n) for n in ("generation_time", "spin_up_time",
+                                                       "total_time"))
+    if generation is None:
+        return None
+    extra = [f"spin-up {spin_up:.1f} s" if spin_up is not None else "",
+             f"{total:.1f} s in all" if total is not None else ""]
+    extra = [e for e in extra if e]
+    return f"generated in {generation:.1f} s" + (f" ({', '.join(extra)})" if extra else "")
 
 
 def _fraction(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return min(1.0, max(0.0, value / 100 if value > 1 else float(value)))
+
+
+PROVIDER = VividFlowProvider

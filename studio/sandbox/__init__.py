@@ -1,7 +1,8 @@
-"""A local stand-in for fal.ai, Runway, Stability and Luma that speaks their HTTP protocols.
+"""A local stand-in for every registered provider that speaks their HTTP protocols.
 
-Point an adapter's base URL at `<url>/fal`, `<url>/runway`, `<url>/stability` or
-`<url>/luma`; outputs are real PNG/JPEG/WebP/MP4 files served from `<url>/files/<name>`.
+Each provider declaring a sandbox (`ProviderInfo.sandbox`) is served under `<url>/<id>`
+(`<url>/fal`, `<url>/luma_agents`...); `<url>/s3` stands in for an S3 bucket (presigned
+PUT/GET). Outputs are real PNG/JPEG/WebP/MP4 files served from `<url>/files/<name>`.
 """
 
 from .app import create_app

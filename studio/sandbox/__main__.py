@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .config import SandboxConfig
@@ -22,9 +23,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not is_loopback(args.host):
         parser.error(f"refusing to bind {args.host!r}: the sandbox serves loopback only")
+    from studio.providers import BUILTIN_MODULES, module_names
+
+    # Plug-in providers named for the app (STUDIO_PROVIDER_MODULES) are served here too.
+    extra = tuple(m for m in module_names(os.environ) if m not in BUILTIN_MODULES)
     try:
         config = SandboxConfig(queue_seconds=args.queue_seconds, run_seconds=args.run_seconds,
-                               run_jitter=args.run_jitter, jitter_seed=args.jitter_seed)
+                               run_jitter=args.run_jitter, jitter_seed=args.jitter_seed,
+                               provider_modules=extra)
     except ValueError as exc:
         parser.error(str(exc))
     sock = bind_socket(args.host, args.port)

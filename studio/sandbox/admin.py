@@ -10,7 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .faults import CREDIT_KEYS, PROVIDERS, FaultError
+from . import s3
+from .cut import maybe_cut
+from .faults import CREDIT_KEYS, FaultError
+from .jobs import Phase
 from .state import SandboxState
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -25,14 +28,15 @@ async def _json_body(request: Request) -> Any:
     return json.loads(body) if body.strip() else {}
 
 
-def _provider_filter(request: Request) -> str | None:
-    provider = request.query_params.get("provider")
-    if provider is not None and provider not in PROVIDERS:
-        raise FaultError(f"provider must be one of {PROVIDERS}")
-    return provider
-
-
 def routes(state: SandboxState) -> list[Route]:
+    recorded = (*state.faults.providers, s3.PROVIDER)
+
+    def _provider_filter(request: Request) -> str | None:
+        provider = request.query_params.get("provider")
+        if provider is not None and provider not in recorded:
+            raise FaultError(f"provider must be one of {recorded}")
+        return provider
+
     def fault_report() -> dict[str, Any]:
         return {
             **state.faults.describe(),
@@ -79,7 +83,14 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def clear_requests(request: Request) -> Response:
         state.recorder.clear()
+        state.downloads.clear()
         return Response(status_code=204)
+
+    async def get_downloads(request: Request) -> Response:
+        try:
+            return JSONResponse(state.downloads.list(_provider_filter(request)))
+        except FaultError as exc:
+            return _bad_request(str(exc))
 
     async def get_jobs(request: Request) -> Response:
         try:
@@ -98,6 +109,9 @@ def routes(state: SandboxState) -> list[Route]:
                 # When the job ends (or ended), as a Unix time: benchmarks measure against it.
                 "finishes_at_wall": state.clock.wall(job.finishes_at).timestamp(),
                 "outputs": [output.name for output in job.outputs],
+                # What was asked (the first output's prompt): tells duplicates apart.
+                "prompt": job.outputs[0].prompt if job.outputs else None,
+                "charged": job.phase(now) is Phase.SUCCEEDED,
             }
             for job in state.jobs.all(provider)
         ]
@@ -131,13 +145,20 @@ def routes(state: SandboxState) -> list[Route]:
         return Response(status_code=204)
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "sandbox": True, "providers": list(PROVIDERS)})
+        return JSONResponse({"status": "ok", "sandbox": True,
+                             "providers": list(state.faults.providers)})
 
     async def serve_file(request: Request) -> Response:
         stored = state.files.get(request.path_params["name"])
         if stored is None:
             return JSONResponse({"error": "File not found"}, status_code=404)
         data = await state.files.render(stored)
+        if request.headers.get("range") is None:
+            cut = maybe_cut(state.faults, stored.provider, data, stored.content_type)
+            state.downloads.add(stored.name, stored.provider,
+                                "whole" if cut is None else "cut")
+            if cut is not None:
+                return cut
         return _ranged(request, data, stored.content_type)
 
     return [
@@ -148,6 +169,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
         Route("/_sandbox/requests", get_requests, methods=["GET"]),
         Route("/_sandbox/requests", clear_requests, methods=["DELETE"]),
+        Route("/_sandbox/downloads", get_downloads, methods=["GET"]),
         Route("/_sandbox/jobs", get_jobs, methods=["GET"]),
         Route("/_sandbox/clock", get_clock, methods=["GET"]),
         Route("/_sandbox/clock", set_clock, methods=["POST"]),

@@ -1,43 +1,45 @@
-"""create_app: the sandbox's Starlette application."""
+"""create_app: the sandbox's Starlette application, one mount per registered provider.
+
+Every provider whose declaration names a sandbox (`ProviderInfo.sandbox`, "module:function")
+is served under /<id>; a module may also offer `admin_routes(state)` for its own
+/_sandbox/... switches. The S3 stand-in (/s3) serves the image host's presigned uploads.
+"""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-from starlette.routing import Mount
+import importlib
 
-from . import (
-    admin,
-    comfyui,
-    fal,
-    firefly,
-    luma,
-    luma_agents,
-    runpod,
-    runway,
-    stability,
-    vividflow,
-)
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+
+from . import admin, s3
 from .config import SandboxConfig
+from .cut import quiet_server_logs
+from .faults import sandbox_providers
 from .state import SandboxState
+
+
+def provider_mounts(state: SandboxState) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for info in sandbox_providers(state.config.provider_modules):
+        assert info.sandbox is not None and info.sandbox_mount is not None
+        module_name, _, function = info.sandbox.partition(":")
+        module = importlib.import_module(module_name)
+        routes.append(Mount(info.sandbox_mount, routes=getattr(module, function)(state)))
+        extra = getattr(module, "admin_routes", None)
+        if callable(extra):
+            routes += extra(state)
+    return routes
 
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """The sandbox app; its shared state is reachable as `app.state.sandbox`."""
     state = SandboxState(config or SandboxConfig())
-    app = Starlette(
-        routes=[
-            Mount("/fal", routes=fal.routes(state)),
-            Mount("/runway", routes=runway.routes(state)),
-            Mount("/stability", routes=stability.routes(state)),
-            Mount("/luma", routes=luma.routes(state)),
-            Mount("/comfyui", routes=comfyui.routes(state)),
-            Mount("/runpod", routes=runpod.routes(state)),
-            Mount("/vividflow", routes=vividflow.routes(state)),
-            Mount("/firefly", routes=firefly.routes(state)),
-            Mount("/luma-agents", routes=luma_agents.routes(state)),
-            *vividflow.admin_routes(state),
-            *admin.routes(state),
-        ]
-    )
+    quiet_server_logs()  # connections dropped by fault switches are not server errors
+    app = Starlette(routes=[
+        *provider_mounts(state),
+        Mount("/s3", routes=s3.routes(state)),
+        *admin.routes(state),
+    ])
     app.state.sandbox = state
     return app

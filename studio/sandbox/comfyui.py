@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import comfyui_nodes as nodes
+from . import edits
 from .formdata import FormDataError, parse_form
 from .gateway import Dialect, provider_route, unknown_route
 from .jobs import OutputSpec
@@ -85,9 +86,12 @@ class ComfyServer:
     file_numbers: Any = field(default_factory=lambda: itertools.count(1))
     worker: asyncio.Task[None] | None = None
     generation: int = 0
+    # An older server: POST /interrupt ignores its body and stops whatever is running.
+    legacy_interrupt: bool = False
 
     def reset(self) -> None:
         self.generation += 1
+        self.legacy_interrupt = False
         if self.running is not None:
             self.running.interrupted = True
         self.pending.clear()
@@ -230,11 +234,22 @@ class ComfyServer:
                 spec = OutputSpec(filename, plan.prompt, plan.seed + index,
                                   min(plan.width, side), min(plan.height, side), "png")
             stored = f"comfyui-{prompt.prompt_id}-{number}-{filename.replace('/', '_')}"
-            self.state.files.register(stored, spec.content_type, spec.produce)
+            produce = spec.produce
+            if plan.inpaint is not None and output.kind != "video":
+                produce = self._inpainter(plan, index)
+            self.state.files.register(stored, spec.content_type, produce, PROVIDER)
             self.saved[(kind, subfolder, filename)] = stored
             files.append({"filename": filename, "subfolder": subfolder, "type": kind})
         return {"images": files, "animated": [True]} if output.kind == "video" else {
             "images": files}
+
+    def _inpainter(self, plan: nodes.RenderPlan, index: int) -> Any:
+        """The uploaded image with its masked area repainted (VAEEncodeForInpaint)."""
+        assert plan.inpaint is not None
+        image, mask, channel, grow = plan.inpaint
+        image_data, mask_data = self.inputs[image], self.inputs[mask]
+        return lambda: edits.inpaint(image_data, mask_data, plan.prompt, plan.seed + index,
+                                     grow=grow, channel=channel)
 
     def _image_size(self, name: str) -> tuple[int, int] | None:
         data = self.inputs.get(name)
@@ -343,7 +358,8 @@ def routes(state: SandboxState) -> list[BaseRoute]:
             payload = {}
         target = payload.get("prompt_id") if isinstance(payload, dict) else None
         running = server.running
-        if running is not None and target in (None, running.prompt_id):
+        if running is not None and (server.legacy_interrupt
+                                    or target in (None, running.prompt_id)):
             running.interrupted = True
         return Response(status_code=200)
 
@@ -409,3 +425,24 @@ def routes(state: SandboxState) -> list[BaseRoute]:
         WebSocketRoute("/ws", websocket),
         unknown_route(state, DIALECT, "See /prompt, /queue, /history/{id}, /view, /ws."),
     ]
+
+
+def admin_routes(state: SandboxState) -> list[BaseRoute]:
+    """GET or POST {"legacy_interrupt": bool} at /_sandbox/comfyui."""
+
+    async def switches(request: Request) -> Response:
+        server = state.extensions[PROVIDER]
+        assert isinstance(server, ComfyServer)
+        if request.method == "POST":
+            try:
+                spec = json.loads(await request.body() or b"{}")
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return JSONResponse({"error": "body must be JSON"}, status_code=400)
+            value = spec.get("legacy_interrupt") if isinstance(spec, dict) else None
+            if not isinstance(value, bool):
+                return JSONResponse({"error": "expected {\"legacy_interrupt\": true|false}"},
+                                    status_code=400)
+            server.legacy_interrupt = value
+        return JSONResponse({"legacy_interrupt": server.legacy_interrupt})
+
+    return [Route("/_sandbox/comfyui", switches, methods=["GET", "POST"])]

@@ -28,6 +28,10 @@ class SandboxConfig:
     # drawn from a generator seeded with jitter_seed so a run can be repeated.
     run_jitter: float = 0.0
     jitter_seed: int = 0
+    # More provider modules to serve (besides the built-in ones), as `STUDIO_PROVIDER_MODULES`.
+    provider_modules: tuple[str, ...] = ()
+    # The secret the S3 stand-in signs with: the sandbox key every Studio in sandbox mode uses.
+    s3_secret: str = "sandbox-key-not-secret"
 
     def __post_init__(self) -> None:
         if self.queue_seconds < 0 or self.run_seconds < 0:

@@ -1,15 +1,21 @@
-"""fal.ai queue protocol under /fal (stands in for https://queue.fal.run)."""
+"""fal.ai queue protocol under /fal (stands in for https://queue.fal.run), and fal's storage
+upload (stands in for https://rest.fal.ai under /fal/_rest and https://v3.fal.media under
+/fal/_cdn): a CDN token for the fal key, then the raw file, answered with its access_url
+(served from /files/<name>)."""
 
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .fal_edits import is_edit_endpoint, plan_edit
 from .fal_inputs import FalInputError, plan_request
 from .gateway import Dialect, file_url, origin, provider_route, unknown_route
 from .jobs import Failure, Job, LogLine, Phase
@@ -32,6 +38,27 @@ def _error(status: int, message: str) -> Response:
 
 
 DIALECT = Dialect(PROVIDER, _authorize, _error)
+STORAGE_TYPES = ("fal-cdn-v3",)
+MAX_UPLOAD_BYTES = 90 * 1024 * 1024  # larger files go multipart in fal's clients
+
+
+class CdnTokens:
+    """CDN tokens handed out by /storage/auth/token; the upload must carry one."""
+
+    def __init__(self) -> None:
+        self.issued: set[str] = set()
+
+    def reset(self) -> None:
+        self.issued.clear()
+
+    def reset_credits(self) -> None:
+        """No credits to restore."""
+
+    def authorize(self, request: Request) -> Response | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme != "Bearer" or token not in self.issued:
+            return JSONResponse({"detail": "Invalid or expired CDN token"}, status_code=401)
+        return None
 
 
 def _request_base(request: Request, job: Job) -> str:
@@ -41,6 +68,42 @@ def _request_base(request: Request, job: Job) -> str:
 
 def _wants_logs(request: Request) -> bool:
     return request.query_params.get("logs", "").lower() in ("1", "true")
+
+
+def storage_routes(state: SandboxState) -> list[Route]:
+    tokens = CdnTokens()
+    state.extensions["fal-storage"] = tokens
+    cdn = Dialect(PROVIDER, tokens.authorize, _error)
+
+    async def token(request: Request, body: bytes) -> Response:
+        kind = request.query_params.get("storage_type")
+        if kind not in STORAGE_TYPES:
+            return _error(422, f"storage_type must be one of {list(STORAGE_TYPES)}")
+        value = secrets.token_urlsafe(24)
+        tokens.issued.add(value)
+        expires = datetime.now(UTC) + timedelta(hours=1)
+        return JSONResponse({"token": value, "token_type": "Bearer",
+                             "base_url": f"{origin(request)}/fal/_cdn",
+                             "expires_at": expires.isoformat()})
+
+    async def upload(request: Request, body: bytes) -> Response:
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip()
+        if not body:
+            return _error(400, "The file is empty")
+        if len(body) > MAX_UPLOAD_BYTES:
+            return _error(413, "Files over 90 MB use the multipart upload")
+        if not content_type:
+            return _error(400, "Content-Type is required")
+        given = request.headers.get("x-fal-file-name") or ""
+        suffix = given.rpartition(".")[2].lower() if "." in given else ""
+        name = uuid.uuid4().hex + (f".{suffix}" if suffix.isalnum() else "")
+        state.files.register(name, content_type, lambda data=body: data)
+        return JSONResponse({"access_url": file_url(request, name)})
+
+    return [
+        provider_route(state, DIALECT, "/_rest/storage/auth/token", token, ["POST"]),
+        provider_route(state, cdn, "/_cdn/files/upload", upload, ["POST"]),
+    ]
 
 
 def routes(state: SandboxState) -> list[Route]:
@@ -57,7 +120,10 @@ def routes(state: SandboxState) -> list[Route]:
             return JSONResponse({"detail": detail}, status_code=422)
         request_id = str(uuid.uuid4())
         try:
-            plan = plan_request(endpoint_id, payload, request_id, state.config)
+            if is_edit_endpoint(endpoint_id):
+                plan = plan_edit(endpoint_id, payload, request_id, state)
+            else:
+                plan = plan_request(endpoint_id, payload, request_id, state.config)
         except FalInputError as exc:
             return JSONResponse({"detail": exc.detail()}, status_code=422)
         timing = state.timing()
@@ -148,6 +214,7 @@ def routes(state: SandboxState) -> list[Route]:
 
     requests_path = "/{owner}/{alias}/requests/{request_id}"
     return [
+        *storage_routes(state),
         provider_route(state, DIALECT, f"{requests_path}/status", status, ["GET"], is_poll=True),
         provider_route(state, DIALECT, f"{requests_path}/cancel", cancel, ["PUT"]),
         provider_route(state, DIALECT, requests_path, result, ["GET"], is_poll=True),
@@ -180,6 +247,12 @@ async def _result_body(state: SandboxState, request: Request, job: Job) -> dict[
             "file_size": len(blobs[0]),
         }
         return {"video": video, "seed": plan.seed}
+    if plan.single:  # upscalers and background removal answer with one `image`
+        output = job.outputs[0]
+        image = {"url": file_url(request, output.name), "width": output.width,
+                 "height": output.height, "content_type": output.content_type,
+                 "file_name": output.name, "file_size": len(blobs[0])}
+        return {"image": image, "seed": plan.seed, "timings": {"inference": job.run_seconds}}
     images = [
         {
             "url": file_url(request, output.name),

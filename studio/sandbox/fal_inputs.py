@@ -37,6 +37,7 @@ class FalPlan:
     is_video: bool
     outputs: tuple[OutputSpec, ...]
     requested_size: tuple[int, int]
+    single: bool = False  # the result has one `image` (upscalers, background removal)
 
 
 def is_video_endpoint(endpoint_id: str) -> bool:
@@ -183,6 +184,11 @@ def _pikaframes_seconds(body: dict[str, Any]) -> float:
         return 5.0 * (len(body["image_urls"]) - 1)
     if not isinstance(transitions, list):
         transitions = [None]
+    moves = len(body["image_urls"]) - 1
+    if len(transitions) != moves:
+        raise FalInputError(
+            "transitions", f"Length must be len(image_urls) - 1 = {moves}, got "
+            f"{len(transitions)}", "value_error")
     durations = [t.get("duration", 5) if isinstance(t, dict) else None for t in transitions]
     if not all(_positive_int(d) for d in durations):
         raise FalInputError(

@@ -8,13 +8,25 @@ object or a list of entries per key, and replaces that key's entries.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-PROVIDERS = ("fal", "runway", "stability", "luma", "comfyui", "runpod", "vividflow", "firefly",
-             "luma-agents")
+from studio.providers import BUILTIN_MODULES, infos
+from studio.providers.base import ProviderInfo
+
+
+def sandbox_providers(extra_modules: Iterable[str] = ()) -> list[ProviderInfo]:
+    """The registered providers the sandbox serves: every one declaring a sandbox."""
+    modules = dict.fromkeys([*BUILTIN_MODULES, *extra_modules])
+    return [info for info in infos(modules) if info.sandbox]
+
+
+# The ids fault entries may name: derived from the provider declarations, never listed here.
+PROVIDERS = tuple(info.id for info in sandbox_providers())
 COUNTED_FAULTS = ("rate_limit", "server_errors", "malformed_json", "fail_next", "throttle_next",
-                  "ws_drop", "foreign_prompt")
+                  "ws_drop", "foreign_prompt", "truncate_download", "reset_download",
+                  "drop_poll")
 TIMING_KEYS = ("queue_seconds", "run_seconds")
 JITTER_KEY = "run_jitter"
 CREDIT_KEYS = ("runway_credits", "stability_credits", "luma_credits")
@@ -28,6 +40,14 @@ _OPTIONS = {
     # client's prompt (running `seconds`) ahead of the next one posted.
     "ws_drop": {"after"},
     "foreign_prompt": {"seconds"},
+    # Output downloads (/files, ComfyUI /view, Stability's image answer) cut short: a part
+    # of the body (`fraction`), with the full Content-Length declared or none at all.
+    # `skip` lets that many downloads through first (to cut a job's second output).
+    "truncate_download": {"fraction", "content_length", "skip"},
+    # The connection dropped after `fraction` of the body (default: right after headers).
+    "reset_download": {"fraction", "skip"},
+    # A status poll whose connection drops before any body arrives.
+    "drop_poll": set(),
 }
 
 
@@ -57,10 +77,11 @@ class Timing:
 class FaultState:
     """Counted faults plus timing overrides; every take_* call consumes one use."""
 
-    def __init__(self) -> None:
+    def __init__(self, providers: Iterable[str] = PROVIDERS) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, list[FaultEntry]] = {kind: [] for kind in COUNTED_FAULTS}
         self._timing: dict[str, float] = {}
+        self.providers = tuple(providers)
 
     def apply(self, spec: dict[str, Any]) -> None:
         """Set the faults named in spec (validated as a whole before anything changes)."""
@@ -75,6 +96,11 @@ class FaultState:
             for kind in COUNTED_FAULTS
             if kind in spec
         }
+        named = {default_provider} | {e.provider for es in parsed.values() for e in es}
+        unknown_providers = sorted(p for p in named - {None} if p not in self.providers)
+        if unknown_providers:
+            raise FaultError(f"provider must be one of {self.providers}, got "
+                             f"{unknown_providers[0]!r}")
         timing = {key: _seconds(key, spec[key]) for key in TIMING_KEYS if key in spec}
         if JITTER_KEY in spec:
             timing[JITTER_KEY] = _jitter(spec[JITTER_KEY])
@@ -96,6 +122,9 @@ class FaultState:
         with self._lock:
             for entry in self._entries[kind]:
                 if entry.remaining > 0 and entry.provider in (None, provider):
+                    if entry.options.get("skip", 0) > 0:
+                        entry.options["skip"] -= 1  # let this one through
+                        return None
                     entry.remaining -= 1
                     entry.taken += 1
                     self._entries[kind] = [e for e in self._entries[kind] if e.remaining > 0]
@@ -121,10 +150,11 @@ class FaultState:
 
 
 def _provider(value: Any) -> str | None:
+    """A provider id; FaultState.apply checks it is one the sandbox serves."""
     if value is None:
         return None
-    if value not in PROVIDERS:
-        raise FaultError(f"provider must be one of {PROVIDERS}, got {value!r}")
+    if not isinstance(value, str):
+        raise FaultError(f"provider must be a provider id, got {value!r}")
     return value
 
 
@@ -183,6 +213,15 @@ def _check_options(kind: str, options: dict[str, Any]) -> None:
     after = options.get("after", 1)
     if isinstance(after, bool) or not isinstance(after, int) or after < 1:
         raise FaultError("ws_drop.after must be an integer >= 1")
+    fraction = options.get("fraction", 0.5)
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not (
+            0 <= fraction < 1):
+        raise FaultError(f"{kind}.fraction must be a number from 0 up to (not including) 1")
+    skip = options.get("skip", 0)
+    if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+        raise FaultError(f"{kind}.skip must be an integer >= 0")
+    if not isinstance(options.get("content_length", True), bool):
+        raise FaultError(f"{kind}.content_length must be true or false")
     seconds = options.get("seconds", 0)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise FaultError("throttle_next.seconds must be a number >= 0")

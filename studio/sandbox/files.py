@@ -14,6 +14,7 @@ class StoredFile:
     name: str
     content_type: str
     produce: Callable[[], bytes]
+    provider: str | None = None  # whose output it is (download fault switches target it)
     _data: bytes | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -36,11 +37,13 @@ class FileStore:
         self._files: dict[str, StoredFile] = {}
         self._lock = threading.Lock()
 
-    def register(self, name: str, content_type: str, produce: Callable[[], bytes]) -> StoredFile:
+    def register(self, name: str, content_type: str, produce: Callable[[], bytes],
+                 provider: str | None = None) -> StoredFile:
         with self._lock:
             existing = self._files.get(name)
             if existing is None:
-                existing = self._files[name] = StoredFile(name, content_type, produce)
+                existing = self._files[name] = StoredFile(name, content_type, produce,
+                                                          provider)
             return existing
 
     def get(self, name: str) -> StoredFile | None:

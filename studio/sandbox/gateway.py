@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .cut import BINARY_PREFIXES, CutResponse, maybe_cut
 from .state import SandboxState
 
 Handler = Callable[[Request, bytes], Awaitable[Response]]
@@ -79,6 +80,7 @@ def provider_route(
         refusal = refusal or dialect.authorize(request) or _injected_fault(state, dialect, is_poll)
         if refusal is None:
             response = _maybe_malformed(state, dialect.provider, await handler(request, body))
+            response = _maybe_cut(state, dialect.provider, response)
         else:
             response = refusal
         record["status"] = response.status_code
@@ -98,6 +100,9 @@ def _injected_fault(state: SandboxState, dialect: Dialect, is_poll: bool) -> Res
         response.headers["retry-after-ms"] = str(round(seconds * 1000))
         return response
     if is_poll:
+        if state.faults.take("drop_poll", dialect.provider) is not None:
+            return CutResponse(b"{}", "application/json", keep=0, declare_length=True,
+                               drop=True)
         failing = state.faults.take("server_errors", dialect.provider)
         if failing is not None:
             # Without an explicit status the errors alternate 500, 503, 500, ...
@@ -116,6 +121,19 @@ def _maybe_malformed(state: SandboxState, provider: str, response: Response) -> 
     garbage = body[: max(1, len(body) // 2)]
     headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
     return Response(garbage, status_code=200, headers=headers, media_type="application/json")
+
+
+def _maybe_cut(state: SandboxState, provider: str, response: Response) -> Response:
+    """An image or video answer (Stability's generate, ComfyUI's /view) cut short."""
+    if response.status_code != 200 or isinstance(response, CutResponse):
+        return response
+    media_type = response.media_type or ""
+    if not media_type.startswith(BINARY_PREFIXES):
+        return response
+    headers = {k: v for k, v in response.headers.items()
+               if k.lower() not in ("content-length", "content-type")}
+    cut = maybe_cut(state.faults, provider, bytes(response.body), media_type, headers)
+    return cut or response
 
 
 def unknown_route(state: SandboxState, dialect: Dialect, hint: str) -> Route:

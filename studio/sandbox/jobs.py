@@ -135,7 +135,8 @@ class Job:
         return True
 
     def register_outputs(self, files: FileStore) -> list[StoredFile]:
-        return [files.register(o.name, o.content_type, o.produce) for o in self.outputs]
+        return [files.register(o.name, o.content_type, o.produce, self.provider)
+                for o in self.outputs]
 
 
 class JobTable:

@@ -2,6 +2,9 @@
 
 Generations go queued -> dreaming -> completed | failed; DELETE removes one (a later GET is
 404). `GET /credits` reports the balance in USD cents, charged when a generation completes.
+Input images are URLs Luma fetches, as its API documents: https URLs, or what this sandbox
+serves (its /files, where fal storage uploads land, and its /s3 objects), which must exist;
+data URIs are refused.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .gateway import Dialect, file_url, provider_route, unknown_route
+from .gateway import Dialect, file_url, origin, provider_route, unknown_route
 from .jobs import Failure, Job, OutputSpec, Phase
 from .sizes import ASPECT_SIZES, VIDEO_RESOLUTIONS, cap_video, video_size
 from .state import SandboxState
@@ -77,9 +80,28 @@ def _choice(body: dict[str, Any], field: str, options: tuple[str, ...], default:
     return value
 
 
-def _image_url(value: Any, where: str) -> None:
-    if not isinstance(value, str) or not value.startswith(("https://", "data:image/")):
-        raise LumaInputError(f"{where}: must be an https URL or an image data URI")
+@dataclass(frozen=True)
+class Fetcher:
+    """What Luma can fetch: https URLs, and the files of this sandbox (at its origin)."""
+
+    origin: str
+    state: SandboxState
+
+    def check(self, value: Any, where: str) -> None:
+        if not isinstance(value, str) or value.startswith("data:"):
+            raise LumaInputError(f"{where}: must be a hosted image URL; Luma fetches input "
+                                 "images and does not take data URIs")
+        if value.startswith(f"{self.origin}/"):
+            if not self._serves(value[len(self.origin):]):
+                raise LumaInputError(f"{where}: could not fetch {value} (404)")
+        elif not value.startswith("https://"):
+            raise LumaInputError(f"{where}: must be an https URL")
+
+    def _serves(self, path: str) -> bool:
+        if path.startswith("/files/"):
+            return self.state.files.get(path[len("/files/"):].split("?")[0]) is not None
+        bucket = self.state.extensions.get("s3")
+        return path.startswith("/s3/") and bucket is not None and bucket.has(path)  # type: ignore[attr-defined]
 
 
 def _prompt(body: dict[str, Any], required: bool) -> str:
@@ -91,7 +113,7 @@ def _prompt(body: dict[str, Any], required: bool) -> str:
     return prompt
 
 
-def _keyframes(value: Any) -> None:
+def _keyframes(value: Any, fetch: Fetcher) -> None:
     if value is None:
         return
     if not isinstance(value, dict) or not value or set(value) - {"frame0", "frame1"}:
@@ -99,13 +121,13 @@ def _keyframes(value: Any) -> None:
     for name, frame in value.items():
         kind = frame.get("type") if isinstance(frame, dict) else None
         if kind == "image":
-            _image_url(frame.get("url"), f"keyframes.{name}.url")
+            fetch.check(frame.get("url"), f"keyframes.{name}.url")
         elif kind != "generation" or not isinstance(frame.get("id"), str):
             raise LumaInputError(f"keyframes.{name}: expected {{type: image, url}} or "
                                  "{type: generation, id}")
 
 
-def _refs(body: dict[str, Any], field: str) -> int:
+def _refs(body: dict[str, Any], field: str, fetch: Fetcher) -> int:
     refs = body.get(field)
     if refs is None:
         return 0
@@ -114,14 +136,15 @@ def _refs(body: dict[str, Any], field: str) -> int:
     for i, ref in enumerate(refs):
         if not isinstance(ref, dict):
             raise LumaInputError(f"{field}.{i}: expected {{url, weight}}")
-        _image_url(ref.get("url"), f"{field}.{i}.url")
+        fetch.check(ref.get("url"), f"{field}.{i}.url")
         weight = ref.get("weight", 0.85)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
             raise LumaInputError(f"{field}.{i}.weight: must be a number between 0 and 1")
     return len(refs)
 
 
-def plan(kind: str, body: Any, job_id: str, state: SandboxState) -> Generation:
+def plan(kind: str, body: Any, job_id: str, state: SandboxState,
+         origin: str = "") -> Generation:
     """Validate a create body and describe the file it will produce."""
     if not isinstance(body, dict):
         raise LumaInputError("body: expected a JSON object")
@@ -137,7 +160,7 @@ def plan(kind: str, body: Any, job_id: str, state: SandboxState) -> Generation:
         duration = _choice(body, "duration", tuple(DURATIONS), "5s")
         if not isinstance(body.get("loop", False), bool):
             raise LumaInputError("loop: must be a boolean")
-        _keyframes(body.get("keyframes"))
+        _keyframes(body.get("keyframes"), Fetcher(origin, state))
         requested = video_size(VIDEO_RESOLUTIONS[resolution], aspect)
         width, height = cap_video(*requested, state.config.max_video_side)
         name = f"{job_id}.mp4"
@@ -150,8 +173,8 @@ def plan(kind: str, body: Any, job_id: str, state: SandboxState) -> Generation:
         return Generation(kind, model, prompt, output, cents)
     prompt = _prompt(body, required=True)
     fmt = _choice(body, "format", ("png", "jpg"), "png")
-    _refs(body, "image_ref")
-    _refs(body, "style_ref")
+    _refs(body, "image_ref", Fetcher(origin, state))
+    _refs(body, "style_ref", Fetcher(origin, state))
     width, height = ASPECT_SIZES[aspect]
     ext, fmt = ("jpg", "jpeg") if fmt == "jpg" else ("png", "png")
     output = OutputSpec(f"{job_id}.{ext}", prompt, seed, width, height, fmt)
@@ -187,7 +210,7 @@ def routes(state: SandboxState) -> list[Route]:
                 return _error(400, "Request body is not valid JSON")
             job_id = str(uuid.uuid4())
             try:
-                generation = plan(kind, payload, job_id, state)
+                generation = plan(kind, payload, job_id, state, origin(request))
             except LumaInputError as exc:
                 return _error(400, str(exc))
             charge_completed(state)

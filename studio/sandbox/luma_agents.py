@@ -1,8 +1,9 @@
-"""Luma Agents API under /luma-agents (stands in for https://agents.lumalabs.ai/v1).
+"""Luma Agents API under /luma_agents (stands in for https://agents.lumalabs.ai/v1).
 
 Generations go queued -> processing -> completed | failed (`failure_code`,
 `failure_reason`). Image references are checked as real base64 images. There is no cancel
-and no balance endpoint. A `fail_next` fault's `code` becomes the failure_code.
+and no balance endpoint. A `fail_next` fault's `code` becomes the failure_code. 10 s ray-3.2
+clips are text-to-video only: start/end frames and loop are refused there, as the SDK says.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .jobs import Failure, Job, OutputSpec, Phase
 from .sizes import ASPECT_SIZES, VIDEO_RESOLUTIONS, cap_video, parse_ratio, video_size
 from .state import SandboxState
 
-PROVIDER = "luma-agents"
+PROVIDER = "luma_agents"
 MODELS = {"uni-1": ("image", "image_edit"), "uni-1-max": ("image", "image_edit"),
           "ray-3.2": ("video",)}
 IMAGE_ASPECTS = ("3:1", "2:1", "21:9", "16:9", "4:3", "3:2", "1:1", "3:4", "2:3", "9:16",
@@ -122,8 +123,12 @@ def plan(body: Any, job_id: str, state: SandboxState) -> tuple[str, str, OutputS
             raise AgentsInputError("video.resolution: must be 540p, 720p or 1080p")
         if not isinstance(video.get("loop", False), bool):
             raise AgentsInputError("video.loop: must be a boolean")
+        if duration == "10s" and video.get("loop"):
+            raise AgentsInputError("video.loop: not supported with duration=10s")
         for frame in ("start_frame", "end_frame"):
             if frame in video:
+                if duration == "10s":
+                    raise AgentsInputError(f"video.{frame}: 10s clips are text-to-video only")
                 _ref(video[frame], f"video.{frame}")
         width, height = cap_video(*video_size(VIDEO_RESOLUTIONS[resolution], aspect),
                                   state.config.max_video_side)

@@ -121,3 +121,23 @@ def _shorten(value: Any) -> Any:
     if isinstance(value, list):
         return [_shorten(v) for v in value]
     return value
+
+
+class DownloadLog:
+    """Every /files download: which file, whose, and whether a fault cut it short."""
+
+    def __init__(self, max_records: int = MAX_RECORDS) -> None:
+        self._records: deque[dict[str, Any]] = deque(maxlen=max_records)
+        self._lock = threading.Lock()
+
+    def add(self, name: str, provider: str | None, outcome: str) -> None:
+        with self._lock:
+            self._records.append({"name": name, "provider": provider, "outcome": outcome})
+
+    def list(self, provider: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r for r in self._records if provider is None or r["provider"] == provider]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()

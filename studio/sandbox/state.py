@@ -8,11 +8,11 @@ from typing import Protocol
 
 from .clock import SandboxClock
 from .config import SandboxConfig
-from .faults import FaultState, Timing
+from .faults import FaultState, Timing, sandbox_providers
 from .files import FileStore
 from .jobs import JobTable
 from .ledger import CreditLedger
-from .recorder import RequestRecorder
+from .recorder import DownloadLog, RequestRecorder
 
 
 class Extension(Protocol):
@@ -29,14 +29,17 @@ class SandboxState:
     clock: SandboxClock = field(init=False)
     jobs: JobTable = field(default_factory=JobTable)
     files: FileStore = field(default_factory=FileStore)
-    faults: FaultState = field(default_factory=FaultState)
+    faults: FaultState = field(init=False)
     recorder: RequestRecorder = field(default_factory=RequestRecorder)
+    downloads: DownloadLog = field(default_factory=DownloadLog)
     ledger: CreditLedger = field(init=False)
     extensions: dict[str, Extension] = field(default_factory=dict)
     jitter: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
         self.clock = SandboxClock(self.config.frozen_clock)
+        served = sandbox_providers(self.config.provider_modules)
+        self.faults = FaultState(info.id for info in served)
         self.ledger = CreditLedger(
             self.config.runway_credits, self.config.stability_credits, self.config.luma_credits
         )
@@ -65,6 +68,7 @@ class SandboxState:
         self.jobs.clear()
         self.files.clear()
         self.recorder.clear()
+        self.downloads.clear()
         self.faults.clear()
         for extension in self.extensions.values():
             extension.reset()

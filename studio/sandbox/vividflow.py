@@ -31,8 +31,10 @@ STATUS = {Phase.QUEUED: "queued", Phase.THROTTLED: "queued", Phase.RUNNING: "pro
           Phase.SUCCEEDED: "completed", Phase.FAILED: "failed", Phase.CANCELLED: "cancelled"}
 WAN_FIELDS = {"negative_prompt": str, "cfg": float, "width": int, "height": int, "length": int,
               "steps": int, "seed": int}
-WAN_BOUNDS = {"cfg": (1.0, 20.0), "width": (256, 1920), "height": (256, 1920),
-              "length": (17, 161), "steps": (1, 100), "seed": (0, 2**32 - 1)}
+# The API document gives cfg's range only; the other numbers just have to be positive.
+WAN_BOUNDS = {"cfg": (1.0, 20.0)}
+POSITIVE = ("width", "height", "length", "steps")
+MAX_RENDER_SECONDS = 60.0  # the sandbox renders at most this much of a requested clip
 VEO_FIELDS = {"duration_seconds": int, "resolution": str, "camera_motion": str,
               "subject_animation": str, "environmental_animation": str, "enhance_prompt": bool}
 VEO_SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
@@ -103,7 +105,8 @@ def validate(form: FormData) -> tuple[dict[str, Any], list[dict[str, str]]]:
     if bool(image) == bool(image_url):
         issues.append({"field": "image", "message": "send exactly one of image or image_url"})
     if image_url.startswith("gs://"):
-        image_url = "https://storage.googleapis.com/" + image_url[len("gs://"):]
+        if "/" not in image_url[len("gs://"):].strip("/"):
+            issues.append({"field": "image_url", "message": "gs:// URLs need bucket/path"})
     elif image_url and not image_url.startswith("https://"):
         issues.append({"field": "image_url", "message": "must be https:// or gs://"})
     allowed = WAN_FIELDS if model == "wan2.1" else VEO_FIELDS
@@ -116,11 +119,13 @@ def validate(form: FormData) -> tuple[dict[str, Any], list[dict[str, str]]]:
         low, high = WAN_BOUNDS.get(name, (None, None))
         if problem is None and low is not None and not low <= value <= high:
             problem = f"must be between {low} and {high}"
+        if problem is None and name in POSITIVE and value < 1:
+            problem = "must be a positive integer"
         if problem:
             issues.append({"field": name, "message": problem})
         values[name] = value
     if model == "veo3.1":
-        if values.get("duration_seconds", 8) not in (4, 6, 8):
+        if values.get("duration_seconds", 4) not in (4, 6, 8):
             issues.append({"field": "duration_seconds", "message": "must be 4, 6 or 8"})
         if values.get("resolution", "720p") not in VEO_SIZES:
             issues.append({"field": "resolution", "message": "must be 720p or 1080p"})
@@ -135,11 +140,11 @@ def _spec(job_id: str, request: dict[str, Any], max_side: int) -> tuple[OutputSp
         seconds = frames / WAN_FPS
     else:
         size = VEO_SIZES[request.get("resolution", "720p")]
-        seconds = float(request.get("duration_seconds", 8))
+        seconds = float(request.get("duration_seconds", 4))
         frames = round(seconds * 24)
     width, height = cap_video(*size, max_side)
     return OutputSpec(f"{job_id}.mp4", request["prompt"], seed, width, height, "mp4",
-                      seconds, 12), frames
+                      min(seconds, MAX_RENDER_SECONDS), 12), frames
 
 
 def routes(state: SandboxState) -> list[Route]:
@@ -158,8 +163,9 @@ def routes(state: SandboxState) -> list[Route]:
         elif phase is Phase.SUCCEEDED:
             out.update(result_url=file_url(request, job.outputs[0].name),
                        completed_at=state.clock.iso(job.finishes_at),
-                       metrics={"generation_time_seconds": round(job.run_seconds, 3),
-                                "frames": job.meta["frames"], "credits_used": 1})
+                       metrics={"generation_time": round(job.run_seconds, 3),
+                                "spin_up_time": round(job.queue_seconds, 3),
+                                "total_time": round(job.queue_seconds + job.run_seconds, 3)})
         elif phase is Phase.FAILED and job.failure is not None:
             out["error_message"] = job.failure.message
         return out

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
-    from PySide6.QtWidgets import QToolBar
+    from PySide6.QtWidgets import QMessageBox
 
     from studio.ui.about_dialog import AboutDialog
     from studio.ui.catalog import WorkflowImportDialog
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 SHORTCUTS = [
     ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue); move the "
                                         "selected outputs to the Trash (in the Gallery)"),
-    ("Ctrl+R", "Retry the selected job"), ("Left / Right", "Previous / next gallery item"),
+    ("Ctrl+R", "Retry the selected jobs that failed"),
+    ("Left / Right", "Previous / next gallery item"),
     ("1-5, 0", "Rate the gallery item, clear the rating"), ("Ctrl+C", "Copy the picture"),
     ("A, B, C… / = / -", "Compare: that cell is best / a tie / all bad"),
     ("Ctrl+S", "Compare: save the 1-5 ratings"), ("F11, Esc", "Compare full screen, back"),
@@ -61,6 +62,8 @@ class MainWindow(QMainWindow):
         self._ui_settings = QSettings(str(Path(config_dir) / "ui.ini"),
                                       QSettings.Format.IniFormat)
         self._restored = False
+        self._quit_confirmed = False
+        self.quit_question: QMessageBox | None = None  # "Quit with jobs running?", if open
         self.resize(1440, 900)
         geometry = self._ui_settings.value("geometry")
         if geometry is not None:
@@ -83,6 +86,7 @@ class MainWindow(QMainWindow):
         from studio.ui.widgets import (
             DesktopNotifier,
             ImageLoader,
+            SpendStatus,
             ToastArea,
             apply_theme,
             set_theme_preference,
@@ -94,7 +98,9 @@ class MainWindow(QMainWindow):
         studio = session.studio
         if session.preferences().theme != theme_preference():
             set_theme_preference(session.preferences().theme)
-            apply_theme(QApplication.instance())
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_theme(app)
         self.base_title = "Provider Studio" + (" — sandbox" if studio.sandbox_url else "")
         self.setWindowTitle(self.base_title)
         self.loader = ImageLoader(studio.paths.thumbs_dir, self)
@@ -128,10 +134,15 @@ class MainWindow(QMainWindow):
                                        self)
         self.viewer: ViewerWindow | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self.toolbar: QToolBar | None = None
         self._before_full: tuple | None = None
-        build_actions(self)
+        made = build_actions(self, self)
+        self.generate_action, self.settings_action = made.generate, made.settings
+        self.export_action, self.import_workflow_action = made.export, made.import_workflow
+        self.quit_action, self.reset_layout_action = made.quit, made.reset_layout
+        self.compare_action, self.toolbar = made.compare, made.toolbar
         self.mode_label = QLabel(self)
+        self.spend_label = SpendStatus(session, self)  # today's spend and what is left
+        self.statusBar().addPermanentWidget(self.spend_label)
         self.statusBar().addPermanentWidget(self.mode_label)
         self.statusBar().setSizeGripEnabled(True)
 
@@ -320,7 +331,52 @@ class MainWindow(QMainWindow):
         self._ui_settings.setValue("state", self.saveState())
         self._ui_settings.sync()
 
+    def live_jobs(self) -> list[str]:
+        """Jobs this window's process is sending or polling right now."""
+        return self.session.studio.runner.active() if self.session is not None else []
+
+    def request_quit(self) -> None:
+        """Quit (Ctrl+Q, the window's close button): with live jobs, ask first."""
+        live = self.live_jobs()
+        if not live:
+            self._quit_confirmed = True
+            self.close()
+            return
+        if self.quit_question is not None and self.quit_question.isVisible():
+            self.quit_question.raise_()
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        n = len(live)
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Quit with jobs running?",
+            f"{n} job{'s are' if n != 1 else ' is'} still running. "
+            f"{'They keep' if n != 1 else 'It keeps'} running at the provider (and "
+            f"{'are' if n != 1 else 'is'} charged there); Provider Studio picks "
+            f"{'them' if n != 1 else 'it'} up again and downloads the results the next time "
+            "it starts (or run studio-cli resume).",
+            QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("quitConfirm")
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def decided(_result: int) -> None:
+            if box.clickedButton() is quit_button:
+                self._quit_confirmed = True
+                self.close()
+
+        box.finished.connect(decided)
+        box.finished.connect(box.deleteLater)
+        self.quit_question = box
+        box.open()  # never exec(): a nested loop inside the async loop fails
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window's own close button asks like Ctrl+Q; close() from code (tests,
+        # --quit-after) does not.
+        if event.spontaneous() and not self._quit_confirmed and self.live_jobs():
+            event.ignore()
+            self.request_quit()
+            return
         if self.session is not None:
             self.set_compare_full_screen(False)
             self.save_layout()

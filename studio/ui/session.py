@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from studio.api.switch import ApiSwitch
 from studio.core.catalog import ProviderEntry
+from studio.core.events import StoreEvent
 from studio.core.service import Studio
-from studio.core.store import StoreEvent
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class StoreBridge(QObject):
 
     def __init__(self, studio: Studio, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._unsubscribe = studio.store.subscribe(self._publish)
+        self._unsubscribe = studio.subscribe(self._publish)
 
     def _publish(self, event: StoreEvent) -> None:
         self.event.emit(event)

@@ -2,17 +2,78 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar
 
 if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
+    from studio.ui.catalog import CatalogDock
+    from studio.ui.compare import CompareTab
+    from studio.ui.compose import ComposeTab
+    from studio.ui.gallery import GalleryTab, InspectorDock
+    from studio.ui.queue import QueueDock
 
 
-def action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+class WindowParts(Protocol):
+    """The main window as its actions see it: its parts and the slots they call (the
+    window's module imports this one, so it is not imported back)."""
+
+    @property
+    def queue(self) -> QueueDock: ...
+
+    @property
+    def catalog(self) -> CatalogDock: ...
+
+    @property
+    def inspector(self) -> InspectorDock: ...
+
+    @property
+    def gallery(self) -> GalleryTab: ...
+
+    @property
+    def compose(self) -> ComposeTab: ...
+
+    @property
+    def compare(self) -> CompareTab: ...
+
+    @property
+    def tabs(self) -> QTabWidget: ...
+
+    def generate(self) -> None: ...
+
+    def open_settings(self) -> Any: ...
+
+    def open_export(self) -> Any: ...
+
+    def open_workflow_import(self) -> Any: ...
+
+    def request_quit(self) -> None: ...
+
+    def reset_layout(self) -> None: ...
+
+    def show_shortcuts(self) -> None: ...
+
+    def show_about(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class WindowActions:
+    generate: QAction
+    settings: QAction
+    export: QAction
+    import_workflow: QAction
+    quit: QAction
+    reset_layout: QAction
+    compare: QAction
+    toolbar: QToolBar
+
+
+def action(window: QMainWindow, text: str, slot: Callable[[], Any], shortcut: Any = None,
+           tip: str = "") -> QAction:
     made = QAction(text, window)
     made.triggered.connect(slot)
     if shortcut is not None:
@@ -23,70 +84,73 @@ def action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") ->
     return made
 
 
-def build_actions(w: MainWindow) -> None:
+def build_actions(window: QMainWindow, w: WindowParts) -> WindowActions:
+    """Menus and the toolbar of `window` (whose parts and slots are `w`)."""
     q = w.queue.actions_
-    w.generate_action = action(w, "Generate", w.generate, "Ctrl+Return",
-                               "Send the prompt to every checked model")
-    w.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-    w.settings_action = action(w, "Settings…", w.open_settings, "Ctrl+,",
-                               "Feature flags, keys, theme, limits, paths")
-    w.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-    w.export_action = action(w, "Export…", w.open_export, "Ctrl+E",
-                             "Copy the selection, a compare group or the gallery to a folder, "
-                             "with metadata and sidecars")
-    w.gallery.view.addAction(w.export_action)  # the gallery's context menu
-    w.import_workflow_action = action(
-        w, "Import ComfyUI workflow…", w.open_workflow_import,
+    generate = action(window, "Generate", w.generate, "Ctrl+Return",
+                      "Send the prompt to every checked model")
+    generate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+    settings = action(window, "Settings…", w.open_settings, "Ctrl+,",
+                      "Feature flags, keys, budgets, theme, limits, paths")
+    settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+    export = action(window, "Export…", w.open_export, "Ctrl+E",
+                    "Copy the selection, a compare group or the gallery to a folder, "
+                    "with metadata and sidecars")
+    w.gallery.view.addAction(export)  # the gallery's context menu
+    import_workflow = action(
+        window, "Import ComfyUI workflow…", w.open_workflow_import,
         tip="Add an API-format workflow exported from ComfyUI as a ComfyUI and RunPod model")
-    w.quit_action = action(w, "Quit", w.close, QKeySequence.StandardKey.Quit)
-    w.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-    w.reset_layout_action = action(w, "Reset layout", w.reset_layout,
-                                   tip="Put every panel back in its place at its usual size")
-    w.reset_layout_action.setObjectName("resetLayout")
+    quit_action = action(window, "Quit", w.request_quit, QKeySequence.StandardKey.Quit)
+    quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+    reset_layout = action(window, "Reset layout", w.reset_layout,
+                          tip="Put every panel back in its place at its usual size")
+    reset_layout.setObjectName("resetLayout")
     refresh = w.catalog.refresh_action
-    w.addAction(refresh)  # F5 works from anywhere in the window
+    window.addAction(refresh)  # F5 works from anywhere in the window
 
-    menu = w.menuBar().addMenu("&File")
-    menu.addAction(w.import_workflow_action)
-    menu.addAction(w.export_action)
-    menu.addAction(w.settings_action)
+    menu = window.menuBar().addMenu("&File")
+    menu.addAction(import_workflow)
+    menu.addAction(export)
+    menu.addAction(settings)
     menu.addSeparator()
-    menu.addAction(w.quit_action)
-    menu = w.menuBar().addMenu("&Jobs")
-    menu.addAction(w.generate_action)
+    menu.addAction(quit_action)
+    menu = window.menuBar().addMenu("&Jobs")
+    menu.addAction(generate)
     menu.addSeparator()
     for queue_action in q.values():
         menu.addAction(queue_action)
     menu.addAction(w.queue.clear_action)
-    menu = w.menuBar().addMenu("&View")
-    menu.addAction(action(w, "Compose", lambda: w.tabs.setCurrentWidget(w.compose), "Ctrl+1"))
-    menu.addAction(action(w, "Gallery", lambda: w.tabs.setCurrentWidget(w.gallery), "Ctrl+2"))
-    w.compare_action = action(w, "Compare", lambda: w.tabs.setCurrentWidget(w.compare),
-                              "Ctrl+3", "Compare groups side by side, vote, and see your "
-                              "scoreboard")
-    menu.addAction(w.compare_action)
+    menu = window.menuBar().addMenu("&View")
+    menu.addAction(action(window, "Compose", lambda: w.tabs.setCurrentWidget(w.compose),
+                          "Ctrl+1"))
+    menu.addAction(action(window, "Gallery", lambda: w.tabs.setCurrentWidget(w.gallery),
+                          "Ctrl+2"))
+    compare = action(window, "Compare", lambda: w.tabs.setCurrentWidget(w.compare), "Ctrl+3",
+                     "Compare groups side by side, vote, and see your scoreboard")
+    menu.addAction(compare)
     menu.addSeparator()
     menu.addAction(refresh)
     menu.addSeparator()
     for dock in (w.catalog, w.inspector, w.queue):
         menu.addAction(dock.toggleViewAction())
-    menu.addAction(w.reset_layout_action)
-    menu = w.menuBar().addMenu("&Help")
-    menu.addAction(action(w, "Keyboard shortcuts", w.show_shortcuts))
-    menu.addAction(action(w, "About Provider Studio", w.show_about))
-    for made in (w.generate_action, w.export_action, w.settings_action, w.quit_action):
-        w.addAction(made)
+    menu.addAction(reset_layout)
+    menu = window.menuBar().addMenu("&Help")
+    menu.addAction(action(window, "Keyboard shortcuts", w.show_shortcuts))
+    menu.addAction(action(window, "About Provider Studio", w.show_about))
+    for made in (generate, export, settings, quit_action):
+        window.addAction(made)
 
-    bar = QToolBar("Main", w)
+    bar = QToolBar("Main", window)
     bar.setObjectName("mainToolbar")
     bar.setMovable(False)
     bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-    bar.addAction(w.generate_action)
+    bar.addAction(generate)
     bar.addSeparator()
     bar.addAction(q["cancel"])
     bar.addAction(q["retry"])
     bar.addSeparator()
     bar.addAction(refresh)
-    bar.addAction(w.settings_action)
-    w.addToolBar(bar)
-    w.toolbar = bar
+    bar.addAction(settings)
+    window.addToolBar(bar)
+    return WindowActions(generate, settings, export, import_workflow, quit_action,
+                         reset_layout, compare, bar)

@@ -52,7 +52,9 @@ def test_dry_run_generate_json(home, capsys):
     data = json.loads(out)
     assert data["status"] == "dry_run" and data["dry_run"] is True
     assert "enable_public_image_providers" in data["dry_run_reason"]
-    assert data["estimates"]["usd"] == pytest.approx(0.025 * 0.786432 * 2, abs=1e-4)
+    # fal bills whole megapixels, rounded up: 1024x768 is one.
+    assert data["estimates"]["usd"] == pytest.approx(0.025 * 2, abs=1e-4)
+    assert data["estimates"]["source"].startswith("https://fal.ai/")
     assert data["request"]["method"] == "POST"
     assert data["request"]["url"] == "https://queue.fal.run/fal-ai/flux/dev"
     assert data["request"]["body"]["num_images"] == 2 and data["request"]["body"]["seed"] == 5

@@ -124,5 +124,5 @@ def test_live_compare_waits_for_outputs(home, capsys, sandbox):
         assert t["status"] == "succeeded" and t["dry_run"] is False
         [output] = t["outputs"]
         assert output["width"] == output["height"]
-    [post] = sandbox_requests(sandbox, "stability")
+    [post] = [r for r in sandbox_requests(sandbox, "stability") if r["method"] == "POST"]
     assert post["body"]["fields"]["aspect_ratio"] == "1:1"

@@ -62,3 +62,28 @@ def test_set_value_names_the_bad_field():
         set_value(Settings(), "features.enable_everything", "true")
     assert get_value(set_value(Settings(), "base_urls.fal", "http://127.0.0.1:9"),
                      "base_urls.fal") == "http://127.0.0.1:9"
+
+
+def test_compliance_is_kept_per_provider_and_old_files_still_load(tmp_path):
+    import json
+
+    from studio.core.config import load_settings
+
+    path = tmp_path / "studio.json"
+    path.write_text(json.dumps({"compliance": {"firefly_workspace_compliant": True}}))
+    loaded = load_settings(path)
+    assert loaded.warnings == [] and loaded.settings.compliance == {"firefly": True}
+
+
+def test_provider_options_and_the_image_host_are_set_from_the_command_line():
+    from studio.core.config import ConfigError, Settings, set_value
+
+    s = set_value(Settings(), "provider_options.runpod.gpu", "A100 (80 GB)")
+    s = set_value(s, "provider_options.runpod.endpoints", '{"ep": {"usd_per_second": 0.01}}')
+    assert s.provider_options == {"runpod": {"gpu": "A100 (80 GB)",
+                                             "endpoints": {"ep": {"usd_per_second": 0.01}}}}
+    s = set_value(s, "image_host.host", "s3")
+    assert s.image_host.host == "s3" and s.image_host.url_expiry_seconds == 3600
+    with pytest.raises(ConfigError, match="give 'none', 's3' or a provider id"):
+        set_value(s, "image_host.host", "S3 bucket")
+    assert set_value(s, "compliance.firefly", "true").compliance == {"firefly": True}

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.library import EVENT, LibraryError, LibraryQuery
+from studio.core.events import EventKind
+from studio.core.library import LibraryError, LibraryQuery
 from studio.core.provenance import sidecar_path, write_sidecar
 from studio.core.service import Studio
+from tests.core.asset_helpers import white_box_mask
 from tests.core.export.test_export_support import add_output
 
 
@@ -43,7 +45,8 @@ def test_boards_hold_outputs_by_name(studio):
 def test_trash_hides_until_emptied_then_deletes_files(studio):
     lib = studio.library
     events = []
-    studio.store.subscribe(lambda e: events.append(e) if e.kind == EVENT else None)
+    studio.store.subscribe(
+        lambda e: events.append(e) if e.kind is EventKind.LIBRARY_CHANGED else None)
     keep, gone = add_output(studio), add_output(studio)
     write_sidecar(Path(gone.path), {"job_id": gone.job_id}, studio.redactor)
     board = lib.create_board("Picks")
@@ -63,7 +66,7 @@ def test_trash_hides_until_emptied_then_deletes_files(studio):
     assert studio.store.get_asset(gone.id) is None and Path(keep.path).exists()
     assert lib.trash_count() == 0 and lib.boards()[0].count == 1
     assert any(e["kind"] == "output_deleted" for e in studio.store.events(gone.job_id))
-    assert [e.data["what"] for e in events][-2:] == ["trashed", "emptied"]
+    assert [e.what for e in events][-2:] == ["trashed", "emptied"]
 
 
 def test_emptying_never_deletes_files_outside_the_outputs_folder(studio, tmp_path):
@@ -117,3 +120,23 @@ def test_filters_match_the_gallery(studio):
     assert lib.asset_ids(LibraryQuery(model="fal-ai/flux/dev")) == [fox.id]
     studio.store.set_rating(fox.id, 4)
     assert lib.asset_ids(LibraryQuery(min_rating=4)) == [fox.id]
+
+
+def test_masks_stay_out_of_the_library_unless_asked_for(studio, tmp_path):
+    image = add_output(studio)
+    mask = studio.save_mask(image.id, white_box_mask(tmp_path / "m.png").read_bytes())
+    assert studio.library.asset_ids(LibraryQuery()) == [image.id]
+    assert set(studio.library.asset_ids(LibraryQuery(include_masks=True))) == {image.id, mask.id}
+    assert studio.library.asset_ids(LibraryQuery(mode="mask")) == [mask.id]
+
+
+def test_store_deletes_outputs_in_the_callers_transaction(studio):
+    a, b = add_output(studio), add_output(studio)
+    with pytest.raises(RuntimeError), studio.store.transaction():
+        assert [x.id for x in studio.store.delete_assets([a.id, "no-such"])] == [a.id]
+        raise RuntimeError("the caller's transaction fails")
+    assert studio.store.get_asset(a.id) is not None  # rolled back with it
+    assert [x.id for x in studio.store.delete_assets([a.id])] == [a.id]
+    assert studio.store.get_asset(a.id) is None and studio.store.get_asset(b.id) is not None
+    logged = [e for e in studio.store.events(a.job_id) if e["kind"] == "output_deleted"]
+    assert [e["asset"] for e in logged] == [a.id]

@@ -8,6 +8,7 @@ import socket
 
 import av
 import httpx
+import pytest
 from PIL import Image
 
 from studio.core.config import set_value
@@ -170,6 +171,7 @@ async def test_a_server_that_does_not_answer_makes_it_dry_run(home, tmp_path):
 
 async def test_text_to_image_job_end_to_end(home, sandbox):
     studio = await live(home, sandbox)
+    client_id = studio.providers["comfyui"].client_id  # this Studio's own instance
     try:
         request = RenderRequest(provider="comfyui", model="sdxl-txt2img", prompt="a red fox",
                                 seed=11, params={"width": 320, "height": 256})
@@ -183,7 +185,7 @@ async def test_text_to_image_job_end_to_end(home, sandbox):
     finally:
         await studio.aclose()
     [ws] = comfy_requests(sandbox, route="/ws")
-    client_id = registry()["comfyui"].client_id  # the instance Studio uses
+    assert client_id != registry()["comfyui"].client_id  # no instance is shared
     assert ws["query"] == {"clientId": client_id}
     assert ws["headers"]["authorization"] == SANDBOX_AUTH and ws["status"] == 101
     [post] = comfy_requests(sandbox, "POST", "/prompt")
@@ -249,8 +251,13 @@ async def test_dropped_websocket_falls_back_to_history(home, sandbox):
     assert len(history) >= 3  # polled while the socket was down, then the result
 
 
-async def test_cancel_deletes_our_queued_prompt_and_never_interrupts_another(home, sandbox):
+@pytest.mark.parametrize("legacy", [False, True])
+async def test_cancel_deletes_our_queued_prompt_and_never_interrupts_another(home, sandbox,
+                                                                            legacy):
+    """An older server's /interrupt would stop the other client's prompt whatever the body
+    says: cancel reads /queue first and only deletes ours from it."""
     set_faults(sandbox, foreign_prompt={"provider": "comfyui", "seconds": 1.0})
+    httpx.post(f"{sandbox.url}/_sandbox/comfyui", json={"legacy_interrupt": legacy})
     studio = await live(home, sandbox)
     try:
         request = RenderRequest(provider="comfyui", model="sdxl-txt2img", prompt="mine",
@@ -263,9 +270,12 @@ async def test_cancel_deletes_our_queued_prompt_and_never_interrupts_another(hom
         assert job.status is JobStatus.CANCELLED
     finally:
         await studio.aclose()
+        httpx.post(f"{sandbox.url}/_sandbox/comfyui", json={"legacy_interrupt": False})
     assert [r["body"] for r in comfy_requests(sandbox, "POST", "/queue")] == [
         {"delete": [job.remote_id]}]
     assert comfy_requests(sandbox, "POST", "/interrupt") == []
+    assert [r["path"] for r in comfy_requests(sandbox, "GET", "/queue")][-1:] == [
+        "/comfyui/queue"]  # looked before acting
     for _ in range(150):
         entry = httpx.get(f"{sandbox.url}/comfyui/history/{foreign}").json().get(foreign)
         if entry:

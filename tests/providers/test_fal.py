@@ -50,18 +50,56 @@ def test_negative_prompt_only_where_supported_and_images_as_data_uris():
     assert call.record()["body"]["image_url"].startswith("data:image/png;base64,<")
 
 
-@pytest.mark.parametrize(("model", "params", "usd"), [
-    ("fal-ai/flux/dev", {"image_size": "square_hd"}, 0.025 * 1.048576),
-    ("fal-ai/flux/dev", {"image_size": "square_hd", "num_images": 4}, 0.1049),
-    ("fal-ai/flux/schnell", {"image_size": "landscape_16_9"}, 0.003 * 0.589824),
-    ("fal-ai/flux-pro/v1.1", {"num_images": 3}, 0.12),
-    ("fal-ai/kling-video/v2.1/standard/image-to-video", {"duration": "10"}, 0.28 + 5 * 0.056),
-    ("fal-ai/wan-t2v", {"resolution": "480p"}, 0.20),
-    ("fal-ai/wan-t2v", {"num_frames": 100}, 0.50),
+@pytest.mark.parametrize(("model", "params", "usd", "exact"), [
+    # fal bills per megapixel rounded up to a whole one: 1024x768 is billed as 1 MP.
+    ("fal-ai/flux/dev", {}, 0.025, True),
+    ("fal-ai/flux/dev", {"num_images": 4}, 0.10, True),
+    # 1024x1024 is 1 MP in fal's own examples, but 1.05 decimal megapixels: an estimate.
+    ("fal-ai/flux/dev", {"image_size": "square_hd"}, 0.025, False),
+    ("fal-ai/flux/schnell", {"image_size": "landscape_16_9"}, 0.003, True),
+    ("fal-ai/flux-pro/v1.1", {"num_images": 3}, 0.12, False),  # third-party figure
+    ("fal-ai/flux-pro/v1.1-ultra", {"num_images": 2}, 0.12, True),
+    ("fal-ai/kling-video/v2.1/standard/image-to-video", {"duration": "10"}, 0.28 + 5 * 0.056,
+     True),
+    ("fal-ai/wan-t2v", {"resolution": "480p"}, 0.20, True),
+    ("fal-ai/wan-t2v", {"num_frames": 100}, 0.50, True),
+    # No published price: an estimate from fal's docs ("~$0.0025" a typical 25-step run).
+    ("fal-ai/fast-sdxl", {}, 0.0025, False),
+    ("fal-ai/fast-sdxl", {"num_images": 2, "num_inference_steps": 50}, 0.01, False),
 ])
-def test_price_rules(model, params, usd):
-    price = MODELS[model].price(MODELS[model].params.model_validate(params))
+def test_price_rules(model, params, usd, exact):
+    price = MODELS[model].estimate(MODELS[model].params.model_validate(params))
     assert price.usd == pytest.approx(usd, abs=1e-4)
+    assert price.exact is exact
+    assert price.source is not None and price.source.url.startswith("https://")
+
+
+def test_image_to_image_is_priced_by_the_input_images_size():
+    """The output takes the input's size, so a bigger input costs more."""
+    from studio.providers.base import ImageFacts
+
+    model = MODELS["fal-ai/flux/dev/image-to-image"]
+    params = model.params()
+    small = model.estimate(params, [ImageFacts(800, 600)])
+    big = model.estimate(params, [ImageFacts(2048, 2048)])  # 4 MP
+    assert (small.usd, big.usd) == (pytest.approx(0.025), pytest.approx(0.10))
+    assert "2048x2048" in big.basis and not big.exact
+    unknown = model.estimate(params)
+    assert unknown.usd == pytest.approx(0.025) and "assumed" in unknown.basis
+
+
+def test_every_model_is_in_fals_published_endpoint_types():
+    from studio.providers.fal_sources import ENDPOINTS
+
+    assert "fal-ai/veo3" not in MODELS  # gone from fal's types in August 2026
+    assert all(m.source == ENDPOINTS for m in MODELS.values())
+    assert "fal-js/blob/381105e" in ENDPOINTS and ENDPOINTS.endswith("endpoints.ts")
+
+
+def test_https_inputs_go_as_urls_local_ones_as_data_uris():
+    url = InputImage("a.png", "image/*", b"", "", url="https://example.com/a.png")
+    call = build("fal-ai/flux/dev/image-to-image", images=[url])
+    assert call.json_body["image_url"] == "https://example.com/a.png"
 
 
 def handler_for(responses):

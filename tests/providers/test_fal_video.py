@@ -41,7 +41,7 @@ def build(model, images=(), **kw):
 
 def test_every_video_model_is_merged_into_fals_catalog():
     assert set(VIDEO_MODELS) <= set(MODELS)
-    assert len(VIDEO_MODELS) == 12
+    assert len(VIDEO_MODELS) == 11 and "fal-ai/veo3" not in MODELS
 
 
 @pytest.mark.parametrize(("model", "kw", "body"), [
@@ -70,7 +70,7 @@ def test_every_video_model_is_merged_into_fals_catalog():
       "num_inference_steps": 30, "guide_scale": 5.0, "shift": 5.0, "acceleration": "regular",
       "enable_prompt_expansion": False, "enable_safety_checker": True, "seed": 1,
       "image_url": uri(PNG)}),
-    ("fal-ai/veo3", dict(seed=5, negative_prompt="blur"),
+    ("fal-ai/veo3.1", dict(seed=5, negative_prompt="blur"),
      {**VEO_DEFAULTS, "seed": 5, "negative_prompt": "blur"}),
     ("fal-ai/veo3.1", dict(params={"resolution": "4k", "generate_audio": False}),
      {**VEO_DEFAULTS, "resolution": "4k", "generate_audio": False}),
@@ -95,15 +95,15 @@ def test_each_model_builds_its_exact_body(model, kw, body):
     (f"{PIXVERSE}/image-to-video", {"duration": "8"}, 0.80, True),
     ("fal-ai/wan-i2v", {"resolution": "480p"}, 0.20, False),
     ("fal-ai/wan-i2v", {"num_frames": 100}, 0.50, False),
-    ("fal-ai/veo3", {}, 3.20, False),  # 8 s with audio
-    ("fal-ai/veo3", {"generate_audio": False, "duration": "4s"}, 0.80, False),
+    ("fal-ai/veo3.1", {}, 3.20, False),  # 8 s with audio
+    ("fal-ai/veo3.1", {"generate_audio": False, "duration": "4s"}, 0.80, False),
     ("fal-ai/veo3.1", {"resolution": "1080p", "generate_audio": False}, 1.60, False),
     ("fal-ai/veo3.1", {"resolution": "4k"}, 4.80, False),
     ("fal-ai/veo3.1", {"resolution": "4k", "generate_audio": False, "duration": "6s"}, 2.40,
      False),
 ])
 def test_price_rules(model, params, usd, approximate):
-    price = MODELS[model].price(MODELS[model].params.model_validate(params))
+    price = MODELS[model].estimate(MODELS[model].params.model_validate(params))
     assert price.usd == pytest.approx(usd)
     assert price.approximate is approximate
 
@@ -117,7 +117,7 @@ def check(model, params=None, images=(), confirm=False):
 @pytest.mark.parametrize(("model", "params", "images", "field", "words"), [
     (f"{PIXVERSE}/text-to-video", {"resolution": "1080p", "duration": "8"}, [],
      "params.duration", "1080p clips of 5 s only"),
-    ("fal-ai/veo3", {"resolution": "4k"}, [], "params.resolution", "'720p' or '1080p'"),
+    ("fal-ai/veo3.1", {"resolution": "8k"}, [], "params.resolution", "'1080p' or '4k'"),
     ("fal-ai/veo3.1", {"duration": "5s"}, [], "params.duration", "'4s', '6s' or '8s'"),
     (f"{KLING}/pro/image-to-video", {}, ["a", "b", "c"], "input_images", "at most 2"),
     (f"{RAY}/image-to-video", {}, [], "input_images", "needs an input image"),

@@ -74,7 +74,7 @@ def test_credentials_come_from_the_key_or_the_secret_plus_client_id_env():
 
 
 def test_no_published_price():
-    price = MODELS["firefly-image"].price(MODELS["firefly-image"].params())
+    price = MODELS["firefly-image"].estimate(MODELS["firefly-image"].params())
     assert price.usd is None and "enterprise" in price.basis
 
 
@@ -82,7 +82,7 @@ def test_no_published_price():
 
 
 def compliant(studio: Studio, image_flag: bool = True) -> Studio:
-    settings = set_value(studio.settings, "compliance.firefly_workspace_compliant", "true")
+    settings = set_value(studio.settings, "compliance.firefly", "true")
     if image_flag:
         settings = set_value(settings, "features.enable_public_image_providers", "true")
     studio.update_settings(settings)

@@ -2,7 +2,7 @@
 generation answers, and whole Studio jobs over real HTTP against the sandbox."""
 
 import asyncio
-import base64
+import hashlib
 from pathlib import Path
 
 import av
@@ -23,7 +23,7 @@ from studio.providers.base import (
     RenderRequest,
     Succeeded,
 )
-from studio.providers.luma import MODELS, PHOTON_SIZES, LumaProvider
+from studio.providers.luma import MODELS, LumaProvider
 from studio.sandbox.recorder import fingerprint
 from tests.conftest import TEST_KEY, sandbox_requests, set_faults
 
@@ -31,12 +31,15 @@ BASE = "https://api.lumalabs.ai/dream-machine/v1"
 CTX = ProviderContext(base_url=BASE, key=TEST_KEY)
 SANDBOX_AUTH = f"Bearer <redacted sha256:{fingerprint(SANDBOX_KEY)}>"
 luma = LumaProvider()
-PNG = InputImage("a.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 600, "ab" * 32)
-JPG = InputImage("b.jpg", "image/jpeg", b"\xff\xd8\xff" + b"\1" * 600, "cd" * 32)
+# Luma fetches input images by URL: hosted ones (the image host fills `url` in).
+PNG = InputImage("a.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 600, "ab" * 32,
+                 url="https://cdn.example.com/a.png")
+JPG = InputImage("b.jpg", "image/jpeg", b"\xff\xd8\xff" + b"\1" * 600, "cd" * 32,
+                 url="https://cdn.example.com/b.jpg")
 
 
 def uri(image: InputImage) -> str:
-    return f"data:{image.media_type};base64," + base64.b64encode(image.data).decode()
+    return image.url
 
 
 def build(model, prompt="a red fox", images=(), **kw):
@@ -60,6 +63,13 @@ def test_video_request_is_exactly_what_luma_expects():
     record = call.record()
     assert record["headers"]["Authorization"] == "Bearer ***"
     assert TEST_KEY not in str(record)
+
+
+def test_a_local_image_without_a_hosted_url_is_never_sent_inline():
+    local = InputImage("a.png", "image/png", b"\x89PNG" + b"\0" * 60, "ab" * 32)
+    with pytest.raises(ValueError, match=r"hosted URL for a\.png; choose an image host"):
+        build("ray-2", images=[local])
+    assert "data:" not in str(build("ray-2", images=[PNG]).json_body)
 
 
 @pytest.mark.parametrize(("model", "kw", "body"), [
@@ -88,15 +98,21 @@ def test_each_model_builds_its_endpoint_and_body(model, kw, body):
 @pytest.mark.parametrize(("model", "params", "usd"), [
     ("ray-2", {}, 0.40),
     ("ray-2", {"resolution": "720p", "duration": "9s"}, 0.08 * 2 * 9),
-    ("ray-flash-2", {"resolution": "1080p"}, 0.032 * 4 * 5),
-    ("photon-1", {}, 0.32 * 1344 * 768 / 1e6),
-    ("photon-1", {"aspect_ratio": "1:1"}, 0.32 * 1024 * 1024 / 1e6),
+    # Luma publishes no API price for these, and third-party figures disagree by 10-40x
+    # (Photon's $0.32/MP came from one third-party page): unknown, not guessed.
+    ("ray-flash-2", {"resolution": "1080p"}, None),
+    ("photon-1", {}, None),
     ("photon-flash-1", {}, None),
 ])
-def test_prices_are_marked_approximate(model, params, usd):
-    price = MODELS[model].price(MODELS[model].params.model_validate(params))
+def test_prices_are_estimates_or_unknown(model, params, usd):
+    price = MODELS[model].estimate(MODELS[model].params.model_validate(params))
     assert price.usd == (None if usd is None else pytest.approx(usd))
-    assert price.approximate is True
+    assert price.approximate is True and price.source is not None
+    if usd is None:
+        assert price.basis.startswith("unknown: Luma publishes no API price")
+        assert price.source.url == "https://lumalabs.ai/api/pricing"
+    else:
+        assert "third-party" in price.basis
 
 
 def test_capabilities_say_there_is_no_seed_or_negative_prompt():
@@ -185,7 +201,9 @@ async def test_text_to_video_job_end_to_end(home, sandbox):
         assert statuses == ["queued", "submitting", "submitted", "running", "succeeded"]
     finally:
         await studio.aclose()
-    [post, *polls] = sandbox_requests(sandbox, "luma")
+    [post, *polls, credits] = sandbox_requests(sandbox, "luma")
+    # The balance after the job: no reading from before it, so no actual cost yet.
+    assert credits["path"] == "/luma/credits" and job.actual_cost is None
     assert (post["method"], post["path"], post["status"]) == ("POST", "/luma/generations/video",
                                                                201)
     assert post["headers"]["authorization"] == SANDBOX_AUTH
@@ -196,9 +214,35 @@ async def test_text_to_video_job_end_to_end(home, sandbox):
         ("GET", f"/luma/generations/{job.remote_id}")}
 
 
-async def test_keyframes_job_sends_both_images(home, sandbox, tmp_path):
+def hosted_by(studio, host: str, **s3) -> None:
+    settings = set_value(studio.settings, "image_host.host", host)
+    for name, value in s3.items():
+        settings = set_value(settings, f"image_host.{name}", value)
+    studio.update_settings(settings)
+
+
+async def test_without_an_image_host_a_job_with_images_stays_a_dry_run(home, sandbox,
+                                                                       tmp_path):
+    studio = live_studio(home, sandbox)
+    try:
+        request = RenderRequest(provider="luma", model="ray-2", prompt="day to night",
+                                input_images=[str(png_file(tmp_path))])
+        job = await studio.submit(request)
+    finally:
+        await studio.aclose()
+    assert job.status is JobStatus.DRY_RUN
+    assert job.dry_run_reason.startswith("no image host: Luma Dream Machine fetches input "
+                                         "images by URL; choose one in Settings")
+    assert "s3, fal" in job.dry_run_reason
+    frame = job.prepared["body"]["keyframes"]["frame0"]["url"]
+    assert frame.startswith("<upload of start.png sha256:") and "no image host" in frame
+    assert sandbox_requests(sandbox, "luma") == [] and sandbox_requests(sandbox, "fal") == []
+
+
+async def test_keyframes_job_uploads_both_images_through_fal_storage(home, sandbox, tmp_path):
     first, last = png_file(tmp_path), png_file(tmp_path, "end.png", (10, 90, 200))
     studio = live_studio(home, sandbox)
+    hosted_by(studio, "fal")
     try:
         request = RenderRequest(provider="luma", model="ray-flash-2", prompt="day to night",
                                 input_images=[str(first), str(last)],
@@ -207,35 +251,78 @@ async def test_keyframes_job_sends_both_images(home, sandbox, tmp_path):
         assert job.status is JobStatus.SUCCEEDED, job.error
         [asset] = studio.store.assets_for_job(job.id)
         assert video(asset.path) == (360, 640, 60)
+        provenance = asset.provenance
     finally:
         await studio.aclose()
+    token, *uploads = sandbox_requests(sandbox, "fal")
+    assert (token["path"], token["query"], token["body"]) == (
+        "/fal/_rest/storage/auth/token", {"storage_type": "fal-cdn-v3"}, {})
+    assert token["headers"]["authorization"] == f"Key <redacted sha256:{fingerprint(SANDBOX_KEY)}>"
+    assert [(u["path"], u["headers"]["content-type"], u["headers"]["x-fal-file-name"],
+             u["body_size"]) for u in uploads] == [
+        ("/fal/_cdn/files/upload", "image/png", "start.png", first.stat().st_size),
+        ("/fal/_cdn/files/upload", "image/png", "end.png", last.stat().st_size)]
     post = sandbox_requests(sandbox, "luma")[0]
-    assert post["body"]["keyframes"] == {
-        "frame0": {"type": "image", "url": "data:image/png;base64,"
-                   + base64.b64encode(first.read_bytes()).decode()},
-        "frame1": {"type": "image", "url": "data:image/png;base64,"
-                   + base64.b64encode(last.read_bytes()).decode()}}
+    frames = post["body"]["keyframes"]
+    assert [frames[k]["type"] for k in ("frame0", "frame1")] == ["image", "image"]
+    assert all(frames[k]["url"].startswith(f"{sandbox.url}/files/") for k in frames)
+    # The request record and the provenance name each upload: URL and sha256, no key.
+    inputs = job.prepared["inputs"]
+    assert [i["uploaded"]["url"] for i in inputs] == [frames["frame0"]["url"],
+                                                       frames["frame1"]["url"]]
+    assert inputs[0]["sha256"] == hashlib.sha256(first.read_bytes()).hexdigest()
+    assert provenance["inputs"] == inputs and inputs[0]["uploaded"]["host"] == "fal.ai storage"
+    assert SANDBOX_KEY not in str(job.prepared)
 
 
-async def test_photon_image_job_with_a_reference(home, sandbox, tmp_path):
+async def test_photon_image_job_with_a_reference_through_an_s3_bucket(home, sandbox, tmp_path):
+    reference = png_file(tmp_path)
     studio = Studio(home, sandbox_url=sandbox.url)
     studio.update_settings(set_value(studio.settings,
                                      "features.enable_public_image_providers", "true"))
+    hosted_by(studio, "s3", s3_bucket="studio-inputs", s3_access_key_id="AKIASANDBOX")
     try:
         request = RenderRequest(provider="luma", model="photon-1", prompt="a lighthouse",
-                                input_images=[str(png_file(tmp_path))],
-                                params={"aspect_ratio": "4:3"})
+                                input_images=[str(reference)], params={"aspect_ratio": "4:3"})
         job = await studio.wait((await studio.submit(request)).id)
         assert job.status is JobStatus.SUCCEEDED, job.error
         [asset] = studio.store.assets_for_job(job.id)
         with Image.open(asset.path) as image:
             image.load()
-            assert (image.format, image.size) == ("PNG", PHOTON_SIZES["4:3"])
+            assert (image.format, image.size) == ("PNG", (1152, 896))  # the sandbox's 4:3
+    finally:
+        await studio.aclose()
+    digest = hashlib.sha256(reference.read_bytes()).hexdigest()
+    [put] = sandbox_requests(sandbox, "s3")
+    assert (put["method"], put["path"], put["status"]) == (
+        "PUT", f"/s3/studio-inputs/provider-studio/{digest}.png", 200)
+    assert put["query"]["X-Amz-Credential"].startswith("AKIASANDBOX/")
+    post = sandbox_requests(sandbox, "luma")[0]
+    assert post["path"] == "/luma/generations/image"
+    [ref] = post["body"]["image_ref"]
+    assert ref["weight"] == 0.85
+    assert ref["url"].startswith(f"{sandbox.url}/s3/studio-inputs/provider-studio/{digest}.png?")
+    # The provider can fetch it; the record keeps the URL but not its signature.
+    assert httpx.get(ref["url"]).content == reference.read_bytes()
+    recorded = job.prepared["inputs"][0]["uploaded"]["url"]
+    assert "X-Amz-Signature=***" in recorded and "X-Amz-Signature=***" in str(job.prepared)
+    assert ref["url"].split("X-Amz-Signature=")[1] not in str(job.prepared)
+
+
+async def test_https_inputs_go_to_luma_as_they_are(home, sandbox):
+    studio = live_studio(home, sandbox)  # no image host needed: nothing to upload
+    try:
+        request = RenderRequest(provider="luma", model="ray-2", prompt="waves",
+                                input_images=["https://images.example.com/start.png"])
+        job = await studio.wait((await studio.submit(request)).id)
+        assert job.status is JobStatus.SUCCEEDED, job.error
     finally:
         await studio.aclose()
     post = sandbox_requests(sandbox, "luma")[0]
-    assert post["path"] == "/luma/generations/image"
-    assert [ref["weight"] for ref in post["body"]["image_ref"]] == [0.85]
+    assert post["body"]["keyframes"] == {
+        "frame0": {"type": "image", "url": "https://images.example.com/start.png"}}
+    assert job.prepared["inputs"] == [{"name": "start.png", "role": "start_frame",
+                                       "url": "https://images.example.com/start.png"}]
 
 
 async def test_failed_generation_reports_lumas_reason(home, sandbox):

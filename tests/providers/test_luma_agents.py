@@ -40,7 +40,7 @@ def ref(image: InputImage) -> dict:
 
 def build(model, prompt="a red fox", images=(), **kw):
     params = kw.pop("params", {})
-    req = RenderRequest(provider="luma-agents", model=model, prompt=prompt, params=params, **kw)
+    req = RenderRequest(provider="luma_agents", model=model, prompt=prompt, params=params, **kw)
     return agents.build(req, MODELS[model].params.model_validate(params), images, CTX)
 
 
@@ -62,9 +62,12 @@ def test_uni_request_is_exactly_what_luma_agents_expects():
                                                   "output_format": "jpeg"}),
      {"type": "image_edit", "aspect_ratio": "1:1", "output_format": "jpeg", "style": "manga",
       "source": ref(PNG), "image_ref": [ref(JPG)]}),
-    ("ray-3.2", dict(params={"duration": "10s", "resolution": "1080p", "loop": True}),
+    ("ray-3.2", dict(params={"duration": "10s", "resolution": "1080p"}),
      {"type": "video", "aspect_ratio": "16:9",
-      "video": {"duration": "10s", "resolution": "1080p", "loop": True}}),
+      "video": {"duration": "10s", "resolution": "1080p", "loop": False}}),
+    ("ray-3.2", dict(params={"loop": True}),
+     {"type": "video", "aspect_ratio": "16:9",
+      "video": {"duration": "5s", "resolution": "540p", "loop": True}}),
     ("ray-3.2", dict(images=[PNG, JPG], params={"aspect_ratio": "9:16"}),
      {"type": "video", "aspect_ratio": "9:16",
       "video": {"duration": "5s", "resolution": "540p", "loop": False,
@@ -74,29 +77,66 @@ def test_each_model_builds_its_body(model, kw, body):
     assert build(model, **kw).json_body == {"prompt": "a red fox", "model": model, **body}
 
 
-@pytest.mark.parametrize(("model", "params", "usd", "approximate"), [
-    ("uni-1", {}, 0.0404, False),
-    ("uni-1", {"type": "image_edit"}, 0.0434, False),
-    ("uni-1-max", {}, 0.10, False),
-    ("uni-1-max", {"type": "image_edit"}, 0.103, False),
-    ("ray-3.2", {}, 0.15, True),
-    ("ray-3.2", {"resolution": "720p", "duration": "10s"}, 0.60, True),
-    ("ray-3.2", {"resolution": "1080p"}, 1.20, True),
+def test_https_inputs_travel_as_url_image_refs():
+    url = InputImage("c.png", "image/*", b"", "", url="https://example.com/c.png")
+    body = build("ray-3.2", images=[url, PNG]).json_body["video"]
+    assert (body["start_frame"], body["end_frame"]) == ({"url": "https://example.com/c.png"},
+                                                        ref(PNG))
+
+
+def test_ten_second_clips_take_no_loop_and_no_frames():
+    """The SDK: loop is "not supported with duration=10s"; 10 s is text-to-video only."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        MODELS["ray-3.2"].params.model_validate({"duration": "10s", "loop": True})
+    [error] = info.value.errors()
+    assert error["loc"] == ("loop",) and "not supported for 10 s clips" in error["msg"]
+    request = RenderRequest(provider="luma_agents", model="ray-3.2", prompt="x",
+                            input_images=["a.png"], params={"duration": "10s"})
+    params = MODELS["ray-3.2"].params(duration="10s")
+    [(field, message)] = agents.check(request, params, [PNG])
+    assert field == "input_images" and "only for 5 s clips" in message
+    five = request.model_copy(update={"params": {}})
+    assert agents.check(five, MODELS["ray-3.2"].params(), [PNG]) == []
+
+
+@pytest.mark.parametrize(("model", "params", "images", "usd", "approximate"), [
+    ("uni-1", {}, 0, 0.0404, False),
+    # Luma's table: one reference image $0.0434, each extra one +$0.0030 (9 -> $0.0674).
+    ("uni-1", {}, 1, 0.0434, False),
+    ("uni-1", {}, 2, 0.0464, False),
+    ("uni-1", {}, 9, 0.0674, False),
+    # An edit's source takes one reference slot: the same prices.
+    ("uni-1", {"type": "image_edit"}, 1, 0.0434, False),
+    ("uni-1", {"type": "image_edit"}, 4, 0.0524, False),
+    ("uni-1-max", {}, 0, 0.10, False),
+    ("uni-1-max", {"type": "image_edit"}, 1, 0.103, False),
+    ("uni-1-max", {}, 3, 0.109, True),  # the extra-reference step is only shown for uni-1
+    ("ray-3.2", {}, 0, 0.15, True),
+    ("ray-3.2", {"resolution": "720p", "duration": "10s"}, 0, 0.60, True),
+    ("ray-3.2", {"resolution": "1080p"}, 2, 1.20, True),
 ])
-def test_prices(model, params, usd, approximate):
-    price = MODELS[model].price(MODELS[model].params.model_validate(params))
+def test_prices_count_every_reference_image(model, params, images, usd, approximate):
+    from studio.providers.base import ImageFacts
+
+    price = MODELS[model].estimate(MODELS[model].params.model_validate(params),
+                                   [ImageFacts()] * images)
     assert (price.usd, price.approximate) == (pytest.approx(usd), approximate)
-    if model == "uni-1" and not params:
-        assert "+$0.003 per extra" in price.basis
+    expected = ("https://docs.agents.lumalabs.ai/guides/pricing/" if model != "ray-3.2"
+                else "https://runware.ai/docs/models/luma-ray3-2")
+    assert price.source.url == expected
 
 
 def test_image_edit_needs_an_image():
     params = MODELS["uni-1"].params(type="image_edit")
-    request = RenderRequest(provider="luma-agents", model="uni-1", prompt="x")
+    request = RenderRequest(provider="luma_agents", model="uni-1", prompt="x")
     assert agents.check(request, params, []) == [("type", "image_edit needs an input image "
                                                           "to edit")]
-    assert agents.check(request, params, [PNG]) == []
-    assert agents.check(request, MODELS["uni-1"].params(), [PNG] * 10) == [
+    one = request.model_copy(update={"input_images": ["a.png"]})
+    assert agents.check(one, params, []) == []  # counted before the images are read
+    ten = request.model_copy(update={"input_images": ["a.png"] * 10})
+    assert agents.check(ten, MODELS["uni-1"].params(), [PNG] * 10) == [
         ("input_images", "image takes at most 9 input images")]
 
 
@@ -153,7 +193,7 @@ async def test_image_job_with_a_reference_end_to_end(home, sandbox, tmp_path):
     reference = png_file(tmp_path)
     studio = live_studio(home, sandbox)
     try:
-        request = RenderRequest(provider="luma-agents", model="uni-1", prompt="a lighthouse",
+        request = RenderRequest(provider="luma_agents", model="uni-1", prompt="a lighthouse",
                                 input_images=[str(reference)], params={"aspect_ratio": "2:1"})
         job = await studio.wait((await studio.submit(request)).id)
         assert job.status is JobStatus.SUCCEEDED, job.error
@@ -164,20 +204,20 @@ async def test_image_job_with_a_reference_end_to_end(home, sandbox, tmp_path):
         assert statuses == ["queued", "submitting", "submitted", "running", "succeeded"]
     finally:
         await studio.aclose()
-    [post, *polls] = sandbox_requests(sandbox, "luma-agents")
+    [post, *polls] = sandbox_requests(sandbox, "luma_agents")
     assert (post["method"], post["path"], post["status"]) == (
-        "POST", "/luma-agents/generations", 201)
+        "POST", "/luma_agents/generations", 201)
     assert post["headers"]["authorization"] == SANDBOX_AUTH
     assert post["body"]["image_ref"] == [
         {"data": base64.b64encode(reference.read_bytes()).decode(), "media_type": "image/png"}]
-    assert {p["path"] for p in polls} == {f"/luma-agents/generations/{job.remote_id}"}
+    assert {p["path"] for p in polls} == {f"/luma_agents/generations/{job.remote_id}"}
 
 
 async def test_video_job_with_start_and_end_frames(home, sandbox, tmp_path):
     first, last = png_file(tmp_path), png_file(tmp_path, "end.png", (10, 90, 200))
     studio = live_studio(home, sandbox)
     try:
-        request = RenderRequest(provider="luma-agents", model="ray-3.2", prompt="day to night",
+        request = RenderRequest(provider="luma_agents", model="ray-3.2", prompt="day to night",
                                 input_images=[str(first), str(last)],
                                 params={"aspect_ratio": "9:16", "resolution": "720p"})
         job = await studio.wait((await studio.submit(request)).id)
@@ -189,17 +229,17 @@ async def test_video_job_with_start_and_end_frames(home, sandbox, tmp_path):
         assert (frames[0].width, frames[0].height, len(frames)) == (360, 640, 60)
     finally:
         await studio.aclose()
-    video = sandbox_requests(sandbox, "luma-agents")[0]["body"]["video"]
+    video = sandbox_requests(sandbox, "luma_agents")[0]["body"]["video"]
     assert set(video) == {"duration", "resolution", "loop", "start_frame", "end_frame"}
 
 
 async def test_failure_code_from_the_sandbox_reaches_the_job(home, sandbox):
-    set_faults(sandbox, fail_next={"provider": "luma-agents", "code": "content_moderated",
+    set_faults(sandbox, fail_next={"provider": "luma_agents", "code": "content_moderated",
                                    "message": "Prompt flagged"})
     studio = live_studio(home, sandbox)
     try:
         job = await studio.wait((await studio.submit(RenderRequest(
-            provider="luma-agents", model="uni-1-max", prompt="a fox"))).id)
+            provider="luma_agents", model="uni-1-max", prompt="a fox"))).id)
         assert job.status is JobStatus.FAILED
         assert job.error == ("Luma: Luma's moderation refused the prompt or an input image; "
                              "change it (Luma: Prompt flagged)")
@@ -211,7 +251,7 @@ async def test_failure_code_from_the_sandbox_reaches_the_job(home, sandbox):
 async def test_sandbox_rejects_a_data_uri_where_raw_base64_is_expected(sandbox):
     body = {"prompt": "x", "model": "uni-1",
             "image_ref": [{"data": "data:image/png;base64,AAAA", "media_type": "image/png"}]}
-    response = httpx.post(f"{sandbox.url}/luma-agents/generations", json=body,
+    response = httpx.post(f"{sandbox.url}/luma_agents/generations", json=body,
                           headers={"Authorization": "Bearer k"})
     assert response.status_code == 400
     assert "raw base64" in response.json()["error"]["message"]
@@ -219,9 +259,9 @@ async def test_sandbox_rejects_a_data_uri_where_raw_base64_is_expected(sandbox):
 
 def test_catalog_uses_its_own_key(home, memory_keyring):
     studio = Studio(home, env={"LUMA_API_KEY": "dream-machine-key"})
-    assert studio.catalog.entry("luma-agents").status == "missing-credentials"
+    assert studio.catalog.entry("luma_agents").status == "missing-credentials"
     studio = Studio(home, env={"LUMA_AGENTS_API_KEY": "agents-key"})
-    entry = studio.catalog.entry("luma-agents")
+    entry = studio.catalog.entry("luma_agents")
     assert (entry.status, entry.key_source, entry.kinds) == ("dry-run", "environment",
                                                              ["image", "video"])
-    assert studio.key_for("luma-agents").value == "agents-key"
+    assert studio.key_for("luma_agents").value == "agents-key"

@@ -58,19 +58,38 @@ def test_each_model_builds_fals_exact_request(model, kw, body):
     assert call.json_body == {"prompt": "a paper boat", **body}
 
 
-@pytest.mark.parametrize(("model", "params", "usd", "approximate"), [
-    (T2V, {}, 0.20, False),
-    (I2V, {"resolution": "1080p"}, 0.45, False),
-    (T2V, {"duration": 10}, 0.40, True),  # fal states the 5 s price only
-    (I2V, {"duration": 10, "resolution": "1080p"}, 0.90, True),
-    (FRAMES, {}, 0.20, True),
-    (FRAMES, {"resolution": "1080p", "transitions": [{"duration": 5}, {"duration": 7}]},
+@pytest.mark.parametrize(("model", "params", "images", "usd", "approximate"), [
+    (T2V, {}, 0, 0.20, False),
+    (I2V, {"resolution": "1080p"}, 1, 0.45, False),
+    # 10 s is not 2x: Pika's partner table gives $0.60 at 720p (not confirmed on fal's page).
+    (T2V, {"duration": 10}, 0, 0.60, True),
+    (I2V, {"duration": 10, "resolution": "1080p"}, 1, 1.35, True),  # the same 3x step assumed
+    # Pikaframes: no published price; 5 s per move between the keyframes unless given.
+    (FRAMES, {}, 2, 0.20, True),
+    (FRAMES, {}, 4, 0.60, True),
+    (FRAMES, {"resolution": "1080p", "transitions": [{"duration": 5}, {"duration": 7}]}, 3,
      0.45 * 12 / 5, True),
 ])
-def test_price_per_five_seconds(model, params, usd, approximate):
-    price = MODELS[model].price(MODELS[model].params.model_validate(params))
+def test_prices(model, params, images, usd, approximate):
+    from studio.providers.base import ImageFacts
+
+    price = MODELS[model].estimate(MODELS[model].params.model_validate(params),
+                                   [ImageFacts()] * images)
     assert price.usd == pytest.approx(usd)
     assert price.approximate is approximate
+    assert price.source is not None
+
+
+def test_pikaframes_needs_one_transition_per_move():
+    """fal's types: transitions "Length must be len(image_urls) - 1"."""
+    with pytest.raises(RequestError) as info:
+        check(FRAMES, {"transitions": [{"duration": 5}] * 3}, ["a.png", "b.png", "c.png"])
+    [error] = info.value.errors
+    assert error.field == "params.transitions"
+    assert error.message == ("give exactly 2 transition(s), one per move between the 3 keyframe "
+                             "images (or none for 5 s each); got 3")
+    assert check(FRAMES, {"transitions": [{"duration": 4}] * 2}, ["a", "b", "c"])
+    assert check(FRAMES, {}, ["a", "b", "c"])  # none: 5 s per move
 
 
 def check(model, params, images=()):
@@ -104,6 +123,7 @@ def test_durations_up_to_the_guard_are_accepted():
     assert check(T2V, {"duration": 5, "max_duration_seconds": 5}).params.duration == 5
     frames = check(FRAMES, {"transitions": [{"duration": 20}, {"duration": 5}]},
                    ["a.png", "b.png", "c.png"])
+    assert len(frames.params.transitions) == 2
     assert sum(t.duration for t in frames.params.transitions) == 25
     assert frames.mode is Mode.STORYBOARD
 

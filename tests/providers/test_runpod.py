@@ -102,6 +102,8 @@ def test_outputs_are_found_as_base64_urls_or_data_uris():
 async def test_statuses_map_to_pending_succeeded_and_failed():
     answers = [
         {"status": "IN_QUEUE"}, {"status": "IN_PROGRESS", "output": "45%"},
+        # RunPod's job-states page lists RUNNING too: a worker is processing the job.
+        {"status": "RUNNING", "output": "60%"},
         {"status": "COMPLETED", "output": {"images": [{"type": "base64", "data": B64}]},
          "executionTime": 2500, "delayTime": 1200},
         {"status": "COMPLETED", "output": {"error": "workflow failed"}},
@@ -111,12 +113,16 @@ async def test_statuses_map_to_pending_succeeded_and_failed():
                                  "cancel": "https://api.runpod.ai/v2/e/cancel/j1"})
     transport = httpx.MockTransport(lambda r: httpx.Response(200, json=answers.pop(0)))
     async with httpx.AsyncClient(transport=transport) as http:
-        results = [await runpod.poll(http, handle, CTX) for _ in range(7)]
+        results = [await runpod.poll(http, handle, CTX) for _ in range(8)]
     assert results[0] == Pending("queued", message="waiting for a worker",
                                  raw={"status": "IN_QUEUE"})
     assert (results[1].state, results[1].progress) == ("running", 0.45)
+    running = results.pop(2)
+    assert (running.state, running.progress) == ("running", 0.6)
     assert isinstance(results[2], Succeeded) and results[2].outputs[0].data == PNG
     assert results[2].message == "ran 2.5 s on RunPod after 1.2 s in the queue"
+    # What it cost: 2.5 s billed as 3 whole seconds at the default GPU's rate.
+    assert results[2].actual.usd == pytest.approx(3 * 0.00019)
     assert [(r.message, r.code) for r in results[3:]] == [
         ("RunPod worker: workflow failed", "worker_error"), ("RunPod: OOM", "failed"),
         ("cancelled at RunPod", "cancelled"),
@@ -249,7 +255,9 @@ async def test_health_shows_queue_and_workers_and_flags_gate_live_calls(home, sa
                                                 prompt="x", params={"endpoint_id": "e1"}))
         assert job.status is JobStatus.DRY_RUN
         assert job.prepared["url"] == f"{sandbox.url}/runpod/e1/run"
-        assert job.estimate["usd"] is None and "per second" in job.estimate["basis"]
+        # No finished run of this model yet: the rate is known, the run time is not.
+        assert job.estimate["usd"] is None and "$0.00019/s" in job.estimate["basis"]
+        assert job.estimate["source"] == "https://docs.runpod.io/serverless/pricing"
     finally:
         await studio.aclose()
     assert [r["path"] for r in runpod_requests(sandbox)] == ["/runpod/health"]

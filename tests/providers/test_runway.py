@@ -100,7 +100,7 @@ def test_each_model_builds_its_endpoint_and_body(model, kw, path, body):
     ("gen4_image", {"ratio": "1024:1024"}, 8),
 ])
 def test_price_in_credits_and_dollars(model, params, credits):
-    price = MODELS[model].price(MODELS[model].params.model_validate(params))
+    price = MODELS[model].estimate(MODELS[model].params.model_validate(params))
     assert price.credits == credits
     assert price.usd == pytest.approx(credits * 0.01)
     assert price.approximate is (model.startswith("veo") or model == "gen4_image")
@@ -201,8 +201,14 @@ async def test_image_to_video_job_end_to_end(home, sandbox, tmp_path):
     set_faults(sandbox, run_seconds=1.5)  # long enough to be seen running
     studio = live_studio(home, sandbox)
     try:
+        await studio.catalog.refresh_quotas(force=True)  # the balance before the job
         job = await studio.wait((await studio.submit(i2v(tmp_path, seed=42))).id)
         assert job.status is JobStatus.SUCCEEDED, job.error
+        # Runway tasks report no cost: the organization's creditBalance fell by it.
+        assert (job.actual_cost["credits"], job.actual_cost["usd"]) == (10, 0.1)
+        assert job.actual_cost["exact"] and "balance before and after" in (
+            job.actual_cost["basis"])
+        assert job.estimate["credits"] == 10
         [asset] = studio.store.assets_for_job(job.id)
         with av.open(asset.path) as container:
             frames = list(container.decode(video=0))
@@ -211,7 +217,8 @@ async def test_image_to_video_job_end_to_end(home, sandbox, tmp_path):
         assert statuses == ["queued", "submitting", "submitted", "running", "succeeded"]
     finally:
         await studio.aclose()
-    [post, *polls] = sandbox_requests(sandbox, "runway")
+    [before, post, *polls, after] = sandbox_requests(sandbox, "runway")
+    assert before["path"] == after["path"] == "/runway/v1/organization"
     assert post["path"] == "/runway/v1/image_to_video"
     assert post["headers"]["x-runway-version"] == "2024-11-06"
     assert post["headers"]["authorization"] == SANDBOX_AUTH

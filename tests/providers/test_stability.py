@@ -83,7 +83,7 @@ def test_image_to_image_sends_the_file_and_strength_but_no_aspect_ratio(model, e
     ("sd3.5-medium", 3.5),
 ])
 def test_price_per_image(model, credits):
-    price = MODELS[model].price(MODELS[model].params())
+    price = MODELS[model].estimate(MODELS[model].params())
     assert (price.credits, price.approximate) == (credits, True)
     assert price.usd == pytest.approx(credits * 0.01)
 
@@ -181,7 +181,8 @@ async def test_ultra_job_saves_the_png_and_the_seed_stability_chose(home, sandbo
         assert decoded(asset.path) == ("PNG", 1344, 768)
     finally:
         await studio.aclose()
-    [post] = sandbox_requests(sandbox, "stability")
+    [post, balance] = sandbox_requests(sandbox, "stability")
+    assert balance["path"] == "/stability/v1/user/balance"  # read after, for the next job
     assert post["path"] == "/stability/v2beta/stable-image/generate/ultra"
     assert post["headers"]["accept"] == "image/*"
     assert post["headers"]["authorization"] == SANDBOX_AUTH
@@ -197,17 +198,21 @@ async def test_sd35_image_to_image_job(home, sandbox, tmp_path):
     Image.new("RGB", (320, 200), (20, 90, 160)).save(source)
     studio = live_studio(home, sandbox)
     try:
+        await studio.catalog.refresh_quotas(force=True)  # the balance before the job
         request = RenderRequest(provider="stability", model="sd3.5-large", prompt="at dusk",
                                 seed=31337, input_images=[str(source)],
                                 params={"output_format": "jpeg", "strength": 0.6})
         job = await studio.wait((await studio.submit(request)).id)
         assert job.status is JobStatus.SUCCEEDED, job.error
         assert job.seed == 31337
+        # Stability reports no cost: its balance fell by what the sandbox charged.
+        assert job.actual_cost["credits"] == pytest.approx(6.5)
+        assert job.actual_cost["usd"] == pytest.approx(0.065)
         [asset] = studio.store.assets_for_job(job.id)
         assert decoded(asset.path) == ("JPEG", 320, 200)  # the input's shape
     finally:
         await studio.aclose()
-    [post] = sandbox_requests(sandbox, "stability")
+    [_, post, _] = sandbox_requests(sandbox, "stability")
     assert post["path"] == "/stability/v2beta/stable-image/generate/sd3"
     assert post["body"]["fields"] == {"prompt": "at dusk", "model": "sd3.5-large",
                                       "mode": "image-to-image", "strength": "0.6",

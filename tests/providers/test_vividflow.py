@@ -22,8 +22,9 @@ from studio.providers.base import (
     RenderRequest,
     Succeeded,
 )
+from studio.providers.http import raise_for_status
 from studio.providers.polling import poll_until_done
-from studio.providers.vividflow import MODELS, VividFlowProvider, raise_for
+from studio.providers.vividflow import FRIENDLY_ERRORS, MODELS, VividFlowProvider, describe_metrics
 from studio.sandbox.recorder import fingerprint
 from tests.conftest import TEST_KEY, sandbox_requests, set_faults
 
@@ -52,19 +53,24 @@ def test_wan_request_is_multipart_with_the_image_and_every_setting():
 
 def test_veo_request_sends_its_own_fields_only():
     call = build("veo3.1", seed=7, negative_prompt="blur",
-                 params={"duration_seconds": 4, "camera_motion": "slow dolly in"})
+                 params={"camera_motion": "slow dolly in"})
+    # duration_seconds defaults to 4, as Vivid Flow's API document says.
     assert call.form == {"prompt": "a fox runs", "model": "veo3.1", "duration_seconds": "4",
                          "resolution": "720p", "camera_motion": "slow dolly in",
                          "enhance_prompt": "false"}
 
 
-@pytest.mark.parametrize(("url", "sent"), [
-    ("gs://my-bucket/frames/a.png", "https://storage.googleapis.com/my-bucket/frames/a.png"),
-    ("https://example.com/a.png", "https://example.com/a.png"),
-])
-def test_an_image_url_replaces_the_upload(url, sent):
+@pytest.mark.parametrize("url", ["gs://my-bucket/frames/a.png", "https://example.com/a.png"])
+def test_an_image_url_replaces_the_upload_and_goes_as_given(url):
+    """The API takes gs:// URLs itself: they are not rewritten to https."""
     call = build("wan2.1", images=(), params={"image_url": url})
-    assert call.form["image_url"] == sent and call.files == ()
+    assert call.form["image_url"] == url and call.files == ()
+
+
+def test_an_https_input_image_goes_as_image_url():
+    image = InputImage("a.png", "image/*", b"", "", url="https://example.com/a.png")
+    call = build("wan2.1", images=(image,))
+    assert call.form["image_url"] == "https://example.com/a.png" and call.files == ()
 
 
 @pytest.mark.parametrize("url", ["http://example.com/a.png", "gs://bucket", "ftp://x/y",
@@ -76,14 +82,19 @@ def test_other_image_urls_are_refused(url):
 
 def test_bounds_and_the_need_for_an_image():
     for model, bad in (("wan2.1", {"cfg": 0.5}), ("wan2.1", {"cfg": 20.5}),
-                       ("wan2.1", {"width": 1000}), ("veo3.1", {"duration_seconds": 5}),
+                       ("wan2.1", {"width": 0}), ("veo3.1", {"duration_seconds": 5}),
                        ("veo3.1", {"resolution": "4k"})):
         with pytest.raises(ValidationError):
             MODELS[model].params.model_validate(bad)
+    # Only cfg's range is documented: sizes, lengths and steps outside the old guesses pass.
+    wan = MODELS["wan2.1"].params.model_validate(
+        {"width": 1000, "height": 2400, "length": 200, "steps": 150})
+    assert (wan.width, wan.height, wan.length, wan.steps) == (1000, 2400, 200, 150)
     with pytest.raises(ValueError, match=r"needs an input image or params\.image_url"):
         build("wan2.1", images=())
-    price = MODELS["veo3.1"].price(MODELS["veo3.1"].params())
+    price = MODELS["veo3.1"].estimate(MODELS["veo3.1"].params())
     assert (price.usd, price.credits) == (None, 1.0) and "no published price" in price.basis
+    assert price.source.url == "https://vivid.studioionique.com/api/v1"
 
 
 @pytest.mark.parametrize(("status", "body", "words", "retry_after"), [
@@ -97,7 +108,8 @@ def test_bounds_and_the_need_for_an_image():
 def test_errors_become_actionable_and_429_keeps_the_body_retry_after(status, body, words,
                                                                      retry_after):
     with pytest.raises(ProviderError) as info:
-        raise_for(httpx.Response(status, json=body), "Vivid Flow generate")
+        raise_for_status(httpx.Response(status, json=body), "Vivid Flow generate",
+                         friendly=FRIENDLY_ERRORS, retry_after_in_body=True)
     assert words in info.value.message
     assert (info.value.status, info.value.retry_after) == (status, retry_after)
     assert info.value.retryable is (status == 429)
@@ -140,7 +152,7 @@ async def test_image_to_video_job_end_to_end(home, sandbox, tmp_path):
     try:
         job = await studio.wait((await studio.submit(small_wan(tmp_path, seed=3))).id)
         assert job.status is JobStatus.SUCCEEDED, job.error
-        assert job.actual_cost["credits"] == 1 and job.message.startswith("generated in")
+        assert job.message.startswith("generated in") and "in all" in job.message
         [asset] = studio.store.assets_for_job(job.id)
         with av.open(asset.path) as container:
             frames = list(container.decode(video=0))
@@ -158,6 +170,14 @@ async def test_image_to_video_job_end_to_end(home, sandbox, tmp_path):
         f"/vividflow/status/{job.remote_id}"}
 
 
+def test_metrics_are_the_documented_ones():
+    assert describe_metrics({"generation_time": 41.2, "spin_up_time": 3.0,
+                             "total_time": 44.9}) == (
+        "generated in 41.2 s (spin-up 3.0 s, 44.9 s in all)")
+    # The old field names are not read any more.
+    assert describe_metrics({"generation_time_seconds": 9, "credits_used": 1}) is None
+
+
 async def test_veo_job_from_a_gs_url(sandbox):
     # Studio's request check wants an input file for img2video, so drive the adapter directly.
     ctx = ProviderContext(base_url=f"{sandbox.url}/vividflow", key=TEST_KEY)
@@ -173,7 +193,7 @@ async def test_veo_job_from_a_gs_url(sandbox):
         video = await http.get(output.url, headers=vivid.download_headers(ctx))
         assert video.headers["content-type"] == "video/mp4"
     fields = vivid_requests(sandbox, "POST")[0]["body"]["fields"]
-    assert fields["image_url"] == "https://storage.googleapis.com/frames/sky.png"
+    assert fields["image_url"] == "gs://frames/sky.png"
 
 
 async def test_a_429_on_status_waits_exactly_the_retry_after_in_the_body(

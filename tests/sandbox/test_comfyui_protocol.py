@@ -185,3 +185,24 @@ def test_foreign_prompt_runs_ahead_and_reset_clears_the_queue(
     assert admin.post("/reset").status_code == 204
     assert comfy.get("/queue").json()["queue_pending"] == []
     assert comfy.get("/history").json() == {}
+
+
+def test_a_legacy_server_interrupts_whatever_runs(admin: httpx.Client,
+                                                   comfy: httpx.Client) -> None:
+    """What older ComfyUI servers do with POST /interrupt {"prompt_id"}: ignore the body."""
+    admin.post("/faults", json={"run_seconds": 2}).raise_for_status()
+    assert admin.post("/comfyui", json={"legacy_interrupt": True}).json() == {
+        "legacy_interrupt": True}
+    try:
+        first = comfy.post("/prompt", json={"prompt": graph()}).json()["prompt_id"]
+        second = comfy.post("/prompt", json={"prompt": graph()}).json()["prompt_id"]
+        poll_until(lambda: comfy.get("/queue").json(),
+                   lambda q: [i[1] for i in q["queue_running"]] == [first])
+        # Asked to stop the pending prompt, it stops the running one.
+        comfy.post("/interrupt", json={"prompt_id": second}).raise_for_status()
+        entry = poll_until(lambda: comfy.get(f"/history/{first}").json(), bool)[-1][first]
+        assert entry["status"]["messages"][-1][0] == "execution_interrupted"
+    finally:
+        admin.post("/comfyui", json={"legacy_interrupt": False}).raise_for_status()
+    assert admin.get("/comfyui").json() == {"legacy_interrupt": False}
+    assert admin.post("/comfyui", json={"legacy_interrupt": "yes"}).status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +14,7 @@ from studio.sandbox import SandboxServer
 from studio.sandbox.render import render_png
 
 PNG_URI = "data:image/png;base64," + base64.b64encode(render_png("in", 1, 16, 16)).decode()
+HTTPS_PNG = "https://images.example.com/in.png"
 RAY = {"model": "ray-2", "prompt": "a lake at dawn"}
 
 
@@ -51,12 +53,13 @@ def test_image_generation_renders_the_aspect_and_format(
     luma: httpx.Client, admin: httpx.Client
 ) -> None:
     freeze(admin)
+    long_url = "https://example.com/ref.png?" + "x" * 300
     body = {"model": "photon-flash-1", "prompt": "a kettle", "aspect_ratio": "3:4",
-            "format": "jpg", "image_ref": [{"url": PNG_URI, "weight": 0.5}],
+            "format": "jpg", "image_ref": [{"url": long_url, "weight": 0.5}],
             "style_ref": [{"url": "https://example.com/style.png"}]}
     generation = luma.post("/generations/image", json=body).json()
-    # Long data URIs are echoed cut short, as a record of what was asked for.
-    assert generation["request"]["image_ref"][0]["url"].startswith("data:image/png;base64,")
+    # Long strings are echoed cut short, as a record of what was asked for.
+    assert generation["request"]["image_ref"][0]["url"].endswith("chars>")
     advance(admin, 1)
     done = luma.get(f"/generations/{generation['id']}").json()
     assert set(done["assets"]) == {"image"}
@@ -73,21 +76,29 @@ def test_image_generation_renders_the_aspect_and_format(
      "keyframes.frame0.url"),
     ("video", {"keyframes": {"frame2": {"type": "image", "url": PNG_URI}}}, "keyframes"),
     ("video", {"prompt": ""}, "prompt: is required"),
-    ("image", {"model": "photon-1", "image_ref": [{"url": PNG_URI, "weight": 2}]},
+    ("image", {"model": "photon-1", "image_ref": [{"url": HTTPS_PNG, "weight": 2}]},
      "image_ref.0.weight"),
-    ("image", {"model": "photon-1", "image_ref": [{"url": PNG_URI}] * 5}, "1 to 4"),
+    ("image", {"model": "photon-1", "image_ref": [{"url": HTTPS_PNG}] * 5}, "1 to 4"),
+    # Luma fetches images by URL: a data URI is refused, and so is a file it cannot fetch.
+    ("image", {"model": "photon-1", "image_ref": [{"url": PNG_URI}]},
+     "image_ref.0.url: must be a hosted image URL; Luma fetches input images and does not "
+     "take data URIs"),
+    ("video", {"keyframes": {"frame0": {"type": "image", "url": "SANDBOX/files/missing.png"}}},
+     "keyframes.frame0.url: could not fetch"),
     ("image", {"model": "ray-2"}, "model: must be one of photon-1"),
 ])
 def test_invalid_bodies_are_400_with_the_field(
     luma: httpx.Client, path: str, change: dict, words: str
 ) -> None:
-    response = luma.post(f"/generations/{path}", json={**RAY, **change})
+    body = json.loads(json.dumps({**RAY, **change}).replace("SANDBOX", str(luma.base_url)[
+        :-len("/luma")]))
+    response = luma.post(f"/generations/{path}", json=body)
     assert response.status_code == 400
     assert words in response.json()["detail"]
 
 
 def test_keyframes_alone_need_no_prompt(luma: httpx.Client) -> None:
-    body = {"model": "ray-flash-2", "keyframes": {"frame1": {"type": "image", "url": PNG_URI}}}
+    body = {"model": "ray-flash-2", "keyframes": {"frame1": {"type": "image", "url": HTTPS_PNG}}}
     assert luma.post("/generations/video", json=body).status_code == 201
 
 

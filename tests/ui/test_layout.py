@@ -54,7 +54,7 @@ def test_usable_at_1024x700(window, qtbot):
     settle(qtbot)
     panel = compose.panels[("fal", "fal-ai/flux/dev")]
     assert panel.height() >= panel.sizeHint().height() - 2  # whole, the column scrolls
-    assert compose.scroll.verticalScrollBar().maximum() > 0
+    assert compose.settings_scroll.verticalScrollBar().maximum() > 0
     for dock in (window.catalog, window.inspector):
         assert dock.width() >= dock.minimumWidth() >= 220
     inspector = window.inspector.inspector

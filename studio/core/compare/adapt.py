@@ -229,8 +229,8 @@ def _keys(value: Any, out: set[str]) -> set[str]:
 
 def _images(paths: list[str], model: ModelInfo) -> tuple[list[str], Mode, Adaptation | None]:
     caps = model.capabilities
-    text_modes = [m for m in model.modes if m in (Mode.TXT2IMG, Mode.TXT2VIDEO)]
-    image_modes = [m for m in model.modes if m in (Mode.IMG2IMG, Mode.IMG2VIDEO)]
+    text_modes: list[Mode] = [m for m in model.modes if m in (Mode.TXT2IMG, Mode.TXT2VIDEO)]
+    image_modes: list[Mode] = [m for m in model.modes if m in (Mode.IMG2IMG, Mode.IMG2VIDEO)]
     if not paths:
         return [], (text_modes or list(model.modes))[0], None
     limit = max(caps.max_reference_images, 0)

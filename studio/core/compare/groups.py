@@ -24,11 +24,12 @@ from studio.core.compare.adapt import (
     confirm_sent,
     seed_honoured,
 )
+from studio.core.events import StoreEvent
 from studio.core.jobs import Job, JobStatus
 from studio.core.jobview import job_dict
+from studio.core.ports import Submissions
 from studio.core.requests import CheckedRequest, FieldError, RequestError
-from studio.core.service import Studio
-from studio.core.store import Store, StoreEvent
+from studio.core.store import Store
 from studio.providers.base import InputImage, ProviderError, RenderRequest, UnknownModel
 
 DDL = """
@@ -44,8 +45,6 @@ CREATE TABLE IF NOT EXISTS compare_runs (
 CREATE INDEX IF NOT EXISTS compare_runs_group ON compare_runs(group_id);
 CREATE INDEX IF NOT EXISTS compare_groups_created ON compare_groups(created_at);
 """
-
-EVENT = "compare_changed"  # StoreEvent kind; data = {"group": id}
 
 
 def letter(position: int) -> str:
@@ -113,8 +112,8 @@ def latency_seconds(job: Job | None) -> float | None:
 
 def cost_usd(job: Job | None) -> float | None:
     """What the job cost: the provider's figure when it gave one, else the estimate.
-    A dry-run cost nothing (None)."""
-    if job is None or job.dry_run:
+    A dry-run, or a job a budget refused, cost nothing (None)."""
+    if job is None or job.dry_run or job.status is JobStatus.REFUSED:
         return None
     for record in (job.actual_cost, job.estimate):
         if record and record.get("usd") is not None:
@@ -125,8 +124,8 @@ def cost_usd(job: Job | None) -> float | None:
 class CompareGroups:
     """Create, read and re-run compare groups in the studio's database."""
 
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
+    def __init__(self, studio: Submissions) -> None:
+        self.studio = studio  # seen through the narrow port: check, prepare, submit, store
         self.store = studio.store
         self.store.ensure_schema(DDL)
 
@@ -195,24 +194,34 @@ class CompareGroups:
             for position, adapted in enumerate(planned):
                 self._insert_cell(db, group_id, position, adapted, now)
         self._publish(group_id)
-        for position, adapted in enumerate(planned):
-            await self._submit(group_id, position, adapted.request)
+        # Checked against the spend budgets as a whole: all of it is sent, or none.
+        async with self.studio.budget.fan_out([a.request for a in planned]):
+            for position, adapted in enumerate(planned):
+                await self._submit(group_id, position, adapted.request)
         return self._require(group_id)
 
     async def rerun(self, group_id: str, position: int | None = None) -> list[Job]:
         """The exact same request again: one cell, or every cell of the group."""
+        runs = self.rerun_requests(group_id, position)
+        # Checked against the spend budgets as a whole, like the group's first run.
+        async with self.studio.budget.fan_out([request for _, request, _ in runs]):
+            return [await self._submit(group_id, at, request, old_id)
+                    for at, request, old_id in runs]
+
+    def rerun_requests(self, group_id: str, position: int | None = None
+                       ) -> list[tuple[int, RenderRequest, str | None]]:
+        """What a re-run sends: (cell position, request, the job it repeats) per cell."""
         group = self._require(group_id)
         cells = group.cells if position is None else [group.cell(position)]
-        jobs = []
+        runs: list[tuple[int, RenderRequest, str | None]] = []
         for cell in cells:
             old = self.store.get_job(cell.job_id) if cell.job_id else None
             if old is not None:
-                request = RenderRequest.model_validate(old.request)
-                jobs.append(await self._submit(group_id, cell.position, request, old.id))
+                runs.append((cell.position, RenderRequest.model_validate(old.request), old.id))
             else:  # the first submit never happened: adapt the brief again
                 [adapted] = self.plan(group.brief, [cell.target], group=group_id)
-                jobs.append(await self._submit(group_id, cell.position, adapted.request))
-        return jobs
+                runs.append((cell.position, adapted.request, None))
+        return runs
 
     async def add_target(self, group_id: str, target: Target) -> Cell:
         """A new cell in an existing group, adapted from the group's own brief."""
@@ -243,7 +252,7 @@ class CompareGroups:
         return job
 
     def _publish(self, group_id: str, job_id: str = "") -> None:
-        self.store.publish(StoreEvent(EVENT, job_id, data={"group": group_id}))
+        self.store.publish(StoreEvent.compare_changed(group_id, job_id))
 
     # -- reading ------------------------------------------------------------------------
 

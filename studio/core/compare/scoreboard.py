@@ -182,18 +182,18 @@ def build_scoreboard(votes: list[Vote], jobs: Mapping[str, Job]) -> list[ScoreRo
             r.ties += vote.outcome is Outcome.TIE
             r.all_bad += vote.outcome is Outcome.ALL_BAD
         for job_id in vote.shown:
-            target = vote.targets.get(job_id)
-            if target is None:
+            shown = vote.targets.get(job_id)
+            if shown is None:
                 continue
-            seen[target].add(job_id)
+            seen[shown].add(job_id)
             if job_id == vote.winner and vote.outcome is Outcome.WINNER:
-                rows[target].wins += 1
-                accepted[target].add(job_id)
+                rows[shown].wins += 1
+                accepted[shown].add(job_id)
             stars = vote.ratings.get(job_id)
             if stars is not None:
-                rows[target].ratings.append(stars)
+                rows[shown].ratings.append(stars)
                 if stars >= ACCEPT_RATING:
-                    accepted[target].add(job_id)
+                    accepted[shown].add(job_id)
     strengths = fit(sorted(rows), games_from_votes(votes))
     for target, r in rows.items():
         strength = strengths[target]

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from studio.core.events import StoreEvent
 from studio.core.jobs import JobStatus
-from studio.core.store import Store, StoreEvent
+from studio.core.store import Store
 
 DDL = """
 CREATE TABLE IF NOT EXISTS compare_votes (
@@ -36,8 +37,6 @@ CREATE TABLE IF NOT EXISTS compare_blind (
     shown TEXT NOT NULL, created_at REAL NOT NULL, revealed_at REAL);
 CREATE INDEX IF NOT EXISTS compare_blind_group ON compare_blind(group_id, artist);
 """
-
-EVENT = "vote_cast"  # StoreEvent kind; data = {"group": id, "vote": id}
 
 
 class Outcome(StrEnum):
@@ -182,7 +181,7 @@ class Votes:
         for job_id, stars in ratings.items():  # the gallery shows the same stars
             for asset in self.store.assets_for_job(job_id):
                 self.store.set_rating(asset.id, stars)
-        self.store.publish(StoreEvent(EVENT, "", data={"group": group_id, "vote": vote.id}))
+        self.store.publish(StoreEvent.vote_cast(group_id, vote.id))
         return vote
 
     # -- reading ------------------------------------------------------------------------

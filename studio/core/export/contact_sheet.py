@@ -99,8 +99,8 @@ def _group(studio: Studio, group: str) -> tuple[str, str, list[tuple[str, Job]]]
     groups = studio.compare
     found = groups.get(group) or groups.find(group)
     if found is not None:
-        jobs = [(c.letter, studio.store.get_job(c.job_id)) for c in found.cells if c.job_id]
-        return found.id, found.brief.prompt, [(lbl, j) for lbl, j in jobs if j is not None]
+        runs = [(c.letter, studio.store.get_job(c.job_id)) for c in found.cells if c.job_id]
+        return found.id, found.brief.prompt, [(lbl, j) for lbl, j in runs if j is not None]
     # Jobs that carry a group id the compare tables do not know (made by a script).
     jobs = group_jobs(studio.store, group)
     return jobs[0].compare_group or group, jobs[0].prompt, [("", j) for j in jobs]

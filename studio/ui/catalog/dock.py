@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.catalog import ModelEntry, ProviderEntry
+from studio.core.catalog import ModelEntry, ProviderEntry, price_note
 from studio.ui.catalog.picker import ModelPicker
 from studio.ui.catalog.tree_model import Node, quota_text
 from studio.ui.session import Session
@@ -153,7 +153,8 @@ class CatalogDock(QDockWidget):
                 esc(m.description),
                 f"Modes: {esc(', '.join(m.modes))}",
                 f"Status: {esc(m.reason)}",
-                f"Price: {esc(format_usd(m.price))} — {esc(m.price.get('basis') or '')}"]
+                f"Price: {esc(format_usd(m.price))} — "
+                + esc(price_note(m.price)).replace("\n", "<br>")]
         if facts:
             rows.append("Supports: " + esc(", ".join(facts)))
         rows.append(f"<a href='{esc(provider.docs_url)}'>Docs</a> &nbsp;·&nbsp; "

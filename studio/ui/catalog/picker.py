@@ -122,13 +122,15 @@ class ModelPicker(QWidget):
             lambda cur, _prev: self.currentChanged.emit(cur.data(NODE_ROLE)))
         self.search.textChanged.connect(lambda text: self._filter(text=text))
         self.search.returnPressed.connect(self.focus_first)
-        QShortcut(QKeySequence(Qt.Key.Key_Down), self.search, activated=self.focus_first,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.search)
+        down.setContext(Qt.ShortcutContext.WidgetShortcut)
+        down.activated.connect(self.focus_first)
         self.capability.currentIndexChanged.connect(
             lambda _i: self._filter(capability=self.capability.currentData()))
         self.favourites_only.toggled.connect(lambda on: self._filter(favourites_only=on))
-        QShortcut(QKeySequence("*"), self.view, activated=self.toggle_current_favourite,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        star = QShortcut(QKeySequence("*"), self.view)
+        star.setContext(Qt.ShortcutContext.WidgetShortcut)
+        star.activated.connect(self.toggle_current_favourite)
         session.catalogChanged.connect(self.reload)
         session.preferencesChanged.connect(self._on_preferences)
         self._on_preferences(reset=False)

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from studio.core.catalog import ModelEntry, ProviderEntry
+from studio.core.catalog import ModelEntry, ProviderEntry, price_note
 from studio.ui.widgets import BADGES, format_usd, status_icon, status_label
 
 Target = tuple[str, str]  # (provider id, model id)
@@ -33,6 +33,7 @@ CAPABILITIES: list[tuple[str, str, frozenset[str]]] = [
     ("video", "Video", frozenset({"txt2video", "img2video", "storyboard"})),
     ("inpaint", "Inpaint", frozenset({"inpaint", "outpaint"})),
     ("upscale", "Upscale", frozenset({"upscale"})),
+    ("remove_background", "Remove background", frozenset({"remove_background"})),
 ]
 SECTIONS = (("favourites", "★ Favourites"), ("recent", "Recently used"))
 
@@ -157,7 +158,7 @@ class CatalogModel(QAbstractItemModel):
     # -- Qt model -----------------------------------------------------------------------
 
     def node(self, index: Index) -> Node:
-        return index.internalPointer() if index.isValid() else self.root  # type: ignore
+        return index.internalPointer() if index.isValid() else self.root
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         node = self.node(parent)
@@ -272,7 +273,7 @@ class CatalogModel(QAbstractItemModel):
             return (f"{entry.name} · {model.name}\n{model.id}\n{model.description}\n"
                     f"Can do: {', '.join(model.modes)}\n"
                     f"Status: {status_label(model.status)} — {model.reason}\n"
-                    f"Price: {format_usd(model.price)} — {model.price.get('basis') or '—'}")
+                    f"Price: {format_usd(model.price)} — {price_note(model.price) or '—'}")
         return None
 
 
@@ -320,7 +321,8 @@ class CatalogFilter(QSortFilterProxyModel):
             modes = next(m for k, _label, m in CAPABILITIES if k == self.capability)
             if not modes & set(node.model.modes):
                 return False
-        if self.favourites_only and f"{node.entry.id}:{node.model.id}" not in model.favourites:
+        favourites = model.favourites if isinstance(model, CatalogModel) else []
+        if self.favourites_only and f"{node.entry.id}:{node.model.id}" not in favourites:
             return False
         if not self.text:
             return True

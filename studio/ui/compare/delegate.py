@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from studio.ui.compare.model import INFO_ROLE, THUMB_ROLE, CellInfo
 from studio.ui.widgets import duration, money, paint_badge, stars, status_color, status_label
@@ -27,7 +27,8 @@ def seconds(value: float) -> str:
 
 class CellDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        grid = option.widget.gridSize() if option.widget is not None else QSize()
+        view = option.widget
+        grid = view.gridSize() if isinstance(view, QListView) else QSize()
         return grid if grid.isValid() else CELL
 
     @staticmethod

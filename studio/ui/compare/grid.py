@@ -53,7 +53,7 @@ class CompareGrid(QListView):
         self.per_screen = 0
         self.doubleClicked.connect(lambda index: self.openRequested.emit(index.row()))
 
-    def setModel(self, model) -> None:  # type: ignore[override]
+    def setModel(self, model) -> None:
         super().setModel(model)
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
             signal.connect(self.relayout)

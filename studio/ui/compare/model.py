@@ -11,15 +11,14 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from studio.core.compare.groups import (
-    EVENT,
     Cell,
     CompareGroup,
     CompareGroups,
     cost_usd,
     letter,
 )
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
-from studio.core.store import StoreEvent
 from studio.ui.gallery import ASSET_ROLE, ItemInfo
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
@@ -76,7 +75,7 @@ class GroupListModel(QAbstractListModel):
         self.endResetModel()
 
     def _on_event(self, event: StoreEvent) -> None:
-        if event.kind == EVENT:
+        if event.kind is EventKind.COMPARE_CHANGED:
             self._reload.start()
 
     def group_id(self, row: int) -> str | None:
@@ -122,7 +121,7 @@ class CellModel(QAbstractListModel):
     def __init__(self, session: Session, loader: ImageLoader, parent=None) -> None:
         super().__init__(parent)
         self.session = session
-        self.store = session.studio.store
+        self.studio = session.studio
         self.loader = loader
         self.group: CompareGroup | None = None
         self.hidden = False
@@ -148,8 +147,8 @@ class CellModel(QAbstractListModel):
         self.endResetModel()
 
     def _info(self, cell: Cell, row: int) -> CellInfo:
-        job = self.store.get_job(cell.job_id) if cell.job_id else None
-        assets = self.store.assets_for_job(job.id) if job else []
+        job = self.studio.job(cell.job_id) if cell.job_id else None
+        assets = self.studio.job_assets(job.id) if job else []
         entry = self.session.entry(cell.target.provider)
         title = (f"{entry.name if entry else cell.target.provider} · "
                  f"{self.session.model_name(cell.target.provider, cell.target.model)}")
@@ -186,7 +185,8 @@ class CellModel(QAbstractListModel):
                 self.dataChanged.emit(self.index(i), self.index(i))
 
     def _on_event(self, event: StoreEvent) -> None:
-        if event.kind not in ("job_updated", "status_changed", "asset_added", "asset_rated"):
+        if event.kind not in (EventKind.JOB_UPDATED, EventKind.STATUS_CHANGED,
+                              EventKind.ASSET_ADDED, EventKind.ASSET_RATED):
             return
         for row, info in enumerate(self._rows):
             if info.cell.job_id == event.job_id:

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.compare.scoreboard import ScoreRow, artist_scoreboard
-from studio.core.compare.votes import EVENT, Votes, default_artist
-from studio.core.store import StoreEvent
+from studio.core.compare.scoreboard import ScoreRow
+from studio.core.compare.votes import Votes, default_artist
+from studio.core.events import EventKind, StoreEvent
 from studio.ui.compare.delegate import seconds
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, money
@@ -121,7 +121,7 @@ class ScoreboardPanel(QWidget):
         self.reload_artists()
 
     def _on_event(self, event: StoreEvent) -> None:
-        if event.kind == EVENT:
+        if event.kind is EventKind.VOTE_CAST:
             self.reload_artists()
 
     def reload_artists(self) -> None:
@@ -136,7 +136,7 @@ class ScoreboardPanel(QWidget):
 
     def refresh(self) -> None:
         artist = self.artist.currentText() or default_artist()
-        rows = artist_scoreboard(self.session.studio.store, self.votes, artist)
+        rows = self.session.studio.scoreboard(artist)
         self.model.set_rows(rows)
         n = len(self.votes.for_artist(artist))
         if not n:

@@ -15,17 +15,17 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.compare.adapt import Brief, Target
-from studio.core.compare.groups import EVENT as GROUP_EVENT
 from studio.core.compare.groups import CompareGroup
 from studio.core.compare.votes import BlindSession
-from studio.core.store import StoreEvent
+from studio.core.events import EventKind, StoreEvent
+from studio.core.requests import RequestError
 from studio.ui.compare.brief import BriefPanel
-from studio.ui.compare.group_page import LAYOUTS, build_group_page
+from studio.ui.compare.group_page import LAYOUTS, GroupPage
 from studio.ui.compare.model import CellInfo, CellSource, GroupListModel
 from studio.ui.compare.pair import Media
 from studio.ui.compare.scoreboard import ScoreboardPanel
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, ImageLoader
+from studio.ui.widgets import SPACING, ImageLoader, SpendGate
 
 
 class CompareTab(QWidget):
@@ -73,7 +73,17 @@ class CompareTab(QWidget):
 
         self.inner = QTabWidget(self)
         self.inner.setDocumentMode(True)
-        self.inner.addTab(build_group_page(self, loader), "Group")
+        page = GroupPage(self, loader, self)
+        self.title, self.brief_line, self.result = page.title, page.brief_line, page.result
+        self.layout_buttons, self.per_screen = page.layout_buttons, page.per_screen
+        self.blind_box, self.full_button = page.blind_box, page.full_button
+        self.rerun_cell_button = page.rerun_cell_button
+        self.rerun_group_button = page.rerun_group_button
+        self.add_button, self.add_menu = page.add_button, page.add_menu
+        self.open_button = page.open_button
+        self.cells, self.grid, self.pair = page.cells, page.grid, page.pair
+        self.body, self.vote_bar = page.body, page.vote_bar
+        self.inner.addTab(page, "Group")
         self.brief_panel = BriefPanel(session, self.groups, self)
         self.brief_panel.startRequested.connect(self.start)
         self.inner.addTab(self.brief_panel, "New compare")
@@ -150,7 +160,7 @@ class CompareTab(QWidget):
 
     def votable(self) -> list[str]:
         """The newest job of every cell that has an output."""
-        return self.group.votable(self.studio.store) if self.group else []
+        return self.studio.votable(self.group) if self.group else []
 
     def _shown(self) -> list[CellInfo]:
         key = set(self._votable_key)
@@ -176,8 +186,8 @@ class CompareTab(QWidget):
         if self.group is None:
             return
         group_id = self.group.id
-        changed = event.kind == GROUP_EVENT and (event.data or {}).get("group") == group_id
-        finished = event.kind in ("status_changed", "asset_added") and (
+        changed = event.kind is EventKind.COMPARE_CHANGED and event.group == group_id
+        finished = event.kind in (EventKind.STATUS_CHANGED, EventKind.ASSET_ADDED) and (
             (event.job is not None and event.job.compare_group == group_id)
             or self.group.cell_of_job(event.job_id) is not None)
         if changed or finished:
@@ -299,12 +309,16 @@ class CompareTab(QWidget):
     def rerun_cell(self) -> None:
         info = self.cells.info(self.grid.currentIndex().row())
         if self.group is not None and info is not None:
-            self.session.spawn(self.groups.rerun(self.group.id, info.cell.position),
-                               what="Re-running the cell")
+            self._rerun(self.group.id, info.cell.position, "Re-running the cell")
 
     def rerun_group(self) -> None:
         if self.group is not None:
-            self.session.spawn(self.groups.rerun(self.group.id), what="Re-running the group")
+            self._rerun(self.group.id, None, "Re-running the group")
+
+    def _rerun(self, group_id: str, position: int | None, what: str) -> None:
+        requests = [r for _, r, _ in self.groups.rerun_requests(group_id, position)]
+        SpendGate.of(self.session).ask(self, requests, lambda: self.session.spawn(
+            self.groups.rerun(group_id, position), what=what))
 
     def _fill_add_menu(self) -> None:
         self.add_menu.clear()
@@ -329,7 +343,14 @@ class CompareTab(QWidget):
         self.inner.setCurrentWidget(self.brief_panel)
 
     def start(self, brief: Brief, targets: list[Target]) -> None:
-        self.session.spawn(self._start(brief, targets), what="Starting the compare")
+        """Send a new group ("Send to Compare", then Start): above the per-action amount
+        (Settings > Budgets) the artist confirms the whole group first."""
+        try:
+            requests = [a.request for a in self.groups.plan(brief, targets, load_images=False)]
+        except RequestError:
+            requests = []  # the start itself reports what is wrong
+        SpendGate.of(self.session).ask(self, requests, lambda: self.session.spawn(
+            self._start(brief, targets), what="Starting the compare"))
 
     async def _start(self, brief: Brief, targets: list[Target]) -> str:
         group = await self.groups.create(brief, targets)

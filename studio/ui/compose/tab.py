@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.catalog import price_note
 from studio.core.compare.adapt import Brief
 from studio.core.compare.adapt import Target as CompareTarget
-from studio.core.jobs import Job
+from studio.core.jobs import Job, JobStatus
 from studio.core.requests import FieldError, RequestError, field_errors
 from studio.providers.base import Price, RenderRequest
 from studio.ui.catalog import ModelPicker
@@ -30,7 +31,7 @@ from studio.ui.compose.presets import PresetStore, PromptHistory
 from studio.ui.compose.prompt_box import PromptBox, heading
 from studio.ui.compose.targets import Target, TargetPanel
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, ImageLoader, money
+from studio.ui.widgets import SPACING, ImageLoader, SpendGate, money
 
 
 class ComposeTab(QWidget):
@@ -97,16 +98,16 @@ class ComposeTab(QWidget):
         rbox.addWidget(self.box)
         rbox.addWidget(heading(right, "Settings per model"))
         rbox.addWidget(self.panel_host, 1)
-        self.scroll = QScrollArea(self)
-        self.scroll.setObjectName("composeScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(right)
-        self.scroll.setMinimumWidth(290)
+        self.settings_scroll = QScrollArea(self)
+        self.settings_scroll.setObjectName("composeScroll")
+        self.settings_scroll.setWidgetResizable(True)
+        self.settings_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.settings_scroll.setWidget(right)
+        self.settings_scroll.setMinimumWidth(290)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
-        split.addWidget(self.scroll)
+        split.addWidget(self.settings_scroll)
         split.setStretchFactor(0, 1)  # the list widens with the window too
         split.setStretchFactor(1, 2)
         split.setSizes([320, 640])
@@ -199,6 +200,8 @@ class ComposeTab(QWidget):
     def revalidate(self) -> bool:
         """Check every target now; mark errors inline; enable Generate. True if valid."""
         self._timer.stop()
+        if self.session.closed:  # the debounce timer may fire after the window (and store) closed
+            return False
         panels = self.active_panels()
         _, seed_error = self.box.seed_value()
         prompt_errors: list[str] = []
@@ -246,7 +249,7 @@ class ComposeTab(QWidget):
     def _fallback_price(panel: TargetPanel) -> Price | None:
         """The price from the params alone when the request is otherwise incomplete."""
         try:
-            return panel.model.price(panel.model.params.model_validate(panel.values()))
+            return panel.model.estimate(panel.model.params.model_validate(panel.values()))
         except (ValidationError, ValueError, TypeError, KeyError):
             return None
 
@@ -255,10 +258,10 @@ class ComposeTab(QWidget):
         if price is None:
             panel.set_cost("—", "fix the settings to see a price")
         elif price.usd is None:
-            panel.set_cost("no published price", price.basis)
+            panel.set_cost("no published price", price_note(price.as_dict()))
         else:
             approx = "≈ " if price.approximate else ""
-            panel.set_cost(f"{approx}{money(price.usd)}", price.basis)
+            panel.set_cost(f"{approx}{money(price.usd)}", price_note(price.as_dict()))
 
     @staticmethod
     def _apply_errors(panel: TargetPanel, errors: list[FieldError]) -> list[str]:
@@ -284,11 +287,29 @@ class ComposeTab(QWidget):
     def generate(self) -> None:
         if self._sending or not self.revalidate():
             return
-        self.session.spawn(self._generate(), what="Sending the jobs")
+        requests = self._requests()
+        # Above the per-action amount (Settings > Budgets) the artist confirms first.
+        SpendGate.of(self.session).ask(
+            self, self._quoted(requests),
+            lambda: self.session.spawn(self._generate(requests), what="Sending the jobs"))
 
-    async def _generate(self) -> list[str]:
-        panels = self.active_panels()
-        requests = [(p, self.build_request(p)) for p in panels]
+    def _requests(self) -> list[tuple[TargetPanel, RenderRequest]]:
+        return [(p, self.build_request(p)) for p in self.active_panels()]
+
+    def _quoted(self, requests: list[tuple[TargetPanel, RenderRequest]]) -> list[RenderRequest]:
+        """What the confirmation prices: a fan-out as its compare group will send it."""
+        if len(requests) > 1:
+            brief, targets = self._fanout_plan(requests)
+            try:
+                return [a.request for a in self.studio.compare.plan(brief, targets,
+                                                                     load_images=False)]
+            except RequestError:
+                pass  # the send itself names what is wrong, on its panel
+        return [r for _, r in requests]
+
+    async def _generate(self, requests: list[tuple[TargetPanel, RenderRequest]] | None = None
+                        ) -> list[str]:
+        requests = requests if requests is not None else self._requests()
         self._sending = True
         self.revalidate()
         jobs: list[Job] = []
@@ -299,32 +320,50 @@ class ComposeTab(QWidget):
             else:
                 for panel, request in requests:
                     try:
-                        jobs.append(await self.studio.submit(request))
+                        self.studio.check(request)
                     except RequestError as exc:
                         self._apply_errors(panel, exc.errors)
+                        continue
+                    jobs = await self.studio.submit_many([request])  # budget-checked
         finally:
             self._sending = False
             self.revalidate()
+        refused = [j for j in jobs if j.status is JobStatus.REFUSED]
+        if refused:
+            self.session.toast.emit("error", refused[0].error or "Refused by a budget")
         if jobs:
             self.history.add(requests[0][1].prompt)
             self.session.note_used([p.target for p, _ in requests])
-            live = sum(not j.dry_run for j in jobs)
+            live = sum(not j.dry_run for j in jobs) - len(refused)
             parts = [f"{live} live"] if live else []
-            if len(jobs) - live:
-                parts.append(f"{len(jobs) - live} dry-run")
+            if len(jobs) - live - len(refused):
+                parts.append(f"{len(jobs) - live - len(refused)} dry-run")
+            if refused:
+                parts.append(f"{len(refused)} refused")
             plural = "s" if len(jobs) > 1 else ""
+            verb = "Recorded" if refused else "Sent"
             where = " as a compare group: see Compare (Ctrl+3)" if group_id else ""
-            self.session.toast.emit("info", f"Sent {len(jobs)} job{plural} "
+            self.session.toast.emit("info", f"{verb} {len(jobs)} job{plural} "
                                             f"({', '.join(parts)}){where}")
             self.submitted.emit([j.id for j in jobs])
             if group_id:
                 self.fanoutSent.emit(group_id)
         return [j.id for j in jobs]
 
+    def _fanout_plan(self, requests: list[tuple[TargetPanel, RenderRequest]]
+                     ) -> tuple[Brief, list[CompareTarget]]:
+        first = requests[0][1]
+        brief = Brief(prompt=first.prompt, negative_prompt=first.negative_prompt,
+                      seed=first.seed, input_images=self.images.paths())
+        targets = [CompareTarget(provider=p.provider_id, model=p.model.id, params=p.values())
+                   for p, _ in requests]
+        return brief, targets
+
     async def _send_fanout(self, requests: list[tuple[TargetPanel, RenderRequest]]
                            ) -> tuple[str | None, list[Job]]:
         """Several targets: check every request first (errors stay on their panel and
-        nothing is sent), then send them as one compare group."""
+        nothing is sent), then send them as one compare group, which the budgets check
+        as a whole (all of it is sent, or every live job of it is refused)."""
         failed = False
         for panel, request in requests:
             try:
@@ -334,14 +373,9 @@ class ComposeTab(QWidget):
                 failed = True
         if failed:
             return None, []
-        first = requests[0][1]
-        brief = Brief(prompt=first.prompt, negative_prompt=first.negative_prompt,
-                      seed=first.seed, input_images=self.images.paths())
-        targets = [CompareTarget(provider=p.provider_id, model=p.model.id, params=p.values())
-                   for p, _ in requests]
-        group = await self.studio.compare.create(brief, targets)
+        group = await self.studio.compare.create(*self._fanout_plan(requests))
         jobs = [job for c in group.cells
-                if c.job_id and (job := self.studio.store.get_job(c.job_id)) is not None]
+                if c.job_id and (job := self.studio.job(c.job_id)) is not None]
         return group.id, jobs
 
     def send_to_compare(self) -> None:
@@ -369,7 +403,7 @@ class ComposeTab(QWidget):
         images = [p for p in data.get("input_images") or [] if Path(p).is_file()]
         self.box.fill(data.get("prompt") or "", data.get("negative_prompt"), data.get("seed"),
                       images)
-        target = (data.get("provider"), data.get("model"))
+        target = (str(data.get("provider") or ""), str(data.get("model") or ""))
         if self.targets.set_checked(target):  # creates the panel synchronously
             panel = self.panels[target]
             panel.form.reset()

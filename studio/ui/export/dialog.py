@@ -322,8 +322,7 @@ def source_choices(session: Session, gallery: GalleryTab, compare_group: str | N
     if ids:
         choices.append(SourceChoice("selection", f"Selected outputs ({len(ids)})",
                                     ExportSource(asset_ids=ids)))
-        store = session.studio.store
-        found = store.get_assets_with_jobs([ids[0]]).get(ids[0])
+        found = session.studio.assets_with_jobs([ids[0]]).get(ids[0])
         if found is not None and found[1].compare_group not in (None, compare_group):
             group = found[1].compare_group
             choices.append(SourceChoice("group", f"Compare group of the selection "
@@ -332,9 +331,9 @@ def source_choices(session: Session, gallery: GalleryTab, compare_group: str | N
         choices.append(shown)
     f = gallery.filters()
     if f.narrowed or f.stack is not None:  # a board, the trash, stacks, a sort: by id
-        shown = tuple(gallery.shown_asset_ids())
-        choices.append(SourceChoice("gallery", f"Everything the gallery shows ({len(shown)})",
-                                    ExportSource(asset_ids=shown)))
+        listed = tuple(gallery.shown_asset_ids())
+        choices.append(SourceChoice("gallery", f"Everything the gallery shows ({len(listed)})",
+                                    ExportSource(asset_ids=listed)))
         return choices
     n = model.rowCount()
     choices.append(SourceChoice("gallery", f"Everything the gallery shows ({n})", ExportSource(

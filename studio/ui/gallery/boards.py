@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.library import EVENT as LIBRARY_EVENT
+from studio.core.events import EventKind, StoreEvent
 from studio.core.library import LibraryError
 from studio.ui.gallery.model import ASSET_IDS_MIME
 from studio.ui.session import Session
@@ -50,8 +50,8 @@ class BoardListModel(QAbstractListModel):
         session.storeEvent.connect(self._on_event)
         self.reload()
 
-    def _on_event(self, event: Any) -> None:
-        if event.kind in (LIBRARY_EVENT, "asset_added"):
+    def _on_event(self, event: StoreEvent) -> None:
+        if event.kind in (EventKind.LIBRARY_CHANGED, EventKind.ASSET_ADDED):
             self._reload.start()
 
     def reload(self) -> None:
@@ -194,7 +194,7 @@ class BoardsPanel(QWidget):
     # -- naming -------------------------------------------------------------------------
 
     def ask_new(self) -> QInputDialog:
-        return self._ask("New board", "Name of the new board:", "", self.create)
+        return self._ask("New board", "Name of the new board:", "", self.create_board)
 
     def _ask(self, title: str, label: str, text: str, done) -> QInputDialog:
         dialog = QInputDialog(self)
@@ -207,7 +207,7 @@ class BoardsPanel(QWidget):
         dialog.open()  # never exec(): a nested loop inside the async loop fails
         return dialog
 
-    def create(self, name: str) -> None:
+    def create_board(self, name: str) -> None:
         try:
             board = self.session.studio.library.create_board(name)
         except LibraryError as exc:

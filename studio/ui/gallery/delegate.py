@@ -3,7 +3,7 @@ and for a stack (outputs grouped by fan-out or job) how many it holds."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -16,10 +16,12 @@ PICTURE = 180
 
 
 class GalleryDelegate(QStyledItemDelegate):
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
         return CELL
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
         painter.save()
         pal = option.palette
         rect = option.rect.adjusted(4, 4, -4, -4)
@@ -71,7 +73,7 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.restore()
 
     @staticmethod
-    def _failed(index: QModelIndex, asset: Asset) -> bool:
+    def _failed(index: QModelIndex | QPersistentModelIndex, asset: Asset) -> bool:
         model = index.model()
         loader = getattr(model, "loader", None)
         return bool(loader and loader.error(loader.thumb_key(asset.sha256)))

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import (
     SPACING,
@@ -150,17 +150,17 @@ class Inspector(QWidget):
     # -- showing ------------------------------------------------------------------------
 
     def show_job(self, job_id: str) -> None:
-        job = self.session.studio.store.get_job(job_id)
+        job = self.session.studio.job(job_id)
         if job is None:
             return
-        assets = self.session.studio.store.assets_for_job(job_id)
+        assets = self.session.studio.job_assets(job_id)
         self._show(job, assets[0] if len(assets) == 1 else None, assets)
 
     def show_asset(self, asset_id: str) -> None:
-        asset = self.session.studio.store.get_asset(asset_id)
+        asset = self.session.studio.asset(asset_id)
         if asset is None:
             return
-        self._show(self.session.studio.store.get_job(asset.job_id), asset, [asset])
+        self._show(self.session.studio.job(asset.job_id), asset, [asset])
 
     def _show(self, job: Job | None, asset: Asset | None, outputs: list[Asset]) -> None:
         self.job, self.asset = job, asset
@@ -255,7 +255,8 @@ class Inspector(QWidget):
         return f"{text} ({price['basis']})" if price.get("basis") else text
 
     def _on_event(self, event: StoreEvent) -> None:
-        if self.job is not None and event.job_id == self.job.id and event.kind != "progress":
+        if self.job is not None and event.job_id == self.job.id and \
+                event.kind is not EventKind.PROGRESS:
             if self.asset is not None:
                 self.show_asset(self.asset.id)
             else:
@@ -264,8 +265,16 @@ class Inspector(QWidget):
     # -- actions ------------------------------------------------------------------------
 
     def use_settings(self) -> None:
-        if self.job is not None and self.job.request:
-            self.session.useRequest.emit(dict(self.job.request))
+        """Compose gets the seed the provider used and the inputs as files (lineage is
+        recorded again from their bytes)."""
+        if self.job is None:
+            return
+        try:
+            data = self.session.studio.iteration.reuse_settings(self.job.id)
+        except (KeyError, ValueError) as exc:
+            self.session.toast.emit("info", str(exc).strip("'\""))
+            return
+        self.session.useRequest.emit(data)
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.request.toPlainText())

@@ -4,23 +4,45 @@ deleted, after a confirmation). All of it goes through the service's library."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import Protocol
 
 from PySide6.QtCore import QMimeData, QObject, Qt, QUrl
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QListView, QMenu, QMessageBox
 
-from studio.ui.gallery.boards import BOARD, TRASH
-
-if TYPE_CHECKING:
-    from studio.ui.gallery.view import GalleryTab
+from studio.ui.gallery.boards import BOARD, TRASH, BoardsPanel
+from studio.ui.gallery.model import GalleryModel
+from studio.ui.session import Session
 
 FULL_SIDE = 8192
 
 
+class GalleryHost(Protocol):
+    """What these actions use of the Gallery tab (its module imports this one)."""
+
+    @property
+    def session(self) -> Session: ...
+
+    @property
+    def view(self) -> QListView: ...
+
+    @property
+    def model(self) -> GalleryModel: ...
+
+    @property
+    def boards(self) -> BoardsPanel: ...
+
+    def current_row(self) -> int: ...
+
+    def selected_asset_ids(self) -> list[str]: ...
+
+    def _open_current(self) -> None: ...
+
+
 class LibraryActions(QObject):
-    def __init__(self, tab: GalleryTab) -> None:
-        super().__init__(tab)
+    def __init__(self, tab: GalleryHost) -> None:
+        super().__init__(tab.view)
         self.tab = tab
         self.session = tab.session
         self.library = tab.session.studio.library
@@ -80,9 +102,9 @@ class LibraryActions(QObject):
     def _fill_boards(self) -> None:
         self.board_menu.clear()
         for board in self.library.boards():
-            self.board_menu.addAction(board.name, lambda b=board.id: self.add_to_board(b))
+            self.board_menu.addAction(board.name, partial(self.add_to_board, board.id))
         if self.board_menu.isEmpty():
-            self.board_menu.addAction("No boards yet", lambda: None).setEnabled(False)
+            self.board_menu.addAction("No boards yet").setEnabled(False)
         self.board_menu.addSeparator()
         self.board_menu.addAction("New board…", self.tab.boards.ask_new)
 
@@ -131,7 +153,7 @@ class LibraryActions(QObject):
         what = f"{n} outputs and their files" if n != 1 else "1 output and its files"
         box = QMessageBox(QMessageBox.Icon.Warning, "Empty the Trash?",
                           f"Delete {what} for good? This cannot be undone.",
-                          QMessageBox.StandardButton.Cancel, self.tab)
+                          QMessageBox.StandardButton.Cancel, self.tab.view.window())
         delete = box.addButton("Delete files", QMessageBox.ButtonRole.DestructiveRole)
         box.buttonClicked.connect(lambda b: self.empty_trash() if b is delete else None)
         box.finished.connect(box.deleteLater)
@@ -153,7 +175,7 @@ class LibraryActions(QObject):
     def copy_selected(self) -> None:
         """The file(s) at once; the picture as soon as it is decoded (off this thread)."""
         ids = self.tab.selected_asset_ids()
-        assets = self.session.studio.store.get_assets(ids)
+        assets = self.session.studio.assets(ids)
         if not assets:
             return
         urls = [QUrl.fromLocalFile(assets[i].path) for i in ids if i in assets]

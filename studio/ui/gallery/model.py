@@ -6,6 +6,7 @@ boards by id)."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,10 +20,9 @@ from PySide6.QtCore import (
     QUrl,
 )
 
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset
-from studio.core.library import EVENT as LIBRARY_EVENT
 from studio.core.library import LibraryQuery, Stack
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -85,7 +85,7 @@ class GalleryModel(QAbstractListModel):
     def __init__(self, session: Session, loader: ImageLoader, parent=None) -> None:
         super().__init__(parent)
         self.session = session
-        self.store = session.studio.store
+        self.studio = session.studio
         self.loader = loader
         self.filters = Filters()
         self._ids: list[str] = []
@@ -154,9 +154,9 @@ class GalleryModel(QAbstractListModel):
         return self._stacks.get(self._ids[row]) if 0 <= row < len(self._ids) else None
 
     def on_event(self, event: StoreEvent) -> None:
-        if event.kind in ("asset_added", LIBRARY_EVENT):
+        if event.kind in (EventKind.ASSET_ADDED, EventKind.LIBRARY_CHANGED):
             self._requery.start()
-        elif event.kind == "asset_rated" and event.asset is not None:
+        elif event.kind is EventKind.ASSET_RATED and event.asset is not None:
             cached = self._assets.get(event.asset.id)
             if cached is not None:
                 self._assets[event.asset.id] = (event.asset, cached[1])
@@ -186,7 +186,7 @@ class GalleryModel(QAbstractListModel):
             return
         start = max(0, row - BATCH // 4)
         wanted = [i for i in self._ids[start:start + BATCH] if i not in self._assets]
-        found = self.store.get_assets_with_jobs(wanted)
+        found = self.studio.assets_with_jobs(wanted)
         for asset_id in wanted:
             if asset_id not in found:
                 continue
@@ -238,13 +238,13 @@ class GalleryModel(QAbstractListModel):
                 ids.append(self._ids[row])
         return list(dict.fromkeys(ids))
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         """Dragged out: the files (a file manager copies them); onto a board: the ids."""
         ids = self.asset_ids_for(sorted({i.row() for i in indexes}))
         data = QMimeData()
         data.setData(ASSET_IDS_MIME, "\n".join(ids).encode())
-        assets = self.session.studio.store.get_assets(ids)
-        data.setUrls([QUrl.fromLocalFile(assets[i].path) for i in ids if i in assets])
+        found = self.studio.assets_with_jobs(ids)
+        data.setUrls([QUrl.fromLocalFile(found[i][0].path) for i in ids if i in found])
         return data
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -108,12 +108,12 @@ class GalleryTab(QWidget):
         self.boards.placeChanged.connect(self._on_place)
         self.library = LibraryActions(self)
 
-        for key in range(6):
-            sc = QShortcut(QKeySequence(str(key)), self.view)
+        for n in range(6):
+            sc = QShortcut(QKeySequence(str(n)), self.view)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(lambda k=key: self.rate_current(k or None))
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            sc = QShortcut(QKeySequence(key), self.view)
+            sc.activated.connect(lambda k=n: self.rate_current(k or None))
+        for enter in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            sc = QShortcut(QKeySequence(enter), self.view)
             sc.setContext(Qt.ShortcutContext.WidgetShortcut)
             sc.activated.connect(self._open_current)
 
@@ -145,8 +145,8 @@ class GalleryTab(QWidget):
             filters.addWidget(w)
         place_bar = QHBoxLayout()
         place_bar.setSpacing(SPACING)
-        for w in (self.back_button, self.stack_label, self.trash_note):
-            place_bar.addWidget(w)
+        for part in (self.back_button, self.stack_label, self.trash_note):
+            place_bar.addWidget(part)
         place_bar.addStretch(1)
         place_bar.addWidget(self.restore_button)
         place_bar.addWidget(self.empty_trash_button)
@@ -336,7 +336,7 @@ class GalleryTab(QWidget):
     def rate_row(self, row: int, rating: int | None) -> None:
         asset_id = self.model.data(self.model.index(row), ID_ROLE)
         if asset_id:
-            self.session.studio.store.set_rating(asset_id, rating)
+            self.session.studio.rate_asset(asset_id, rating)
 
     def _open_current(self) -> None:
         if self.current_row() >= 0:

@@ -1,6 +1,13 @@
-"""The Queue dock: jobs with status, progress, times and cost; cancel, retry, open log,
-reveal output, copy request; a status filter and "Clear finished" (from the view only).
-Toasts and desktop notifications for jobs that end live in queue/notices.py."""
+"""The Queue dock: jobs with status, progress, times and cost; cancel, retry, check
+again, open log, reveal output, copy request; a status filter and "Clear finished" (from
+the view only). Toasts and desktop notifications for jobs that end live in
+queue/notices.py.
+
+Retry sends again only the selected jobs that finished unsuccessfully; running a job that
+succeeded again asks first, with its price, when it would be sent live. Check again asks
+the provider about `unknown` and `failed` jobs that have a remote id. The view shows the
+model through a filter proxy: rows are mapped through it wherever jobs are picked.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,17 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QRect,
+    QRectF,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -24,6 +41,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
+    QMessageBox,
     QSizePolicy,
     QStackedLayout,
     QStyle,
@@ -35,7 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.jobs import Job, JobStatus
+from studio.core.jobs import Job, JobBusy, JobStatus, NotRecoverable
 from studio.ui.queue.model import (
     FILTERS,
     JOB_ROLE,
@@ -44,6 +62,7 @@ from studio.ui.queue.model import (
     QueueFilter,
     QueueModel,
 )
+from studio.ui.queue.rerun import can_check_again, rerun_cost, to_retry, to_run_again
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, paint_badge, status_color
 
@@ -191,11 +210,18 @@ class QueueDock(QDockWidget):
         # Only repaints the status cells of active jobs; runs while any job is active.
         self._sweep = QTimer(self, interval=80)
         self._sweep.timeout.connect(self.model.sweep)
+        # Another process's writes reach us as no event: its unfinished jobs (only those)
+        # are read again now and then.
+        self._elsewhere = QTimer(self, interval=3000)
+        self._elsewhere.timeout.connect(self.model.refresh_elsewhere)
+        self._elsewhere.start()
+        self.confirm: QMessageBox | None = None  # the open "Run again?" question, if any
         self._refresh_state()
 
     def stop_timers(self) -> None:
         self._tick.stop()
         self._sweep.stop()
+        self._elsewhere.stop()
 
     def _make_actions(self) -> dict[str, QAction]:
         def act(name: str, text: str, tip: str, slot, shortcut=None) -> QAction:
@@ -212,8 +238,12 @@ class QueueDock(QDockWidget):
         return {
             "cancel": act("cancel", "Cancel", "Stop the selected jobs (Del)", self.cancel_selected,
                           QKeySequence.StandardKey.Delete),
-            "retry": act("retry", "Retry", "Send the same request again as a new job (Ctrl+R)",
+            "retry": act("retry", "Retry", "Send the failed, unknown or cancelled jobs again "
+                         "as new jobs (Ctrl+R); a job that succeeded asks first",
                          self.retry_selected, "Ctrl+R"),
+            "check": act("check", "Check again", "Ask the provider about a job whose outcome "
+                         "is unknown or whose download failed, and fetch what is there",
+                         self.check_again_selected),
             "log": act("log", "Open log", "Open this job's log file", self.open_log),
             "reveal": act("reveal", "Reveal output", "Show the output folder", self.reveal_output),
             "copy": act("copy", "Copy request", "Copy the HTTP request as sent (JSON, secrets "
@@ -241,7 +271,11 @@ class QueueDock(QDockWidget):
         row = self.row_of(job_id)
         self._pending_select = None if row >= 0 else job_id
         if row >= 0:
-            self.view.selectRow(row)
+            # Never selectRow: with Ctrl still held (Ctrl+Return, Ctrl+R) it adds the row to
+            # the selection, and the next Ctrl+R would act on the old jobs too.
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+                     | QItemSelectionModel.SelectionFlag.Rows)
+            self.view.selectionModel().setCurrentIndex(self.proxy.index(row, 0), flags)
             self.view.scrollTo(self.proxy.index(row, 0))
 
     def _on_rows_inserted(self, *_: object) -> None:
@@ -286,7 +320,9 @@ class QueueDock(QDockWidget):
         one = jobs[0] if len(jobs) == 1 else None
         a = self.actions_
         a["cancel"].setEnabled(any(j.status.active for j in jobs))
-        a["retry"].setEnabled(any(j.status.terminal for j in jobs))
+        a["retry"].setEnabled(bool(to_retry(jobs) or to_run_again(jobs)))
+        a["retry"].setText("Retry" if to_retry(jobs) or not jobs else "Run again…")
+        a["check"].setEnabled(any(can_check_again(j) for j in jobs))
         a["log"].setEnabled(one is not None)
         a["reveal"].setEnabled(one is not None and one.status == JobStatus.SUCCEEDED)
         a["copy"].setEnabled(one is not None and one.prepared is not None)
@@ -320,14 +356,52 @@ class QueueDock(QDockWidget):
                 self.session.spawn(self.studio.cancel(job.id), what="Cancelling")
 
     def retry_selected(self) -> None:
-        for job in self.selected_jobs():
-            if job.status.terminal:
-                self.session.spawn(self._retry(job.id), what="Retrying")
+        """Retry the selected jobs that finished unsuccessfully; with none of those, offer
+        to run the succeeded ones again (asking first when that would be charged)."""
+        jobs = self.selected_jobs()
+        failed = to_retry(jobs)
+        if failed:
+            self._rerun(failed)
+            return
+        done = to_run_again(jobs)
+        if not done:
+            return
+        cost = rerun_cost(self.studio, done)
+        if cost.live == 0:  # dry-runs again: nothing is sent, nothing to ask
+            self._rerun(done)
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Run again?", cost.question,
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("rerunConfirm")
+        run = box.addButton("Run again", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Return never pays
+        box.finished.connect(lambda _r: self._rerun(done) if box.clickedButton() is run
+                             else None)
+        box.finished.connect(box.deleteLater)
+        self.confirm = box
+        box.open()  # never exec(): a nested loop inside the async loop fails
+
+    def _rerun(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.session.spawn(self._retry(job.id), what="Retrying")
 
     async def _retry(self, job_id: str) -> str:
         new = await self.studio.retry(job_id)
         self.select_job(new.id)
         return new.id
+
+    def check_again_selected(self) -> None:
+        for job in self.selected_jobs():
+            if can_check_again(job):
+                self.session.spawn(self._check_again(job.id), what="Checking again")
+
+    async def _check_again(self, job_id: str) -> None:
+        try:
+            await self.studio.check_again(job_id)
+        except (NotRecoverable, JobBusy) as exc:
+            self.session.toast.emit("error", str(exc))
+            return
+        self.session.toast.emit("info", "Asking the provider again…")
 
     def open_log(self) -> None:
         jobs = self.selected_jobs()
@@ -343,7 +417,7 @@ class QueueDock(QDockWidget):
         jobs = self.selected_jobs()
         if not jobs:
             return
-        assets = self.studio.store.assets_for_job(jobs[0].id)
+        assets = self.studio.job_assets(jobs[0].id)
         target = Path(assets[0].path).parent if assets else (
             self.studio.paths.assets_dir / jobs[0].id)
         if not target.exists():

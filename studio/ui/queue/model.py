@@ -15,8 +15,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Job, JobStatus
-from studio.core.store import StoreEvent
 from studio.ui.session import Session
 from studio.ui.widgets import duration, format_usd, status_color, status_icon, status_label
 
@@ -38,6 +38,7 @@ class QueueModel(QAbstractTableModel):
         self.limit = limit
         self._ids: list[str] = []
         self._jobs: dict[str, Job] = {}
+        self._elsewhere: dict[str, str] = {}  # job id -> the other process driving it
         self._durations: dict[tuple[str, str], float | None] = {}
         session.storeEvent.connect(self.on_event)
         self.reload()
@@ -45,7 +46,7 @@ class QueueModel(QAbstractTableModel):
     # -- data ---------------------------------------------------------------------------
 
     def reload(self) -> None:
-        jobs = self.session.studio.store.list_jobs(limit=self.limit)
+        jobs = self.session.studio.jobs(limit=self.limit)
         self.beginResetModel()
         self._ids = [j.id for j in jobs]
         self._jobs = {j.id: j for j in jobs}
@@ -53,6 +54,29 @@ class QueueModel(QAbstractTableModel):
         for job in reversed(jobs):
             self._learn(job)
         self.endResetModel()
+        self.refresh_elsewhere()
+
+    def refresh_elsewhere(self) -> None:
+        """Which unfinished jobs another process (studio-cli, a second app) drives, as the
+        database has them now: that process's changes send this one no events."""
+        studio = self.session.studio
+        here = set(studio.runner.active())
+        candidates = [i for i in self._ids if self._jobs[i].status.active and i not in here]
+        found = studio.driven_elsewhere(candidates) if candidates else {}
+        changed = set(self._elsewhere) ^ set(found)
+        self._elsewhere = {job_id: owner for job_id, (owner, _) in found.items()}
+        for job_id, (_, job) in found.items():
+            if job != self._jobs.get(job_id):
+                self._jobs[job_id] = job
+                changed.add(job_id)
+        for job_id in changed:
+            row = self.row_of(job_id)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def driven_elsewhere(self, job_id: str) -> str | None:
+        """The owner id of the other process driving this job, or None."""
+        return self._elsewhere.get(job_id)
 
     def job_at(self, row: int) -> Job | None:
         if 0 <= row < len(self._ids):
@@ -78,7 +102,7 @@ class QueueModel(QAbstractTableModel):
         job = event.job
         if job is None:
             return
-        if event.kind == "job_created":
+        if event.kind is EventKind.JOB_CREATED:
             if job.id not in self._jobs:
                 self.beginInsertRows(QModelIndex(), 0, 0)
                 self._ids.insert(0, job.id)
@@ -91,6 +115,8 @@ class QueueModel(QAbstractTableModel):
             return
         old = self._jobs[job.id]
         self._jobs[job.id] = job
+        if not job.status.active:
+            self._elsewhere.pop(job.id, None)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         if job.status != old.status and job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED,
                                                         JobStatus.UNKNOWN):
@@ -203,6 +229,8 @@ class QueueModel(QAbstractTableModel):
             label = status_label(job.status.value)
             if job.status.active and job.queue_position is not None:
                 label += f" · #{job.queue_position + 1} in line"
+            if job.id in self._elsewhere:
+                label += " · other process"
             return label
         if col == ELAPSED:
             return duration(self.elapsed(job)) or "—"
@@ -221,6 +249,13 @@ class QueueModel(QAbstractTableModel):
     def _tooltip(self, job: Job, col: int) -> str:
         if col == STATUS:
             parts = [status_label(job.status.value)]
+            if job.id in self._elsewhere:
+                parts.append("Run by another Provider Studio process "
+                             f"({self._elsewhere[job.id]}); this window shows what it last "
+                             "wrote")
+            elif job.remote_id and job.status in (JobStatus.UNKNOWN, JobStatus.FAILED):
+                parts.append("The provider knows this job: Check again asks it and fetches "
+                             "what is there")
             if job.dry_run and job.dry_run_reason:
                 parts.append(f"Dry-run: {job.dry_run_reason}")
             if job.message:
@@ -248,7 +283,8 @@ FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
     ("Running", frozenset({JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.SUBMITTED,
                            JobStatus.RUNNING})),
     ("Finished", frozenset({JobStatus.SUCCEEDED})),
-    ("Failed", frozenset({JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED})),
+    ("Failed or refused", frozenset({JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED,
+                                     JobStatus.REFUSED})),
     ("Dry-runs", frozenset({JobStatus.DRY_RUN})),
 ]
 
@@ -275,7 +311,8 @@ class QueueFilter(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        job = self.sourceModel().job_at(source_row)
+        source = self.sourceModel()
+        job = source.job_at(source_row) if isinstance(source, QueueModel) else None
         if job is None:
             return False
         if self.statuses is not None and job.status not in self.statuses:

@@ -44,21 +44,21 @@ async def make_jobs(studio, sandbox_url: str) -> dict[str, str]:
         req("fal-ai/wan-t2v", "waves rolling onto a black sand beach", resolution="480p"),
     ]
     done = [(await studio.submit(r)).id for r in live]
-    await wait_for(lambda: all(studio.store.get_job(i).status.terminal for i in done),
+    await wait_for(lambda: all(studio.job(i).status.terminal for i in done),
                    timeout=60)
     faults(sandbox_url, {"fail_next": {"count": 1, "message": "GPU out of memory"}})
     failed = await studio.submit(req("fal-ai/flux/schnell", "a glass city under the sea"))
-    await wait_for(lambda: studio.store.get_job(failed.id).status.terminal)
+    await wait_for(lambda: studio.job(failed.id).status.terminal)
     faults(sandbox_url, None)
     dry = await studio.submit(req("fal-ai/fast-sdxl", "a bonsai tree in a teacup"),
                               force_dry_run="preview only (screenshot)")
     faults(sandbox_url, {"run_seconds": 600})
     cancelled = await studio.submit(req("fal-ai/flux/dev", "a snowy mountain village"))
-    await wait_for(lambda: studio.store.get_job(cancelled.id).status == JobStatus.RUNNING)
+    await wait_for(lambda: studio.job(cancelled.id).status == JobStatus.RUNNING)
     await studio.cancel(cancelled.id)
     running = await studio.submit(req("fal-ai/flux-pro/v1.1-ultra",
                                       "an astronaut tending a greenhouse on mars"))
-    await wait_for(lambda: studio.store.get_job(running.id).status == JobStatus.RUNNING)
+    await wait_for(lambda: studio.job(running.id).status == JobStatus.RUNNING)
     studio.store.update_job(running.id, progress=0.42)
     faults(sandbox_url, None)
     return {"failed": failed.id, "dry": dry.id, "running": running.id, "first": done[0]}
@@ -70,7 +70,7 @@ async def make_group(studio, prompt: str, targets: list[str], **brief) -> str:
 
     group = await studio.compare.create(Brief(prompt=prompt, **brief),
                                         [Target.parse(t) for t in targets])
-    await wait_for(lambda: all(studio.store.get_job(c.job_id).status.terminal
+    await wait_for(lambda: all(studio.job(c.job_id).status.terminal
                                for c in group.cells), timeout=60)
     return group.id
 
@@ -78,7 +78,7 @@ async def make_group(studio, prompt: str, targets: list[str], **brief) -> str:
 def make_library(studio) -> str:
     """A board with two outputs and one output in the trash; returns the board's id."""
     library = studio.library
-    ids = studio.store.asset_ids()
+    ids = studio.asset_ids()
     board = library.create_board("Lighthouses")
     library.add_to_board(board.id, ids[:2])
     library.trash(ids[-1:])

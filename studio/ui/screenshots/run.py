@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from studio.ui.screenshots.camera import SIZES, Camera, settle
 from studio.ui.screenshots.data import faults, make_group, make_jobs, make_library
 
-SIZES = [(1024, 700), (1600, 1000)]
 FOUR = ["fal:fal-ai/flux/dev", "stability:ultra", "luma:photon-1",
         "fal:fal-ai/flux-pro/v1.1-ultra"]
-
-
-class Camera:
-    """Saves grabs as NAME_WxH.png for the window size being shot."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.size = SIZES[0]
-        self.saved: list[Path] = []
-
-    def grab(self, widget, name: str) -> Path:
-        path = self.out / f"{name}_{self.size[0]}x{self.size[1]}.png"
-        widget.grab().save(str(path))
-        self.saved.append(path)
-        return path
-
-
-async def settle(seconds: float = 0.4) -> None:
-    # Never app.processEvents() in here: a nested loop inside a running task breaks
-    # qasync ("Cannot enter into task"). Sleeping lets the loop process Qt events.
-    await asyncio.sleep(seconds)
 
 
 async def _size_window(window, size: tuple[int, int]) -> None:
@@ -76,7 +54,9 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
         studio.set_favourite("fal", "fal-ai/flux/dev", True)
         studio.note_used([("fal", "fal-ai/flux/dev"), ("stability", "ultra")])
         session.reload_catalog()
-        await session.refresh_catalog()
+        refreshing = session.refresh_catalog()
+        if refreshing is not None:
+            await refreshing
         window = MainWindow(session)
         window.show()
         _fill_compose(window, studio)
@@ -98,7 +78,7 @@ def _fill_compose(window, studio) -> None:
     compose.box.seed.setText("1234")
     compose.targets.set_checked(("fal", "fal-ai/flux/dev"))
     compose.targets.set_checked(("fal", "fal-ai/flux/dev/image-to-image"))
-    first_output = studio.store.get_asset(studio.store.asset_ids()[-1])
+    first_output = studio.asset(studio.asset_ids()[-1])
     compose.images.add_paths([first_output.path])  # an earlier result as img2img input
     panel = compose.panels[("fal", "fal-ai/flux/dev")]
     panel.form.fields["num_images"].set_value(2)
@@ -144,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     from studio.sandbox import SandboxConfig, SandboxServer
     from studio.ui.widgets import apply_theme
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    found = QApplication.instance()
+    app = found if isinstance(found, QApplication) else QApplication([sys.argv[0]])
     app.setApplicationName("Provider Studio")
     app.setQuitOnLastWindowClosed(False)  # closing the viewer must not end the run
     apply_theme(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.ui.screenshots.run import Camera, settle
+from studio.ui.screenshots.camera import Camera, settle
 
 
 async def shoot_workspace(window, studio, camera: Camera, special: dict) -> None:
@@ -16,14 +16,15 @@ async def shoot_workspace(window, studio, camera: Camera, special: dict) -> None
     camera.grab(window, "main_window")
     camera.grab(window.compose, "compose")
     camera.grab(window.catalog, "providers")
-    for job in studio.store.list_jobs(limit=30)[:8]:
+    for job in studio.jobs(limit=30)[:8]:
         if job.status.value == "succeeded":
             window.notices.add(job)  # what the Queue sends when jobs end
     window.notices.flush()
     await settle(0.3)
     camera.grab(window, "main_window_toasts")
     camera.grab(window.queue, "queue")
-    window.queue.status_filter.setCurrentIndex(window.queue.status_filter.findText("Failed"))
+    statuses = window.queue.status_filter
+    statuses.setCurrentIndex(statuses.findText("Failed or refused"))
     await settle(0.2)
     camera.grab(window.queue, "queue_failed")
     window.queue.status_filter.setCurrentIndex(0)
@@ -143,6 +144,8 @@ async def shoot_settings(window, camera: Camera) -> None:
         camera.grab(dialog, f"settings_{name}")
     dialog.reject()
     app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
     apply_theme(app, dark=True)
     window.tabs.setCurrentWidget(window.compose)
     await settle(0.5)

@@ -25,14 +25,16 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.config import (
-    ComplianceSettings,
     ContentPolicy,
+    ImageHostSettings,
     NetworkLimits,
     QuotaSettings,
     Settings,
 )
+from studio.core.declarations import compliance_form, compliance_labels, key_owners
 from studio.ui.session import Session
 from studio.ui.settings.automation_tab import AutomationTab
+from studio.ui.settings.budgets_tab import BudgetsTab
 from studio.ui.settings.keys import KeyRow
 from studio.ui.widgets import (
     SPACING,
@@ -56,7 +58,7 @@ LABELS = {
     "max_download_mb": "Largest download (MB)",
     "low_quota_usd": "Low-quota warning below (USD)",
     "cache_seconds": "Re-check quotas after (seconds)",
-    "firefly_workspace_compliant": "Firefly entitlement approved",
+    "host": "Image host",
 }
 
 
@@ -103,8 +105,7 @@ class SettingsDialog(QDialog):
         note.setProperty("role", "muted")
         fbox.addWidget(note)
         pbox.addWidget(flags)
-        self.key_rows = {pid: KeyRow(session, pid, self) for pid, p in studio.providers.items()
-                         if not p.info.key_from}
+        self.key_rows = {pid: KeyRow(session, pid, self) for pid in key_owners(studio.providers)}
         for row in self.key_rows.values():
             pbox.addWidget(row)
         pbox.addStretch(1)
@@ -121,13 +122,21 @@ class SettingsDialog(QDialog):
         self.network.set_values(s.network.model_dump())
         self.quota = ParamForm(QuotaSettings, self, LABELS)
         self.quota.set_values(s.quota.model_dump())
-        self.compliance = ParamForm(ComplianceSettings, self, LABELS)
-        self.compliance.set_values(s.compliance.model_dump())
+        # One switch per provider whose declaration has a compliance gate.
+        self.compliance = ParamForm(compliance_form(studio.providers), self,
+                                    compliance_labels(studio.providers))
+        self.compliance.set_values({p: s.compliance.get(p, False)
+                                    for p in compliance_labels(studio.providers)})
+        self.image_host = ParamForm(ImageHostSettings, self, LABELS)
+        self.image_host.set_values(s.image_host.model_dump())
         tabs.addTab(self._page(("Content policy", self.policy),
                                ("Compliance (enterprise providers)", self.compliance)),
                     "Content policy")
-        tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota)),
-                    "Network")
+        tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota),
+                               ("Image host (providers that fetch images by URL)",
+                                self.image_host)), "Network")
+        self.budgets = BudgetsTab(session, self)
+        tabs.addTab(self.budgets, "Budgets")
         tabs.addTab(self._paths_page(), "Paths")
         tabs.addTab(self._appearance_page(), "Appearance")
         self.automation = AutomationTab(session, self)
@@ -226,17 +235,20 @@ class SettingsDialog(QDialog):
         data = self.session.studio.settings.model_dump()
         data["features"].update({n: b.isChecked() for n, b in self.flags.items()})
         data["content_policy"] = self.policy.values()
-        data["compliance"] = self.compliance.values()
+        data["compliance"] = {**data["compliance"], **self.compliance.values()}
+        data["image_host"] = self.image_host.values()
         data["network"] = self.network.values()
         data["quota"] = self.quota.values()
         data["export_dir"] = self.export_dir.text().strip() or None
         data["automation_api"] = self.automation.values()
+        data["budgets"] = self.budgets.values()
         return Settings.model_validate(data)
 
     def save(self) -> None:
         from pydantic import ValidationError
 
-        bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors()}
+        bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors(),
+               **self.image_host.errors(), **self.budgets.errors()}
         if bad:
             self.error.setText("Fix the marked values: " + ", ".join(bad))
             return
@@ -245,7 +257,11 @@ class SettingsDialog(QDialog):
         except ValidationError as exc:
             self.error.setText(str(exc.errors()[0]["msg"]))
             return
-        self.session.apply_settings(settings)
+        try:
+            self.session.apply_settings(settings)
+        except ValueError as exc:  # a URL that may not be used: nothing was saved
+            self.error.setText(str(exc))
+            return
         prefs = self.session.preferences()
         if prefs.theme != self.theme.currentData():
             self.session.save_preferences(prefs.model_copy(update={

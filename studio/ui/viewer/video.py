@@ -100,8 +100,8 @@ class VideoView(QWidget):
             controls.addWidget(w)
         controls.addWidget(self.scrubber, 1)
         controls.addWidget(self.time)
-        for w in (self.speed, self.loop, self.mute, self.volume):
-            controls.addWidget(w)
+        for control in (self.speed, self.loop, self.mute, self.volume):
+            controls.addWidget(control)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(SPACING)

@@ -221,7 +221,7 @@ class ViewerWindow(QWidget):
 
     def rate(self, rating: int | None) -> None:
         if self.asset is not None and self.session is not None:
-            self.session.studio.store.set_rating(self.asset.id, rating)
+            self.session.studio.rate_asset(self.asset.id, rating)
 
     def info(self) -> Any:
         found = self.model.asset_at(self.row)

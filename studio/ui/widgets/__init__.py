@@ -36,6 +36,9 @@ _EXPORTS = {
     "set_theme_preference": "theme",
     "theme_preference": "theme",
     "THEMES": "theme",
+    "SpendConfirmDialog": "spend_confirm",
+    "SpendGate": "spend_confirm",
+    "SpendStatus": "spend_status",
     "ImageLoader": "thumb_loader",
     "THUMB_SIZE": "thumb_loader",
     "ToastArea": "toast",
@@ -51,6 +54,8 @@ if TYPE_CHECKING:
     from studio.ui.widgets.flow_layout import FlowLayout
     from studio.ui.widgets.notifier import DesktopNotifier
     from studio.ui.widgets.param_form import ParamForm
+    from studio.ui.widgets.spend_confirm import SpendConfirmDialog, SpendGate
+    from studio.ui.widgets.spend_status import SpendStatus
     from studio.ui.widgets.theme import (
         SPACING,
         THEMES,

@@ -48,6 +48,7 @@ _STATUS: dict[str, tuple[str, str]] = {
     "running": ("#1f5fae", "#73b3ff"),
     "failed": ("#c0262d", "#ff6b6b"),
     "unknown": ("#7d3c98", "#d39cf0"),
+    "refused": ("#b44700", "#ff9a5c"),
     "error": ("#c0262d", "#ff6b6b"),
 }
 

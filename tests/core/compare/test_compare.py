@@ -87,7 +87,7 @@ def test_adapting_to_models_without_a_setting_keeps_their_default():
     assert vivid["duration"].note == "duration: model default (no duration setting)"
     wan, params = notes("fal:fal-ai/wan-t2v", frames_per_second=16)
     assert params["num_frames"] == 96 and wan["duration"].outcome == "honoured"
-    veo, params = notes("fal:fal-ai/veo3", aspect_ratio="9:16")
+    veo, params = notes("fal:fal-ai/veo3.1", aspect_ratio="9:16")
     assert veo["aspect"].outcome == "overridden" and params["aspect_ratio"] == "9:16"
     assert veo["duration"].outcome == "honoured" and params["duration"] == "6s"
 

@@ -20,7 +20,10 @@ def test_catalog_lists_providers_models_and_links(window, studio):
     names = [picker.proxy.index(r, 0, fal).data() for r in range(picker.proxy.rowCount(fal))]
     assert "FLUX.1 [dev]" in names and len(names) == len(studio.providers["fal"].models)
     dev = picker.index_of("fal", "fal-ai/flux/dev")
-    assert dev.siblingAtColumn(PRICE).data() == "≈ $0.02"
+    assert dev.siblingAtColumn(PRICE).data() == "$0.025"  # fal's own price: exact
+    # The price names its source and the date it was read.
+    assert "Source: https://fal.ai/models/fal-ai/flux-1/dev/playground, checked 20" in (
+        dev.siblingAtColumn(PRICE).data(Qt.ItemDataRole.ToolTipRole))
     assert "txt2img" in dev.data(Qt.ItemDataRole.ToolTipRole)
     assert "FAL_KEY" in fal.data(Qt.ItemDataRole.ToolTipRole)  # the reason is on hover
     picker.view.setCurrentIndex(fal)

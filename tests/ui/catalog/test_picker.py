@@ -40,10 +40,15 @@ def test_search_and_what_a_model_can_do(window, qtbot, studio):
     kinds = {studio.providers[p].models[m].kind.value for p, m in shown_models(picker)}
     assert kinds == {"video"}
     labels = [picker.capability.itemText(i) for i in range(picker.capability.count())]
-    assert "Inpaint (no models yet)" in labels and "Upscale (no models yet)" in labels
-    picker.capability.setCurrentIndex(picker.capability.findData("inpaint"))
-    assert picker.stack.currentWidget() is picker.empty
-    assert picker.empty.text() == "No model can do inpaint yet."
+    assert not any("no models yet" in label for label in labels)  # edit models exist now
+    for key, modes in (("inpaint", {"inpaint", "outpaint"}), ("upscale", {"upscale"}),
+                       ("remove_background", {"remove_background"})):
+        picker.capability.setCurrentIndex(picker.capability.findData(key))
+        assert picker.stack.currentWidget() is picker.view
+        found = shown_models(picker)
+        expected = {(p, m) for p, prov in studio.providers.items()
+                    for m, model in prov.models.items() if modes & {x.value for x in model.modes}}
+        assert found and set(found) == expected
     picker.capability.setCurrentIndex(0)
     assert picker.stack.currentWidget() is picker.view
 
@@ -117,6 +122,6 @@ def test_a_narrow_picker_keeps_names_and_hides_prices(window, qtbot):
     picker.resize(240, 400)
     assert picker.view.isColumnHidden(PRICE)
     tip = picker.index_of("fal", "fal-ai/flux/dev").data(Qt.ItemDataRole.ToolTipRole)
-    assert "Price: ≈ $0.02" in tip  # still there, on hover
+    assert "Price: $0.025" in tip  # still there, on hover (fal's own price: exact)
     picker.resize(360, 400)
     assert not picker.view.isColumnHidden(PRICE)

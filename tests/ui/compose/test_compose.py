@@ -104,8 +104,9 @@ def test_presets_round_trip_and_live_cost(window, qtbot, studio):
     panel = compose.panels[FLUX]
     panel.form.fields["num_images"].set_value(3)
     compose.revalidate()
-    assert panel.cost.text() == "≈ $0.059"  # $0.025/MP x 0.79 MP x 3
-    assert "3 jobs" not in compose.total.text() and "$0.059" in compose.total.text()
+    assert panel.cost.text() == "$0.075"  # $0.025/MP x 1 MP (0.79, rounded up) x 3
+    assert "3 jobs" not in compose.total.text() and "$0.075" in compose.total.text()
+    assert "Source: https://fal.ai/" in panel.cost.toolTip()
     panel.save_preset("Three up")
     panel.form.fields["num_images"].set_value(1)
     panel.preset_box.setCurrentIndex(panel.preset_box.findData("Three up"))

@@ -39,7 +39,7 @@ def ids(g) -> list[str]:
 
 def test_boards_by_drag_and_drop(window, qtbot, studio, outputs):
     g = gallery(window, qtbot)
-    g.boards.create("Coast")
+    g.boards.create_board("Coast")
     board = studio.library.boards()[0]
     assert g.boards.place() == (BOARD, board.id)  # the new board is open, empty
     assert g.stack.currentWidget() is g.empty and "drag outputs" in g.empty.text()

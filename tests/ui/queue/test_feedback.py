@@ -88,10 +88,16 @@ def test_filter_by_status_and_clear_finished(window, qtbot, studio):
     done = job(studio)
     failed = job(studio, end=JobStatus.FAILED)
     running = job(studio, progress=0.1)
+    refused = studio.store.create_job(Job(id=new_job_id(), provider="fal", model="m",
+                                          mode="txt2img", prompt="a fox", request={},
+                                          dry_run=False, created_at=time.time() - 60))
+    studio.store.update_job(refused.id, status=JobStatus.REFUSED, error="over the daily budget",
+                            finished_at=time.time())
     queue = window.queue
-    qtbot.waitUntil(lambda: queue.proxy.rowCount() == 3)
-    queue.status_filter.setCurrentIndex(queue.status_filter.findText("Failed"))
-    assert [queue.job_at(r).id for r in range(queue.proxy.rowCount())] == [failed.id]
+    qtbot.waitUntil(lambda: queue.proxy.rowCount() == 4)
+    queue.status_filter.setCurrentIndex(queue.status_filter.findText("Failed or refused"))
+    shown = [queue.job_at(r).id for r in range(queue.proxy.rowCount())]
+    assert sorted(shown) == sorted([failed.id, refused.id])  # a refusal is not lost
     queue.status_filter.setCurrentIndex(queue.status_filter.findText("Running"))
     assert [queue.job_at(r).id for r in range(queue.proxy.rowCount())] == [running.id]
     studio.store.update_job(running.id, status=JobStatus.SUCCEEDED, finished_at=time.time())
@@ -100,10 +106,10 @@ def test_filter_by_status_and_clear_finished(window, qtbot, studio):
     queue.status_filter.setCurrentIndex(0)
     assert queue.clear_action.isEnabled()
     still = job(studio, progress=0.2)
-    qtbot.waitUntil(lambda: queue.proxy.rowCount() == 4)
+    qtbot.waitUntil(lambda: queue.proxy.rowCount() == 5)
     queue.clear_action.trigger()
     assert [queue.job_at(r).id for r in range(queue.proxy.rowCount())] == [still.id]
-    assert queue.model.rowCount() == 4  # only hidden from the view
+    assert queue.model.rowCount() == 5  # only hidden from the view
     assert window.session.preferences().queue_cleared_before is not None
     assert studio.store.get_job(done.id) is not None
     queue.select_job(still.id)

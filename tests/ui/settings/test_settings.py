@@ -129,10 +129,37 @@ def test_compliance_toggle_enables_firefly(window, qtbot, studio):
     assert window.session.entry("firefly").status == "disabled"
     dialog = window.open_settings()
     qtbot.waitExposed(dialog)
-    box = dialog.compliance.fields["firefly_workspace_compliant"].editor
+    # The switch comes from Firefly's declaration (its compliance gate), not from core.
+    box = dialog.compliance.fields["firefly"].editor
     assert not box.isChecked()
     box.setChecked(True)
     dialog.save()
-    assert studio.settings.compliance.firefly_workspace_compliant is True
+    assert studio.settings.compliance == {"firefly": True}
     qtbot.waitUntil(lambda: window.session.entry("firefly").status != "disabled", timeout=2000)
     assert window.session.entry("firefly").status == "missing-credentials"
+
+
+def test_a_provider_added_from_one_module_gets_its_key_row_and_switch(
+        qtbot, tmp_path, loop, ui_keyring):
+    """Settings draws its rows from the declarations: nothing to edit for a new provider."""
+    from studio.core.paths import StudioPaths
+    from studio.core.service import Studio
+    from studio.ui.session import Session
+    from studio.ui.settings import SettingsDialog
+    from tests.ui.conftest import run
+
+    studio = Studio(StudioPaths.resolve(tmp_path / "toy-home"),
+                    env={"STUDIO_PROVIDER_MODULES": "tests.providers.toy_provider"})
+    session = Session(studio)
+    dialog = SettingsDialog(session)
+    qtbot.addWidget(dialog)
+    try:
+        assert dialog.key_rows["toy"].title() == "Toy Images"
+        assert "TOY_API_KEY" in dialog.key_rows["toy"].findChildren(type(dialog.error))[-1].text()
+        switch = dialog.compliance.fields["toy"].editor
+        switch.setChecked(True)
+        dialog.save()
+        assert studio.settings.compliance["toy"] is True
+    finally:
+        session.detach()
+        run(qtbot, studio.aclose())
