@@ -42,7 +42,10 @@ _ORDER: dict[str, str] = {
     "cost_high": f'{_COST} IS NULL, {_COST} DESC, a.created_at DESC, a."index"',
     "cost_low": f'{_COST} IS NULL, {_COST} ASC, a.created_at DESC, a."index"',
 }
-_GROUP_KEY = {"fanout": "COALESCE(j.compare_group, j.id)", "batch": "j.id"}
+# A job's batch is its variations batch (job_batches) when it has one, else the job itself.
+_BATCH = "(SELECT b.batch_id FROM job_batches b WHERE b.job_id = j.id)"
+_GROUP_KEY = {"fanout": f"COALESCE(j.compare_group, {_BATCH}, j.id)",
+              "batch": f"COALESCE({_BATCH}, j.id)"}
 
 
 class LibraryError(ValueError):
@@ -73,7 +76,8 @@ class LibraryQuery:
 
 @dataclass(frozen=True)
 class Stack:
-    """Outputs that belong together: one fan-out, or one job's batch."""
+    """Outputs that belong together: one fan-out, or one batch (a job's outputs, or the
+    jobs of N variations)."""
 
     key: str
     cover: str  # the asset shown for the stack: its first under the chosen sort

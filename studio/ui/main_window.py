@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
 
         session.toast.connect(lambda level, text: self.toasts.show(level, text))
         session.useRequest.connect(self._use_request)
+        session.inputsRequested.connect(self._take_inputs)
         session.catalogChanged.connect(self._update_mode)
         self.compose.submitted.connect(self._on_submitted)
         self.compose.compareRequested.connect(self.send_to_compare)
@@ -178,7 +179,13 @@ class MainWindow(QMainWindow):
     def _use_request(self, data: dict) -> None:
         self.compose.fill_from_request(data)
         self.tabs.setCurrentWidget(self.compose)
+        self.compose.prompt.setFocus()
         self.toasts.show("info", "Compose now holds those settings. Nothing was sent.")
+
+    def _take_inputs(self, request) -> None:
+        """Outputs chosen as inputs (or a saved mask) anywhere: Compose holds them now."""
+        self.compose.take_inputs(request)
+        self.tabs.setCurrentWidget(self.compose)
 
     def open_export(self) -> ExportDialog:
         from studio.ui.export import open_export_dialog

@@ -45,6 +45,7 @@ class Session(QObject):
     jobSelected = Signal(str)
     assetSelected = Signal(str)
     useRequest = Signal(dict)  # "Use these settings": a RenderRequest dict for Compose
+    inputsRequested = Signal(object)  # ui.iterate.InputsRequest: images (a mask) for Compose
     apiChanged = Signal()  # the automation API started, stopped or failed to start
     preferencesChanged = Signal()  # theme, favourite or recent models changed
 

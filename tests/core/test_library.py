@@ -112,6 +112,20 @@ def test_stacks_group_a_fan_out_and_open_to_its_members(studio):
     assert len(by_job) == 4 and {s.count for s in by_job} == {1}
 
 
+def test_variations_stack_as_one_batch(studio):
+    lib = studio.library
+    batch = [add_output(studio, created_at=1000.0 + i) for i in range(3)]
+    alone = add_output(studio, created_at=5000.0)
+    for position, asset in enumerate(batch):  # what Studio.variations records
+        studio.batches.add("bvariations", asset.job_id, position)
+    stacks = lib.stacks(LibraryQuery(group="batch"))
+    assert [(s.key, s.count) for s in stacks] == [(alone.job_id, 1), ("bvariations", 3)]
+    members = lib.asset_ids(LibraryQuery(group="batch", stack="bvariations", sort="oldest"))
+    assert members == [a.id for a in batch]
+    by_fanout = lib.stacks(LibraryQuery(group="fanout"))  # a batch is a fan-out of seeds
+    assert sorted(s.count for s in by_fanout) == [1, 3]
+
+
 def test_filters_match_the_gallery(studio):
     lib = studio.library
     fox = add_output(studio, prompt="a red fox 100% in snow")

@@ -82,6 +82,7 @@ class CatalogModel(QAbstractItemModel):
         self.recent: list[str] = []
         self.quota_errors: dict[str, str] = {}
         self._entries: list[ProviderEntry] = []
+        self.marks: dict[Target, str] = {}  # models that cannot take Compose's inputs: why
 
     # -- filling ------------------------------------------------------------------------
 
@@ -129,6 +130,12 @@ class CatalogModel(QAbstractItemModel):
                 self.endInsertRows()
         if changed_fav:
             self._changed_everywhere(None, FAVOURITE)
+
+    def set_marks(self, marks: dict[Target, str]) -> None:
+        """Mark the models that cannot take Compose's chosen inputs, with why."""
+        if marks != self.marks:
+            self.marks = dict(marks)
+            self._changed_everywhere(None, NAME)
 
     # -- checking -----------------------------------------------------------------------
 
@@ -258,9 +265,12 @@ class CatalogModel(QAbstractItemModel):
         # in Favourites and Recent, where no provider row is above it, a dot says it.
         if role == Qt.ItemDataRole.DecorationRole and column == NAME and node.in_section:
             return status_icon(model.status)
+        cannot = ["cannot"] if node.target in self.marks else []
         if role == BADGES and column == NAME and model.status != entry.status \
                 and not node.in_section:
-            return [model.status]
+            return [model.status, *cannot]
+        if role == BADGES and column == NAME and cannot:
+            return cannot
         if role == Qt.ItemDataRole.CheckStateRole and column == NAME and self.checkable:
             return (Qt.CheckState.Checked if node.target in self._checked
                     else Qt.CheckState.Unchecked)
@@ -270,10 +280,12 @@ class CatalogModel(QAbstractItemModel):
             if column == FAVOURITE:
                 return ("Remove from favourites" if key in self.favourites
                         else "Add to favourites")
+            why = self.marks.get((entry.id, model.id))
             return (f"{entry.name} · {model.name}\n{model.id}\n{model.description}\n"
                     f"Can do: {', '.join(model.modes)}\n"
                     f"Status: {status_label(model.status)} — {model.reason}\n"
-                    f"Price: {format_usd(model.price)} — {price_note(model.price) or '—'}")
+                    f"Price: {format_usd(model.price)} — {price_note(model.price) or '—'}"
+                    + (f"\nCannot use the chosen inputs: {why}" if why else ""))
         return None
 
 

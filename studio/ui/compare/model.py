@@ -5,10 +5,18 @@ cost, the "seed honoured" mark and the adaptation notes. Blind mode hides the na
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 
 from studio.core.compare.groups import (
     Cell,
@@ -20,6 +28,7 @@ from studio.core.compare.groups import (
 from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
 from studio.ui.gallery import ASSET_ROLE, ItemInfo
+from studio.ui.iterate.mime import ASSET_IDS_MIME, asset_mime
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -200,6 +209,27 @@ class CellModel(QAbstractListModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
+
+    # -- outputs as inputs: drags and the iterate actions (never a blind cell's) ------------
+
+    def asset_ids_for(self, rows: Sequence[int]) -> list[str]:
+        found = [self.info(r) for r in rows]
+        return [i.asset.id for i in found if i is not None and i.asset is not None
+                and not i.hidden]
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if self.asset_ids_for(
+            [index.row()]) else base
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+    def mimeTypes(self) -> list[str]:
+        return [ASSET_IDS_MIME, "text/uri-list"]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        return asset_mime(self.studio, self.asset_ids_for(sorted({i.row() for i in indexes})))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         info = self.info(index.row()) if index.isValid() else None

@@ -4,9 +4,11 @@ artist's scoreboard."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QListView,
+    QMenu,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -24,6 +26,7 @@ from studio.ui.compare.group_page import LAYOUTS, GroupPage
 from studio.ui.compare.model import CellInfo, CellSource, GroupListModel
 from studio.ui.compare.pair import Media
 from studio.ui.compare.scoreboard import ScoreboardPanel
+from studio.ui.iterate import AssetActions, copy_assets
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, ImageLoader, SpendGate
 
@@ -82,6 +85,12 @@ class CompareTab(QWidget):
         self.add_button, self.add_menu = page.add_button, page.add_menu
         self.open_button = page.open_button
         self.cells, self.grid, self.pair = page.cells, page.grid, page.pair
+        # A cell's output as the next input: right-click, or drag it onto Compose.
+        self.iterate = AssetActions(session, self.grid, self.selected_asset_ids, loader)
+        self.grid.setDragEnabled(True)
+        self.grid.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid.customContextMenuRequested.connect(self._cell_menu)
         self.body, self.vote_bar = page.body, page.vote_bar
         self.inner.addTab(page, "Group")
         self.brief_panel = BriefPanel(session, self.groups, self)
@@ -165,6 +174,23 @@ class CompareTab(QWidget):
     def _shown(self) -> list[CellInfo]:
         key = set(self._votable_key)
         return [i for i in self.cells.cells() if i.job and i.job.id in key]
+
+    def selected_asset_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.grid.selectedIndexes()})
+        current = self.grid.currentIndex()
+        return self.cells.asset_ids_for(rows or ([current.row()] if current.isValid() else []))
+
+    def _cell_menu(self, pos: QPoint) -> QMenu | None:
+        index = self.grid.indexAt(pos)
+        if index.isValid() and index not in self.grid.selectedIndexes():
+            self.grid.setCurrentIndex(index)
+        if not self.selected_asset_ids():
+            return None
+        menu = QMenu(self.grid)
+        menu.addAction("Copy", lambda: copy_assets(self.studio, self.selected_asset_ids()))
+        self.iterate.fill(menu)
+        menu.popup(self.grid.viewport().mapToGlobal(pos))
+        return menu
 
     def _update_actions(self) -> None:
         has = self.group is not None

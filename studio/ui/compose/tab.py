@@ -4,7 +4,6 @@ a fan-out to several targets is a compare group, so Compare shows it at once."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,16 +19,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.catalog import price_note
 from studio.core.compare.adapt import Brief
 from studio.core.compare.adapt import Target as CompareTarget
 from studio.core.jobs import Job, JobStatus
 from studio.core.requests import FieldError, RequestError, field_errors
-from studio.providers.base import Price, RenderRequest
+from studio.providers.base import RenderRequest
 from studio.ui.catalog import ModelPicker
+from studio.ui.compose.drops import ComposeDrops
+from studio.ui.compose.feedback import apply_errors, fallback_price, show_price
+from studio.ui.compose.input_marks import InputMarks
 from studio.ui.compose.presets import PresetStore, PromptHistory
 from studio.ui.compose.prompt_box import PromptBox, heading
+from studio.ui.compose.recall import fill_compose
 from studio.ui.compose.targets import Target, TargetPanel
+from studio.ui.compose.variations import VariationsBox, quoted, send_variations
+from studio.ui.iterate.request import InputsRequest
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, ImageLoader, SpendGate, money
 
@@ -53,6 +57,13 @@ class ComposeTab(QWidget):
 
         self.box = PromptBox(self.history, loader, self)
         self.box.changed.connect(self.schedule)
+        # Inputs with roles: each model's plan, and marks where a model cannot take them.
+        self.marks = InputMarks(self.studio, self.box.images,
+                                lambda: [p.model for p in self.active_panels()])
+        self.box.images.attach(self.studio, self.marks.next_role)
+        self.box.images.problem.connect(lambda text: session.toast.emit("error", text))
+        self.box.images.changed.connect(self.mark_inputs)
+        self.drops = ComposeDrops(self, self.box.images)
         self.targets = ModelPicker(session, self, checkable=True, name="composeTargets")
         self.targets.view.setAccessibleName("Send to: models")
         self.targets.targetsChanged.connect(self._sync_panels)
@@ -122,6 +133,8 @@ class ComposeTab(QWidget):
         self.compare_button.setToolTip("Open these models in Compare: one shared brief, with "
                                        "what each model keeps of it shown before sending")
         self.compare_button.clicked.connect(self.send_to_compare)
+        self.variations = VariationsBox(self)
+        footer.addWidget(self.variations)
         footer.addWidget(self.compare_button)
         footer.addWidget(self.generate_button)
         box = QVBoxLayout(self)
@@ -150,6 +163,7 @@ class ComposeTab(QWidget):
 
     def _on_catalog(self) -> None:
         self._update_statuses()
+        self.mark_inputs()
         self.schedule()
 
     def _update_statuses(self) -> None:
@@ -178,10 +192,26 @@ class ComposeTab(QWidget):
                     default=0)
         self.images.set_limit(limit)
         self._update_statuses()
+        self.mark_inputs()
         self.schedule()
 
     def active_panels(self) -> list[TargetPanel]:
         return [self.panels[t] for t in self.targets.checked() if t in self.panels]
+
+    def mark_inputs(self) -> None:
+        """Say on each panel, and in the picker, which chosen inputs a model cannot take."""
+        for panel in self.panels.values():
+            panel.set_input_notes(self.marks.plan(panel.model).notes
+                                  if self.marks.marks([panel.target]) else [])
+        every = [(e.id, m.id) for e in self.session.entries() for m in e.models]
+        self.targets.model.set_marks(self.marks.marks(every))
+
+    def take_inputs(self, request: InputsRequest) -> None:
+        """Outputs from another view (and a mask): into the inputs, models checked."""
+        for target in request.targets:
+            self.targets.set_checked(target)
+        self.images.take(request)
+        self.revalidate()
 
     # -- validation ---------------------------------------------------------------------
 
@@ -191,11 +221,12 @@ class ComposeTab(QWidget):
     def build_request(self, panel: TargetPanel) -> RenderRequest:
         """The RenderRequest for one target; raises pydantic's ValidationError."""
         seed, _ = self.box.seed_value()
-        cap = panel.model.capabilities.max_reference_images
+        plan = self.marks.plan(panel.model)  # the inputs this model takes, in its order
         return RenderRequest(
-            provider=panel.provider_id, model=panel.model.id, prompt=self.box.prompt_text(),
-            negative_prompt=self.box.negative_text(), seed=seed, params=panel.values(),
-            input_images=self.images.paths()[:cap])
+            provider=panel.provider_id, model=panel.model.id, mode=plan.mode,
+            prompt=self.box.prompt_text(), negative_prompt=self.box.negative_text(),
+            seed=seed, params={**panel.values(), **plan.params},
+            input_images=plan.images, mask=plan.mask)
 
     def revalidate(self) -> bool:
         """Check every target now; mark errors inline; enable Generate. True if valid."""
@@ -215,13 +246,13 @@ class ComposeTab(QWidget):
                 errors = field_errors(exc)
             except RequestError as exc:
                 errors = exc.errors
-            price = price or self._fallback_price(panel)
-            self._show_price(panel, price)
+            price = price or fallback_price(panel)
+            show_price(panel, price)
             if price is None or price.usd is None:
                 unpriced += 1
             else:
                 usd += price.usd
-            prompt_errors += self._apply_errors(panel, errors)
+            prompt_errors += apply_errors(panel, errors)
             if panel.has_errors():
                 blocked.append(panel.model.name)
         empty_prompt = not self.box.prompt_text()
@@ -245,43 +276,6 @@ class ComposeTab(QWidget):
         self.total.setText(f"{n} job{'s' if n != 1 else ''} · ≈ {total}" if n else "")
         return not reason
 
-    @staticmethod
-    def _fallback_price(panel: TargetPanel) -> Price | None:
-        """The price from the params alone when the request is otherwise incomplete."""
-        try:
-            return panel.model.estimate(panel.model.params.model_validate(panel.values()))
-        except (ValidationError, ValueError, TypeError, KeyError):
-            return None
-
-    @staticmethod
-    def _show_price(panel: TargetPanel, price: Price | None) -> None:
-        if price is None:
-            panel.set_cost("—", "fix the settings to see a price")
-        elif price.usd is None:
-            panel.set_cost("no published price", price_note(price.as_dict()))
-        else:
-            approx = "≈ " if price.approximate else ""
-            panel.set_cost(f"{approx}{money(price.usd)}", price_note(price.as_dict()))
-
-    @staticmethod
-    def _apply_errors(panel: TargetPanel, errors: list[FieldError]) -> list[str]:
-        """Spread FieldErrors to where they belong; return the prompt-level ones."""
-        params: dict[str, str] = {}
-        other: list[str] = []
-        prompt: list[str] = []
-        for e in errors:
-            head, _, rest = e.field.partition(".")
-            if head == "params" and rest:
-                params.setdefault(rest.split(".")[0], e.message)
-            elif head == "prompt":
-                prompt.append(e.message)
-            elif head == "negative_prompt":
-                prompt.append(f"Negative prompt: {e.message}")
-            elif head != "seed":  # seed errors are shown once, under the seed box
-                other.append(e.message if head != "params" else str(e))
-        panel.show_errors(params, other)
-        return prompt
-
     # -- generate -----------------------------------------------------------------------
 
     def generate(self) -> None:
@@ -290,7 +284,7 @@ class ComposeTab(QWidget):
         requests = self._requests()
         # Above the per-action amount (Settings > Budgets) the artist confirms first.
         SpendGate.of(self.session).ask(
-            self, self._quoted(requests),
+            self, quoted(self._quoted(requests), self.variations.value()),
             lambda: self.session.spawn(self._generate(requests), what="Sending the jobs"))
 
     def _requests(self) -> list[tuple[TargetPanel, RenderRequest]]:
@@ -298,7 +292,7 @@ class ComposeTab(QWidget):
 
     def _quoted(self, requests: list[tuple[TargetPanel, RenderRequest]]) -> list[RenderRequest]:
         """What the confirmation prices: a fan-out as its compare group will send it."""
-        if len(requests) > 1:
+        if len(requests) > 1 and self._as_group(requests):
             brief, targets = self._fanout_plan(requests)
             try:
                 return [a.request for a in self.studio.compare.plan(brief, targets,
@@ -315,16 +309,14 @@ class ComposeTab(QWidget):
         jobs: list[Job] = []
         group_id = None
         try:
-            if len(requests) > 1:
+            if len(requests) > 1 and self._as_group(requests) and \
+                    self.variations.value() == 1:
                 group_id, jobs = await self._send_fanout(requests)
-            else:
-                for panel, request in requests:
-                    try:
-                        self.studio.check(request)
-                    except RequestError as exc:
-                        self._apply_errors(panel, exc.errors)
-                        continue
-                    jobs = await self.studio.submit_many([request])  # budget-checked
+            elif self._checked_all(requests):
+                sent = [r for _, r in requests]
+                jobs = (await send_variations(self.studio, sent, self.variations.value())
+                        if self.variations.value() > 1
+                        else await self.studio.submit_many(sent))  # budget-checked
         finally:
             self._sending = False
             self.revalidate()
@@ -350,6 +342,24 @@ class ComposeTab(QWidget):
                 self.fanoutSent.emit(group_id)
         return [j.id for j in jobs]
 
+    def _as_group(self, requests: list[tuple[TargetPanel, RenderRequest]]) -> bool:
+        """A fan-out is a compare group when every model gets the same images as they are
+        (no mask, no chosen mode); else its jobs are sent one by one, each as planned."""
+        refs = self.images.refs()
+        return self.images.mask is None and self.images.mode() is None and all(
+            r.input_images == refs for _, r in requests)
+
+    def _checked_all(self, requests: list[tuple[TargetPanel, RenderRequest]]) -> bool:
+        """Check every request first: errors stay on their panel and nothing is sent."""
+        ok = True
+        for panel, request in requests:
+            try:
+                self.studio.check(request)
+            except RequestError as exc:
+                apply_errors(panel, exc.errors)
+                ok = False
+        return ok
+
     def _fanout_plan(self, requests: list[tuple[TargetPanel, RenderRequest]]
                      ) -> tuple[Brief, list[CompareTarget]]:
         first = requests[0][1]
@@ -364,14 +374,7 @@ class ComposeTab(QWidget):
         """Several targets: check every request first (errors stay on their panel and
         nothing is sent), then send them as one compare group, which the budgets check
         as a whole (all of it is sent, or every live job of it is refused)."""
-        failed = False
-        for panel, request in requests:
-            try:
-                self.studio.check(request)
-            except RequestError as exc:
-                self._apply_errors(panel, exc.errors)
-                failed = True
-        if failed:
+        if not self._checked_all(requests):
             return None, []
         group = await self.studio.compare.create(*self._fanout_plan(requests))
         jobs = [job for c in group.cells
@@ -399,13 +402,8 @@ class ComposeTab(QWidget):
     # -- recall -------------------------------------------------------------------------
 
     def fill_from_request(self, data: dict[str, Any]) -> None:
-        """'Use these settings': load a stored request into the form. Sends nothing."""
-        images = [p for p in data.get("input_images") or [] if Path(p).is_file()]
-        self.box.fill(data.get("prompt") or "", data.get("negative_prompt"), data.get("seed"),
-                      images)
-        target = (str(data.get("provider") or ""), str(data.get("model") or ""))
-        if self.targets.set_checked(target):  # creates the panel synchronously
-            panel = self.panels[target]
-            panel.form.reset()
-            panel.form.set_values(data.get("params") or {})
+        """'Use these settings': load a stored request into the form (prompt, seed as used,
+        the inputs by asset id with their roles, the mask, the model and its params).
+        Sends nothing."""
+        fill_compose(self, data)
         self.revalidate()

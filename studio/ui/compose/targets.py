@@ -90,11 +90,17 @@ class TargetPanel(QFrame):
         self.errors.setProperty("role", "error")
         self.errors.setWordWrap(True)
         self.errors.hide()
+        self.input_notes = QLabel(self)  # the chosen inputs this model cannot take, and why
+        self.input_notes.setObjectName("panelInputNotes")
+        self.input_notes.setProperty("role", "muted")
+        self.input_notes.setWordWrap(True)
+        self.input_notes.hide()
         box = QVBoxLayout(self)
         box.setContentsMargins(SPACING * 2, 12, SPACING * 2, SPACING * 2)
         box.setSpacing(SPACING)
         box.addLayout(head)
         box.addWidget(self.errors)
+        box.addWidget(self.input_notes)
         box.addLayout(presets_row)
         box.addWidget(self.form)
         self.reload_presets()
@@ -155,6 +161,12 @@ class TargetPanel(QFrame):
         self.form.set_errors(field_errors)
         self.errors.setText("\n".join(other))
         self.errors.setVisible(bool(other))
+
+    def set_input_notes(self, notes: list[str]) -> None:
+        """Say which chosen inputs this model cannot take (they are left out of its job)."""
+        unique = list(dict.fromkeys(notes))
+        self.input_notes.setText("\n".join(f"⚠ Not sent: {n}" for n in unique))
+        self.input_notes.setVisible(bool(unique))
 
     def has_errors(self) -> bool:
         return bool(self.form.errors()) or not self.errors.isHidden()

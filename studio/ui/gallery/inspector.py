@@ -8,7 +8,7 @@ import json
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -16,20 +16,25 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QStackedLayout,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
+from studio.providers.base import Role
+from studio.ui.iterate import AssetActions, DragSource, LineageTree, copy_assets
 from studio.ui.session import Session
 from studio.ui.widgets import (
     SPACING,
     THUMB_SIZE,
+    FlowLayout,
     ImageLoader,
     format_usd,
     mono_font,
@@ -75,6 +80,29 @@ class Inspector(QWidget):
         self.preview_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         if loader is not None:
             loader.loaded.connect(self._on_loaded)
+        # Iterate on the output shown: its picture drags into Compose; buttons and the
+        # picture's menu send it on; the lineage lists its parents and children.
+        self.iterate = AssetActions(session, self, self._shown_ids, loader)
+        self.preview.setToolTip("Drag into Compose; right-click for more")
+        self.preview.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.preview.customContextMenuRequested.connect(self._preview_menu)
+        self.drag = DragSource(self.preview, session.studio, self._shown_ids,
+                               picture=self.preview.pixmap)
+        self.iterate_box = QWidget(self)
+        self.iterate_box.setObjectName("inspectorIterate")
+        flow = FlowLayout(self.iterate_box, spacing=SPACING // 2)
+        for action in (self.iterate.uses[Role.INPUT], self.iterate.uses[Role.REFERENCE],
+                       self.iterate.mask_action, self.iterate.upscale_menu.menuAction(),
+                       self.iterate.background_menu.menuAction(), self.iterate.vary_action,
+                       self.iterate.vary_prompt_action):
+            button = QToolButton(self.iterate_box)
+            button.setDefaultAction(action)
+            button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            flow.addWidget(button)
+        self.lineage_heading = QLabel("Lineage", self)
+        self.lineage_heading.setProperty("role", "heading")
+        self.lineage = LineageTree(session, loader, self)
+        self.lineage.setMaximumHeight(180)
         self.values: dict[str, QLabel | QLineEdit] = {}
         form = QFormLayout()
         form.setHorizontalSpacing(SPACING * 2)
@@ -123,6 +151,9 @@ class Inspector(QWidget):
         box.addWidget(self.title)
         box.addWidget(self.preview)
         box.addWidget(self.preview_note)
+        box.addWidget(self.iterate_box)
+        box.addWidget(self.lineage_heading)
+        box.addWidget(self.lineage)
         box.addLayout(form)
         heading = QLabel("Request as sent", self)
         heading.setProperty("role", "heading")
@@ -222,7 +253,28 @@ class Inspector(QWidget):
         self.request.setPlainText(json.dumps(request, indent=2, sort_keys=False)
                                   if request is not None else "(not prepared)")
         self.use_button.setEnabled(job is not None and bool(job.request))
+        self._show_iterate()
         self.stack.setCurrentIndex(1)
+
+    def _shown_ids(self) -> list[str]:
+        return [self.pictured.id] if self.pictured is not None else []
+
+    def _show_iterate(self) -> None:
+        self.iterate.update()
+        self.iterate_box.setVisible(self.pictured is not None)
+        has = self.lineage.show_asset(self.pictured.id if self.pictured else None)
+        self.lineage_heading.setVisible(has)
+        self.lineage.setVisible(has)
+
+    def _preview_menu(self, pos: QPoint) -> QMenu | None:
+        if self.pictured is None:
+            return None
+        menu = QMenu(self.preview)
+        menu.addAction("Copy picture", lambda: copy_assets(self.session.studio,
+                                                           self._shown_ids()))
+        self.iterate.fill(menu)
+        menu.popup(self.preview.mapToGlobal(pos))
+        return menu
 
     def _show_picture(self) -> None:
         asset = self.pictured
@@ -265,16 +317,17 @@ class Inspector(QWidget):
     # -- actions ------------------------------------------------------------------------
 
     def use_settings(self) -> None:
-        """Compose gets the seed the provider used and the inputs as files (lineage is
-        recorded again from their bytes)."""
+        """Compose gets the seed the provider used, the inputs and the mask by asset id
+        (with the roles they played) and the params."""
         if self.job is None:
             return
         try:
-            data = self.session.studio.iteration.reuse_settings(self.job.id)
+            request = self.session.studio.settings_of(self.asset.id if self.asset
+                                                      else self.job.id)
         except (KeyError, ValueError) as exc:
             self.session.toast.emit("info", str(exc).strip("'\""))
             return
-        self.session.useRequest.emit(data)
+        self.session.useRequest.emit(request.model_dump(mode="json"))
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.request.toPlainText())

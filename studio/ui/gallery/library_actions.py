@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QListView, QMenu, QMessageBox
 
 from studio.ui.gallery.boards import BOARD, TRASH, BoardsPanel
 from studio.ui.gallery.model import GalleryModel
+from studio.ui.iterate.mime import ASSET_IDS_MIME
 from studio.ui.session import Session
 
 FULL_SIDE = 8192
@@ -48,6 +49,7 @@ class LibraryActions(QObject):
         self.library = tab.session.studio.library
         self.last_trashed: list[str] = []
         self._copy_pending: tuple[str, list[QUrl]] | None = None
+        self._copied: list[str] = []
         self.confirm: QMessageBox | None = None
         view = tab.view
 
@@ -180,12 +182,14 @@ class LibraryActions(QObject):
             return
         urls = [QUrl.fromLocalFile(assets[i].path) for i in ids if i in assets]
         data = QMimeData()
+        data.setData(ASSET_IDS_MIME, "\n".join(ids).encode())  # Compose pastes the outputs
         data.setUrls(urls)
         first = assets[ids[0]] if ids[0] in assets else next(iter(assets.values()))
         QGuiApplication.clipboard().setMimeData(data)  # the clipboard owns it from here
         if first.media_type.startswith("image/"):
             key = f"full:{first.sha256}"
             self._copy_pending = (key, urls)
+            self._copied = ids
             pm = self.tab.model.loader.image(key, first.path, FULL_SIDE)
             if pm is not None:
                 self._on_loaded(key)
@@ -200,6 +204,7 @@ class LibraryActions(QObject):
         pm = self.tab.model.loader.pixmap(key)
         if pm is not None:
             copy = QMimeData()
+            copy.setData(ASSET_IDS_MIME, "\n".join(self._copied).encode())
             copy.setUrls(urls)
             copy.setImageData(pm.toImage())
             QGuiApplication.clipboard().setMimeData(copy)

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset
 from studio.core.library import LibraryQuery, Stack
+from studio.ui.iterate.mime import ASSET_IDS_MIME
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -31,7 +32,6 @@ INFO_ROLE = Qt.ItemDataRole.UserRole + 21
 THUMB_ROLE = Qt.ItemDataRole.UserRole + 22
 ID_ROLE = Qt.ItemDataRole.UserRole + 23
 STACK_ROLE = Qt.ItemDataRole.UserRole + 24  # the Stack a cover row stands for, when grouped
-ASSET_IDS_MIME = "application/x-provider-studio-assets"  # newline-separated asset ids
 BATCH = 64
 CACHE_LIMIT = 4000
 

@@ -28,6 +28,7 @@ from studio.ui.gallery.delegate import CELL, GalleryDelegate
 from studio.ui.gallery.empty_state import FirstRunPanel
 from studio.ui.gallery.library_actions import LibraryActions
 from studio.ui.gallery.model import ID_ROLE, Filters, GalleryModel
+from studio.ui.iterate import AssetActions
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, FlowLayout, ImageLoader
 
@@ -107,6 +108,10 @@ class GalleryTab(QWidget):
         self.boards = BoardsPanel(session, self)
         self.boards.placeChanged.connect(self._on_place)
         self.library = LibraryActions(self)
+        # Use as input, reference or frame; mask, upscale, vary; lineage (issue 13).
+        self.iterate = AssetActions(session, self.view, self.selected_asset_ids, loader)
+        self.view.addActions(self.iterate.actions())
+        session.assetSelected.connect(self.follow)
 
         for n in range(6):
             sc = QShortcut(QKeySequence(str(n)), self.view)
@@ -306,6 +311,16 @@ class GalleryTab(QWidget):
         if current.isValid():
             self.session.assetSelected.emit(current.data(ID_ROLE))
         self.library.update_actions()
+        self.iterate.update()
+
+    def follow(self, asset_id: str) -> None:
+        """An output chosen elsewhere (a lineage row) is selected here when it is shown."""
+        current = self.view.currentIndex()
+        if current.isValid() and current.data(ID_ROLE) == asset_id:
+            return
+        row = self.model.row_of(asset_id)
+        if row >= 0:
+            self.select_row(row)
 
     def current_row(self) -> int:
         idx = self.view.currentIndex()

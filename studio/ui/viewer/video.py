@@ -107,6 +107,7 @@ class VideoView(QWidget):
         box.setSpacing(SPACING)
         box.addWidget(self.video, 1)
         box.addLayout(controls)
+        self.controls = controls  # the Viewer adds Save frame here
 
     def load(self, path: str) -> None:
         self.player.setSource(QUrl.fromLocalFile(path))

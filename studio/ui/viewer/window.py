@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QToolButton,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 
 from studio.core.jobs import Asset
 from studio.ui.gallery import ASSET_ROLE
+from studio.ui.iterate import AssetActions, DragSource, copy_assets
+from studio.ui.viewer.frames import FrameSaver
 from studio.ui.viewer.video import VideoView
 from studio.ui.widgets import SPACING, ImageLoader, ZoomView, stars
 
@@ -127,6 +130,10 @@ class ViewerWindow(QWidget):
         self.fit_button.clicked.connect(self.image.fit)
         self.actual_button.clicked.connect(self.image.actual_pixels)
         self.image.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self.iterate: AssetActions | None = None
+        self.frames: FrameSaver | None = None
+        if self.session is not None:
+            self._add_iterate()
         bar = QHBoxLayout()
         bar.setSpacing(SPACING)
         bar.addWidget(self.prev_button)
@@ -136,6 +143,8 @@ class ViewerWindow(QWidget):
         bar.addWidget(self.fit_button)
         bar.addWidget(self.actual_button)
         bar.addWidget(self.position)
+        if self.iterate is not None:
+            bar.addWidget(self.drag_handle)
         bar.addWidget(self.next_button)
         box = QVBoxLayout(self)
         box.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
@@ -159,6 +168,38 @@ class ViewerWindow(QWidget):
             QShortcut(QKeySequence(str(key)), self, activated=lambda k=key: self.rate(k or None))
         loader.loaded.connect(self._on_loaded)
         model.dataChanged.connect(self._on_data_changed)
+
+    def _add_iterate(self) -> None:
+        """Use as input and the rest (right-click), a handle that drags the output into
+        Compose, Ctrl+C, and for videos Save frame / Save last frame."""
+        session = self.session
+        self.iterate = AssetActions(session, self, self._shown_ids, self.loader)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        self.drag_handle = QToolButton(self)
+        self.drag_handle.setObjectName("viewerDrag")
+        self.drag_handle.setText("⠿ Drag")
+        self.drag_handle.setToolTip("Drag this output into Compose (or a file manager); "
+                                    "right-click the picture to use it as an input")
+        self.drag = DragSource(self.drag_handle, session.studio, self._shown_ids)
+        copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
+        copy.activated.connect(lambda: copy_assets(session.studio, self._shown_ids()))
+        self.frames = FrameSaver(session, self.video, lambda: self.asset, self)
+
+    def _shown_ids(self) -> list[str]:
+        return [self.asset.id] if self.asset is not None else []
+
+    def _context_menu(self, pos: QPoint) -> QMenu | None:
+        if self.iterate is None or self.asset is None:
+            return None
+        menu = QMenu(self)
+        menu.addAction("Copy", lambda: copy_assets(self.session.studio, self._shown_ids()))
+        if self.frames is not None and self.asset.media_type.startswith("video/"):
+            menu.addAction(self.frames.frame_action)
+            menu.addAction(self.frames.last_action)
+        self.iterate.fill(menu)
+        menu.popup(self.mapToGlobal(pos))
+        return menu
 
     def set_source(self, model: ViewerSource) -> None:
         """Walk another source (the gallery, a compare group) from now on."""
@@ -186,6 +227,8 @@ class ViewerWindow(QWidget):
             self.image.set_pixmap(pm)
         for w in (self.fit_button, self.actual_button, self.zoom_label):
             w.setVisible(not is_video)
+        if self.iterate is not None:
+            self.iterate.update()
         size = f" · {asset.width}×{asset.height}" if asset.width else ""
         self.title.setText(f"{info.provider_name} · {info.model_name}{size} — {info.prompt[:80]}")
         self.title.setToolTip(info.prompt)
