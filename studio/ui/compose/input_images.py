@@ -98,8 +98,8 @@ class InputImages(QWidget):
         self.mode_box.setAccessibleName("Mode")
         self.mode_box.setToolTip("What the jobs do; automatic lets each model choose from "
                                  "the inputs")
-        for mode, text in MODES:
-            self.mode_box.addItem(text, mode)
+        for mode, text in MODES:  # by value: Qt hands a str subclass back as a plain str
+            self.mode_box.addItem(text, mode.value if mode else None)
         self.mode_box.currentIndexChanged.connect(lambda _i: self._changed())
         self.hint = QLabel(self)
         self.hint.setObjectName("imagesHint")
@@ -142,7 +142,8 @@ class InputImages(QWidget):
         return self._mask
 
     def mode(self) -> Mode | None:
-        return self.mode_box.currentData()
+        value = self.mode_box.currentData()
+        return Mode(value) if value else None
 
     def file_of(self, ref: str) -> str | None:
         """The file behind a reference (None for a URL or a missing asset)."""
@@ -186,7 +187,8 @@ class InputImages(QWidget):
         self._changed()
 
     def set_mode(self, mode: Mode | None) -> None:
-        self.mode_box.setCurrentIndex(max(0, self.mode_box.findData(mode)))
+        self.mode_box.setCurrentIndex(max(0, self.mode_box.findData(mode.value if mode
+                                                                     else None)))
 
     def set_mask(self, ref: str | None, *, quiet: bool = False) -> None:
         self._mask = ref
