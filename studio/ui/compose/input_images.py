@@ -6,6 +6,7 @@ URLs, pictures from other apps) and the iterate actions of the other views."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -95,6 +97,9 @@ class InputImages(QWidget):
         self.remove_button.clicked.connect(self.remove_selected)
         self.mode_box = QComboBox(self)
         self.mode_box.setObjectName("composeMode")
+        self.mode_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.mode_box.setMinimumContentsLength(12)
         self.mode_box.setAccessibleName("Mode")
         self.mode_box.setToolTip("What the jobs do; automatic lets each model choose from "
                                  "the inputs")
@@ -105,12 +110,21 @@ class InputImages(QWidget):
         self.hint.setObjectName("imagesHint")
         self.hint.setProperty("role", "muted")
         self.hint.setWordWrap(True)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(SPACING)
-        for w in (self.add_button, self.more_button, self.remove_button, self.mode_box):
-            row.addWidget(w)
-        row.addWidget(self.hint, 1)
+        # Two short lines rather than one wide one: Compose's column stays narrow.
+        buttons = QHBoxLayout()
+        buttons.setSpacing(SPACING)
+        for w in (self.add_button, self.more_button, self.remove_button):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        facts = QHBoxLayout()
+        facts.setSpacing(SPACING)
+        facts.addWidget(self.mode_box)
+        facts.addWidget(self.hint, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(SPACING // 2)
+        column.addLayout(buttons)
+        column.addLayout(facts)
         loader.loaded.connect(self._on_loaded)
         self.set_limit(0)
 
@@ -138,7 +152,7 @@ class InputImages(QWidget):
         return self.refs()
 
     @property
-    def mask(self) -> str | None:
+    def mask_ref(self) -> str | None:
         return self._mask
 
     def mode(self) -> Mode | None:
@@ -209,8 +223,8 @@ class InputImages(QWidget):
         self.list.set_role(row, role)
         self._changed()
 
-    def move(self, row: int, delta: int) -> None:
-        self.list.move(row, delta)
+    def move_input(self, row: int, delta: int) -> None:
+        self.list.move_item(row, delta)
 
     def remove_selected(self) -> None:
         for item in self.list.selectedItems():
@@ -282,16 +296,20 @@ class InputImages(QWidget):
         menu = QMenu(self.list)
         for role, _text in USES:
             action = menu.addAction(f"Use as {ROLE_LABELS[role]}",
-                                    lambda r=role: self.set_role(row, r))
+                                    partial(self.set_role, row, role))
             action.setCheckable(True)
             action.setChecked(item.data(Qt.ItemDataRole.UserRole + 1) == role.value)
         menu.addSeparator()
-        menu.addAction("Move left", lambda: self.move(row, -1)).setEnabled(row > 0)
-        menu.addAction("Move right", lambda: self.move(row, 1)).setEnabled(
+        menu.addAction("Move left", lambda: self.move_input(row, -1)).setEnabled(row > 0)
+        menu.addAction("Move right", lambda: self.move_input(row, 1)).setEnabled(
             row < self.list.count() - 1)
-        menu.addAction("Remove", lambda: (self.list.takeItem(row), self._changed()))
+        menu.addAction("Remove", lambda: self._remove_row(row))
         menu.popup(self.list.viewport().mapToGlobal(pos))
         return menu
+
+    def _remove_row(self, row: int) -> None:
+        self.list.takeItem(row)
+        self._changed()
 
     def _changed(self) -> None:
         self._update_buttons()

@@ -25,27 +25,27 @@ class InputMarks:
 
     def plan(self, model: ModelInfo) -> Plan:
         images = self.images
-        return plan_inputs(model, images.chosen(), images.mask, images.mode(),
+        return plan_inputs(model, images.chosen(), images.mask_ref, images.mode(),
                            images.outpaint)
 
     def next_role(self) -> Role:
-        """The role a new image gets: what the first checked model takes next."""
-        models = self.checked_models()
-        if not models:
-            return Role.INPUT
-        model = models[0]
+        """The role a new image gets: the one most checked models take next (the first
+        model's on a tie; an input image when none takes one more)."""
         count = len(self.images.chosen())
         probe = [*self.images.chosen(), Chosen("", Role.INPUT)]
-        mode = self.images.mode() or plan_inputs(model, probe).mode
-        if mode is None or mode not in model.modes:
-            return Role.INPUT
-        roles = model.input_roles(mode, count + 1)
-        return roles[-1] if roles else Role.INPUT
+        wanted: list[Role] = []
+        for model in self.checked_models():
+            if count >= model.capabilities.max_reference_images:
+                continue
+            mode = self.images.mode() or plan_inputs(model, probe).mode
+            if mode is not None and mode in model.modes:
+                wanted.append(model.input_roles(mode, count + 1)[-1])
+        return max(dict.fromkeys(wanted), key=wanted.count) if wanted else Role.INPUT
 
     def marks(self, targets: Iterable[Target]) -> dict[Target, str]:
         """Why each of these models cannot take some of the inputs (only those that cannot)."""
         images = self.images
-        if not images.chosen() and images.mask is None and images.mode() is None:
+        if not images.chosen() and images.mask_ref is None and images.mode() is None:
             return {}
         out: dict[Target, str] = {}
         for pid, mid in targets:

@@ -121,7 +121,7 @@ class InputStrip(QListWidget):
                 if pm is not None:
                     item.setIcon(QIcon(pm))
 
-    def move(self, row: int, delta: int) -> bool:
+    def move_item(self, row: int, delta: int) -> bool:
         """Move one input left (-1) or right (+1): the keyboard's way to reorder."""
         target = row + delta
         if not (0 <= row < self.count() and 0 <= target < self.count()):

@@ -346,7 +346,7 @@ class ComposeTab(QWidget):
         """A fan-out is a compare group when every model gets the same images as they are
         (no mask, no chosen mode); else its jobs are sent one by one, each as planned."""
         refs = self.images.refs()
-        return self.images.mask is None and self.images.mode() is None and all(
+        return self.images.mask_ref is None and self.images.mode() is None and all(
             r.input_images == refs for _, r in requests)
 
     def _checked_all(self, requests: list[tuple[TargetPanel, RenderRequest]]) -> bool:

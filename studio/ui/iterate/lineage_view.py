@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 ASSET_ID = Qt.ItemDataRole.UserRole + 40
 JOB_ID = Qt.ItemDataRole.UserRole + 41
-ICON = 40
+ICON = 32
 LOCAL = {"frame": "saved frame", "mask": "painted mask", "canvas": "extended canvas",
          "import": "imported image"}
 
@@ -57,7 +57,6 @@ class LineageTree(QTreeWidget):
         self.setHeaderHidden(True)
         self.setColumnCount(1)
         self.setIndentation(14)
-        self.setUniformRowHeights(True)
         self.setIconSize(QSize(ICON, ICON))
         self.setToolTip("Click an output to select it")
         self.itemClicked.connect(self._on_clicked)

@@ -106,6 +106,6 @@ def import_picture(studio: Studio, image: QImage) -> str:
     """An image that came as pixels (no file) as a new asset; returns its id."""
     with tempfile.TemporaryDirectory(prefix="studio-drop-") as folder:
         path = Path(folder) / "dropped.png"
-        if not image.save(str(path), "PNG"):
+        if not image.save(str(path)):  # PNG, from the name
             raise ValueError("the dropped picture could not be read")
         return studio.import_image(path).id

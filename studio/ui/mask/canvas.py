@@ -48,7 +48,7 @@ class MaskItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
               widget: QWidget | None = None) -> None:
-        exposed = option.exposedRect.toAlignedRect().intersected(self.layer.rect())  # type: ignore[attr-defined]
+        exposed = option.exposedRect.toAlignedRect().intersected(self.layer.rect())
         if not exposed.isEmpty():
             painter.drawImage(exposed, self.layer.image, exposed)
 
@@ -68,6 +68,9 @@ class MaskView(ZoomView):
         self.setMouseTracking(True)
         self.setDragMode(QGraphicsView.DragMode.NoDrag)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        # Panning moves the (hidden) scroll bars: the middle button or the Pan tool.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scene = self.scene()
         self.backdrop = QGraphicsRectItem()
         self.backdrop.setBrush(QBrush(QColor("#7a7a7a"), Qt.BrushStyle.Dense4Pattern))

@@ -125,21 +125,21 @@ class MaskEditor(QWidget):
         form.addRow("Hardness", self.hardness)
         form.addRow("Overlay", self.opacity)
 
-        def button(name: str, text: str, slot, tip: str = "") -> QPushButton:
+        def push(name: str, text: str, slot, tip: str = "") -> QPushButton:
             made = QPushButton(text, self)
             made.setObjectName(name)
             made.setToolTip(tip)
             made.clicked.connect(lambda _=False: slot())
             return made
 
-        self.undo_button = button("maskUndo", "Undo", self.layer.undo.undo, "Ctrl+Z")
-        self.redo_button = button("maskRedo", "Redo", self.layer.undo.redo, "Ctrl+Shift+Z")
-        self.invert_button = button("maskInvert", "Invert", self.layer.invert, "I")
-        self.clear_button = button("maskClear", "Clear", self.layer.clear)
-        self.feather_button = button("maskFeather", "Feather",
+        self.undo_button = push("maskUndo", "Undo", self.layer.undo.undo, "Ctrl+Z")
+        self.redo_button = push("maskRedo", "Redo", self.layer.undo.redo, "Ctrl+Shift+Z")
+        self.invert_button = push("maskInvert", "Invert", self.layer.invert, "I")
+        self.clear_button = push("maskClear", "Clear", self.layer.clear)
+        self.feather_button = push("maskFeather", "Feather",
                                      lambda: self.layer.feather(self.feather_radius.value()),
                                      "Soften the edges by this many pixels")
-        self.fit_button = button("maskFit", "Fit", self.canvas.fit, "F")
+        self.fit_button = push("maskFit", "Fit", self.canvas.fit, "F")
         self.layer.undo.canUndoChanged.connect(self.undo_button.setEnabled)
         self.layer.undo.canRedoChanged.connect(self.redo_button.setEnabled)
         self.undo_button.setEnabled(False)

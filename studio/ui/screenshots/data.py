@@ -83,3 +83,33 @@ def make_library(studio) -> str:
     library.add_to_board(board.id, ids[:2])
     library.trash(ids[-1:])
     return board.id
+
+
+async def make_lineage(studio) -> str:
+    """An output with children: a painted mask, an inpaint made with it, and an upscale.
+    Returns the output's asset id."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from studio.providers.base import Mode, RenderRequest
+
+    shown = [i for i in studio.asset_ids(model="fal-ai/flux/dev")
+             if not studio.library.in_trash(i)]
+    source = studio.asset(shown[-1])
+    mask = Image.new("L", (source.width, source.height), 0)
+    ImageDraw.Draw(mask).ellipse((source.width // 4, source.height // 3,
+                                  source.width * 3 // 4, source.height * 5 // 6), fill=255)
+    out = io.BytesIO()
+    mask.save(out, "PNG")
+    stored = studio.save_mask(source.id, out.getvalue())
+    ref = f"asset:{source.id}"
+    jobs = [await studio.submit(RenderRequest(
+                provider="fal", model="fal-ai/flux-pro/v1/fill", mode=Mode.INPAINT,
+                prompt="a red rowing boat on the water", input_images=[ref],
+                mask=f"asset:{stored.id}")),
+            await studio.submit(RenderRequest(
+                provider="stability", model="upscale-fast", mode=Mode.UPSCALE,
+                input_images=[ref]))]
+    await wait_for(lambda: all(studio.job(j.id).status.terminal for j in jobs), timeout=60)
+    return source.id

@@ -9,7 +9,13 @@ import tempfile
 from pathlib import Path
 
 from studio.ui.screenshots.camera import SIZES, Camera, settle
-from studio.ui.screenshots.data import faults, make_group, make_jobs, make_library
+from studio.ui.screenshots.data import (
+    faults,
+    make_group,
+    make_jobs,
+    make_library,
+    make_lineage,
+)
 
 FOUR = ["fal:fal-ai/flux/dev", "stability:ultra", "luma:photon-1",
         "fal:fal-ai/flux-pro/v1.1-ultra"]
@@ -51,6 +57,7 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
         group_id = await make_group(studio, "a lighthouse on a cliff at dusk, oil painting",
                                     FOUR, negative_prompt="blurry", seed=1234, aspect="4:5")
         board_id = make_library(studio)
+        lineage_id = await make_lineage(studio)
         studio.set_favourite("fal", "fal-ai/flux/dev", True)
         studio.note_used([("fal", "fal-ai/flux/dev"), ("stability", "ultra")])
         session.reload_catalog()
@@ -63,7 +70,8 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
         for size in SIZES:
             camera.size = size
             await _size_window(window, size)
-            await _shoot_size(window, studio, camera, special, group_id, board_id)
+            await _shoot_size(window, studio, camera, special, group_id, board_id,
+                              lineage_id)
         window.close()
     finally:
         await session.close()
@@ -89,7 +97,8 @@ def _fill_compose(window, studio) -> None:
 
 
 async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: str,
-                      board_id: str) -> None:
+                      board_id: str, lineage_id: str) -> None:
+    from studio.ui.screenshots.iterate_views import shoot_iterate
     from studio.ui.screenshots.views import (
         shoot_compare,
         shoot_gallery,
@@ -100,6 +109,7 @@ async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: s
 
     await shoot_workspace(window, studio, camera, special)
     await shoot_gallery(window, camera, board_id)
+    await shoot_iterate(window, studio, camera, lineage_id)
     await shoot_compare(window, camera, group_id)
     await shoot_viewer(window, camera)
     await shoot_settings(window, camera)

@@ -4,7 +4,7 @@ Previous/Next move, 1-5 rate, 0 clears, Space plays, `,` `.` step frames, Esc cl
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
@@ -26,6 +26,9 @@ from studio.ui.iterate import AssetActions, DragSource, copy_assets
 from studio.ui.viewer.frames import FrameSaver
 from studio.ui.viewer.video import VideoView
 from studio.ui.widgets import SPACING, ImageLoader, ZoomView, stars
+
+if TYPE_CHECKING:
+    from studio.ui.session import Session
 
 MAX_SIDE = 8192
 
@@ -133,7 +136,7 @@ class ViewerWindow(QWidget):
         self.iterate: AssetActions | None = None
         self.frames: FrameSaver | None = None
         if self.session is not None:
-            self._add_iterate()
+            self._add_iterate(self.session)
         bar = QHBoxLayout()
         bar.setSpacing(SPACING)
         bar.addWidget(self.prev_button)
@@ -169,10 +172,9 @@ class ViewerWindow(QWidget):
         loader.loaded.connect(self._on_loaded)
         model.dataChanged.connect(self._on_data_changed)
 
-    def _add_iterate(self) -> None:
+    def _add_iterate(self, session: Session) -> None:
         """Use as input and the rest (right-click), a handle that drags the output into
         Compose, Ctrl+C, and for videos Save frame / Save last frame."""
-        session = self.session
         self.iterate = AssetActions(session, self, self._shown_ids, self.loader)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
@@ -193,7 +195,8 @@ class ViewerWindow(QWidget):
         if self.iterate is None or self.asset is None:
             return None
         menu = QMenu(self)
-        menu.addAction("Copy", lambda: copy_assets(self.session.studio, self._shown_ids()))
+        studio = self.iterate.session.studio
+        menu.addAction("Copy", lambda: copy_assets(studio, self._shown_ids()))
         if self.frames is not None and self.asset.media_type.startswith("video/"):
             menu.addAction(self.frames.frame_action)
             menu.addAction(self.frames.last_action)

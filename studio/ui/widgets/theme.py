@@ -50,7 +50,7 @@ _STATUS: dict[str, tuple[str, str]] = {
     "unknown": ("#7d3c98", "#d39cf0"),
     "refused": ("#b44700", "#ff9a5c"),
     "error": ("#c0262d", "#ff6b6b"),
-    "cannot": ("#b44700", "#ff9a5c"),  # a model that cannot take Compose's inputs
+    "cannot": ("#a0407a", "#e58fc4"),  # a model that cannot take Compose's inputs
 }
 
 STATUS_LABELS = {

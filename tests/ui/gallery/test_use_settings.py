@@ -54,7 +54,7 @@ def test_use_these_settings_restores_the_mask_the_mode_and_the_roles(window, qtb
     compose = window.compose
     images = compose.images
     assert [(c.ref, c.role) for c in images.chosen()] == [(f"asset:{picture.id}", Role.INPUT)]
-    assert images.mask == f"asset:{mask.id}" and images.mode() is Mode.INPAINT
+    assert images.mask_ref == f"asset:{mask.id}" and images.mode() is Mode.INPAINT
     request = compose.build_request(compose.panels[fill])
     assert (request.mode, request.seed, request.mask) == (Mode.INPAINT, 11,
                                                           f"asset:{mask.id}")
@@ -69,6 +69,6 @@ def test_use_these_settings_restores_the_mask_the_mode_and_the_roles(window, qtb
     inspector.show_job(video.id)
     qtbot.mouseClick(inspector.use_button, Qt.MouseButton.LeftButton)
     assert [c.role for c in images.chosen()] == [Role.START_FRAME, Role.END_FRAME]
-    assert images.mask is None and images.mode() is None  # each model chooses again
+    assert images.mask_ref is None and images.mode() is None  # each model chooses again
     assert compose.build_request(compose.panels[ray]).input_images == [
         f"asset:{start.id}", f"asset:{end.id}"]

@@ -115,7 +115,7 @@ def test_reorder_roles_and_the_reference_limit(window, qtbot, studio):
     request = compose.build_request(panel)
     assert request.input_images == [f"asset:{o.id}" for o in outputs[:4]]
     assert "Photon takes at most 3 references" in panel.input_notes.text()
-    images.move(4, -4)  # the last reference first: the keyboard's drag
+    images.move_input(4, -4)  # the last reference first: the keyboard's drag
     assert images.refs()[0] == f"asset:{outputs[4].id}"
     assert compose.build_request(panel).input_images[0] == f"asset:{outputs[0].id}"
     images.set_role(2, Role.INPUT)  # now two input images: Photon takes one
@@ -252,3 +252,21 @@ def test_compare_cells_drag_and_menu_but_never_a_blind_one(window, qtbot, studio
     tab.cells.set_group(tab.group, hidden=True)  # a blind round hides who made what
     assert tab.cells.asset_ids_for([row]) == []
     assert not tab.cells.flags(tab.cells.index(row)) & Qt.ItemFlag.ItemIsDragEnabled
+
+
+def test_a_new_image_gets_the_role_most_checked_models_take_next(window, qtbot, studio,
+                                                                 tmp_path):
+    compose = window.compose
+    images = compose.images
+    picture = str(make_png(tmp_path / "in.png", (10, 200, 10)))
+    other = str(make_png(tmp_path / "ref.png", (200, 10, 10)))
+    for target in (("fal", "fal-ai/flux/dev"), ("fal", "fal-ai/flux/dev/image-to-image"),
+                   ("stability", "ultra")):
+        compose.targets.set_checked(target)
+    images.add_paths([picture])  # text-only FLUX takes none; the other two: an input
+    assert images.chosen()[0].role is Role.INPUT
+    compose.targets.clear_checked()
+    compose.targets.set_checked(KLING)
+    images.set_paths([])
+    images.add_paths([picture, other])  # a video model: its frames
+    assert [c.role for c in images.chosen()] == [Role.START_FRAME, Role.END_FRAME]

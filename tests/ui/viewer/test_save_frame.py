@@ -38,7 +38,7 @@ def test_save_frame_and_last_frame_make_images_with_the_video_as_parent(window, 
     assert operation["seconds"] == pytest.approx(1.0, abs=0.1) and not operation["last_frame"]
     assert studio.job(last.job_id).request["operation"]["last_frame"]
     with Image.open(at.path) as picture:
-        r, g, b = picture.convert("RGB").getpixel((80, 48))
+        r, _g, b = picture.convert("RGB").getpixel((80, 48))
         assert b > 180 and r < 60  # the clip's colour
     qtbot.waitUntil(lambda: window.gallery.model.rowCount() == 3)  # shown in the gallery
     viewer.iterate.update()  # a video: save a frame, then use that
