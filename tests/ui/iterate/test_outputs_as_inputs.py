@@ -270,3 +270,22 @@ def test_a_new_image_gets_the_role_most_checked_models_take_next(window, qtbot, 
     images.set_paths([])
     images.add_paths([picture, other])  # a video model: its frames
     assert [c.role for c in images.chosen()] == [Role.START_FRAME, Role.END_FRAME]
+
+
+def test_ctrl_v_on_compose_pastes_outputs_but_leaves_text_boxes_alone(window, qtbot, studio):
+    from studio.ui.iterate import copy_assets
+
+    fox = add_output(studio, color=(200, 40, 40))
+    compose = window.compose
+    window.tabs.setCurrentWidget(compose)
+    copy_assets(studio, [fox.id])
+    compose.targets.view.setFocus()
+    qtbot.waitUntil(compose.targets.view.hasFocus)
+    qtbot.keyClick(compose.targets.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert compose.images.refs() == [f"asset:{fox.id}"]
+    compose.images.set_paths([])
+    QGuiApplication.clipboard().setText("just words")
+    compose.prompt.setFocus()
+    qtbot.waitUntil(compose.prompt.hasFocus)
+    qtbot.keyClick(compose.prompt, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert compose.prompt.toPlainText() == "just words" and compose.images.refs() == []
