@@ -139,7 +139,11 @@ class AssetActions(QObject):
         asset_id = self._first()
         if asset_id is None:
             return None
-        editor = MaskEditor(self.session, asset_id, self.widget.window(), outpaint=outpaint)
+        try:
+            editor = MaskEditor(self.session, asset_id, self.widget.window(), outpaint=outpaint)
+        except ValueError as exc:
+            self.session.toast.emit("error", f"Cannot paint a mask: {exc}")
+            return None
         editor.saved.connect(self.mask_saved)
         editor.show()
         self.editor = editor

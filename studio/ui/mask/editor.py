@@ -79,12 +79,14 @@ class MaskEditor(QWidget):
         self.session = session
         self.studio = session.studio
         asset = self.studio.asset(asset_id)
-        if asset is None:
-            raise KeyError(asset_id)
+        if asset is None or not asset.media_type.startswith("image/"):
+            raise ValueError("a mask is painted over a picture of this studio")
         self.asset: Asset = asset
         reader = QImageReader(asset.path)
         reader.setAutoTransform(True)
         picture = QPixmap.fromImage(reader.read())
+        if picture.isNull():
+            raise ValueError(f"the picture could not be read ({reader.errorString()})")
         self.setWindowTitle(f"Mask — {asset.width or picture.width()}×"
                             f"{asset.height or picture.height()} — Provider Studio")
         self.layer = MaskLayer(picture.size(), self)

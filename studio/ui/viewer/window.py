@@ -178,9 +178,9 @@ class ViewerWindow(QWidget):
         self.iterate = AssetActions(session, self, self._shown_ids, self.loader)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
-        self.drag_handle = QToolButton(self)
+        self.drag_handle = QLabel("⠿ Drag", self)  # a label: no button left pressed
         self.drag_handle.setObjectName("viewerDrag")
-        self.drag_handle.setText("⠿ Drag")
+        self.drag_handle.setCursor(Qt.CursorShape.OpenHandCursor)
         self.drag_handle.setToolTip("Drag this output into Compose (or a file manager); "
                                     "right-click the picture to use it as an input")
         self.drag = DragSource(self.drag_handle, session.studio, self._shown_ids)

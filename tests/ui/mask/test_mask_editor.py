@@ -187,3 +187,17 @@ def test_the_mouse_paints_zooms_and_pans(editor, qtbot):
     assert canvas.zoom() == pytest.approx(zoom * 2) and not canvas.fitted
     editor.fit_button.click()
     assert canvas.fitted
+
+
+def test_a_picture_that_cannot_be_read_gives_a_clear_error(window, qtbot, studio):
+    asset = add_output(studio, color=(10, 10, 10))
+    with open(asset.path, "wb") as broken:
+        broken.write(b"not a png at all")
+    toasts = []
+    window.session.toast.connect(lambda level, text: toasts.append((level, text)))
+    gallery = window.gallery
+    window.tabs.setCurrentWidget(gallery)
+    qtbot.waitUntil(lambda: gallery.model.rowCount() == 1)
+    gallery.select_row(0)
+    assert gallery.iterate.paint_mask() is None
+    assert toasts and toasts[-1][0] == "error" and "could not be read" in toasts[-1][1]
