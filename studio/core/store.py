@@ -296,6 +296,15 @@ class Store:
         self._publish(StoreEvent.for_asset(EventKind.ASSET_ADDED, asset))
         return asset
 
+    def find_asset(self, prefix: str) -> Asset | None:
+        """An asset by full id or unique id prefix (CLI convenience)."""
+        asset = self.get_asset(prefix)
+        if asset is not None or not prefix:
+            return asset
+        rows = self.query("SELECT * FROM assets WHERE id LIKE ? LIMIT 2",
+                          (prefix.replace("%", "").replace("_", "") + "%",))
+        return asset_from_row(rows[0]) if len(rows) == 1 else None
+
     def assets_for_job(self, job_id: str) -> list[Asset]:
         rows = self.query('SELECT * FROM assets WHERE job_id=? ORDER BY "index"', (job_id,))
         return self._readable(rows, asset_from_row)
@@ -328,10 +337,19 @@ class Store:
         text: str | None = None,
         min_rating: int | None = None,
         newest_first: bool = True,
+        min_quality: float | None = None,
+        by_quality: bool = False,
     ) -> list[str]:
-        """Ordered ids for the gallery; details are fetched for the visible range only."""
-        sql = "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id WHERE 1=1"
+        """Ordered ids for the gallery; details are fetched for the visible range only.
+        `by_quality`: best quality score first (unmeasured last), then by date."""
+        sql = "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id"
+        if min_quality is not None or by_quality:
+            sql += " LEFT JOIN asset_metrics m ON m.asset_id = a.id"
+        sql += " WHERE 1=1"
         args: list[Any] = []
+        if min_quality is not None:
+            sql += " AND m.quality_score >= ?"
+            args.append(min_quality)
         for column, value in (("j.provider", provider), ("j.model", model), ("j.mode", mode)):
             if value:
                 sql += f" AND {column}=?"
@@ -343,7 +361,8 @@ class Store:
         if min_rating:
             sql += " AND a.rating >= ?"
             args.append(min_rating)
-        sql += f" ORDER BY a.created_at {'DESC' if newest_first else 'ASC'}, a.\"index\""
+        order = "m.quality_score IS NULL, m.quality_score DESC, " if by_quality else ""
+        sql += f" ORDER BY {order}a.created_at {'DESC' if newest_first else 'ASC'}, a.\"index\""
         return [r[0] for r in self.query(sql, args)]
 
     def set_rating(self, asset_id: str, rating: int | None) -> Asset:
