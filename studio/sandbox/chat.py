@@ -5,11 +5,13 @@ https://api.openai.com/v1 and the servers that copy it: OpenRouter, Ollama, llam
 https or base64 data URLs) and `response_format` (text, json_object, json_schema with
 OpenAI's strict-mode rules), and answers deterministically from the request
 (chat_answers). Faults: `refuse_answer` (a refusal in `message.refusal`),
-`malformed_answer` (content that breaks its schema), plus the shared ones.
+`malformed_answer` (content that breaks its schema), `throttle_next` (the answer takes
+`seconds`, a slow model), plus the shared ones.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Mapping
@@ -190,6 +192,9 @@ def routes(state: SandboxState) -> list[Route]:
             schema = _check_format(data.get("response_format"))
         except BadRequest as exc:
             return _error(400, str(exc), param=exc.param)
+        slow = state.faults.take("throttle_next", PROVIDER)
+        if slow is not None:
+            await asyncio.sleep(float(slow.options.get("seconds", 1)))
         if state.faults.take("refuse_answer", PROVIDER) is not None:
             return JSONResponse(_completion(model, None, REFUSAL, messages))
         talk = conversation(messages)

@@ -24,7 +24,7 @@ from studio.core.assist.story import StoryBrief, write_storyboard
 from studio.core.ports import JobLogWriter, Tables
 from studio.core.quality_store import OPINION_LABEL, QualityStore
 from studio.core.redaction import Redactor
-from studio.providers.base import Provider
+from studio.providers.base import Provider, ProviderError
 from studio.providers.prompt_hints import prompt_hint
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,10 @@ class Assistant:
             known = ", ".join(sorted(self.providers))
             raise ValueError(f"{key!r}: give PROVIDER:MODEL with a provider of this studio "
                              f"({known})")
-        model = provider.model(model_id)  # UnknownModel lists the known ones
+        try:
+            model = provider.model(model_id)
+        except ProviderError as exc:  # UnknownModel: its message lists the known ones
+            raise ValueError(exc.message) from None
         hint = prompt_hint(provider.info.id, model.id, model.kind)
         return flows.Target(f"{provider.info.id}:{model.id}",
                             f"{provider.info.name} {model.name}", hint)
@@ -155,8 +158,9 @@ class Assistant:
     def _finish(self, run: AssistRun) -> None:
         run.finished_at = time.time()
         self.runs.save(run)
-        self.joblog.append(self.access.info.id, run.id, run.status.value,
-                           **({"error": run.error} if run.error else {}))
+        self.joblog.append(self.access.info.id, run.id, "finished", flow=run.flow,
+                           status=run.status.value, **({"error": run.error} if run.error
+                                                       else {}))
 
 
 def _prompt(prompt: str) -> str:
