@@ -102,7 +102,8 @@ def dominant_colours(url: str, count: int = 5) -> list[str]:
     quantized = small.quantize(colors=count)
     palette = quantized.getpalette() or []
     ranked = sorted(quantized.getcolors() or [], reverse=True)
-    return ["#{:02x}{:02x}{:02x}".format(*palette[3 * i:3 * i + 3]) for _, i in ranked]
+    return ["#{:02x}{:02x}{:02x}".format(*palette[3 * int(i):3 * int(i) + 3])  # type: ignore[call-overload]
+            for _, i in ranked]
 
 
 def text_answer(talk: Conversation) -> str:
@@ -149,8 +150,8 @@ def _value(schema: Mapping[str, Any], path: str, name: str, defs: Mapping[str, A
         low, high = int(schema.get("minimum", 0)), int(schema.get("maximum", 100))
         return low + talk.number(path) % (high - low + 1)
     if kind == "number":
-        low, high = float(schema.get("minimum", 0)), float(schema.get("maximum", 10))
-        return round(low + (talk.number(path) % 1000) / 999 * (high - low), 1)
+        least, most = float(schema.get("minimum", 0)), float(schema.get("maximum", 10))
+        return round(least + (talk.number(path) % 1000) / 999 * (most - least), 1)
     if kind == "boolean":
         return talk.number(path) % 2 == 0
     if kind == "null":

@@ -142,6 +142,10 @@ class MainWindow(QMainWindow):
                                           "Copy the selection, a compare group or the gallery "
                                           "to a folder, with metadata and sidecars")
         self.gallery.view.addAction(self.export_action)  # the gallery's context menu
+        self.analyze_action = self._action(
+            "Analyze image…", self.analyze_current,
+            tip="Theme, subject, palette, lighting and motion prompts from the assistant")
+        self.gallery.view.addAction(self.analyze_action)
         self.import_workflow_action = self._action(
             "Import ComfyUI workflow…", self.open_workflow_import,
             tip="Add an API-format workflow exported from ComfyUI as a ComfyUI and RunPod model")
@@ -217,6 +221,16 @@ class MainWindow(QMainWindow):
         from studio.ui.export import open_export_dialog
 
         return open_export_dialog(self.session, self.gallery, self)
+
+    def analyze_current(self) -> None:
+        """*Analyze image* on the gallery's current output (ui/assist)."""
+        from studio.ui.assist import analyze_asset
+        from studio.ui.gallery import ID_ROLE
+
+        row = self.gallery.current_row()
+        if row >= 0 and self.session is not None:
+            model = self.gallery.model
+            analyze_asset(self.session, model.data(model.index(row), ID_ROLE), self)
 
     def open_workflow_import(self) -> WorkflowImportDialog:
         from studio.ui.catalog import WorkflowImportDialog

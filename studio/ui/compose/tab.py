@@ -49,6 +49,7 @@ class ComposeTab(QWidget):
         self.box = PromptBox(self.history, loader, self)
         self.box.changed.connect(self.schedule)
         self.targets = TargetList(self)
+        self._add_enhance()
         self.targets.setMinimumWidth(220)
         self.targets.targetsChanged.connect(self._sync_panels)
         self.panel_host = QWidget(self)
@@ -123,6 +124,16 @@ class ComposeTab(QWidget):
 
         session.catalogChanged.connect(self._on_catalog)
         self._on_catalog()
+
+    def _add_enhance(self) -> None:
+        """*Enhance prompt* beside History, its change bar under the prompt (ui/assist)."""
+        from studio.ui.assist import ChangeBar, EnhanceButton
+
+        self.enhance_bar = ChangeBar(self.box)
+        self.enhance = EnhanceButton(self.session, self.box.prompt, self.targets.checked,
+                                     self.enhance_bar, self.box)
+        self.box.head.insertWidget(self.box.head.count() - 1, self.enhance)
+        self.box.body.insertWidget(self.box.body.indexOf(self.box.prompt) + 1, self.enhance_bar)
 
     # Shortcuts to the shared fields, used by the window and the tests.
     @property

@@ -323,7 +323,8 @@ def source_choices(session: Session, gallery: GalleryTab) -> list[SourceChoice]:
     n = model.rowCount()
     choices.append(SourceChoice("gallery", f"Everything the gallery shows ({n})", ExportSource(
         provider=f.provider, model=f.model, mode=f.mode, text=f.text,
-        min_rating=f.min_rating, newest_first=f.newest_first)))
+        min_rating=f.min_rating, newest_first=f.newest_first, min_quality=f.min_quality,
+        by_quality=f.by_quality)))
     return choices
 
 

@@ -96,6 +96,10 @@ class Inspector(QWidget):
         box.setSpacing(SPACING)
         box.addWidget(self.title)
         box.addLayout(form)
+        from studio.ui.assist import QualityPanel
+
+        self.quality = QualityPanel(session, details)
+        box.addWidget(self.quality)
         heading = QLabel("Request as sent", self)
         heading.setProperty("role", "heading")
         box.addWidget(heading)
@@ -189,6 +193,7 @@ class Inspector(QWidget):
         self.request.setPlainText(json.dumps(request, indent=2, sort_keys=False)
                                   if request is not None else "(not prepared)")
         self.use_button.setEnabled(job is not None and bool(job.request))
+        self.quality.show_asset(asset)
         self.stack.setCurrentIndex(1)
 
     @staticmethod

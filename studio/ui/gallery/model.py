@@ -18,6 +18,7 @@ ASSET_ROLE = Qt.ItemDataRole.UserRole + 20
 INFO_ROLE = Qt.ItemDataRole.UserRole + 21
 THUMB_ROLE = Qt.ItemDataRole.UserRole + 22
 ID_ROLE = Qt.ItemDataRole.UserRole + 23
+QUALITY_ROLE = Qt.ItemDataRole.UserRole + 24  # (measured, score or None)
 BATCH = 64
 CACHE_LIMIT = 4000
 
@@ -32,6 +33,8 @@ class Filters:
     text: str | None = None
     min_rating: int | None = None
     newest_first: bool = True
+    min_quality: float | None = None
+    by_quality: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class GalleryModel(QAbstractListModel):
         self._rows: dict[str, int] = {}
         self._assets: OrderedDict[str, tuple[Asset, ItemInfo]] = OrderedDict()
         self._by_sha: dict[str, set[str]] = {}
+        self._quality: dict[str, float | None] = {}  # measured outputs' scores
         self._requery = QTimer(self, singleShot=True, interval=100)
         self._requery.timeout.connect(self.refresh)
         loader.loaded.connect(self._on_thumb)
@@ -77,7 +81,8 @@ class GalleryModel(QAbstractListModel):
         f = self.filters
         ids = self.studio.asset_ids(provider=f.provider, model=f.model, mode=f.mode,
                                     text=f.text or None, min_rating=f.min_rating,
-                                    newest_first=f.newest_first)
+                                    newest_first=f.newest_first, min_quality=f.min_quality,
+                                    by_quality=f.by_quality)
         if ids == self._ids and not reset:
             return
         new = len(ids) - len(self._ids)
@@ -119,6 +124,14 @@ class GalleryModel(QAbstractListModel):
                 self.dataChanged.emit(idx, idx)
             if self.filters.min_rating:
                 self._requery.start()
+        elif event.kind is EventKind.ASSET_QUALITY and event.asset is not None:
+            self._quality.update(self.studio.quality_scores([event.asset.id]))
+            row = self.row_of(event.asset.id)
+            if row >= 0:
+                idx = self.index(row)
+                self.dataChanged.emit(idx, idx, [QUALITY_ROLE])
+            if self.filters.min_quality is not None or self.filters.by_quality:
+                self._requery.start()
 
     # -- details for visible rows -------------------------------------------------------
 
@@ -138,6 +151,7 @@ class GalleryModel(QAbstractListModel):
         start = max(0, row - BATCH // 4)
         wanted = [i for i in self._ids[start:start + BATCH] if i not in self._assets]
         found = self.studio.assets_with_jobs(wanted)
+        self._quality.update(self.studio.quality_scores(wanted))
         for asset_id in wanted:
             if asset_id not in found:
                 continue
@@ -150,6 +164,7 @@ class GalleryModel(QAbstractListModel):
             self._by_sha.setdefault(asset.sha256, set()).add(asset_id)
         while len(self._assets) > CACHE_LIMIT:
             old_id, (old, _) = self._assets.popitem(last=False)
+            self._quality.pop(old_id, None)
             self._by_sha.get(old.sha256, set()).discard(old_id)
 
     def _on_thumb(self, key: str) -> None:
@@ -180,6 +195,8 @@ class GalleryModel(QAbstractListModel):
             return asset
         if role == INFO_ROLE:
             return info
+        if role == QUALITY_ROLE:
+            return (asset.id in self._quality, self._quality.get(asset.id))
         if role == THUMB_ROLE:
             return self.loader.thumbnail(asset.path, asset.sha256, asset.media_type, THUMB_SIZE)
         if role == Qt.ItemDataRole.DisplayRole:

@@ -24,6 +24,7 @@ from studio.ui.gallery.model import (
     ASSET_ROLE,
     ID_ROLE,
     INFO_ROLE,
+    QUALITY_ROLE,
     THUMB_ROLE,
     Filters,
     GalleryModel,
@@ -88,6 +89,11 @@ class GalleryDelegate(QStyledItemDelegate):
                            pal.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(star_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              stars(asset.rating))
+            measured, score = index.data(QUALITY_ROLE) or (False, None)
+            if measured:
+                from studio.ui.assist import paint_quality
+
+                paint_quality(painter, star_rect, score)
         painter.restore()
 
     @staticmethod
@@ -125,6 +131,13 @@ class GalleryTab(QWidget):
         self.sort = self._combo("gallerySort", 11)
         self.sort.addItem("Newest first", True)
         self.sort.addItem("Oldest first", False)
+        self.sort.addItem("Best quality first", "quality")
+        self.quality = self._combo("galleryQuality", 10)
+        from studio.ui.assist import QUALITY_FILTERS, QUALITY_TIP
+
+        for text, value in QUALITY_FILTERS:
+            self.quality.addItem(text, value)
+        self.quality.setToolTip(QUALITY_TIP)
         self.search = QLineEdit(self)
         self.search.setObjectName("gallerySearch")
         self.search.setPlaceholderText("Search prompts…")
@@ -176,7 +189,7 @@ class GalleryTab(QWidget):
         bar.addWidget(self.count)
         filters = QHBoxLayout()
         filters.setSpacing(SPACING)
-        for w in (self.provider, self.model_box, self.mode, self.rating):
+        for w in (self.provider, self.model_box, self.mode, self.rating, self.quality):
             filters.addWidget(w)
         filters.addStretch(1)
         self.stack = QStackedLayout()
@@ -189,7 +202,8 @@ class GalleryTab(QWidget):
         box.addLayout(filters)
         box.addLayout(self.stack, 1)
 
-        for combo in (self.provider, self.model_box, self.mode, self.rating, self.sort):
+        for combo in (self.provider, self.model_box, self.mode, self.rating, self.sort,
+                      self.quality):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.provider.currentIndexChanged.connect(self._fill_models)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
@@ -244,7 +258,9 @@ class GalleryTab(QWidget):
         return Filters(provider=self.provider.currentData(), model=self.model_box.currentData(),
                        mode=self.mode.currentData(), text=text or None,
                        min_rating=self.rating.currentData(),
-                       newest_first=bool(self.sort.currentData()))
+                       newest_first=self.sort.currentData() is not False,
+                       min_quality=self.quality.currentData(),
+                       by_quality=self.sort.currentData() == "quality")
 
     def apply_filters(self) -> None:
         self._debounce.stop()

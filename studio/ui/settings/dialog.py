@@ -34,6 +34,7 @@ from studio.core.config import (
 from studio.core.declarations import compliance_form, compliance_labels, key_owners
 from studio.core.secrets import KeyringUnavailable, KeySource
 from studio.ui.session import Session
+from studio.ui.settings.assistant_tab import AssistantTab
 from studio.ui.settings.automation_tab import AutomationTab
 from studio.ui.widgets import SPACING, ParamForm, status_color
 
@@ -248,6 +249,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._paths_page(), "Paths")
         self.automation = AutomationTab(session, self)
         tabs.addTab(self.automation, "Automation API")
+        self.assistant = AssistantTab(session, self)
+        tabs.addTab(self.assistant, "Assistant && quality")
 
         self.error = QLabel(self)
         self.error.setProperty("role", "error")
@@ -314,13 +317,14 @@ class SettingsDialog(QDialog):
         data["quota"] = self.quota.values()
         data["export_dir"] = self.export_dir.text().strip() or None
         data["automation_api"] = self.automation.values()
+        self.assistant.apply(data)
         return Settings.model_validate(data)
 
     def save(self) -> None:
         from pydantic import ValidationError
 
         bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors(),
-               **self.image_host.errors()}
+               **self.image_host.errors(), **self.assistant.errors()}
         if bad:
             self.error.setText("Fix the marked values: " + ", ".join(bad))
             return
