@@ -5,7 +5,6 @@ note, never a failed job; the Gallery's reads sort and filter by the score."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -15,27 +14,13 @@ import pytest
 from studio.core import migrations
 from studio.core.config import set_value
 from studio.core.events import EventKind
-from studio.core.jobs import Asset, Job, JobStatus, new_job_id
+from studio.core.jobs import JobStatus
 from studio.core.quality_worker import Asked, asked_by
 from studio.core.service import Studio
 from studio.core.store import Store
 from tests.core.live_helpers import flux, live_studio
 from tests.core.metrics_media import blurred, panning, save_png, scene, write_clip
-
-
-def add_output(studio: Studio, path: Path, *, mode: str = "txt2img",
-               params: dict | None = None, provider: str = "fal",
-               model: str = "fal-ai/flux/dev") -> Asset:
-    """A finished job of this studio whose output is `path` (made by the test)."""
-    job = Job(id=new_job_id(), provider=provider, model=model, mode=mode, prompt="a test",
-              request={"provider": provider, "model": model, "prompt": "a test",
-                       "params": params or {}})
-    studio.store.create_job(job)
-    data = path.read_bytes()
-    media = "video/mp4" if path.suffix == ".mp4" else "image/png"
-    return studio.store.add_asset(Asset(id=new_job_id(), job_id=job.id, path=str(path),
-                                        sha256=hashlib.sha256(data).hexdigest(),
-                                        media_type=media, bytes=len(data)))
+from tests.core.quality_helpers import add_output
 
 
 async def test_a_live_output_is_measured_in_the_background_and_announced(home, sandbox):

@@ -4,17 +4,16 @@ Gallery's quality sort and filter, Compare cells, the scoreboard, and Settings."
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from PIL import Image
 from PySide6.QtCore import Qt
 
 from studio.core.config import set_value
+from studio.core.jobs import new_job_id
 from studio.ui.assist import QUALITY_FILTERS
 from studio.ui.assist.run_dialog import AssistRunDialog
 from studio.ui.gallery.model import QUALITY_ROLE
-from tests.core.metrics_media import blurred, scene
+from tests.core.metrics_media import blurred, save_png, scene
+from tests.core.quality_helpers import add_output as core_output
 from tests.ui.conftest import add_output, open_window
 
 pytestmark = pytest.mark.gui
@@ -34,10 +33,11 @@ def live_window(live_studio, qtbot):
 
 
 def detailed_output(studio, rgb) -> str:
-    """An output whose file is a detailed scene (the shared helper writes flat colour)."""
-    asset = add_output(studio)
-    Image.fromarray(rgb).save(Path(asset.path))
-    return asset.id
+    """An output whose file is a detailed scene (the shared helper writes flat colour), its
+    hash the file's own (thumbnails are cached by hash across tests)."""
+    folder = studio.paths.assets_dir / new_job_id()
+    folder.mkdir(parents=True)
+    return core_output(studio, save_png(folder / "00.png", rgb)).id
 
 
 def test_enhance_replaces_the_prompt_shows_the_change_and_undoes(live_window, qtbot):
