@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.core.jobs import Asset, Job
-from studio.core.ports import SettingsSource
+from studio.core.ports import JobStore, SettingsSource
 from studio.core.quality_store import QualityRecord, QualityStore
 
 if TYPE_CHECKING:
@@ -102,6 +102,28 @@ def measure_and_store(store: QualityStore, asset: Asset,
     return store.save(asset.id, measurement)
 
 
+def measure_stored(store: JobStore, quality: QualityStore, asset_id: str) -> QualityRecord:
+    """Measure one of the studio's outputs now, with what its job asked for, and store the
+    result. KeyError for an unknown id (full or a unique prefix)."""
+    asset = quality.tables.get_asset(asset_id) or _by_prefix(quality, asset_id)
+    if asset is None:
+        raise KeyError(asset_id)
+    job = store.get_job(asset.job_id)
+    asked = asked_by(job.request, job.mode) if job is not None else Asked()
+    record = measure_and_store(quality, asset, asked.expected())
+    if record is None:  # deleted while it was measured
+        raise KeyError(asset_id)
+    return record
+
+
+def _by_prefix(quality: QualityStore, prefix: str) -> Asset | None:
+    key = prefix.replace("%", "").replace("_", "")
+    if not key:
+        return None
+    rows = quality.tables.query("SELECT id FROM assets WHERE id LIKE ? LIMIT 2", (key + "%",))
+    return quality.tables.get_asset(rows[0]["id"]) if len(rows) == 1 else None
+
+
 class MetricsWorker:
     """One daemon thread, started on first use, measuring queued outputs in order."""
 
@@ -138,7 +160,7 @@ class MetricsWorker:
     def pending(self) -> int:
         return self._pending
 
-    def close(self, timeout: float = 15.0) -> None:
+    def close(self, timeout: float = 5.0) -> None:
         """Finish what is queued (up to `timeout` seconds), then stop; the rest stays
         unmeasured (`studio-cli metrics ASSET` measures it later)."""
         self._closed = True

@@ -41,7 +41,7 @@ from studio.core.leases import Leases, new_owner_id
 from studio.core.paths import StudioPaths
 from studio.core.policy import Decision, decide, gate_reason
 from studio.core.quality_store import Opinion, QualityRecord, QualityStore
-from studio.core.quality_worker import Asked, MetricsWorker, asked_by, measure_and_store
+from studio.core.quality_worker import MetricsWorker, measure_stored
 from studio.core.redaction import Redactor
 from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
@@ -547,15 +547,7 @@ class Studio:
         """Measure one output now and store the result (blocking: run it in a worker
         thread). A file that cannot be measured is stored with its reason as `note`;
         KeyError when this studio has no such output (a full id or a unique prefix)."""
-        asset = self.store.find_asset(asset_id)
-        if asset is None:
-            raise KeyError(asset_id)
-        job = self.store.get_job(asset.job_id)
-        asked = asked_by(job.request, job.mode) if job is not None else Asked()
-        record = measure_and_store(self.quality_store, asset, asked.expected())
-        if record is None:  # deleted while it was measured
-            raise KeyError(asset_id)
-        return record
+        return measure_stored(self.store, self.quality_store, asset_id)
 
     def quality(self, asset_id: str) -> QualityRecord | None:
         """An output's stored quality metrics (None: not measured yet)."""

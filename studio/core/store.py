@@ -296,15 +296,6 @@ class Store:
         self._publish(StoreEvent.for_asset(EventKind.ASSET_ADDED, asset))
         return asset
 
-    def find_asset(self, prefix: str) -> Asset | None:
-        """An asset by full id or unique id prefix (CLI convenience)."""
-        asset = self.get_asset(prefix)
-        if asset is not None or not prefix:
-            return asset
-        rows = self.query("SELECT * FROM assets WHERE id LIKE ? LIMIT 2",
-                          (prefix.replace("%", "").replace("_", "") + "%",))
-        return asset_from_row(rows[0]) if len(rows) == 1 else None
-
     def assets_for_job(self, job_id: str) -> list[Asset]:
         rows = self.query('SELECT * FROM assets WHERE job_id=? ORDER BY "index"', (job_id,))
         return self._readable(rows, asset_from_row)

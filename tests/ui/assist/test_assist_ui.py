@@ -147,6 +147,7 @@ def test_the_gallery_sorts_by_quality_and_filters_a_minimum(window, qtbot, studi
                <= scores[sharp])
     gallery.quality.setCurrentIndex(gallery.quality.findData(cut))
     assert gallery.model.ids() == [sharp] and gallery.count.text() == "1 item"
+    gallery.view.grab()  # the delegate paints the score badge without errors
 
 
 def test_settings_turn_the_assistant_on_and_keep_its_key_in_the_keyring(window, qtbot, studio,
@@ -167,3 +168,43 @@ def test_settings_turn_the_assistant_on_and_keep_its_key_in_the_keyring(window, 
     assert settings.metrics.measure_new_outputs is False
     assert studio.assist.access.key().present
     assert "assistant-key-1234567890" not in (studio.paths.config_file.read_text())
+
+
+def test_compare_cells_and_the_scoreboard_show_quality(live_studio, qtbot, tmp_path):
+    from studio.core.compare.adapt import Brief, Target
+    from studio.ui.compare.scoreboard import COLUMNS
+    from studio.ui.compare.view import CompareTab
+    from studio.ui.session import Session
+    from studio.ui.widgets.thumb_loader import ImageLoader
+    from tests.ui.conftest import run
+
+    session = Session(live_studio)
+    tab = CompareTab(session, ImageLoader(tmp_path / "thumbs"))
+    qtbot.addWidget(tab)
+    tab.show()
+    try:
+        group = run(qtbot, tab.groups.create(Brief(prompt="a red fox in snow", seed=5),
+                                             [Target.parse("fal:fal-ai/flux/schnell"),
+                                              Target.parse("stability:core")]))
+        qtbot.waitUntil(lambda: tab.group_model.row_of(group.id) >= 0, timeout=3000)
+        tab.show_group(group.id)
+        qtbot.waitUntil(lambda: all(tab.cells.info(r).quality is not None for r in range(2)),
+                        timeout=20_000)  # measured in the background, shown when stored
+        scores = {tab.cells.info(r).job.id: tab.cells.info(r).quality for r in range(2)}
+        for job_id, score in scores.items():
+            [asset] = live_studio.job_assets(job_id)
+            assert live_studio.quality(asset.id).quality_score == score
+        tab.grab()  # the delegate paints the badge without errors
+        qtbot.waitUntil(lambda: len(tab.vote_bar.buttons) == 2, timeout=3000)
+        tab.vote_bar.buttons["A"].click()
+        qtbot.waitUntil(lambda: tab.scoreboard.model.rowCount() == 2, timeout=3000)
+        column = COLUMNS.index("Median quality")
+        model = tab.scoreboard.model
+        shown = {model.rows[r].target: model.data(model.index(r, column))
+                 for r in range(2)}
+        expected = {f"{tab.cells.info(r).job.provider}:{tab.cells.info(r).job.model}":
+                    f"{tab.cells.info(r).quality:.0f}" for r in range(2)}
+        assert shown == expected
+    finally:
+        tab.pair.stop()
+        session.detach()
