@@ -6,7 +6,8 @@ import importlib
 import sys
 
 BENCHES = ["runner_overhead", "polling_latency", "gui_startup", "gui_gallery",
-           "gui_responsiveness", "metrics", "crash_resume", "view_reads"]
+           "gui_responsiveness", "metrics", "crash_resume", "view_reads", "budget_check",
+           "iteration"]
 
 
 def main(argv: list[str]) -> int:

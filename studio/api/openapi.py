@@ -13,13 +13,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from studio import __version__
-from studio.api.schemas import ErrorOut
+from studio.api.schemas import BudgetRefusalOut, ErrorOut
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 _REASONS = {200: "OK", 201: "Created", 400: "Bad request", 401: "No or wrong bearer token",
+            402: "Refused by a spend budget (nothing was sent)",
             403: "Foreign Host header or origin", 404: "Not found", 409: "Conflict",
             413: "Request body too large", 422: "Invalid input; `fields` names each bad field"}
+
+# Errors whose body says more than ErrorOut.
+_ERROR_MODELS: dict[int, type[BaseModel]] = {402: BudgetRefusalOut}
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,13 @@ class Operation:
         return f"{self.method.lower()}_{words or 'root'}"
 
 
+def _error_models() -> list[type[BaseModel]]:
+    return [ErrorOut, *_ERROR_MODELS.values()]
+
+
 def build_openapi(operations: Sequence[Operation]) -> dict[str, Any]:
-    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorOut, "serialization")]
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (model, "serialization") for model in _error_models()]
     for op in operations:
         if op.body is not None:
             wanted.append((op.body, "validation"))
@@ -53,6 +62,7 @@ def build_openapi(operations: Sequence[Operation]) -> dict[str, Any]:
     refs, defs = models_json_schema(list(dict.fromkeys(wanted)), by_alias=True,
                                     ref_template="#/components/schemas/{model}")
     error_ref = refs[(ErrorOut, "serialization")]
+    error_refs = {code: refs[(m, "serialization")] for code, m in _ERROR_MODELS.items()}
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         item: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary,
@@ -81,7 +91,7 @@ def build_openapi(operations: Sequence[Operation]) -> dict[str, Any]:
         for code in sorted({*codes, 403}):
             item["responses"][str(code)] = {
                 "description": _REASONS[code],
-                "content": {"application/json": {"schema": error_ref}}}
+                "content": {"application/json": {"schema": error_refs.get(code, error_ref)}}}
         item["security"] = [{"bearer": []}] if op.auth else []
         paths.setdefault(op.path, {})[op.method.lower()] = item
     return {

@@ -19,7 +19,9 @@ from studio.core.requests import FieldError, RequestError
 from studio.providers.base import Kind, Mode, ModelInfo, Provider, RenderRequest, UnknownModel
 
 API_MODE = {Mode.TXT2IMG: "txt2img", Mode.IMG2IMG: "image2image", Mode.TXT2VIDEO: "video",
-            Mode.IMG2VIDEO: "video", Mode.STORYBOARD: "storyboard"}
+            Mode.IMG2VIDEO: "video", Mode.STORYBOARD: "storyboard", Mode.INPAINT: "inpaint",
+            Mode.OUTPAINT: "outpaint", Mode.UPSCALE: "upscale",
+            Mode.REMOVE_BACKGROUND: "remove_background"}
 _ALIASES = {"image2image": Mode.IMG2IMG}
 _DURATION_FIELDS = ("duration", "duration_seconds")
 _SIZE = re.compile(r"(\d{2,5})\s*[x:×]\s*(\d{2,5})", re.IGNORECASE)

@@ -6,7 +6,6 @@ route reads or changes settings or keys.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -30,9 +29,11 @@ from studio.api.schemas import (
     ProvenanceOut,
     VideoGenerateRequest,
 )
-from studio.api.uploads import decode_images, save_images
+from studio.api.uploads import TooManyPixels, decode_images, save_images
+from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.api.webhooks import WebhookDispatcher
-from studio.core.jobs import JobStatus
+from studio.core import safe_json
+from studio.core.jobs import Job, JobStatus
 from studio.core.requests import FieldError, RequestError, field_errors
 from studio.core.service import Studio
 from studio.providers.base import Kind
@@ -95,9 +96,11 @@ async def read_body(request: Request, model: type[M]) -> M:
         chunks.append(chunk)
     raw = b"".join(chunks)
     try:
-        data = (json.loads(raw) if len(raw) < _THREAD_JSON_BYTES
-                else await asyncio.to_thread(json.loads, raw))
-    except (ValueError, UnicodeDecodeError):
+        data = (safe_json.loads(raw) if len(raw) < _THREAD_JSON_BYTES
+                else await asyncio.to_thread(safe_json.loads, raw))
+    except safe_json.JsonTooDeep as exc:
+        raise ApiError(400, f"the body is refused: {exc}") from None
+    except ValueError:  # not JSON, not UTF-8
         raise ApiError(400, "the body is not valid JSON") from None
     try:
         return model.model_validate(data)
@@ -131,22 +134,32 @@ async def generate(request: Request, kind: Kind) -> Response:
     ctx = _ctx(request)
     model = VideoGenerateRequest if kind is Kind.VIDEO else ImageGenerateRequest
     body = await read_body(request, model)
+    if body.webhook:
+        try:
+            check_target(body.webhook, ctx.webhooks.allow_list())
+        except WebhookRefused as exc:
+            raise invalid([FieldError("webhook", str(exc))]) from None
     try:
         translated = translate(body, kind, ctx.studio.providers, [])
         images = (await asyncio.to_thread(decode_images, body.input_images)
                   if body.input_images else [])
+    except TooManyPixels as exc:
+        raise ApiError(413, "; ".join(str(e) for e in exc.errors), exc.errors) from None
     except RequestError as exc:
         raise invalid(exc.errors) from None
     paths, created = await asyncio.to_thread(save_images, images, ctx.inputs_dir)
     render = translated.request.model_copy(update={"input_images": paths})
     try:
         job = await ctx.studio.submit(render)
-    except RequestError as exc:
-        await asyncio.to_thread(_remove, created)
-        raise invalid(translated.api_errors(exc.errors)) from None
-    except ValueError as exc:  # e.g. a base URL in settings that is not allowed
-        await asyncio.to_thread(_remove, created)
-        raise ApiError(400, str(exc)) from None
+    except BaseException as exc:  # whatever happened, the uploads of this call go
+        await asyncio.shield(asyncio.to_thread(_remove, created))
+        if isinstance(exc, RequestError):
+            raise invalid(translated.api_errors(exc.errors)) from None
+        if isinstance(exc, ValueError):  # e.g. a base URL in settings that is not allowed
+            raise ApiError(400, str(exc)) from None
+        raise
+    if job.status is JobStatus.REFUSED:  # a spend budget said no: 402 with the figures
+        return refused(request, ctx.studio, job)
     if body.webhook:
         ctx.webhooks.register(job.id, body.webhook)
     out = GenerateResponse(
@@ -155,6 +168,16 @@ async def generate(request: Request, kind: Kind) -> Response:
         remote_id=job.remote_id, webhook=bool(body.webhook),
         links={"job": f"/api/jobs/{job.id}", "cancel": f"/api/jobs/{job.id}/cancel"})
     return reply(request, out, 201, headers={"Location": f"/api/jobs/{job.id}"})
+
+
+def refused(request: Request, studio: Studio, job: Job) -> Response:
+    refusal = studio.budget.refusal_of(job)
+    data: dict[str, Any] = {"error": job.error or "refused by a spend budget",
+                            "job_id": job.id, "fields": []}
+    if refusal is not None:
+        data.update(budget=refusal.budget.as_dict(), estimate_usd=refusal.estimate_usd,
+                    left_usd=refusal.left_usd)
+    return reply(request, data, 402, headers={"Location": f"/api/jobs/{job.id}"})
 
 
 def _remove(paths: list[Path]) -> None:
@@ -233,10 +256,10 @@ OPERATIONS: list[Operation] = [
               "Video providers: status, models, modes, prices, quotas", CatalogOut),
     Operation("POST", "/api/providers/image/generate", partial(generate, kind=Kind.IMAGE),
               "Send (or dry-run) one image request", GenerateResponse, ImageGenerateRequest,
-              status=201, errors=(400, 413, 422)),
+              status=201, errors=(400, 402, 413, 422)),
     Operation("POST", "/api/providers/video/generate", partial(generate, kind=Kind.VIDEO),
               "Send (or dry-run) one video request", GenerateResponse, VideoGenerateRequest,
-              status=201, errors=(400, 413, 422)),
+              status=201, errors=(400, 402, 413, 422)),
     Operation("GET", "/api/jobs", list_jobs, "Jobs, newest first, paginated", JobList,
               query=JobsQuery, errors=(422,)),
     Operation("GET", "/api/jobs/{job_id}", get_job, "One job: status, progress, outputs, "

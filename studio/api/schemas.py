@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from studio.api.webhooks import check_webhook_url
 
 ApiMode = Literal["txt2img", "image2image", "img2img", "video", "txt2video", "img2video",
-                  "storyboard"]
+                  "storyboard", "inpaint", "outpaint", "upscale", "remove_background"]
 ProviderStatus = Literal["active", "dry-run", "missing-credentials", "low-quota", "disabled"]
 JobStatusName = Literal["draft", "dry_run", "queued", "submitting", "submitted", "running",
-                        "succeeded", "failed", "cancelled", "unknown"]
+                        "succeeded", "failed", "cancelled", "unknown", "refused"]
 MAX_INPUT_IMAGES = 8
 
 
@@ -38,7 +38,10 @@ class ImageGenerateRequest(BaseModel):
                     "PNG, JPEG or WebP, 20 MB each at most")
     webhook: str | None = Field(
         None, max_length=2048,
-        description="http(s) URL that receives the job's status object when it ends")
+        description="http(s) URL that receives the job's status object when it ends (and "
+                    "again if a later check changes the outcome: X-Studio-Final: false). "
+                    "Public addresses and this computer only, unless the host is allowed in "
+                    "Settings")
     compare_group: str | None = Field(None, max_length=100)
     confirm_weaker_safety: bool = Field(
         False, description="Send even though a parameter weakens the provider's safety filter")
@@ -201,6 +204,27 @@ class FieldErrorOut(BaseModel):
 
 class ErrorOut(BaseModel):
     error: str
+    fields: list[FieldErrorOut] = Field(default_factory=list)
+
+
+class BudgetOut(BaseModel):
+    scope: Literal["overall", "provider"]
+    provider: str | None = Field(None, description="The provider account (scope provider)")
+    period: Literal["day", "month"] = Field(description="Local calendar day or month")
+    limit_usd: float
+    label: str
+
+
+class BudgetRefusalOut(BaseModel):
+    """402: a spend budget refused the job. It is recorded as `refused`; nothing was sent.
+    Budgets are set in the app or with studio-cli, never through this API."""
+
+    error: str
+    budget: BudgetOut
+    estimate_usd: float | None = Field(description="What the job would count (null: no "
+                                       "price is known for it)")
+    left_usd: float = Field(description="What is left of that budget")
+    job_id: str
     fields: list[FieldErrorOut] = Field(default_factory=list)
 
 

@@ -18,9 +18,14 @@ from studio.core.atomic import write_atomic
 from studio.core.downloads import sniff_media_type
 from studio.core.inputs import MAX_INPUT_BYTES
 from studio.core.requests import FieldError, RequestError
+from studio.core.verify_output import MAX_PIXELS
 
 _DATA_URI = re.compile(r"data:(image/[a-z.+-]+);base64,(.*)", re.DOTALL | re.IGNORECASE)
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+
+class TooManyPixels(RequestError):
+    """An image declares more pixels than may be decoded (answered 413, not 422)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ def decode_images(uris: list[str], *, field: str = "input_images",
     """Every data URI decoded and checked; RequestError naming each bad one."""
     out: list[DecodedImage] = []
     errors: list[FieldError] = []
+    bombs: list[FieldError] = []
     for i, uri in enumerate(uris):
         name = f"{field}.{i}"
         match = _DATA_URI.fullmatch(uri.strip())
@@ -64,11 +70,39 @@ def decode_images(uris: list[str], *, field: str = "input_images",
             errors.append(FieldError(name, "the data is not a PNG, JPEG or WebP image"))
         elif actual != declared:
             errors.append(FieldError(name, f"the data is {actual}, not {declared}"))
+        elif (too_many := _too_many_pixels(data)) is not None:
+            bombs.append(FieldError(name, too_many))
         else:
             out.append(DecodedImage(actual, data))
+    if bombs:
+        raise TooManyPixels(bombs + errors)
     if errors:
         raise RequestError(errors)
     return out
+
+
+def _too_many_pixels(data: bytes) -> str | None:
+    """Why the image's declared size is refused (a decompression bomb), from its header
+    alone; None when it may be decoded. An unreadable header is left to the full check."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                width, height = im.size
+    except Image.DecompressionBombError:
+        return (f"the image declares far too many pixels (more than {MAX_PIXELS:,}): "
+                "refused as a possible decompression bomb")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    if width * height > MAX_PIXELS:
+        return (f"the image is {width}x{height} pixels, more than {MAX_PIXELS:,}: refused "
+                "as a possible decompression bomb")
+    return None
 
 
 def save_images(images: list[DecodedImage], folder: Path) -> tuple[list[str], list[Path]]:

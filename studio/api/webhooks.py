@@ -3,6 +3,14 @@
 Registrations live in the studio database (table `api_webhooks`), so a job resumed after a
 restart still calls back. Delivery retries with backoff, never follows a redirect to
 another host, uses short timeouts, and sends only the redacted job record (no keys).
+
+Targets are public addresses or this computer unless the user allows more
+(webhook_targets): checked when registered and again, resolved, before every delivery,
+which then goes to the address that was checked.
+
+A job can end twice: `unknown` (or a recoverable `failed`) and later, after Check again or
+resume, `succeeded`. Each distinct final status is sent once, in order; the header
+`X-Studio-Final: false` says another call may follow.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from studio.api.webhook_targets import AllowList, WebhookRefused, numeric_trick, resolve_target
+from studio.core.jobs import Job, JobStatus
 from studio.core.jobview import job_dict
 from studio.core.store import StoreEvent
 
@@ -33,8 +43,12 @@ _DDL = """
 CREATE TABLE IF NOT EXISTS api_webhooks (
     job_id TEXT PRIMARY KEY, url TEXT NOT NULL, created_at REAL NOT NULL,
     delivered_at REAL, gave_up_at REAL, attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT);
+    last_error TEXT, sent_status TEXT);
 """
+# Added after the first release: the final status the last delivery (or give-up) was for.
+_ADD_SENT_STATUS = "ALTER TABLE api_webhooks ADD COLUMN sent_status TEXT"
+# Final statuses after which no other can follow.
+_SETTLED = frozenset({JobStatus.SUCCEEDED, JobStatus.CANCELLED, JobStatus.DRY_RUN})
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_REDIRECTS = 3
 
@@ -53,6 +67,13 @@ def check_webhook_url(url: str) -> str:
         _ = parts.port
     except ValueError:
         raise ValueError("the webhook URL has an invalid port") from None
+    try:
+        parts.hostname.encode("idna")  # labels of 1-63 characters, a name DNS can carry
+    except UnicodeError:
+        raise ValueError("the webhook host is not a valid host name") from None
+    trick = numeric_trick(parts.hostname)
+    if trick:
+        raise ValueError(f"the webhook host {parts.hostname!r} is {trick}")
     return url
 
 
@@ -82,13 +103,24 @@ class WebhookDispatcher:
         self.base_delay = base_delay
         self.timeout = timeout
         self._payload = payload or (lambda d: d)
-        self._pending: dict[str, str] = {}  # job id -> url, not yet delivered
+        self._urls: dict[str, str] = {}  # job id -> url, while another call may be due
+        self._sent: dict[str, str | None] = {}  # job id -> the status last sent (or tried)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._http: httpx.AsyncClient | None = None
         studio.store.ensure_schema(_DDL)
+        if not self._has_sent_status():
+            try:
+                studio.store.ensure_schema(_ADD_SENT_STATUS)
+            except Exception:  # another process added it first
+                if not self._has_sent_status():
+                    raise
+
+    def _has_sent_status(self) -> bool:
+        rows = self.studio.store.query("PRAGMA table_info(api_webhooks)")
+        return "sent_status" in {r["name"] for r in rows}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -96,17 +128,20 @@ class WebhookDispatcher:
         """Listen for job ends; deliver what ended while nobody was listening."""
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
+        settled = ", ".join(f"'{s.value}'" for s in _SETTLED)
         rows = self.studio.store.query(
-            "SELECT job_id, url FROM api_webhooks WHERE delivered_at IS NULL "
-            "AND gave_up_at IS NULL")
-        self._pending = {r["job_id"]: r["url"] for r in rows}
+            "SELECT job_id, url, sent_status FROM api_webhooks WHERE sent_status IS NULL "
+            f"OR sent_status NOT IN ({settled})")
+        self._urls = {r["job_id"]: r["url"] for r in rows}
+        self._sent = {r["job_id"]: r["sent_status"] for r in rows}
         self._unsubscribe = self.studio.store.subscribe(self._on_event)
-        for job_id in list(self._pending):
-            job = self.studio.store.get_job(job_id)
-            if job is None:
-                self._pending.pop(job_id)
-            elif job.status.terminal:
-                self._schedule(job_id)
+        for job_id in list(self._urls):
+            self._schedule(job_id)
+
+    async def drain(self) -> None:
+        """Wait for the deliveries in progress (with their retries) to finish."""
+        while tasks := [t for t in self._tasks.values() if not t.done()]:
+            await asyncio.wait(tasks)
 
     async def aclose(self) -> None:
         if self._unsubscribe is not None:
@@ -123,15 +158,18 @@ class WebhookDispatcher:
 
     # -- registration ----------------------------------------------------------------------
 
+    def allow_list(self) -> AllowList:
+        """The hosts and networks the user allowed besides public ones (read at each use)."""
+        return AllowList.parse(self.studio.settings.automation_api.webhook_allowed_hosts)
+
     def register(self, job_id: str, url: str) -> None:
         """Remember the webhook; a job that has already ended (a dry-run) is sent now."""
         with self.studio.store.transaction() as db:
             db.execute("INSERT OR REPLACE INTO api_webhooks (job_id, url, created_at) "
                        "VALUES (?, ?, ?)", (job_id, url, time.time()))
-        self._pending[job_id] = url
-        job = self.studio.store.get_job(job_id)
-        if job is not None and job.status.terminal:
-            self._schedule(job_id)
+        self._urls[job_id] = url
+        self._sent[job_id] = None
+        self._schedule(job_id)
 
     def status(self, job_id: str) -> dict[str, Any] | None:
         rows = self.studio.store.query(
@@ -142,9 +180,9 @@ class WebhookDispatcher:
 
     def _on_event(self, event: StoreEvent) -> None:
         job = event.job
-        if event.kind != "status_changed" or job is None or not job.status.terminal:
+        if job is None or not job.status.terminal or self._loop is None:
             return
-        if event.job_id not in self._pending or self._loop is None:
+        if event.job_id not in self._urls:
             return
         if threading.get_ident() == self._loop_thread:
             self._schedule(event.job_id)
@@ -152,43 +190,55 @@ class WebhookDispatcher:
             self._loop.call_soon_threadsafe(self._schedule, event.job_id)
 
     def _schedule(self, job_id: str) -> None:
+        """Start a delivery unless one runs (it looks again for a newer status when done)."""
         running = self._tasks.get(job_id)
-        if job_id not in self._pending or (running is not None and not running.done()):
+        if job_id not in self._urls or (running is not None and not running.done()):
             return
-        task = asyncio.ensure_future(self._deliver(job_id, self._pending[job_id]))
+        task = asyncio.ensure_future(self._deliver_all(job_id))
         self._tasks[job_id] = task
-        task.add_done_callback(lambda _t, j=job_id: self._tasks.pop(j, None))
+        task.add_done_callback(lambda t, j=job_id: self._tasks.pop(j, None)
+                               if self._tasks.get(j) is t else None)
 
     # -- delivery --------------------------------------------------------------------------
 
-    async def _deliver(self, job_id: str, url: str) -> None:
-        # The runner marks a job succeeded before it stores the outputs: let it finish.
-        await self.studio.runner.wait(job_id)
-        job = self.studio.store.get_job(job_id)
-        if job is None:
-            return
+    async def _deliver_all(self, job_id: str) -> None:
+        """Send each final status the job reaches, once, until none is left to send."""
+        while job_id in self._urls:
+            # The runner marks a job succeeded before it stores the outputs: let it finish.
+            await self.studio.runner.wait(job_id)
+            job = self.studio.store.get_job(job_id)
+            if job is None or not job.status.terminal or self._sent.get(job_id) == job.status:
+                return  # running again (a later event comes), or already sent
+            await self._deliver(job, self._urls[job_id])
+            self._sent[job_id] = job.status.value
+            if job.status in _SETTLED or (job.status is JobStatus.FAILED
+                                          and not job.recoverable):
+                self._urls.pop(job_id, None)
+
+    async def _deliver(self, job: Job, url: str) -> None:
+        job_id = job.id
         data = self.studio.redactor.value(self._payload(job_dict(job, self.studio.store)))
         body = json.dumps(data, separators=(",", ":"), default=str).encode()
+        final = job.status in _SETTLED or (job.status is JobStatus.FAILED
+                                           and not job.recoverable)
         headers = {"Content-Type": "application/json", "User-Agent": "ProviderStudio-Webhook",
                    "X-Studio-Event": "job.finished", "X-Studio-Delivery": uuid.uuid4().hex,
+                   "X-Studio-Final": "true" if final else "false",
                    "X-Studio-Signature": sign(self._secret(), body)}
         error = ""
         for attempt in range(1, self.attempts + 1):
             retry, error = await self._post_once(url, body, headers)
             self._record(job_id, attempt, None if error else time.time(), error)
             if not error:
-                self._pending.pop(job_id, None)
-                log.info("webhook.delivered job=%s host=%s attempt=%d", job_id,
-                         urlsplit(url).hostname, attempt)
+                self._settle(job_id, job.status.value, gave_up=False)
+                log.info("webhook.delivered job=%s host=%s attempt=%d status=%s", job_id,
+                         urlsplit(url).hostname, attempt, job.status.value)
                 return
             if not retry:
                 break
             if attempt < self.attempts:
                 await asyncio.sleep(self.base_delay * 2 ** (attempt - 1))
-        self._pending.pop(job_id, None)
-        with self.studio.store.transaction() as db:
-            db.execute("UPDATE api_webhooks SET gave_up_at=? WHERE job_id=?",
-                       (time.time(), job_id))
+        self._settle(job_id, job.status.value, gave_up=True)
         log.warning("webhook.failed job=%s host=%s error=%s", job_id, urlsplit(url).hostname,
                     error)
 
@@ -199,9 +249,17 @@ class WebhookDispatcher:
         target = url
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                response = await http.post(target, content=body, headers=headers)
+                address = await resolve_target(target, self.allow_list())
+            except WebhookRefused as exc:
+                return False, str(exc)
+            pinned, extra, extensions = _pinned(target, address)
+            try:
+                response = await http.post(pinned, content=body, headers={**headers, **extra},
+                                           extensions=extensions)
             except httpx.HTTPError as exc:
                 return True, f"{type(exc).__name__}"
+            except (ValueError, UnicodeError) as exc:  # a URL httpx cannot send to
+                return False, f"invalid webhook URL ({exc})"
             if not response.is_redirect:
                 break
             location = urljoin(target, response.headers.get("location", ""))
@@ -220,9 +278,26 @@ class WebhookDispatcher:
             db.execute("UPDATE api_webhooks SET attempts=?, delivered_at=?, last_error=? "
                        "WHERE job_id=?", (attempt, delivered_at, error or None, job_id))
 
+    def _settle(self, job_id: str, status: str, *, gave_up: bool) -> None:
+        """This status is done with (sent, or given up on): a restart does not repeat it."""
+        with self.studio.store.transaction() as db:
+            db.execute("UPDATE api_webhooks SET sent_status=?, gave_up_at=? WHERE job_id=?",
+                       (status, time.time() if gave_up else None, job_id))
+
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 3.0)),
                 follow_redirects=False, trust_env=False)
         return self._http
+
+
+def _pinned(url: str, address: Any) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """The request to `address` itself, with the URL's host in the Host header (and in
+    TLS SNI and certificate checks): the name is not looked up a second time."""
+    original = httpx.URL(url)
+    extensions: dict[str, Any] = {}
+    if original.scheme == "https":
+        extensions["sni_hostname"] = original.raw_host.decode("ascii")
+    return (original.copy_with(host=str(address)), {"Host": original.netloc.decode("ascii")},
+            extensions)

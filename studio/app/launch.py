@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         apply_theme,
         follow_system_scheme,
         register_bundled_fonts,
+        set_theme_preference,
     )
 
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     register_bundled_fonts(app)  # only when the system has no fonts at all
     app.setWindowIcon(app_icon())
+    set_theme_preference(saved_theme(paths.config_dir))
     apply_theme(app)
     follow_system_scheme(app)
     # The frame goes on screen first; the service and the widgets fill it in afterwards.
@@ -108,11 +110,18 @@ def main(argv: list[str] | None = None) -> int:
 async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None) -> int:
     from PySide6.QtCore import QTimer
 
+    from studio.app.startup_error import STARTUP_ERRORS, ask_what_to_do
     from studio.core import logsetup
     from studio.core.service import Studio
     from studio.ui.session import Session
 
-    studio = Studio(sandbox_url=sandbox_url)
+    while True:
+        try:
+            studio = Studio(sandbox_url=sandbox_url)
+            break
+        except STARTUP_ERRORS as exc:  # a home it cannot use: say so, never a traceback
+            if not await ask_what_to_do(window, exc, quit_after):
+                return 2
     logsetup.configure(studio.paths, studio.redactor)
     log.info("app.start version=%s sandbox=%s", __version__, bool(sandbox_url))
     session = Session(studio)
@@ -170,6 +179,19 @@ def _hand_over(app, name: str, argv: list[str]) -> int:
     print("studio: Provider Studio is already running for this data folder; its window "
           "was brought to the front.", flush=True)
     return 0
+
+
+def saved_theme(config_dir: Path) -> str:
+    """The theme from preferences.json (core.preferences), read with the standard library:
+    the first frame paints before pydantic loads."""
+    import json
+
+    try:
+        data = json.loads((config_dir / "preferences.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "system"
+    theme = data.get("theme") if isinstance(data, dict) else None
+    return theme if theme in ("system", "light", "dark") else "system"
 
 
 def _warm_imports() -> None:

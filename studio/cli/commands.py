@@ -2,8 +2,9 @@
 
 A builder adds the command's arguments to its subparser; a handler runs it against the
 Studio service and returns the exit code (0 success or dry-run, 1 a job or call failed;
-bad input raises UsageError, RequestError or ValueError: exit 2). Rows appear in
-`studio-cli --help` in this order.
+bad input raises UsageError, RequestError or ValueError: exit 2). A command with
+`opens_studio=False` gets the StudioPaths instead (it must work when the database cannot
+be opened). Rows appear in `studio-cli --help` in this order.
 """
 
 from __future__ import annotations
@@ -11,22 +12,25 @@ from __future__ import annotations
 import argparse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from studio.cli import (
     assist,
+    budget,
     compare,
     config,
+    db,
     export,
     generate,
     jobs,
     keys,
+    lineage,
     metrics,
     providers,
     resume,
     serve,
     workflows,
 )
-from studio.core.service import Studio
 
 
 @dataclass(frozen=True)
@@ -34,17 +38,25 @@ class Command:
     name: str
     help: str
     build: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[Studio, argparse.Namespace], Awaitable[int]]
+    run: Callable[[Any, argparse.Namespace], Awaitable[int]]  # Studio (or StudioPaths)
+    opens_studio: bool = True
 
 
 COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("providers", "the provider catalog", providers.build, providers.run),
     Command("config", "read or change settings", config.build, config.run),
     Command("keys", "API keys in the OS keyring", keys.build, keys.run),
+    Command("budget", "spend budgets: what was spent and what is left", budget.build,
+            budget.run),
     Command("generate", "send (or dry-run) one request", generate.build, generate.run),
     Command("jobs", "list jobs", jobs.build_list, jobs.run_list),
-    Command("job", "one job in full", jobs.build_show, jobs.run_show),
+    Command("job", "one job in full (--refresh asks the provider now)", jobs.build_show,
+            jobs.run_show),
+    Command("wait", "wait for jobs to finish (sending or polling them from here)",
+            jobs.build_wait, jobs.run_wait),
     Command("cancel", "cancel a job", jobs.build_cancel, jobs.run_cancel),
+    Command("lineage", "an asset's parents and children (what it was made from and into)",
+            lineage.build, lineage.run),
     Command("resume", "resume unfinished live jobs and wait for them", resume.build_resume,
             resume.run_resume),
     Command("replay", "re-run a saved dry-run payload (never the network)",
@@ -76,4 +88,6 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,
             workflows.run),
+    Command("db", "check the job database, or set a damaged one aside", db.build, db.run,
+            opens_studio=False),
 )}

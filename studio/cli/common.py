@@ -1,4 +1,4 @@
-"""What the command groups share: the bad-input error, KEY=VALUE params, printing."""
+"""What the command groups share: the bad-input error and printing."""
 
 from __future__ import annotations
 
@@ -8,23 +8,6 @@ from typing import Any
 
 class UsageError(Exception):
     """Bad input: exit 2 with the message."""
-
-
-def parse_params(items: list[str]) -> dict[str, Any]:
-    """KEY=VALUE pairs. Values stay strings (pydantic coerces by field type) unless JSON."""
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
-        if value[:1] in "[{":
-            try:
-                params[key.strip()] = json.loads(value)
-                continue
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"--param {key}: invalid JSON ({exc.msg})") from None
-        params[key.strip()] = value
-    return params
 
 
 def print_json(data: Any) -> None:

@@ -15,7 +15,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from studio.cli.common import UsageError, parse_params, print_json
+from studio.cli.common import UsageError, print_json
+from studio.cli.follow import until_accepted
+from studio.cli.params import coerce_param, split_param
+from studio.cli.prompts import add_prompt_args, prompt_from
+from studio.cli.spend import add_max_usd, check_spend, report_refused
 from studio.core.compare.adapt import Brief, Target
 from studio.core.compare.groups import CompareGroup, CompareGroups
 from studio.core.compare.scoreboard import artist_scoreboard
@@ -29,7 +33,7 @@ FAILED = (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED)
 
 def build_compare(s: argparse.ArgumentParser) -> None:
     s.add_argument("--target", action="append", required=True, metavar="PROVIDER:MODEL")
-    s.add_argument("--prompt", required=True)
+    add_prompt_args(s)
     s.add_argument("--negative")
     s.add_argument("--seed", type=int)
     s.add_argument("--aspect", metavar="W:H", help="e.g. 16:9; snapped per model")
@@ -85,8 +89,10 @@ def _param_args(s: argparse.ArgumentParser) -> None:
 
 
 def _wait_json(s: argparse.ArgumentParser) -> None:
-    s.add_argument("--wait", action="store_true", help="wait for live jobs to finish")
+    s.add_argument("--wait", action="store_true", help="wait for live jobs to finish "
+                   "(default: return once the providers have accepted them)")
     s.add_argument("--json", action="store_true")
+    add_max_usd(s)  # every command here that sends jobs
 
 
 async def run_compare(studio: Studio, args: argparse.Namespace) -> int:
@@ -108,6 +114,7 @@ async def run_rerun(studio: Studio, args: argparse.Namespace) -> int:
     groups = studio.compare
     group = _group(groups, args.group)
     position = _cell(studio, group, args.cell) if args.cell else None
+    check_spend(studio, [r for _, r, _ in groups.rerun_requests(group.id, position)], args)
     jobs = await groups.rerun(group.id, position)
     return await _finish(studio, groups, group.id, args, jobs)
 
@@ -117,6 +124,7 @@ async def run_add(studio: Studio, args: argparse.Namespace) -> int:
     group = _group(groups, args.group)
     target = Target.parse(args.target)
     target.params = _params(args.param, [target], studio)[target.label]
+    check_spend(studio, [a.request for a in groups.plan(group.brief, [target])], args)
     cell = await groups.add_target(group.id, target)
     job = studio.store.get_job(cell.job_id or "")
     return await _finish(studio, groups, group.id, args, [job] if job else [])
@@ -139,7 +147,7 @@ def _group(groups: CompareGroups, ref: str) -> CompareGroup:
 
 async def _compare(studio: Studio, groups: CompareGroups, args: argparse.Namespace) -> int:
     try:
-        brief = Brief(prompt=args.prompt, negative_prompt=args.negative, seed=args.seed,
+        brief = Brief(prompt=prompt_from(args), negative_prompt=args.negative, seed=args.seed,
                       aspect=args.aspect, duration=args.duration, input_images=args.image)
     except ValidationError as exc:
         raise RequestError(field_errors(exc)) from None
@@ -150,41 +158,50 @@ async def _compare(studio: Studio, groups: CompareGroups, args: argparse.Namespa
     per_target = _params(args.param, targets, studio)
     for t in targets:
         t.params = per_target[t.label]
+    check_spend(studio, [a.request for a in groups.plan(brief, targets)], args)
     group = await groups.create(brief, targets)
     jobs = [j for c in group.cells if c.job_id and (j := studio.store.get_job(c.job_id))]
     return await _finish(studio, groups, group.id, args, jobs)
 
 
 def _params(items: list[str], targets: list[Target], studio: Studio) -> dict[str, dict]:
-    """--param KEY=VALUE for every target that has KEY; PROVIDER:MODEL:KEY=VALUE for one."""
+    """--param KEY=VALUE for every target that has KEY; PROVIDER:MODEL:KEY=VALUE for one.
+    Each value is read by the type of that target's own field."""
     out: dict[str, dict[str, Any]] = {t.label: dict(t.params) for t in targets}
+    by_label = {t.label: t for t in targets}
     for item in items:
-        key, sep, value = item.partition("=")
+        key, value = split_param(item)
         label, colon, name = key.rpartition(":")
-        [(name, parsed)] = parse_params([f"{name}={value}" if sep else item]).items()
         if colon:
             if label not in out:
                 raise UsageError(f"--param {item!r}: {label} is not one of the --target values")
-            out[label][name] = parsed
+            out[label][name] = coerce_param(name, value, _annotation(studio, by_label[label],
+                                                                      name))
             continue
-        has = [t.label for t in targets if _has_field(studio, t, name)]
+        has = [t for t in targets if _annotation(studio, t, name) is not None]
         if not has:
             raise UsageError(f"--param {item!r}: none of the targets has a setting {name!r}")
-        for label in has:
-            out[label][name] = parsed
+        for target in has:
+            out[target.label][name] = coerce_param(name, value,
+                                                   _annotation(studio, target, name))
     return out
 
 
-def _has_field(studio: Studio, target: Target, name: str) -> bool:
+def _annotation(studio: Studio, target: Target, name: str) -> Any:
+    """The type of the target model's field `name`, or None when it has no such field."""
     provider = studio.providers.get(target.provider)
     model = provider.models.get(target.model) if provider else None
-    return model is not None and name in model.params.model_fields
+    field = model.params.model_fields.get(name) if model is not None else None
+    return field.annotation if field is not None else None
 
 
 async def _finish(studio: Studio, groups: CompareGroups, group_id: str,
                   args: argparse.Namespace, jobs: list[Job]) -> int:
+    live = [j.id for j in jobs if not j.dry_run]
     if args.wait:
-        await asyncio.gather(*(studio.wait(j.id) for j in jobs if not j.dry_run))
+        await asyncio.gather(*(studio.wait(job_id) for job_id in live))
+    else:  # returns once every provider has accepted its job; `wait` finishes them
+        await until_accepted(studio, live)
     group = groups.get(group_id)
     assert group is not None
     data = groups.group_dict(group)
@@ -194,7 +211,8 @@ async def _finish(studio: Studio, groups: CompareGroups, group_id: str,
         now = studio.store.get_job(job.id)
         print(f"studio-cli: job {job.id} ({job.provider}:{job.model}) {now.status.value}: "
               f"{now.error or now.message}", file=sys.stderr)
-    return 1 if failed else 0
+    refused = report_refused([studio.store.get_job(j.id) for j in jobs])
+    return refused or (1 if failed else 0)
 
 
 def _groups(groups: CompareGroups, args: argparse.Namespace) -> int:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from studio.cli.common import UsageError, print_json
+from studio.core import safe_json
 from studio.core.export.contact_sheet import make_contact_sheet
 from studio.core.export.copies import ExportError, SignWith, export_async, plan_export
 from studio.core.export.credentials import CredentialsError, read_credentials, user_certificate
@@ -172,9 +172,11 @@ def _sidecar(path: Path) -> dict[str, Any] | None:
     if not side.is_file():
         return None
     try:
-        record = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        record = safe_json.loads(side.read_bytes())
+    except (OSError, ValueError) as exc:  # unreadable, not JSON or UTF-8, nested too deep
         return {"path": str(side), "error": f"unreadable ({exc})"}
+    if not isinstance(record, dict):
+        return {"path": str(side), "error": "unreadable (not a JSON object)"}
     export = record.get("export") or {}
     expected = export.get("sha256") or (record.get("output") or {}).get("sha256")
     actual = hashlib.sha256(path.read_bytes()).hexdigest()

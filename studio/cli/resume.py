@@ -4,13 +4,13 @@ re-estimate a saved dry-run payload (never the network)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from studio.cli.common import UsageError, human_job, print_json
+from studio.core import safe_json
 from studio.core.jobs import JobStatus
 from studio.core.jobview import job_dict
 from studio.core.requests import RequestError, field_errors
@@ -19,7 +19,8 @@ from studio.providers.base import RenderRequest
 
 
 def build_resume(p: argparse.ArgumentParser) -> None:
-    """No options: every unfinished live job is resumed and waited for."""
+    """No options: every unfinished live job is resumed and waited for. Exit 0 when all
+    succeeded, 1 when one did not, 2 when a job row could not be read (it is named)."""
 
 
 async def run_resume(studio: Studio, args: argparse.Namespace) -> int:
@@ -30,7 +31,10 @@ async def run_resume(studio: Studio, args: argparse.Namespace) -> int:
         job = await studio.wait(job_id)
         print(human_job(job_dict(job, studio.store)))
         failed += job.status != JobStatus.SUCCEEDED
-    return 1 if failed else 0
+    for bad in studio.store.problems:  # rows that cannot be read were left alone
+        print(f"studio-cli: skipped: {bad} (`studio-cli db check` lists every such row)",
+              file=sys.stderr)
+    return 2 if studio.store.problems else 1 if failed else 0
 
 
 def build_replay(p: argparse.ArgumentParser) -> None:
@@ -40,8 +44,10 @@ def build_replay(p: argparse.ArgumentParser) -> None:
 
 async def run_replay(studio: Studio, args: argparse.Namespace) -> int:
     try:
-        saved = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        saved = safe_json.loads(Path(args.file).read_bytes())
+    except OSError as exc:
+        raise UsageError(f"{args.file}: cannot be read ({exc.strerror or exc})") from None
+    except ValueError as exc:  # not JSON, not UTF-8, or nested too deep
         raise UsageError(f"{args.file}: not a readable JSON file ({exc})") from None
     if not isinstance(saved, dict):
         raise UsageError(f"{args.file}: expected a JSON object")

@@ -6,6 +6,7 @@ studio.json.bad (numbered, never overwritten) and replaced by defaults, with a w
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -15,7 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from studio.core import safe_json
 from studio.core.atomic import write_atomic
+from studio.core.budget import BudgetSettings
 from studio.core.set_aside import keep_as_bad
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,19 @@ class AutomationApiSettings(BaseModel):
     port: int = Field(8765, ge=1024, le=65535, description="Loopback port of the API")
     allowed_origins: list[str] = Field(
         default_factory=list, description="Browser origins allowed to call the API (CORS)")
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list, description="Host names, addresses or networks (10.0.0.0/8) "
+        "webhooks may reach besides public addresses and this computer")
+
+    @field_validator("webhook_allowed_hosts")
+    @classmethod
+    def _webhook_hosts(cls, entries: list[str]) -> list[str]:
+        out = [e.strip().lower() for e in entries if e.strip()]
+        for entry in out:
+            if not _host_or_network(entry):
+                raise ValueError(f"{entry!r} is not a host name, an IP address or a network "
+                                 "like 10.0.0.0/8")
+        return out
 
     @field_validator("allowed_origins")
     @classmethod
@@ -87,6 +103,20 @@ class AutomationApiSettings(BaseModel):
             if not re.fullmatch(r"https?://[^/\s?#@]+", origin):
                 raise ValueError(f"{origin!r} is not an origin like http://localhost:3000")
         return out
+
+
+_HOST_NAME = re.compile(r"(?=.{1,253}\.?$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?"
+                        r"(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?")
+
+
+def _host_or_network(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry.strip("[]"), strict=False)
+        return True
+    except ValueError:
+        pass
+    # A name whose last label is a number is an address in disguise (127.1, 2130706433).
+    return bool(_HOST_NAME.fullmatch(entry)) and not entry.rstrip(".").rsplit(".", 1)[-1].isdigit()
 
 
 class SigningSettings(BaseModel):
@@ -182,6 +212,8 @@ class Settings(BaseModel):
     # Provider id -> that provider's own settings (validated by the provider).
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     image_host: ImageHostSettings = ImageHostSettings()
+    # Spend budgets and the per-action confirmation amount (core.budget).
+    budgets: BudgetSettings = BudgetSettings()
     metrics: MetricsSettings = MetricsSettings()
     assistant: AssistantSettings = AssistantSettings()
 
@@ -209,15 +241,26 @@ class ConfigError(ValueError):
 
 
 def load_settings(path: Path) -> LoadResult:
+    """Raises ConfigError only when the file exists but cannot be read (permissions)."""
     if not path.exists():
         return LoadResult(Settings())
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if path.is_dir():
+            raise ValueError("it is a directory, not a file")
+        raw = safe_json.loads(path.read_bytes())
         if not isinstance(raw, dict):
             raise ValueError("the top level is not a JSON object")
         return LoadResult(Settings.model_validate(raw))
+    except OSError as exc:  # unreadable: nothing to set aside, nothing may overwrite it
+        raise ConfigError(f"the settings file {path} cannot be read ({exc.strerror or exc}); "
+                          "fix its permissions, or point STUDIO_HOME elsewhere") from None
     except (ValueError, ValidationError, UnicodeDecodeError) as exc:
-        bad = keep_as_bad(path)  # numbered: an earlier .bad copy is never overwritten
+        try:
+            bad = keep_as_bad(path)  # numbered: an earlier .bad copy is never overwritten
+        except OSError as move:
+            raise ConfigError(f"the settings file {path} is not usable ({_short(exc)}) and "
+                              f"could not be set aside ({move.strerror or move}); move it "
+                              "away yourself") from None
         message = (
             f"Settings file {path} could not be read ({_short(exc)}); it was kept as "
             f"{bad.name} and defaults are in use."
@@ -243,7 +286,9 @@ def get_value(settings: Settings, key: str) -> Any:
 def set_value(settings: Settings, key: str, text: str) -> Settings:
     """A new Settings with `key` set from a command-line string (JSON, or a bare string)."""
     try:
-        value: Any = json.loads(text)
+        value: Any = safe_json.loads(text)
+    except safe_json.JsonTooDeep as exc:
+        raise ConfigError(f"{key}: {exc}") from None
     except json.JSONDecodeError:
         value = text
     data = settings.model_dump(mode="json")

@@ -8,6 +8,7 @@ never from the store. Each kind carries one payload, checked when the event is m
     asset_quality (metrics or the model's opinion)       asset
     compare_changed                                      group (+ job_id of a new run)
     vote_cast                                            group, vote
+    library_changed                                      what (+ board)
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class EventKind(StrEnum):
     ASSET_QUALITY = "asset_quality"  # its quality metrics or the assistant's opinion stored
     COMPARE_CHANGED = "compare_changed"  # a compare group was made, grew or got a run
     VOTE_CAST = "vote_cast"
+    LIBRARY_CHANGED = "library_changed"  # boards, their outputs or the trash changed
 
     @property
     def about_job(self) -> bool:
@@ -51,6 +53,8 @@ class StoreEvent:
     asset: Asset | None = None
     group: str | None = None  # compare_changed, vote_cast
     vote: str | None = None  # vote_cast
+    what: str | None = None  # library_changed: board_created, trashed, emptied, ...
+    board: str | None = None  # library_changed about one board
 
     def __post_init__(self) -> None:
         # A real check (not an assert): a subscriber may rely on the payload of its kind.
@@ -59,7 +63,8 @@ class StoreEvent:
                    or (kind.about_asset and self.asset is None)
                    or (kind in (EventKind.COMPARE_CHANGED, EventKind.VOTE_CAST)
                        and not self.group)
-                   or (kind is EventKind.VOTE_CAST and not self.vote))
+                   or (kind is EventKind.VOTE_CAST and not self.vote)
+                   or (kind is EventKind.LIBRARY_CHANGED and not self.what))
         if missing:
             raise ValueError(f"a {kind.value} event needs its payload")
         object.__setattr__(self, "kind", kind)
@@ -79,6 +84,10 @@ class StoreEvent:
     @classmethod
     def vote_cast(cls, group: str, vote: str) -> StoreEvent:
         return cls(EventKind.VOTE_CAST, "", group=group, vote=vote)
+
+    @classmethod
+    def library_changed(cls, what: str, board: str | None = None) -> StoreEvent:
+        return cls(EventKind.LIBRARY_CHANGED, "", what=what, board=board)
 
 
 Subscriber = Callable[[StoreEvent], None]

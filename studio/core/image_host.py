@@ -62,7 +62,7 @@ def inputs_record(images: Sequence[InputImage],
     uploads = {h.sha256: h.record() for h in hosted}
     out = []
     for image in images:
-        entry: dict[str, Any] = {"name": image.name}
+        entry: dict[str, Any] = {"name": image.name, "role": image.role.value}
         if image.sha256:
             entry["sha256"] = image.sha256
         if image.sha256 in uploads:

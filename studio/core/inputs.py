@@ -8,10 +8,13 @@ only file bytes refuse it with a clear message.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
+from studio.core.verify_output import MAX_PIXELS
 from studio.providers.base import ImageFacts, InputImage
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -82,17 +85,28 @@ def load_input_image(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> Inpu
                          f"{max_bytes / 1e6:.0f} MB")
     data = p.read_bytes()
     try:
-        with Image.open(p) as im:
+        with _open_image(p) as im:
             fmt = im.format or ""
             width, height = im.size
+            if width * height > MAX_PIXELS:
+                raise _bomb(p, f"{width}x{height} pixels")
             im.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except InputError:
+        raise
+    except Image.DecompressionBombError:
+        raise _bomb(p, "far too many pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"input image {p.name} is not a readable image ({exc})") from None
     if fmt not in _TYPES:
         raise InputError(f"input image {p.name} is {fmt or 'of unknown format'}; "
                          "use PNG, JPEG or WebP")
     return InputImage(p.name, _TYPES[fmt], data, hashlib.sha256(data).hexdigest(),
                       width, height)
+
+
+def _bomb(path: Path, size: str) -> InputError:
+    return InputError(f"input image {path.name} is {size}: over the {MAX_PIXELS:,} pixel "
+                      "limit that guards against decompression bombs")
 
 
 def image_facts(ref: str, assets: AssetResolver | None = None) -> ImageFacts:
@@ -103,8 +117,19 @@ def image_facts(ref: str, assets: AssetResolver | None = None) -> ImageFacts:
     if is_url(ref):
         return ImageFacts()
     try:
-        with Image.open(resolve_path(ref, assets)) as im:
+        with _open_image(resolve_path(ref, assets)) as im:
             width, height = im.size
-    except (InputError, UnidentifiedImageError, OSError, ValueError):
+    except (InputError, UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError):
         return ImageFacts()
     return ImageFacts(width, height)
+
+
+def _open_image(path: Path) -> Any:
+    """Image.open without Pillow's bomb warning on stderr (callers check the size; past
+    twice its limit Pillow raises DecompressionBombError itself)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(path)

@@ -16,13 +16,14 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from studio.core.costs import CostMeter
 from studio.core.downloads import FetchedOutput, RetryPolicy, fetch_output
 from studio.core.jobs import Asset, Job, JobStatus
+from studio.core.lineage import Parent
 from studio.core.ports import JobLogWriter, JobStore, ProviderAccess, SettingsSource
 from studio.core.provenance import build_record, write_sidecar
 from studio.core.redaction import Redactor
@@ -37,6 +38,7 @@ class OutputSaver:
     def __init__(self, access: ProviderAccess, store: JobStore, *, owner: str,
                  joblog: JobLogWriter, redactor: Redactor, config: SettingsSource,
                  costs: CostMeter, assets_dir: Path,
+                 parents: Callable[[str], Sequence[Parent]] = lambda _job_id: (),
                  after_save: AfterSave | None = None) -> None:
         self.access = access
         self.store = store
@@ -46,6 +48,7 @@ class OutputSaver:
         self.config = config
         self.costs = costs
         self.assets_dir = assets_dir
+        self.parents = parents  # a job's lineage parents, for the provenance record
         self.after_save = after_save
 
     async def save(self, job: Job, result: Succeeded) -> Job:
@@ -74,7 +77,7 @@ class OutputSaver:
                           height=info.height if info else None,
                           duration_seconds=info.duration_seconds if info else None,
                           index=index, created_at=now)
-            record = build_record(final, asset, provider.info.name)
+            record = build_record(final, asset, provider.info.name, self.parents(job.id))
             asset.provenance = self.redactor.value(record)
             await asyncio.to_thread(write_sidecar, Path(asset.path), record,
                                     self.redactor)

@@ -22,6 +22,8 @@ class JobStatus(StrEnum):
     # provider: never resubmitted automatically, never reported as done. With one (status
     # checks failed for too long) `resume` or "Check again" asks the provider later.
     UNKNOWN = "unknown"
+    # A spend budget would have been crossed: written with the reason, nothing was sent.
+    REFUSED = "refused"
 
     @property
     def terminal(self) -> bool:
@@ -34,10 +36,11 @@ class JobStatus(StrEnum):
 
 
 TERMINAL = frozenset({JobStatus.DRY_RUN, JobStatus.SUCCEEDED, JobStatus.FAILED,
-                      JobStatus.CANCELLED, JobStatus.UNKNOWN})
+                      JobStatus.CANCELLED, JobStatus.UNKNOWN, JobStatus.REFUSED})
 
 # The state machine. Besides the happy path (draft -> queued -> submitting -> submitted ->
-# running -> succeeded), it knows three kinds of trouble:
+# running -> succeeded) and draft -> refused (a spend budget said no; core.spend_guard
+# writes such a job refused at once), it knows three kinds of trouble:
 # - submitting -> queued: the provider answered "not accepted" (429/503) and the job waits
 #   to be sent again; a kill during that wait must not leave it looking half-sent.
 # - submitted/running -> unknown: status checks failed past the job's deadline; the remote
@@ -46,7 +49,8 @@ TERMINAL = frozenset({JobStatus.DRY_RUN, JobStatus.SUCCEEDED, JobStatus.FAILED,
 #   a remote id may do this (check_transition enforces it): one that never reached the
 #   provider stays where it is and is retried as a new job instead.
 ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
-    JobStatus.DRAFT: frozenset({JobStatus.DRY_RUN, JobStatus.QUEUED, JobStatus.FAILED}),
+    JobStatus.DRAFT: frozenset({JobStatus.DRY_RUN, JobStatus.QUEUED, JobStatus.FAILED,
+                                JobStatus.REFUSED}),
     JobStatus.QUEUED: frozenset({JobStatus.SUBMITTING, JobStatus.CANCELLED, JobStatus.FAILED}),
     JobStatus.SUBMITTING: frozenset({JobStatus.SUBMITTED, JobStatus.SUCCEEDED, JobStatus.FAILED,
                                      JobStatus.UNKNOWN, JobStatus.CANCELLED, JobStatus.QUEUED}),

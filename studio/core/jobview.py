@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from studio.core.jobs import Asset, Job
+from studio.core.spend_guard import refusal_of
 from studio.core.store import Store
 
 
@@ -56,4 +57,7 @@ def job_dict(job: Job, store: Store | None = None) -> dict[str, Any]:
     }
     if store is not None:
         out["outputs"] = [asset_dict(a) for a in store.assets_for_job(job.id)]
+        refusal = refusal_of(store, job)
+        if refusal is not None:  # which budget said no, with the figures
+            out["refusal"] = refusal.as_dict()
     return out

@@ -7,9 +7,12 @@ step: add a new one. Release 0.1.0 wrote the baseline with user_version 0.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from studio.providers.modes import Mode, roles_for
 
 _JOB_COLUMNS_0_1 = (
     "provider", "model", "mode", "prompt", "request", "status", "created_at", "updated_at",
@@ -59,6 +62,61 @@ _RECOVERY_AND_LEASES = (
 )
 
 
+def _budgets(db: sqlite3.Connection) -> None:
+    """Step 3 (issue 19, spend budgets): jobs may now be `refused` by a budget, a status
+    older releases cannot read (hence a version of its own, so they refuse the database
+    instead of skipping those rows); spend is summed by submit time; a fan-out holds its
+    total in budget_holds while its jobs are written."""
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_submitted ON jobs(submitted_at)")
+    db.execute("CREATE TABLE IF NOT EXISTS budget_holds (id INTEGER PRIMARY KEY "
+               "AUTOINCREMENT, hold TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT "
+               "NULL, usd REAL NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS budget_holds_hold ON budget_holds(hold)")
+    db.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
+
+
+def _lineage(db: sqlite3.Connection) -> None:
+    """Step 4: which assets each job took as inputs (and in what role), and batches of
+    variations. Old jobs get their parents from their `asset:` inputs, or from an input
+    whose sha256 is an asset's."""
+    db.execute("CREATE TABLE IF NOT EXISTS job_parents (job_id TEXT NOT NULL, "
+               "position INTEGER NOT NULL, asset_id TEXT NOT NULL, role TEXT NOT NULL, "
+               "sha256 TEXT, PRIMARY KEY (job_id, position))")
+    db.execute("CREATE INDEX IF NOT EXISTS job_parents_asset ON job_parents(asset_id)")
+    db.execute("CREATE TABLE IF NOT EXISTS job_batches (job_id TEXT PRIMARY KEY, "
+               "batch_id TEXT NOT NULL, position INTEGER NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS job_batches_batch ON job_batches(batch_id)")
+    assets = {r[0]: r[1] for r in db.execute("SELECT id, sha256 FROM assets")}
+    by_sha: dict[str, str] = {}
+    for asset_id, sha in db.execute("SELECT id, sha256 FROM assets ORDER BY created_at DESC"):
+        by_sha[sha] = asset_id  # the oldest asset with these bytes wins
+    for job_id, mode, request, hashes in db.execute(
+            "SELECT id, mode, request, input_hashes FROM jobs").fetchall():
+        for position, asset_id, role in _old_parents(mode, request, hashes, assets, by_sha):
+            db.execute("INSERT OR IGNORE INTO job_parents VALUES (?, ?, ?, ?, ?)",
+                       (job_id, position, asset_id, role, assets[asset_id]))
+
+
+def _old_parents(mode: str, request: str, hashes: str | None, assets: dict[str, str],
+                 by_sha: dict[str, str]) -> list[tuple[int, str, str]]:
+    try:
+        refs = json.loads(request).get("input_images") or []
+        shas = json.loads(hashes) if hashes else []
+        roles = roles_for((), Mode(mode), len(refs))
+    except (TypeError, ValueError, AttributeError):
+        return []  # an unreadable row stays as it is (the store reports it)
+    files = [r for r in refs if isinstance(r, str) and not r.lower().startswith("http")]
+    out = []
+    for position, ref in enumerate(refs):
+        if not isinstance(ref, str):
+            continue
+        asset_id = ref[len("asset:"):] if ref.startswith("asset:") else None
+        if asset_id is None and len(files) == len(shas) and ref in files:
+            asset_id = by_sha.get(shas[files.index(ref)])
+        if asset_id in assets:
+            out.append((position, asset_id, roles[position].value))
+    return out
+
 
 # Quality metrics of each output (one row per asset, the newest measurement), the
 # assistant's opinion of an output (kept apart: a model's view, not a measurement) and
@@ -97,7 +155,9 @@ class Step:
 STEPS: tuple[Step, ...] = (
     Step(1, "baseline schema of release 0.1.0", _BASELINE),
     Step(2, "jobs.recoverable and job leases", _RECOVERY_AND_LEASES),
-    Step(3, "output quality metrics, the assistant's opinions and runs",
+    Step(3, "refused jobs, spend by submit time, fan-out budget holds", run=_budgets),
+    Step(4, "job parents (lineage) and batches", run=_lineage),
+    Step(5, "output quality metrics, the assistant's opinions and runs",
          run=add_quality_and_assistant_tables),
 )
 LATEST = STEPS[-1].version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,5 +78,7 @@ def make_private_dir(path: Path) -> None:
         probe = probe.parent
     for d in reversed(missing):
         d.mkdir(mode=0o700, exist_ok=True)
+    if not path.is_dir():  # a file where a folder belongs: say so now, not at first write
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
     if os.name == "posix" and path.is_dir() and path.stat().st_mode & 0o077:
         path.chmod(0o700)

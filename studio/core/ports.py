@@ -7,8 +7,8 @@ protocols. A test may pass anything with the same shape.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from studio.core.config import Settings
     from studio.core.events import StoreEvent
+    from studio.core.image_host import ImageHosting
     from studio.core.jobs import Asset, Job, JobStatus
     from studio.core.policy import Decision
     from studio.core.redaction import Redactor
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         KeySpec,
         Kind,
         PreparedCall,
+        Price,
         Provider,
         ProviderContext,
         RenderRequest,
@@ -93,6 +95,12 @@ class JobLogWriter(Protocol):
                  **data: Any) -> None: ...
 
 
+class BudgetGate(Protocol):
+    """The spend guard as fan-outs see it: a whole action is admitted, or none of it."""
+
+    def fan_out(self, requests: Sequence[RenderRequest]) -> AbstractAsyncContextManager[Any]: ...
+
+
 class Submissions(Protocol):
     """What compare groups build on: checking, preparing and submitting requests through the
     one policy, in the studio's store (where they keep their own tables)."""
@@ -112,6 +120,55 @@ class Submissions(Protocol):
 
     async def submit(self, request: RenderRequest, *, retried_from: str | None = None,
                      force_dry_run: str | None = None) -> Job: ...
+
+    @property
+    def budget(self) -> BudgetGate: ...
+
+
+class Spending(Protocol):
+    """What the spend guard reads and drives: settings, providers, the store and the job
+    log, the live/dry-run policy, estimates, and submit (for batches)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def providers(self) -> Mapping[str, Provider]: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def joblog(self) -> JobLogWriter: ...
+
+    @property
+    def image_host(self) -> ImageHosting: ...
+
+    def decision(self, provider_id: str, kind: Kind) -> Decision: ...
+
+    def check(self, request: RenderRequest, *, load_images: bool = True) -> CheckedRequest: ...
+
+    def estimate(self, request: RenderRequest) -> Price: ...
+
+    async def submit(self, request: RenderRequest, *, retried_from: str | None = None,
+                     force_dry_run: str | None = None) -> Job: ...
+
+
+class ConnectionTests(Protocol):
+    """Settings' "Test connection": the saved-key check, and what a check with a typed key
+    needs (the provider's context, the HTTP client, the redactor that learns the key)."""
+
+    @property
+    def providers(self) -> Mapping[str, Provider]: ...
+
+    @property
+    def redactor(self) -> Redactor: ...
+
+    def context(self, provider_id: str) -> ProviderContext: ...
+
+    async def http(self) -> httpx.AsyncClient: ...
+
+    async def check_connection(self, provider_id: str) -> tuple[bool, str]: ...
 
 
 class Tables(Protocol):

@@ -1,23 +1,28 @@
 """Provenance: a versioned record of who made an output, with what request, cost and time.
 
 Written as a JSON sidecar beside the output and stored in the db. The output file itself
-stays byte-for-byte what the provider sent.
+stays byte-for-byte what the provider sent. Version 2 added `parents` (the assets a job
+took as inputs, with their roles), `notes` and `operation` (for assets the studio made
+itself, such as a saved video frame); version 1 records read as having no parents.
 """
 
 from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from studio import __version__
 from studio.core.atomic import write_atomic
 from studio.core.jobs import Asset, Job
+from studio.core.lineage import Parent
 from studio.core.redaction import Redactor
+from studio.core.sent import sent_params
 
 SCHEMA = "provider-studio/provenance"
-VERSION = 1
+VERSION = 2
 
 
 def _who() -> str:
@@ -27,7 +32,8 @@ def _who() -> str:
         return "unknown"
 
 
-def build_record(job: Job, asset: Asset, provider_name: str) -> dict[str, Any]:
+def build_record(job: Job, asset: Asset, provider_name: str,
+                 parents: Sequence[Parent] = ()) -> dict[str, Any]:
     req = job.request
     latency = (job.finished_at - job.submitted_at
                if job.finished_at and job.submitted_at else None)
@@ -47,7 +53,7 @@ def build_record(job: Job, asset: Asset, provider_name: str) -> dict[str, Any]:
         "request": job.prepared,
         "prompt": req.get("prompt"),
         "negative_prompt": req.get("negative_prompt"),
-        "params": req.get("params"),
+        "params": sent_params(req.get("params"), job.prepared),  # only what went out
         "seed_requested": req.get("seed"),
         "seed": job.seed,
         "remote_job_id": job.remote_id,
@@ -75,7 +81,46 @@ def build_record(job: Job, asset: Asset, provider_name: str) -> dict[str, Any]:
         },
         "compare_group": job.compare_group,
         "retried_from": job.retried_from,
+        # The assets this output was made from (its lineage), with the role each played.
+        "parents": [p.as_dict() for p in parents],
+        "notes": list((job.prepared or {}).get("notes") or []),
     }
+
+
+def build_local_record(job: Job, asset: Asset, operation: dict[str, Any],
+                       parents: Sequence[Parent] = ()) -> dict[str, Any]:
+    """The record of an asset the studio made itself (a saved frame, a mask, a canvas)."""
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "app": {"name": "Provider Studio", "version": __version__},
+        "made_by": _who(),
+        "job_id": job.id,
+        "asset_id": asset.id,
+        "provider": job.provider,
+        "provider_name": "Provider Studio",
+        "model": job.model,
+        "mode": job.mode,
+        "operation": operation,
+        "timings": {"created_at": job.created_at, "finished_at": job.finished_at},
+        "output": {
+            "index": asset.index,
+            "file": Path(asset.path).name,
+            "sha256": asset.sha256,
+            "media_type": asset.media_type,
+            "bytes": asset.bytes,
+            "width": asset.width,
+            "height": asset.height,
+        },
+        "parents": [p.as_dict() for p in parents],
+        "notes": [],
+    }
+
+
+def parents_in(record: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The parents a record lists (none for a version 1 record)."""
+    parents = (record or {}).get("parents")
+    return [p for p in parents if isinstance(p, dict)] if isinstance(parents, list) else []
 
 
 def sidecar_path(output: Path) -> Path:

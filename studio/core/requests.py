@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from studio.core.inputs import AssetResolver, InputError, is_url, load_input
+from studio.core.masks import fit_mask
 from studio.providers.base import (
     ImageTransport,
     InputImage,
@@ -16,6 +18,7 @@ from studio.providers.base import (
     ParamsBase,
     Provider,
     RenderRequest,
+    Role,
     UnknownModel,
 )
 
@@ -44,7 +47,15 @@ class CheckedRequest:
     model: ModelInfo
     mode: Mode
     params: ParamsBase
+    # The input images with their roles, then the mask (role MASK) when there is one.
     images: tuple[InputImage, ...]
+    # What the check changed and why (a mask scaled to the image), kept on the job.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[InputImage, ...]:
+        """The input images without the mask: what a price rule counts."""
+        return tuple(i for i in self.images if i.role is not Role.MASK)
 
 
 def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
@@ -74,15 +85,14 @@ def check_request(
     except UnknownModel as exc:
         raise RequestError([FieldError("model", exc.message)]) from None
     errors: list[FieldError] = []
-    mode = request.mode or model.modes[0]
+    mode = request.mode or _default_mode(model, bool(request.input_images))
     if mode not in model.modes:
         errors.append(FieldError("mode", f"{model.name} supports "
                                          f"{', '.join(m.value for m in model.modes)}"))
-    if not request.prompt.strip():
-        errors.append(FieldError("prompt", "a prompt is required"))
     caps = model.capabilities
-    needs = max(caps.min_reference_images,
-                1 if caps.requires_image or mode in (Mode.IMG2IMG, Mode.IMG2VIDEO) else 0)
+    if not request.prompt.strip() and caps.prompt == "required":
+        errors.append(FieldError("prompt", "a prompt is required"))
+    needs = max(caps.min_reference_images, 1 if caps.requires_image or mode.needs_image else 0)
     given = len(request.input_images)
     if caps.image_url_param and request.params.get(caps.image_url_param):
         given += 1
@@ -99,6 +109,7 @@ def check_request(
                 errors.append(FieldError(f"input_images.{i}", f"{provider.info.name} takes "
                                          "image files, not URLs: give a local file or an "
                                          "asset"))
+    errors.extend(_mask_errors(request, provider, model))
     params: ParamsBase | None = None
     try:
         params = model.params.model_validate(request.params)
@@ -109,14 +120,52 @@ def check_request(
             errors.append(FieldError(f"params.{name}", f"this {why}; confirm to send it "
                                      "anyway (content policy)"))
     images: list[InputImage] = []
+    notes: list[str] = []
     if load_images and not errors:
+        roles = model.input_roles(mode, len(request.input_images))
         for i, ref in enumerate(request.input_images):
             try:
-                images.append(load_input(ref, assets))
+                images.append(dataclasses.replace(load_input(ref, assets), role=roles[i]))
             except InputError as exc:
                 errors.append(FieldError(f"input_images.{i}", str(exc)))
+        if request.mask and not errors:
+            try:
+                mask, note = fit_mask(load_input(request.mask, assets),
+                                      images[0] if images else None)
+            except InputError as exc:
+                errors.append(FieldError("mask", str(exc).replace("input image", "mask")))
+            else:
+                images.append(mask)
+                notes.extend([note] if note else [])
     if not errors and params is not None:
         errors.extend(FieldError(f, m) for f, m in provider.check(request, params, images))
     if errors or params is None:
         raise RequestError(errors)
-    return CheckedRequest(request, provider, model, mode, params, tuple(images))
+    return CheckedRequest(request, provider, model, mode, params, tuple(images), tuple(notes))
+
+
+def _default_mode(model: ModelInfo, has_images: bool) -> Mode:
+    """The model's first mode; with input images, its image mode when it has one (so the
+    images get the roles they play: the image to restyle, a video's frames)."""
+    first = model.modes[0]
+    if has_images and not first.needs_image:
+        for mode in (Mode.IMG2IMG, Mode.IMG2VIDEO):
+            if mode in model.modes and mode.kind is first.kind:
+                return mode
+    return first
+
+
+def _mask_errors(request: RenderRequest, provider: Provider,
+                 model: ModelInfo) -> list[FieldError]:
+    caps = model.capabilities
+    if request.mask is None:
+        if caps.mask_required:
+            return [FieldError("mask", f"{model.name} needs a mask (white = the area to "
+                                       "change, black = keep)")]
+        return []
+    if not caps.mask:
+        return [FieldError("mask", f"{model.name} takes no mask")]
+    if provider.info.image_transport is ImageTransport.INLINE and is_url(request.mask):
+        return [FieldError("mask", f"{provider.info.name} takes image files, not URLs: give "
+                                   "a local file or an asset")]
+    return []

@@ -67,6 +67,7 @@ class JobRunner:
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._user_cancelled: set[str] = set()
         self._lost: set[str] = set()
+        self._holding: set[str] = set()  # jobs whose output came with the submit answer
         self._heartbeat: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -105,6 +106,7 @@ class JobRunner:
         if self._tasks.get(job_id) is task:
             self._tasks.pop(job_id, None)
         self._lost.discard(job_id)
+        self._holding.discard(job_id)
         try:
             self.leases.release(job_id)
         except StoreError:  # it expires on its own
@@ -125,6 +127,11 @@ class JobRunner:
                     log.warning("runner.lease_lost job=%s", job_id)
                     self._lost.add(job_id)
                     self._tasks[job_id].cancel()
+
+    def holding_answer(self, job_id: str) -> bool:
+        """The provider sent the output with its submit answer (no remote copy to fetch
+        later) and this process is saving it: stopping now would lose a paid output."""
+        return job_id in self._holding
 
     async def wait(self, job_id: str) -> None:
         task = self._tasks.get(job_id)
@@ -153,6 +160,10 @@ class JobRunner:
 
     async def close(self) -> None:
         self._closing = True
+        # An output that came with the submit answer exists nowhere else: finish saving it.
+        holding = [t for j, t in self._tasks.items() if j in self._holding and not t.done()]
+        if holding:
+            await asyncio.wait(holding, timeout=60)
         tasks = [t for t in self._tasks.values() if not t.done()]
         for t in tasks:
             t.cancel()
@@ -184,6 +195,8 @@ class JobRunner:
                         return
                     result = submitted.result
                     synchronous = result is not None
+                    if synchronous:
+                        self._holding.add(job_id)
                     job = self.store.get_job(job_id) or job
                 elif not self._ready_to_poll(job):
                     return

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from studio.core.batches import BatchRecords
 from studio.core.catalog import Catalog
 from studio.core.config import Settings, load_settings, save_settings
 from studio.core.connections import (
@@ -34,10 +35,13 @@ from studio.core.image_host import (
     needs_host,
 )
 from studio.core.inputs import image_facts
+from studio.core.iteration import Iteration, Variations
 from studio.core.job_outputs import OutputSaver
 from studio.core.joblog import JobLog
 from studio.core.jobs import Asset, Job, JobBusy, JobStatus, NotRecoverable, new_job_id
 from studio.core.leases import Leases, new_owner_id
+from studio.core.lineage import LineageRecords, Node
+from studio.core.local_assets import is_local
 from studio.core.paths import StudioPaths
 from studio.core.policy import Decision, decide, gate_reason
 from studio.core.quality_store import Opinion, QualityRecord, QualityStore
@@ -46,6 +50,7 @@ from studio.core.redaction import Redactor
 from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
 from studio.core.secrets import KeyLookup, KeyStore
+from studio.core.settings_urls import check_new_urls
 from studio.core.store import Store
 from studio.core.workflows import ImportedWorkflow, WorkflowLibrary, own_workflow_hosts
 from studio.providers import assistant_infos
@@ -64,6 +69,10 @@ if TYPE_CHECKING:
     from studio.core.compare.groups import CompareGroup, CompareGroups
     from studio.core.compare.scoreboard import ScoreRow
     from studio.core.compare.votes import Votes
+    from studio.core.first_run import FirstRun
+    from studio.core.library import Library
+    from studio.core.preferences import Preferences, PreferenceStore
+    from studio.core.spend_guard import BatchOutcome, SpendGuard
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +115,7 @@ class Studio:
         outputs = OutputSaver(self, self.store, owner=self.leases.owner, joblog=self.joblog,
                               redactor=self.redactor, config=self, costs=self.costs,
                               assets_dir=self.paths.assets_dir,
+                              parents=self.lineage_records.parents,
                               after_save=self.metrics.outputs_saved)
         self.runner = JobRunner(self, self.store, self.leases, joblog=self.joblog,
                                 redactor=self.redactor, config=self, outputs=outputs)
@@ -124,11 +134,32 @@ class Studio:
         return CompareGroups(self)
 
     @cached_property
+    def lineage_records(self) -> LineageRecords:
+        """Which assets each job took as inputs (job_parents)."""
+        return LineageRecords(self.store)
+
+    @cached_property
+    def batches(self) -> BatchRecords:
+        """Batches of variations (job_batches)."""
+        return BatchRecords(self.store)
+
+    @cached_property
+    def iteration(self) -> Iteration:
+        return Iteration(self)
+
+    @cached_property
     def votes(self) -> Votes:
         """Votes and blind rounds over compare groups (one per studio)."""
         from studio.core.compare.votes import Votes
 
         return Votes(self.store)
+
+    @cached_property
+    def budget(self) -> SpendGuard:
+        """Spend budgets: the check before live jobs, quotes, what is spent and left."""
+        from studio.core.spend_guard import SpendGuard
+
+        return SpendGuard(self)
 
     @cached_property
     def assist(self) -> Assistant:
@@ -147,6 +178,9 @@ class Studio:
     # -- settings and keys --------------------------------------------------------------------
 
     def update_settings(self, settings: Settings) -> None:
+        """Save new settings; raises ConfigError (nothing saved) for a URL that may not be
+        used (core.settings_urls)."""
+        check_new_urls(self.settings, settings)
         save_settings(self.paths.config_file, settings)
         self.settings = settings
         self.catalog.invalidate()
@@ -305,7 +339,7 @@ class Studio:
             checked, images=self.image_host.placeholders(host_settings, checked.images)
         ) if hosting else checked
         call = self.prepare(preview)
-        estimate = self._price(checked, [i.facts for i in checked.images]).as_dict()
+        estimate = self._price(checked, [i.facts for i in checked.inputs]).as_dict()
         job = Job(
             id=new_job_id(), provider=request.provider, model=request.model,
             mode=checked.mode.value, prompt=self.redactor.text(request.prompt),
@@ -315,10 +349,19 @@ class Studio:
             retried_from=retried_from,
             input_hashes=[i.sha256 for i in checked.images if i.sha256],
         )
-        self.store.create_job(job)
+        parents = self.lineage_records.resolve(request, checked.images)
+        with self.store.transaction() as db:  # the job and its lineage, or neither
+            if decision.live:  # checked against the budgets and reserved, atomically
+                job = self.budget.admit(job, estimate)
+            else:
+                self.store.create_job(job)
+            if job.status is not JobStatus.REFUSED:
+                self.lineage_records.record(job.id, parents, db=db)
+        if job.status is JobStatus.REFUSED:
+            return job
         kind = checked.mode.kind.value
         if not decision.live:
-            record = self._record(call, inputs_record(preview.images, []))
+            record = self._record(call, inputs_record(preview.images, []), checked.notes)
             job = self.store.update_job(job.id, status=JobStatus.DRY_RUN, prepared=record,
                                         estimate=estimate, finished_at=time.time())
             self.joblog.append(job.provider, job.id, "dry-run", reason=decision.reason,
@@ -340,7 +383,7 @@ class Studio:
             call = self.prepare(checked)
         else:
             hosted = []
-        record = self._record(call, inputs_record(checked.images, hosted))
+        record = self._record(call, inputs_record(checked.images, hosted), checked.notes)
         # Owned from before it is queued: another process's resume never picks it up.
         self.leases.take(job.id)
         job = self.store.update_job(job.id, status=JobStatus.QUEUED, prepared=record,
@@ -350,10 +393,24 @@ class Studio:
         self.runner.start(job.id, call)
         return job
 
-    def _record(self, call: PreparedCall, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    async def submit_many(self, requests: Sequence[RenderRequest]) -> list[Job]:
+        """A fan-out (Compose's Generate, a compare group): checked against the budgets as
+        a whole first; if it would cross one, every live job of it is refused and none is
+        sent. Raises RequestError (nothing written) when a request cannot be sent."""
+        async with self.budget.fan_out(requests):
+            return [await self.submit(request) for request in requests]
+
+    async def submit_batch(self, requests: Sequence[RenderRequest]) -> BatchOutcome:
+        """One after another (a batch): the first job a budget refuses stops the rest."""
+        return await self.budget.batch(requests)
+
+    def _record(self, call: PreparedCall, inputs: list[dict[str, Any]],
+                notes: Sequence[str] = ()) -> dict[str, Any]:
         record = call.record()
         if inputs:
             record["inputs"] = inputs
+        if notes:
+            record["notes"] = list(notes)
         return self.redactor.value(record)
 
     async def wait(self, job_id: str) -> Job:
@@ -371,6 +428,9 @@ class Studio:
         old = self.store.get_job(job_id)
         if old is None:
             raise KeyError(job_id)
+        if is_local(old):
+            raise NotRecoverable(f"job {job_id} was made by the studio itself ({old.mode}); "
+                                 "there is nothing to send again")
         request = RenderRequest.model_validate(old.request)
         return await self.submit(request, retried_from=old.id)
 
@@ -441,6 +501,38 @@ class Studio:
         self.runner.start(job_id, None)
         return self.store.get_job(job_id) or job
 
+    async def drive(self, job_id: str) -> bool:
+        """Run one unfinished job from this process (`studio-cli wait`): a queued job is
+        sent, one with a remote id is polled and its outputs fetched. False when there is
+        nothing to drive (it has ended); raises JobBusy when another live process drives it."""
+        if job_id in self.runner.active():
+            return True
+        job = self.store.get_job(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        if not job.status.active:
+            return False
+        if not self.leases.take(job_id):
+            holder = self.leases.held_elsewhere(job_id)
+            raise JobBusy(f"job {job_id} is being run by another Provider Studio process"
+                          + (f" ({holder.owner})" if holder else ""))
+        job = self.store.get_job(job_id)  # as it is now, under the lease
+        if job is not None and await self._resume_one(job):
+            return True
+        self.leases.release(job_id)
+        return False
+
+    def driven_elsewhere(self, job_ids: Sequence[str]) -> dict[str, tuple[str, Job]]:
+        """Of these jobs, those another live process drives right now: job id -> (its
+        owner, the job as the database has it; that process's writes send us no events)."""
+        out: dict[str, tuple[str, Job]] = {}
+        for job_id in job_ids:
+            holder = self.leases.held_elsewhere(job_id)
+            job = self.store.get_job(job_id) if holder is not None else None
+            if holder is not None and job is not None:
+                out[job_id] = (holder.owner, job)
+        return out
+
     def clean_partial_downloads(self) -> list[Path]:
         """Remove `.part` files left by a killed download (never those of a job that a
         live process is downloading right now). Returns what was removed."""
@@ -459,6 +551,37 @@ class Studio:
         if removed:
             log.info("studio.partial_downloads_removed count=%d", len(removed))
         return removed
+
+    # -- iterating on renders (core/iteration.py) ---------------------------------------------
+
+    def input_ref(self, text: str) -> str:
+        """A path, URL, `asset:<id>` or bare asset id as the input reference to send."""
+        return self.iteration.input_ref(text)
+
+    def lineage(self, asset_id: str) -> Node:
+        """The asset with its ancestors and descendants; KeyError for an unknown id."""
+        return self.iteration.lineage(asset_id)
+
+    def settings_of(self, ref: str) -> RenderRequest:
+        """The request that reproduces an output (asset or job id), with the seed the
+        provider actually used and its inputs by asset id ("Use these settings")."""
+        return self.iteration.settings_of(ref)
+
+    async def variations(self, request: RenderRequest, n: int) -> Variations:
+        """N seeds (or N jobs where the model has no seed) of one request, as a batch."""
+        return await self.iteration.variations(request, n)
+
+    async def save_frame(self, video_ref: str, at: float | None = None) -> Asset:
+        """A video's frame at `at` seconds, or exactly its last frame, as a new asset."""
+        return await self.iteration.save_frame(video_ref, at)
+
+    def save_mask(self, image_ref: str, mask_png: bytes) -> Asset:
+        """A painted mask over an image asset, as an asset of its own."""
+        return self.iteration.save_mask(image_ref, mask_png)
+
+    def import_image(self, path: str | Path) -> Asset:
+        """A local image file as an asset (dropped on Compose)."""
+        return self.iteration.import_image(path)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -495,6 +618,67 @@ class Studio:
             self._http = None
         self.store.close()
 
+    # -- the artist's library, preferences, timings and first run (used by the UI) -------
+
+    @cached_property
+    def library(self) -> Library:
+        """Boards, the trash, stacks and sorting around the gallery (one per studio)."""
+        from studio.core.library import Library
+
+        return Library(self.store, self.paths.assets_dir)
+
+    @cached_property
+    def preference_store(self) -> PreferenceStore:
+        from studio.core.preferences import PreferenceStore
+
+        store = PreferenceStore(self.paths.config_dir)
+        if store.warning:
+            self.warnings.append(store.warning)
+        return store
+
+    def preferences(self) -> Preferences:
+        """Theme, favourite and recent models, the Queue's clear mark."""
+        return self.preference_store.current
+
+    def save_preferences(self, preferences: Preferences) -> Preferences:
+        return self.preference_store.save(preferences)
+
+    def set_favourite(self, provider: str, model: str, on: bool) -> Preferences:
+        from studio.core.preferences import target_key
+
+        prefs = self.preferences().with_favourite(target_key(provider, model), on)
+        return self.save_preferences(prefs)
+
+    def note_used(self, targets: list[tuple[str, str]]) -> Preferences:
+        """Remember models just sent to (newest first) for the pickers' Recent list."""
+        from studio.core.preferences import target_key
+
+        prefs = self.preferences().with_used(target_key(p, m) for p, m in targets)
+        return self.save_preferences(prefs)
+
+    def latency_seconds(self, job: Job | None) -> float | None:
+        """Request start to finish (synchronous providers included)."""
+        from studio.core.timing import latency_seconds
+
+        return latency_seconds(self.store, job)
+
+    def typical_seconds(self, provider_id: str, model_id: str) -> float | None:
+        """A model's median request-start-to-finish time from this studio's history."""
+        from studio.core.timing import typical_seconds
+
+        return typical_seconds(self.store, provider_id, model_id)
+
+    def first_run(self) -> FirstRun:
+        """What is live, what is a dry-run and why, and what has been made so far."""
+        from studio.core.first_run import summarise
+
+        return summarise(self.catalog.entries(), self.store, sandbox=self.sandbox_url is not None)
+
+    async def check_typed_key(self, provider_id: str, key: str) -> tuple[bool, str]:
+        """"Test connection" with a key typed in Settings but not saved yet."""
+        from studio.core.connection import check_typed_key
+
+        return await check_typed_key(self, provider_id, key)
     # -- reads for views ----------------------------------------------------------------------
     # Widgets read through these, never the store. Each is one indexed SQLite query on the
     # caller's thread; `jobs` and `asset_ids` return whole lists (thousands of rows) and
@@ -528,6 +712,10 @@ class Studio:
         return self.store.asset_ids(provider=provider, model=model, mode=mode, text=text,
                                     min_rating=min_rating, newest_first=newest_first,
                                     min_quality=min_quality, by_quality=by_quality)
+
+    def assets(self, ids: list[str]) -> dict[str, Asset]:
+        """Several assets by id (those that exist), e.g. the files of a selection."""
+        return {i: asset for i, (asset, _job) in self.store.get_assets_with_jobs(ids).items()}
 
     def assets_with_jobs(self, ids: list[str]) -> dict[str, tuple[Asset, Job]]:
         """Assets and their jobs in one query: what a gallery row needs."""

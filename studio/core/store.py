@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -328,16 +328,20 @@ class Store:
         text: str | None = None,
         min_rating: int | None = None,
         newest_first: bool = True,
+        include_masks: bool = False,
         min_quality: float | None = None,
         by_quality: bool = False,
     ) -> list[str]:
         """Ordered ids for the gallery; details are fetched for the visible range only.
+        Masks (assets of their own, core.local_assets) are left out unless asked for.
         `by_quality`: best quality score first (unmeasured last), then by date."""
         sql = "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id"
         if min_quality is not None or by_quality:
             sql += " LEFT JOIN asset_metrics m ON m.asset_id = a.id"
         sql += " WHERE 1=1"
         args: list[Any] = []
+        if not include_masks and mode != "mask":
+            sql += " AND j.mode != 'mask'"
         if min_quality is not None:
             sql += " AND m.quality_score >= ?"
             args.append(min_quality)
@@ -355,6 +359,18 @@ class Store:
         order = "m.quality_score IS NULL, m.quality_score DESC, " if by_quality else ""
         sql += f" ORDER BY {order}a.created_at {'DESC' if newest_first else 'ASC'}, a.\"index\""
         return [r[0] for r in self.query(sql, args)]
+
+    def delete_assets(self, ids: Sequence[str]) -> list[Asset]:
+        """Delete these outputs' rows, each logged on its job as `output_deleted`, in one
+        transaction (inside a caller's, as a savepoint). Their files are the caller's to
+        remove; lineage rows naming them stay as a record. Returns the assets deleted."""
+        with self.transaction() as db:
+            found = self.get_assets_with_jobs(list(ids))
+            for asset, _job in found.values():
+                db.execute("DELETE FROM assets WHERE id=?", (asset.id,))
+                self._event_row(asset.job_id, "output_deleted",
+                                {"asset": asset.id, "sha256": asset.sha256})
+        return [asset for asset, _job in found.values()]
 
     def set_rating(self, asset_id: str, rating: int | None) -> Asset:
         if rating is not None and not 1 <= rating <= 5:

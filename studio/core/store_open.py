@@ -8,6 +8,7 @@ and -shm files the same mode.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
@@ -66,3 +67,7 @@ def _prepare_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     elif os.name == "posix" and path.stat().st_mode & 0o077:
         path.chmod(0o600)
+    # SQLite would call an unwritable file "unable to open": not damage, permissions.
+    for target, mode in ((path, os.R_OK | os.W_OK), (path.parent, os.W_OK | os.X_OK)):
+        if not os.access(target, mode):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))

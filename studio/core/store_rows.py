@@ -44,9 +44,12 @@ def job_from_row(row: sqlite3.Row | dict[str, Any]) -> Job:
     try:
         for k in JSON_JOB:
             data[k] = json.loads(data[k]) if data[k] is not None else None
-        data["status"] = JobStatus(data["status"])
-    except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+    except (TypeError, ValueError, RecursionError) as exc:  # JSONDecodeError: a ValueError
         raise BadRow("jobs", row_id, _why(exc)) from None
+    try:
+        data["status"] = JobStatus(data["status"])
+    except ValueError:
+        raise BadRow("jobs", row_id, f"unknown status {data['status']!r}") from None
     for k in ("request",):
         if not isinstance(data[k], dict):
             raise BadRow("jobs", row_id, f"{k} is not a JSON object")

@@ -12,8 +12,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,6 +29,7 @@ from studio.providers.info import (
     ProviderInfo,
     env_safe,
 )
+from studio.providers.modes import MAX_REFERENCES, Mode, Role, role_limits, roles_for
 from studio.providers.pricing import (
     Bill,
     ImageFacts,
@@ -53,18 +53,6 @@ from studio.providers.results import (
 )
 
 
-class Mode(StrEnum):
-    TXT2IMG = "txt2img"
-    IMG2IMG = "img2img"
-    TXT2VIDEO = "txt2video"
-    IMG2VIDEO = "img2video"
-    STORYBOARD = "storyboard"
-
-    @property
-    def kind(self) -> Kind:
-        return Kind.IMAGE if self in (Mode.TXT2IMG, Mode.IMG2IMG) else Kind.VIDEO
-
-
 @dataclass(frozen=True)
 class Capabilities:
     seed: bool = True
@@ -76,6 +64,13 @@ class Capabilities:
     image_url_param: str | None = None
     sizes: tuple[str, ...] = ()
     durations: tuple[float, ...] = ()
+    # Takes a mask image (white = change, black = keep); required in its modes or not.
+    mask: bool = False
+    mask_required: bool = False
+    # The role of each input image by position (the last repeats); empty: by mode.
+    input_roles: tuple[Role, ...] = ()
+    # Whether the model takes a prompt: "required", "optional" or "none" (an upscaler).
+    prompt: Literal["required", "optional", "none"] = "required"
 
 
 class ParamsBase(BaseModel):
@@ -116,6 +111,25 @@ class ModelInfo:
     def kind(self) -> Kind:
         return self.modes[0].kind
 
+    def input_roles(self, mode: Mode, count: int) -> tuple[Role, ...]:
+        """What each of `count` input images is to this model in `mode`."""
+        return roles_for(self.capabilities.input_roles, mode, count)
+
+    def role_limits(self, mode: Mode) -> dict[Role, int]:
+        """How many images of each role this model takes in `mode` (Compose's limits)."""
+        caps = self.capabilities
+        return role_limits(caps.input_roles, mode, caps.max_reference_images, caps.mask)
+
+    def why_not(self, mode: Mode, role: Role) -> str | None:
+        """Why this model cannot take one more image in `role`, or None when it can."""
+        if mode not in self.modes:
+            return f"{self.name} has no {mode.value} mode"
+        if self.role_limits(mode).get(role):
+            return None
+        if role is Role.MASK:
+            return f"{self.name} takes no mask"
+        return f"{self.name} takes no {role.value.replace('_', ' ')} in {mode.value} mode"
+
     def estimate(
         self,
         params: ParamsBase,
@@ -141,6 +155,8 @@ class RenderRequest(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=4_294_967_294)
     params: dict[str, Any] = Field(default_factory=dict)
     input_images: list[str] = Field(default_factory=list)
+    # A mask image (a file, `asset:<id>` or an https URL): white = change, black = keep.
+    mask: str | None = None
     compare_group: str | None = None
     # The artist confirmed a setting that weakens a provider's safety filter.
     confirm_weaker_safety: bool = False
@@ -158,6 +174,7 @@ class InputImage:
     width: int | None = None
     height: int | None = None
     url: str | None = None
+    role: Role = Role.INPUT
 
     @property
     def facts(self) -> ImageFacts:
@@ -386,11 +403,11 @@ class UnknownModel(ProviderError):
 
 
 __all__ = [
-    "PUBLIC", "SELF_HOSTED", "Bill", "Capabilities", "ComplianceGate", "DeclarationError",
-    "Failed", "Family", "FilePart", "Health", "ImageFacts", "ImageTransport", "InputImage",
-    "KeySpec", "Kind", "Mode", "ModelInfo", "ParamsBase", "Pending", "PollHint", "PollResult",
-    "PreparedCall", "Price", "PriceRule", "PriceSource", "Provider", "ProviderContext",
-    "ProviderError", "ProviderInfo", "Quota", "RemoteHandle", "RemoteOutput", "RenderRequest",
-    "Submitted", "Succeeded", "UnknownModel", "env_safe", "mask_signature", "params_as",
-    "unpriced", "whole_megapixels",
+    "MAX_REFERENCES", "PUBLIC", "SELF_HOSTED", "Bill", "Capabilities", "ComplianceGate",
+    "DeclarationError", "Failed", "Family", "FilePart", "Health", "ImageFacts",
+    "ImageTransport", "InputImage", "KeySpec", "Kind", "Mode", "ModelInfo", "ParamsBase",
+    "Pending", "PollHint", "PollResult", "PreparedCall", "Price", "PriceRule", "PriceSource",
+    "Provider", "ProviderContext", "ProviderError", "ProviderInfo", "Quota", "RemoteHandle",
+    "RemoteOutput", "RenderRequest", "Role", "Submitted", "Succeeded", "UnknownModel",
+    "env_safe", "mask_signature", "params_as", "unpriced", "whole_megapixels",
 ]

@@ -9,8 +9,9 @@ inputs are its parameters, so a pydantic params model (the form) can be built fr
                 "prompt": {"targets": [["6", "text"]]}, ...},
      "workflow": {...API-format graph...}}
 
-The names prompt, negative, seed and image (or "role": one of those) bind to the request's
-prompt, negative prompt, seed and input images; every other parameter becomes a form field.
+The names prompt, negative, seed, image and mask (or "role": one of those) bind to the
+request's prompt, negative prompt, seed, input images and mask (a LoadImageMask input);
+every other parameter becomes a form field.
 A plain API-format graph without a declaration gets its parameters inferred.
 """
 
@@ -36,10 +37,11 @@ MAX_WORKFLOW_BYTES = 2_000_000
 MAX_NODES = 2_000
 MAX_DEPTH = 8  # JSON nesting of a whole template document
 MAX_TEXT = 100_000
-ROLES = ("prompt", "negative", "seed", "image")
+ROLES = ("prompt", "negative", "seed", "image", "mask")
 _TYPES: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "str": (str,),
                                        "bool": (bool,)}
-_ROLE_TYPES = {"prompt": "str", "negative": "str", "seed": "int", "image": "str"}
+_ROLE_TYPES = {"prompt": "str", "negative": "str", "seed": "int", "image": "str",
+               "mask": "str"}
 _SPEC_KEYS = {"targets", "role", "type", "default", "ge", "le", "multiple_of", "choices",
               "description"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -213,7 +215,7 @@ def _check_spec(where: str, spec: ParamSpec) -> None:
         raise WorkflowError(f"{where}: multiple_of must be a positive integer")
     if not all(_fits(spec, c) for c in spec.choices):
         raise WorkflowError(f"{where}: every choice must be a {spec.type}")
-    if spec.role in ("prompt", "negative", "image"):
+    if spec.role in ("prompt", "negative", "image", "mask"):
         return  # their values come from the request
     if not _fits(spec, spec.default):
         raise WorkflowError(f"{where}: default {spec.default!r} is not a {spec.type}")
@@ -271,9 +273,11 @@ class WorkflowTemplate:
 
     def capabilities(self) -> Capabilities:
         images = len(self.role("image"))
+        mask = bool(self.role("mask"))
         return Capabilities(seed=bool(self.role("seed")),
                             negative_prompt=bool(self.role("negative")),
-                            max_reference_images=images, requires_image=images > 0)
+                            max_reference_images=images, requires_image=images > 0,
+                            mask=mask, mask_required=mask)
 
     def apply(
         self,
@@ -283,6 +287,7 @@ class WorkflowTemplate:
         negative: str | None,
         seed: int | None,
         images: Sequence[str],
+        mask: str | None = None,
     ) -> dict[str, Any]:
         """A copy of the graph with the parameters written into their node inputs."""
         graph = copy.deepcopy(dict(self.graph))
@@ -297,6 +302,8 @@ class WorkflowTemplate:
                 value = seed
             elif spec.role == "image":
                 value = next(image_names, None)
+            elif spec.role == "mask":
+                value = mask
             else:
                 value = values.get(spec.name)
             if value is None:
@@ -316,7 +323,7 @@ def template_from_document(
         if not isinstance(declared, dict):
             raise WorkflowError("params must be an object of name -> declaration")
         params = tuple(_spec(graph, key, raw) for key, raw in declared.items())
-        for role in ("prompt", "negative", "seed"):
+        for role in ("prompt", "negative", "seed", "mask"):
             if sum(p.role == role for p in params) > 1:
                 raise WorkflowError(f"only one parameter may have the role {role!r}")
         modes = _modes(data.get("modes"), graph, params)
@@ -407,6 +414,8 @@ def infer_params(graph: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
                 description="Model file on the server (choices from /object_info)")
         if class_type == "LoadImage":
             add("image", node_id, "image", role="image")
+        if class_type == "LoadImageMask":
+            add("mask", node_id, "image", role="mask")
     if not any(p.role == "prompt" for p in found.values()):
         raise WorkflowError("no prompt found: no CLIPTextEncode text feeds a sampler's positive "
                             "input; import it with a parameter declaration instead")

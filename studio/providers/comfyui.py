@@ -1,11 +1,12 @@
 """ComfyUI server (local, or remote such as a RunPod pod): workflows as models.
 
-Lifecycle: upload input images (/upload/image), POST /prompt with our client id, progress
-from the /ws websocket (a listener per server, see comfy_progress), /history/{id} as the
-source of truth and the fallback when the socket is down, outputs from /view. Cancel
-reads /queue first: it deletes our pending prompt from the queue, or interrupts only when our
-prompt is the running one, because older servers ignore the body of POST /interrupt and stop
-whatever runs (server.py before the prompt_id argument). Docs:
+Lifecycle: upload input images and the mask (/upload/image), POST /prompt with our client
+id, progress from the /ws websocket (a listener per server, see comfy_progress),
+/history/{id} as the source of truth and the fallback when the socket is down, outputs from
+/view. Cancel reads /queue first: it deletes our pending prompt from the queue, or
+interrupts only when our prompt is the running one, because older servers ignore the body of
+POST /interrupt and stop whatever runs (server.py before the prompt_id argument).
+Docs:
 https://docs.comfy.org/development/comfyui-server/comms_routes
 """
 
@@ -45,6 +46,7 @@ from studio.providers.base import (
     RemoteHandle,
     RemoteOutput,
     RenderRequest,
+    Role,
     Submitted,
     Succeeded,
 )
@@ -82,8 +84,10 @@ def _free(_: Bill) -> Price:
 
 
 def upload_name(image: InputImage) -> str:
-    """Content-addressed, so the same input is uploaded under the same name every time."""
-    return f"studio-{image.sha256[:16]}{_EXTENSIONS.get(image.media_type, '.png')}"
+    """Content-addressed, so the same input is uploaded under the same name every time (a
+    mask is named as one: LoadImageMask reads it from the same input folder)."""
+    kind = "mask-" if image.role is Role.MASK else ""
+    return f"studio-{kind}{image.sha256[:16]}{_EXTENSIONS.get(image.media_type, '.png')}"
 
 
 def random_seed() -> int:
@@ -174,9 +178,12 @@ class ComfyUIProvider(Provider):
     ) -> PreparedCall:
         template = self.template(request.model)
         names = [upload_name(image) for image in images]
+        mask = next((n for n, i in zip(names, images, strict=True) if i.role is Role.MASK),
+                    None)
         seed = request.seed if request.seed is not None else random_seed()
         graph = template.apply(params.model_dump(mode="json"), prompt=request.prompt,
-                               negative=request.negative_prompt, seed=seed, images=names)
+                               negative=request.negative_prompt, seed=seed,
+                               images=[n for n in names if n != mask], mask=mask)
         studio: dict[str, Any] = {"workflow": template.id}
         if template.role("seed"):
             studio["seed"] = seed

@@ -43,6 +43,8 @@ from studio.providers.base import (
     Submitted,
     Succeeded,
 )
+from studio.providers.fal_edit import EDIT_MODELS, billed_megapixels
+from studio.providers.fal_edit import PRICE_SOURCES as EDIT_PRICE_SOURCES
 from studio.providers.fal_safety import FalSafety
 from studio.providers.fal_sources import (
     ENDPOINTS,
@@ -147,22 +149,10 @@ class WanT2VParams(FalSafety):
 
 # ---- price rules ---------------------------------------------------------------------
 
-# fal's megapixel, as its own examples bill it: 1024x1024 is one megapixel.
-_FAL_MEGAPIXEL = 1024 * 1024
-
-
-def _billed_megapixels(width: int, height: int) -> tuple[int, bool]:
-    """(whole megapixels fal bills, whether that is certain). fal rounds up to a whole
-    megapixel; when the decimal megapixel would round differently, the figure is unsure."""
-    binary = -(-(width * height) // _FAL_MEGAPIXEL)
-    decimal = -(-(width * height) // 1_000_000)
-    return max(1, binary), binary == decimal
-
-
 def _per_megapixel(rate: float, source: PriceSource) -> PriceRule:
     def price(bill: Bill) -> Price:
         w, h = IMAGE_SIZE_PIXELS[bill.params.image_size]
-        mp, certain = _billed_megapixels(w, h)
+        mp, certain = billed_megapixels(w, h)
         n = bill.params.num_images
         return Price(usd=rate * mp * n, approximate=not certain, source=source,
                      basis=f"${rate}/megapixel, rounded up to whole megapixels: {mp} MP "
@@ -175,7 +165,7 @@ def _img2img_price(bill: Bill) -> Price:
     # follows the input image.
     facts = bill.images[0] if bill.images else None
     w, h = (facts.width, facts.height) if facts and facts.width and facts.height else (1024, 768)
-    mp, _ = _billed_megapixels(w, h)
+    mp, _ = billed_megapixels(w, h)
     n = bill.params.num_images
     size = f"{w}x{h}" if facts and facts.width else "input size unknown, 1 MP assumed"
     return Price(usd=0.025 * mp * n, source=FLUX_DEV_PAGE,
@@ -265,6 +255,7 @@ MODELS: dict[str, ModelInfo] = {
     ]
 }
 MODELS.update(VIDEO_MODELS)
+MODELS.update(EDIT_MODELS)
 
 
 _STEP = re.compile(r"\b(\d+)\s*/\s*(\d+)\b")
@@ -299,7 +290,7 @@ class FalProvider(Provider):
         default_base_url="https://queue.fal.run",
         notes="Queue API; 2 concurrent requests on new accounts.",
         sandbox="studio.sandbox.fal:routes",
-        price_sources=PRICE_SOURCES,
+        price_sources=(*PRICE_SOURCES, *EDIT_PRICE_SOURCES),
         hosts_images=True,
     )
     models = MODELS
@@ -325,7 +316,10 @@ class FalProvider(Provider):
         ctx: ProviderContext,
     ) -> PreparedCall:
         model = self.model(request.model)
-        body: dict[str, Any] = {"prompt": request.prompt}
+        body: dict[str, Any] = {}
+        takes = model.capabilities.prompt
+        if takes == "required" or (takes == "optional" and request.prompt.strip()):
+            body["prompt"] = request.prompt
         body.update(params.model_dump(mode="json", exclude_none=True))
         if request.negative_prompt and model.capabilities.negative_prompt:
             body["negative_prompt"] = request.negative_prompt
@@ -395,8 +389,9 @@ class FalProvider(Provider):
             raise ProviderError("fal result: expected a JSON object", code="malformed_response",
                                 retryable=True)
         files = list(body.get("images") or [])
-        if isinstance(body.get("video"), dict):
-            files.append(body["video"])
+        for single in ("image", "video"):  # upscalers and background removal: one `image`
+            if isinstance(body.get(single), dict):
+                files.append(body[single])
         outputs = [
             RemoteOutput(url=f["url"], media_type=f.get("content_type"),
                          filename=f.get("file_name"))

@@ -15,7 +15,7 @@ The IMS URL is `https://ims-na1.adobelogin.com/ims/token/v3`; env `STUDIO_FIREFL
 overrides it, and with a loopback base URL (the sandbox, a local emulator) it is
 `<base>/ims/token/v3`. Job status values are unconfirmed first-party (third-party pages say
 pending/running/succeeded/failed), so they are read case-insensitively. There is no
-published per-image price and no balance endpoint.
+published per-image price and no balance endpoint. Fill and expand: firefly_edit.py.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from studio.providers.base import (
     params_as,
     unpriced,
 )
+from studio.providers.firefly_edit import build_edit, edit_models, edit_problems, with_uploads
 from studio.providers.firefly_ims import IMS_URL, Credentials, TokenCache
 from studio.providers.http import (
     check_base_url,
@@ -107,6 +108,7 @@ MODELS: dict[str, ModelInfo] = {
         "Adobe Firefly text-to-image (generate-async); pick Image 3 or Image 4 with "
         "modelVersion"),
 }
+MODELS.update(edit_models(_price))
 
 
 def split_key(key: str | None, env: Mapping[str, str], *, sandbox: bool = False
@@ -197,7 +199,8 @@ class FireflyProvider(Provider):
         sandbox="studio.sandbox.firefly:routes",
         price_sources=(PRICING,),
         extra_env=(CLIENT_ID_ENV, IMS_URL_ENV),
-        image_transport=ImageTransport.INLINE,  # this adapter sends no input images
+        # Images are uploaded to Firefly storage by submit (fill / expand), never as URLs.
+        image_transport=ImageTransport.INLINE,
     )
     models = MODELS
     poll_hint = PollHint(min_interval=1.0, max_interval=5.0)
@@ -234,8 +237,14 @@ class FireflyProvider(Provider):
         images: Sequence[InputImage],
         ctx: ProviderContext,
     ) -> PreparedCall:
-        params = params_as(params, FireflyParams)
         client_id, _ = split_key(ctx.key, self.env, sandbox=ctx.sandbox)
+        headers = {"Authorization": f"Bearer {TOKEN_PLACEHOLDER}",
+                   "x-api-key": client_id or CLIENT_ID_PLACEHOLDER,
+                   "Content-Type": "application/json", "Accept": "application/json"}
+        model = self.model(request.model)
+        if "path" in model.metadata:  # fill-async / expand-async (firefly_edit.py)
+            return build_edit(model, request, params, images, ctx.base_url, headers)
+        params = params_as(params, FireflyParams)
         width, height = (int(v) for v in params.size.split("x"))
         body: dict[str, Any] = {"prompt": request.prompt}
         if request.negative_prompt:
@@ -256,9 +265,6 @@ class FireflyProvider(Provider):
             if params.styleStrength is not None:
                 style["strength"] = params.styleStrength
             body["style"] = style
-        headers = {"Authorization": f"Bearer {TOKEN_PLACEHOLDER}",
-                   "x-api-key": client_id or CLIENT_ID_PLACEHOLDER,
-                   "Content-Type": "application/json", "Accept": "application/json"}
         if params.modelVersion:
             headers["x-model-version"] = params.modelVersion
         return PreparedCall("POST", f"{ctx.base_url}/v3/images/generate-async", headers,
@@ -271,10 +277,16 @@ class FireflyProvider(Provider):
         return {"Authorization": f"Bearer {token}",
                 "x-api-key": self._credentials(ctx).client_id, "Accept": "application/json"}
 
+    def check(self, request: RenderRequest, params: ParamsBase,
+              images: Sequence[InputImage]) -> list[tuple[str, str]]:
+        return edit_problems(params, images)
+
     async def submit(
         self, http: httpx.AsyncClient, call: PreparedCall, ctx: ProviderContext
     ) -> Submitted:
         what = "Firefly submit"
+        if call.files:  # fill / expand: upload the image (and mask) first
+            call = await with_uploads(http, call, ctx.base_url, await self._headers(http, ctx))
         for attempt in range(2):
             headers = {**call.headers, **await self._headers(http, ctx)}
             kwargs = {**call.send_kwargs(), "headers": headers}

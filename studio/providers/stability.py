@@ -1,7 +1,9 @@
 """Stability AI REST v2beta: synchronous multipart generation, credits from /v1/user/balance.
 
 Docs: https://platform.stability.ai/docs/api-reference . The submit answer IS the image
-(`Accept: image/*`), with `seed` and `finish-reason` in response headers; nothing to poll.
+(`Accept: image/*`), with `seed` and `finish-reason` in response headers; nothing to poll,
+except for the asynchronous endpoints (creative upscale: `{"id"}`, then
+`GET /v2beta/results/{id}`, 202 while running). Edit and upscale models: stability_edit.py.
 Images are multipart file parts (never URLs). A job's cost is read as the change in
 /v1/user/balance; the per-image credits below are third-party figures.
 """
@@ -28,6 +30,7 @@ from studio.providers.base import (
     Mode,
     ModelInfo,
     ParamsBase,
+    Pending,
     PollHint,
     PollResult,
     PreparedCall,
@@ -47,6 +50,13 @@ from studio.providers.base import (
 )
 from studio.providers.http import parse_json, send
 from studio.providers.info import ImageTransport
+from studio.providers.stability_edit import (
+    EDIT_MODELS,
+    RESELLER,
+    build_edit,
+    edit_problems,
+    form_value,
+)
 
 USD_PER_CREDIT = 0.01
 
@@ -100,7 +110,7 @@ class SD3TurboParams(SD3Params):
 # Stability's own pricing page could not be read; this list quotes it.
 THIRD_PARTY = PriceSource("https://developer.puter.com/", "2026-11-21",
                           note="third-party list quoting platform.stability.ai/pricing")
-PRICE_SOURCES = (THIRD_PARTY,)
+PRICE_SOURCES = (THIRD_PARTY, RESELLER)
 
 
 def _per_image(credits: float) -> PriceRule:
@@ -136,10 +146,7 @@ MODELS: dict[str, ModelInfo] = {
         _sd3("sd3.5-medium", "SD 3.5 Medium", SD3Params, 3.5, "2.5B-parameter SD 3.5"),
     ]
 }
-
-
-def _form_value(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+MODELS.update(EDIT_MODELS)
 
 
 class StabilityProvider(Provider):
@@ -169,6 +176,8 @@ class StabilityProvider(Provider):
         ctx: ProviderContext,
     ) -> PreparedCall:
         model = self.model(request.model)
+        if "path" in model.metadata:
+            return build_edit(model, request, params, images, ctx.base_url, ctx.key)
         endpoint = model.metadata["endpoint"]
         image = images[0] if images else None
         values = params.model_dump(mode="json")
@@ -179,8 +188,8 @@ class StabilityProvider(Provider):
             form["mode"] = "image-to-image" if image else "text-to-image"
         if image is not None:
             values.pop("aspect_ratio")  # the output takes the input image's shape
-            form["strength"] = _form_value(strength)
-        form.update({k: _form_value(v) for k, v in values.items() if v is not None})
+            form["strength"] = form_value(strength)
+        form.update({k: form_value(v) for k, v in values.items() if v is not None})
         if request.negative_prompt and model.capabilities.negative_prompt:
             form["negative_prompt"] = request.negative_prompt
         if request.seed is not None:
@@ -194,12 +203,26 @@ class StabilityProvider(Provider):
             files=files,
         )
 
+    def check(self, request: RenderRequest, params: ParamsBase,
+              images: Sequence[InputImage]) -> list[tuple[str, str]]:
+        return edit_problems(self.model(request.model), params)
+
     async def submit(
         self, http: httpx.AsyncClient, call: PreparedCall, ctx: ProviderContext
     ) -> Submitted:
         response = await send(http, call.method, call.url, "Stability generate",
                               **call.send_kwargs())
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        result_id = _async_id(response) if media_type == "application/json" else None
+        if result_id:
+            handle = RemoteHandle(remote_id=result_id, urls={
+                "result": f"{ctx.base_url}/v2beta/results/{result_id}"})
+            return Submitted(handle=handle, raw={"id": result_id})
+        return Submitted(*self._answer(response, media_type))
+
+    def _answer(self, response: httpx.Response, media_type: str
+                ) -> tuple[RemoteHandle, Succeeded | Failed, dict[str, Any]]:
+        """(handle, result, raw) of an answer that carries the image (or says why not)."""
         if media_type == "application/json":
             data, reason, seed = _from_json(response)
         elif media_type.startswith("image/") and response.content:
@@ -221,13 +244,22 @@ class StabilityProvider(Provider):
         elif reason != "SUCCESS":
             result = Failed(f"Stability: generation ended with {reason}", code=reason, raw=raw)
         else:
-            output = RemoteOutput(data=data, media_type=media_type)
+            output = RemoteOutput(data=data, media_type=_image_type(data, media_type))
             result = Succeeded(outputs=[output], seed=seed, raw=raw)
-        return Submitted(handle=handle, result=result, raw=raw)
+        return handle, result, raw
 
     async def poll(
         self, http: httpx.AsyncClient, handle: RemoteHandle, ctx: ProviderContext
     ) -> PollResult:
+        url = handle.urls.get("result")
+        if url:  # an asynchronous endpoint: 202 while it runs, then the image
+            response = await send(http, "GET", url, "Stability result", headers={
+                "Authorization": f"Bearer {ctx.key or ''}", "Accept": "image/*"})
+            if response.status_code == 202:
+                return Pending("running", raw=_json_or_none(response))
+            media_type = response.headers.get("content-type", "").split(";")[0].strip()
+            _, result, _ = self._answer(response, media_type.lower())
+            return result
         # Only reached when the app stopped between receiving the image and saving it.
         raise ProviderError(
             "Stability answers image requests at once, so there is nothing to poll: the image "
@@ -255,12 +287,43 @@ def _seed(value: str | None) -> int | None:
         return None
 
 
+def _async_id(response: httpx.Response) -> str | None:
+    """The id of an asynchronous job's `{"id": ...}` answer (no image in it)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict) and isinstance(body.get("id"), str) and not (
+            body.get("image") or body.get("result")):
+        return body["id"]
+    return None
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _image_type(data: bytes, said: str) -> str:
+    """What the bytes are (a JSON answer says nothing about its base64 image's type)."""
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return said
+
+
 def _from_json(response: httpx.Response) -> tuple[bytes, str, int | None]:
-    """The `Accept: application/json` form: {"image": base64, "finish_reason", "seed"}."""
+    """The `Accept: application/json` form: {"image" (or "result" for asynchronous jobs):
+    base64, "finish_reason", "seed"}."""
     body = parse_json(response, "Stability generate")
     try:
-        data = base64.b64decode(body["image"], validate=True)
-    except (KeyError, TypeError, binascii.Error, ValueError):
+        data = base64.b64decode(body.get("image") or body["result"], validate=True)
+    except (KeyError, TypeError, AttributeError, binascii.Error, ValueError):
         raise ProviderError("Stability generate: the answer had no image",
                             status=response.status_code, code="malformed_response") from None
     seed = body.get("seed")

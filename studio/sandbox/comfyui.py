@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import comfyui_nodes as nodes
+from . import edits
 from .formdata import FormDataError, parse_form
 from .gateway import Dialect, provider_route, unknown_route
 from .jobs import OutputSpec
@@ -233,11 +234,22 @@ class ComfyServer:
                 spec = OutputSpec(filename, plan.prompt, plan.seed + index,
                                   min(plan.width, side), min(plan.height, side), "png")
             stored = f"comfyui-{prompt.prompt_id}-{number}-{filename.replace('/', '_')}"
-            self.state.files.register(stored, spec.content_type, spec.produce, PROVIDER)
+            produce = spec.produce
+            if plan.inpaint is not None and output.kind != "video":
+                produce = self._inpainter(plan, index)
+            self.state.files.register(stored, spec.content_type, produce, PROVIDER)
             self.saved[(kind, subfolder, filename)] = stored
             files.append({"filename": filename, "subfolder": subfolder, "type": kind})
         return {"images": files, "animated": [True]} if output.kind == "video" else {
             "images": files}
+
+    def _inpainter(self, plan: nodes.RenderPlan, index: int) -> Any:
+        """The uploaded image with its masked area repainted (VAEEncodeForInpaint)."""
+        assert plan.inpaint is not None
+        image, mask, channel, grow = plan.inpaint
+        image_data, mask_data = self.inputs[image], self.inputs[mask]
+        return lambda: edits.inpaint(image_data, mask_data, plan.prompt, plan.seed + index,
+                                     grow=grow, channel=channel)
 
     def _image_size(self, name: str) -> tuple[int, int] | None:
         data = self.inputs.get(name)

@@ -18,6 +18,7 @@ SAMPLERS = ["euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "dpmpp_3m_sd
 SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple"]
 SAMPLER_NODES = {"KSampler": "seed", "KSamplerAdvanced": "noise_seed"}
 SEED_MAX = 0xFFFFFFFFFFFFFFFF
+UPLOADED_INPUTS = ("LoadImage", "LoadImageMask")  # their `image` is an uploaded file
 
 
 def _int(default: int, low: int, high: int, step: int = 1) -> list[Any]:
@@ -77,6 +78,12 @@ NODES: dict[str, NodeDef] = {
     "VAEDecode": NodeDef({"samples": ["LATENT"], "vae": ["VAE"]}, ("IMAGE",), "latent"),
     "VAEEncode": NodeDef({"pixels": ["IMAGE"], "vae": ["VAE"]}, ("LATENT",), "latent"),
     "LoadImage": NodeDef({"image": _combo([])}, ("IMAGE", "MASK"), "image"),
+    "LoadImageMask": NodeDef({"image": _combo([]),
+                              "channel": _combo(["alpha", "red", "green", "blue"])},
+                             ("MASK",), "mask"),
+    "VAEEncodeForInpaint": NodeDef({"pixels": ["IMAGE"], "vae": ["VAE"], "mask": ["MASK"],
+                                    "grow_mask_by": _int(6, 0, 64)},
+                                   ("LATENT",), "latent/inpaint"),
     "SaveImage": NodeDef({"images": ["IMAGE"], "filename_prefix": _PREFIX}, (), "image",
                          output_node=True),
     "PreviewImage": NodeDef({"images": ["IMAGE"]}, (), "image", output_node=True),
@@ -134,7 +141,7 @@ def object_info(uploaded: list[str], class_type: str | None = None) -> dict[str,
         if node is None:
             continue
         required = dict(node.required)
-        if name == "LoadImage":
+        if name in UPLOADED_INPUTS:
             required["image"] = [sorted(uploaded), {"image_upload": True}]
         out[name] = {
             "input": {"required": required, "optional": node.optional},
@@ -226,7 +233,7 @@ def _value_problem(class_type: str, name: str, spec: list[Any], value: Any,
                    uploaded: set[str]) -> tuple[str, str, str] | None:
     kind = spec[0]
     options = spec[1] if len(spec) > 1 and isinstance(spec[1], dict) else {}
-    if class_type == "LoadImage" and name == "image":
+    if class_type in UPLOADED_INPUTS and name == "image":
         if value not in uploaded:
             return "custom_validation_failed", "Custom validation failed for node", \
                 f"image - Invalid image file: {value}"
@@ -278,6 +285,8 @@ class RenderPlan:
     sampler: str | None
     order: list[str]
     outputs: list[SavedOutput]
+    # VAEEncodeForInpaint's (image, mask, mask channel, grow_mask_by) uploads, if any.
+    inpaint: tuple[str, str, str, int] | None = None
 
 
 def plan(graph: Mapping[str, Any], outputs: list[str],
@@ -304,7 +313,31 @@ def plan(graph: Mapping[str, Any], outputs: list[str],
         for nid in outputs]
     return RenderPlan(_prompt_text(nodes, s_inputs), int(seed), int(width), int(height),
                       int(batch), frames, fps, int(s_inputs.get("steps", 1)), sampler,
-                      _topological(nodes), saved)
+                      _topological(nodes), saved, _inpaint(nodes))
+
+
+def _inpaint(nodes: Mapping[str, tuple[str, dict[str, Any]]]
+             ) -> tuple[str, str, str, int] | None:
+    """The uploads an inpaint encode reads: LoadImage -> pixels, LoadImageMask -> mask."""
+    for class_type, inputs in nodes.values():
+        if class_type != "VAEEncodeForInpaint":
+            continue
+        pixels, mask = inputs.get("pixels"), inputs.get("mask")
+        if not (is_link(pixels) and is_link(mask)):
+            return None
+        assert pixels is not None and mask is not None  # is_link checked both
+        image_node, mask_node = nodes.get(pixels[0]), nodes.get(mask[0])
+        if not image_node or not mask_node or image_node[0] != "LoadImage":
+            return None
+        if mask_node[0] == "LoadImageMask":
+            channel = str(mask_node[1].get("channel", "alpha"))
+        elif mask_node[0] == "LoadImage" and mask[0] == pixels[0]:
+            channel = "alpha"  # LoadImage's own MASK output: 1 - alpha
+        else:
+            return None
+        return (image_node[1]["image"], mask_node[1]["image"], channel,
+                int(inputs.get("grow_mask_by", 6)))
+    return None
 
 
 def _prompt_text(nodes: Mapping[str, tuple[str, dict[str, Any]]],

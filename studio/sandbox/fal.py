@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .fal_edits import is_edit_endpoint, plan_edit
 from .fal_inputs import FalInputError, plan_request
 from .gateway import Dialect, file_url, origin, provider_route, unknown_route
 from .jobs import Failure, Job, LogLine, Phase
@@ -119,7 +120,10 @@ def routes(state: SandboxState) -> list[Route]:
             return JSONResponse({"detail": detail}, status_code=422)
         request_id = str(uuid.uuid4())
         try:
-            plan = plan_request(endpoint_id, payload, request_id, state.config)
+            if is_edit_endpoint(endpoint_id):
+                plan = plan_edit(endpoint_id, payload, request_id, state)
+            else:
+                plan = plan_request(endpoint_id, payload, request_id, state.config)
         except FalInputError as exc:
             return JSONResponse({"detail": exc.detail()}, status_code=422)
         timing = state.timing()
@@ -243,6 +247,12 @@ async def _result_body(state: SandboxState, request: Request, job: Job) -> dict[
             "file_size": len(blobs[0]),
         }
         return {"video": video, "seed": plan.seed}
+    if plan.single:  # upscalers and background removal answer with one `image`
+        output = job.outputs[0]
+        image = {"url": file_url(request, output.name), "width": output.width,
+                 "height": output.height, "content_type": output.content_type,
+                 "file_name": output.name, "file_size": len(blobs[0])}
+        return {"image": image, "seed": plan.seed, "timings": {"inference": job.run_seconds}}
     images = [
         {
             "url": file_url(request, output.name),

@@ -37,6 +37,7 @@ class FalPlan:
     is_video: bool
     outputs: tuple[OutputSpec, ...]
     requested_size: tuple[int, int]
+    single: bool = False  # the result has one `image` (upscalers, background removal)
 
 
 def is_video_endpoint(endpoint_id: str) -> bool:

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import firefly_edit
 from .gateway import Dialect, file_url, origin, provider_route, unknown_route
 from .jobs import Failure, Job, OutputSpec, Phase
 from .state import SandboxState
@@ -56,9 +57,11 @@ class TokenTable:
     """Issued IMS tokens -> client id. Forgotten on reset, like a fresh IMS."""
 
     tokens: dict[str, str] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)  # /v2/storage/image, by id
 
     def reset(self) -> None:
         self.tokens.clear()
+        self.uploads.clear()
 
     def reset_credits(self) -> None:
         pass
@@ -225,6 +228,8 @@ def routes(state: SandboxState) -> list[Route]:
         provider_route(state, dialect, "/v3/images/generate-async", generate, ["POST"]),
         provider_route(state, dialect, "/v3/status/{job_id}", status, ["GET"], is_poll=True),
         provider_route(state, dialect, "/v3/cancel/{job_id}", cancel, ["PUT"]),
+        *firefly_edit.routes(state, dialect, table.uploads),
         unknown_route(state, dialect, "See /ims/token/v3, /v3/images/generate-async, "
+                                      "fill-async, expand-async, /v2/storage/image, "
                                       "/v3/status/{jobId}, /v3/cancel/{jobId}."),
     ]

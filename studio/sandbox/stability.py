@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import stability_edit
 from .formdata import FormData, FormDataError, is_multipart, parse_form
 from .gateway import Dialect, provider_route, unknown_route
 from .render import content_type_for, render_image
@@ -223,6 +224,9 @@ def routes(state: SandboxState) -> list[Route]:
     return [
         # The sync generate call is also the "poll", so server_errors faults apply to it.
         provider_route(state, DIALECT, generate_path, generate, ["POST"], is_poll=True),
+        *stability_edit.routes(state, DIALECT),
         provider_route(state, DIALECT, "/v1/user/balance", balance, ["GET"]),
-        unknown_route(state, DIALECT, "See /v2beta/stable-image/generate/{ultra,core,sd3}."),
+        unknown_route(state, DIALECT, "See /v2beta/stable-image/generate/{ultra,core,sd3}, "
+                                      "/v2beta/stable-image/edit/*, upscale/*, "
+                                      "/v2beta/results/{id}."),
     ]

@@ -10,7 +10,8 @@ from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QAction, QCloseEvent
+    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QMessageBox
 
     from studio.ui.about_dialog import AboutDialog
     from studio.ui.catalog import WorkflowImportDialog
@@ -20,9 +21,15 @@ if TYPE_CHECKING:
     from studio.ui.viewer import ViewerWindow
 
 SHORTCUTS = [
-    ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue)"),
-    ("Ctrl+R", "Retry the selected job"), ("Left / Right", "Previous / next gallery item"),
-    ("1-5, 0", "Rate the gallery item, clear the rating"), ("Ctrl+,", "Settings"),
+    ("Ctrl+Return", "Generate"), ("Del", "Cancel the selected job (in the Queue); move the "
+                                        "selected outputs to the Trash (in the Gallery)"),
+    ("Ctrl+R", "Retry the selected jobs that failed"),
+    ("Left / Right", "Previous / next gallery item"),
+    ("1-5, 0", "Rate the gallery item, clear the rating"), ("Ctrl+C", "Copy the picture"),
+    ("A, B, C… / = / -", "Compare: that cell is best / a tie / all bad"),
+    ("Ctrl+S", "Compare: save the 1-5 ratings"), ("F11, Esc", "Compare full screen, back"),
+    (", / .", "Viewer: one frame back / forward"), ("Z / F", "Viewer: 1:1 / fit"),
+    ("*", "Model lists: favourite or not"), ("Ctrl+,", "Settings"),
     ("F5", "Refresh the provider catalog"),
     ("Ctrl+1 / Ctrl+2 / Ctrl+3", "Compose / Gallery / Compare"),
     ("Ctrl+E", "Export outputs to a folder"), ("Ctrl+Q", "Quit"),
@@ -48,12 +55,15 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.session: Session | None = None
         self.setWindowTitle("Provider Studio")
+        self.setMinimumSize(800, 560)
         config_dir = config_dir or (session.studio.paths.config_dir if session else None)
         if config_dir is None:
             raise ValueError("MainWindow needs a session or a config_dir")
         self._ui_settings = QSettings(str(Path(config_dir) / "ui.ini"),
                                       QSettings.Format.IniFormat)
         self._restored = False
+        self._quit_confirmed = False
+        self.quit_question: QMessageBox | None = None  # "Quit with jobs running?", if open
         self.resize(1440, 900)
         geometry = self._ui_settings.value("geometry")
         if geometry is not None:
@@ -67,16 +77,34 @@ class MainWindow(QMainWindow):
 
     def attach(self, session: Session) -> None:
         """Build the docks, tabs, menus and toolbar around a running Studio service."""
+        from PySide6.QtGui import QAction
+
         from studio.ui.catalog import CatalogDock
         from studio.ui.compare import CompareTab
         from studio.ui.compose import ComposeTab
+        from studio.ui.dock_layout import DockLayout, DockPlace
         from studio.ui.gallery import GalleryTab, InspectorDock
-        from studio.ui.queue import QueueDock
-        from studio.ui.widgets import ImageLoader, ToastArea
+        from studio.ui.queue import FinishedNotices, QueueDock
+        from studio.ui.widgets import (
+            DesktopNotifier,
+            ImageLoader,
+            SpendStatus,
+            ToastArea,
+            apply_theme,
+            set_theme_preference,
+            theme_preference,
+        )
+        from studio.ui.window_actions import build_actions
 
         self.session = session
         studio = session.studio
-        self.setWindowTitle("Provider Studio" + (" — sandbox" if studio.sandbox_url else ""))
+        if session.preferences().theme != theme_preference():
+            set_theme_preference(session.preferences().theme)
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_theme(app)
+        self.base_title = "Provider Studio" + (" — sandbox" if studio.sandbox_url else "")
+        self.setWindowTitle(self.base_title)
         self.loader = ImageLoader(studio.paths.thumbs_dir, self)
         self.compose = ComposeTab(session, self.loader, self)
         self.gallery = GalleryTab(session, self.loader, self)
@@ -91,111 +119,53 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.compare, "Compare")
         self.setCentralWidget(self.tabs)
         self.catalog = CatalogDock(session, self)
-        self.inspector = InspectorDock(session, self)
+        self.inspector = InspectorDock(session, self.loader, self)
         self.queue = QueueDock(session, self)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.catalog)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.queue)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.addDockWidget(left, self.catalog)
+        self.addDockWidget(right, self.inspector)
+        self.addDockWidget(bottom, self.queue)
+        self.dock_layout = DockLayout(self, [
+            DockPlace(self.catalog, left, 0.23, 240, 380),
+            DockPlace(self.inspector, right, 0.24, 250, 420),
+            DockPlace(self.queue, bottom, 0.22, 130, 260)])
         self.toasts = ToastArea(self)
+        self.notifier = DesktopNotifier(self)
+        self.notices = FinishedNotices(session, self.queue.model, self.toasts, self.notifier,
+                                       self)
         self.viewer: ViewerWindow | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self._build_actions()
+        self._before_full: tuple | None = None
+        made = build_actions(self, self)
+        self.generate_action, self.settings_action = made.generate, made.settings
+        self.export_action, self.import_workflow_action = made.export, made.import_workflow
+        self.quit_action, self.reset_layout_action = made.quit, made.reset_layout
+        self.compare_action, self.toolbar = made.compare, made.toolbar
+        self.analyze_action = QAction("Analyze image…", self)  # the gallery's context menu
+        self.analyze_action.setStatusTip("Theme, subject, palette, lighting and motion prompts "
+                                         "from the assistant")
+        self.analyze_action.triggered.connect(self.analyze_current)
+        self.gallery.view.addAction(self.analyze_action)
         self.mode_label = QLabel(self)
+        self.spend_label = SpendStatus(session, self)  # today's spend and what is left
+        self.statusBar().addPermanentWidget(self.spend_label)
         self.statusBar().addPermanentWidget(self.mode_label)
         self.statusBar().setSizeGripEnabled(True)
 
-        session.toast.connect(self.toasts.show)
+        session.toast.connect(lambda level, text: self.toasts.show(level, text))
         session.useRequest.connect(self._use_request)
         session.catalogChanged.connect(self._update_mode)
         self.compose.submitted.connect(self._on_submitted)
         self.compose.compareRequested.connect(self.send_to_compare)
+        self.compose.fanoutSent.connect(self.compare.focus_group)
         self.gallery.openRequested.connect(self.open_viewer)
+        self.gallery.settingsRequested.connect(self.open_settings)
+        self.compare.openRequested.connect(self.open_viewer_on)
+        self.compare.fullScreenRequested.connect(self.set_compare_full_screen)
+        self.queue.activityChanged.connect(self.show_activity)
         self._restore_state()
         self._update_mode()
-
-    # -- actions, menus, toolbar --------------------------------------------------------
-
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        from PySide6.QtGui import QAction, QKeySequence
-
-        action = QAction(text, self)
-        action.triggered.connect(slot)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        return action
-
-    def _build_actions(self) -> None:
-        from PySide6.QtGui import QAction, QKeySequence
-        from PySide6.QtWidgets import QToolBar
-
-        q = self.queue.actions_
-        self.generate_action = self._action("Generate", self.generate, "Ctrl+Return",
-                                            "Send the prompt to every checked model")
-        self.generate_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.settings_action = self._action("Settings…", self.open_settings, "Ctrl+,",
-                                            "Feature flags, keys, limits, paths")
-        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.export_action = self._action("Export…", self.open_export, "Ctrl+E",
-                                          "Copy the selection, a compare group or the gallery "
-                                          "to a folder, with metadata and sidecars")
-        self.gallery.view.addAction(self.export_action)  # the gallery's context menu
-        self.analyze_action = self._action(
-            "Analyze image…", self.analyze_current,
-            tip="Theme, subject, palette, lighting and motion prompts from the assistant")
-        self.gallery.view.addAction(self.analyze_action)
-        self.import_workflow_action = self._action(
-            "Import ComfyUI workflow…", self.open_workflow_import,
-            tip="Add an API-format workflow exported from ComfyUI as a ComfyUI and RunPod model")
-        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        refresh = self.catalog.refresh_action
-        self.addAction(refresh)  # F5 works from anywhere in the window
-
-        menu = self.menuBar().addMenu("&File")
-        menu.addAction(self.import_workflow_action)
-        menu.addAction(self.export_action)
-        menu.addAction(self.settings_action)
-        menu.addSeparator()
-        menu.addAction(self.quit_action)
-        menu = self.menuBar().addMenu("&Jobs")
-        menu.addAction(self.generate_action)
-        menu.addSeparator()
-        for action in q.values():
-            menu.addAction(action)
-        menu = self.menuBar().addMenu("&View")
-        menu.addAction(self._action("Compose", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1"))
-        menu.addAction(self._action("Gallery", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2"))
-        self.compare_action = self._action(
-            "Compare", lambda: self.tabs.setCurrentWidget(self.compare), "Ctrl+3",
-            "Compare groups side by side, vote, and see your scoreboard")
-        menu.addAction(self.compare_action)
-        menu.addSeparator()
-        menu.addAction(refresh)
-        menu.addSeparator()
-        for dock in (self.catalog, self.inspector, self.queue):
-            menu.addAction(dock.toggleViewAction())
-        menu = self.menuBar().addMenu("&Help")
-        menu.addAction(self._action("Keyboard shortcuts", self.show_shortcuts))
-        menu.addAction(self._action("About Provider Studio", self.show_about))
-        for action in (self.generate_action, self.export_action, self.settings_action,
-                       self.quit_action):
-            self.addAction(action)
-
-        bar = QToolBar("Main", self)
-        bar.setObjectName("mainToolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        bar.addAction(self.generate_action)
-        bar.addSeparator()
-        bar.addAction(q["cancel"])
-        bar.addAction(q["retry"])
-        bar.addSeparator()
-        bar.addAction(refresh)
-        bar.addAction(self.settings_action)
-        self.addToolBar(bar)
 
     # -- behaviour ----------------------------------------------------------------------
 
@@ -220,7 +190,9 @@ class MainWindow(QMainWindow):
     def open_export(self) -> ExportDialog:
         from studio.ui.export import open_export_dialog
 
-        return open_export_dialog(self.session, self.gallery, self)
+        group = self.compare.group.id if self.compare.group is not None else None
+        return open_export_dialog(self.session, self.gallery, self, compare_group=group,
+                                  prefer_group=self.tabs.currentWidget() is self.compare)
 
     def analyze_current(self) -> None:
         """*Analyze image* on the gallery's current output (ui/assist)."""
@@ -247,21 +219,71 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             return self.settings_dialog
         dialog = SettingsDialog(self.session, self)
-        dialog.finished.connect(dialog.deleteLater)
+        dialog.finished.connect(self._settings_closed)
         self.settings_dialog = dialog
         dialog.open()  # never exec(): a nested loop inside the async loop fails
         return dialog
 
+    def _settings_closed(self) -> None:
+        """Forget the dialog before it is deleted, so the next Ctrl+, makes a new one."""
+        dialog, self.settings_dialog = self.settings_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+
     def open_viewer(self, row: int) -> ViewerWindow:
+        """The Viewer over the gallery, at this row."""
+        return self.open_viewer_on(self.gallery.model, row)
+
+    def open_viewer_on(self, source, row: int) -> ViewerWindow:
+        """The Viewer over any source of outputs (the gallery, a compare group's cells)."""
         from studio.ui.viewer import ViewerWindow
 
         if self.viewer is None:
-            self.viewer = ViewerWindow(self.gallery.model, self.loader, self)
-            self.viewer.rowChanged.connect(self.gallery.select_row)
+            self.viewer = ViewerWindow(source, self.loader, self, session=self.session)
+            self.viewer.rowChanged.connect(self._viewer_moved)
+        self.viewer.set_source(source)
         self.viewer.show_row(row)
         self.viewer.show()
         self.viewer.raise_()
         return self.viewer
+
+    def _viewer_moved(self, row: int) -> None:
+        if self.viewer is not None and self.viewer.model is self.gallery.model:
+            self.gallery.select_row(row)
+
+    def show_activity(self, running: int, progress: float | None) -> None:
+        """Jobs in flight in the title (and so in the taskbar): "(2 running · 45%)"."""
+        done = f" · {progress:.0%}" if progress is not None else ""
+        self.setWindowTitle(f"({running} running{done}) {self.base_title}" if running
+                            else self.base_title)
+
+    def set_compare_full_screen(self, on: bool) -> None:
+        """Only the compare group on screen (F11), or everything back as it was (Esc)."""
+        if on and self._before_full is None:
+            self._before_full = (self.saveState(), self.windowState())
+            self.tabs.setCurrentWidget(self.compare)
+            for w in (self.menuBar(), self.toolbar, self.statusBar(), self.tabs.tabBar(),
+                      self.catalog, self.inspector, self.queue):
+                if w is not None:
+                    w.hide()
+            self.showFullScreen()
+        elif not on and self._before_full is not None:
+            state, window_state = self._before_full
+            self._before_full = None
+            for w in (self.menuBar(), self.toolbar, self.statusBar(), self.tabs.tabBar()):
+                if w is not None:
+                    w.show()
+            self.restoreState(state)
+            self.setWindowState(window_state)
+            self.compare.set_full_screen(False)
+
+    def reset_layout(self) -> None:
+        """View > Reset layout: every panel back in its place, at its usual size."""
+        self.set_compare_full_screen(False)
+        if self.toolbar is not None:
+            self.toolbar.show()
+        self.dock_layout.reset()
+        self.toasts.show("info", "Layout reset: Providers left, Inspector right, Queue below.")
 
     def _update_mode(self) -> None:
         entries = self.session.entries()
@@ -312,26 +334,68 @@ class MainWindow(QMainWindow):
         self._restored = state is not None and self.restoreState(state)
         if not self._restored and self.isVisible():
             self._restored = True
-            QTimer.singleShot(0, self._default_dock_sizes)
+            QTimer.singleShot(0, self.dock_layout.apply_defaults)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self.session is not None and not self._restored:
-            # First start: give the docks sensible sizes once laid out.
+            # First start: give the docks sizes that fit the window once laid out.
             self._restored = True
-            QTimer.singleShot(0, self._default_dock_sizes)
-
-    def _default_dock_sizes(self) -> None:
-        self.resizeDocks([self.catalog, self.inspector], [330, 360], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.queue], [220], Qt.Orientation.Vertical)
+            QTimer.singleShot(0, self.dock_layout.apply_defaults)
 
     def save_layout(self) -> None:
         self._ui_settings.setValue("geometry", self.saveGeometry())
         self._ui_settings.setValue("state", self.saveState())
         self._ui_settings.sync()
 
+    def live_jobs(self) -> list[str]:
+        """Jobs this window's process is sending or polling right now."""
+        return self.session.studio.runner.active() if self.session is not None else []
+
+    def request_quit(self) -> None:
+        """Quit (Ctrl+Q, the window's close button): with live jobs, ask first."""
+        live = self.live_jobs()
+        if not live:
+            self._quit_confirmed = True
+            self.close()
+            return
+        if self.quit_question is not None and self.quit_question.isVisible():
+            self.quit_question.raise_()
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        n = len(live)
+        box = QMessageBox(
+            QMessageBox.Icon.Question, "Quit with jobs running?",
+            f"{n} job{'s are' if n != 1 else ' is'} still running. "
+            f"{'They keep' if n != 1 else 'It keeps'} running at the provider (and "
+            f"{'are' if n != 1 else 'is'} charged there); Provider Studio picks "
+            f"{'them' if n != 1 else 'it'} up again and downloads the results the next time "
+            "it starts (or run studio-cli resume).",
+            QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("quitConfirm")
+        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def decided(_result: int) -> None:
+            if box.clickedButton() is quit_button:
+                self._quit_confirmed = True
+                self.close()
+
+        box.finished.connect(decided)
+        box.finished.connect(box.deleteLater)
+        self.quit_question = box
+        box.open()  # never exec(): a nested loop inside the async loop fails
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The window's own close button asks like Ctrl+Q; close() from code (tests,
+        # --quit-after) does not.
+        if event.spontaneous() and not self._quit_confirmed and self.live_jobs():
+            event.ignore()
+            self.request_quit()
+            return
         if self.session is not None:
+            self.set_compare_full_screen(False)
             self.save_layout()
             self.session.detach()
             self.queue.stop_timers()

@@ -46,6 +46,7 @@ class Session(QObject):
     assetSelected = Signal(str)
     useRequest = Signal(dict)  # "Use these settings": a RenderRequest dict for Compose
     apiChanged = Signal()  # the automation API started, stopped or failed to start
+    preferencesChanged = Signal()  # theme, favourite or recent models changed
 
     def __init__(self, studio: Studio, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +125,25 @@ class Session(QObject):
         if self.api.error:
             self.toast.emit("error", f"Automation API: {self.api.error}")
         self.apiChanged.emit()
+
+    # -- preferences ------------------------------------------------------------------
+
+    def preferences(self) -> Any:
+        return self.studio.preferences()
+
+    def save_preferences(self, preferences: Any) -> None:
+        self.studio.save_preferences(preferences)
+        self.preferencesChanged.emit()
+
+    def set_favourite(self, provider_id: str, model_id: str, on: bool) -> None:
+        self.studio.set_favourite(provider_id, model_id, on)
+        self.preferencesChanged.emit()
+
+    def note_used(self, targets: list[tuple[str, str]]) -> None:
+        """Models just sent to go to the top of every picker's "Recently used"."""
+        if targets:
+            self.studio.note_used(targets)
+            self.preferencesChanged.emit()
 
     # -- coroutines -------------------------------------------------------------------
 

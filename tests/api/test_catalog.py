@@ -21,7 +21,8 @@ async def test_image_catalog_shape_without_keys(api):
         assert p["pricing_url"].startswith("https://") and p["docs_url"].startswith("https://")
         assert p["models"], p["id"]
         for m in p["models"]:
-            assert set(m["modes"]) <= {"txt2img", "image2image"}, m
+            assert set(m["modes"]) <= {"txt2img", "image2image", "inpaint", "outpaint",
+                                       "upscale", "remove_background"}, m
             assert m["status"] in STATUSES
             assert m["parameters"]["type"] == "object"
     fal = _provider(catalog, "fal")

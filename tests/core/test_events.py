@@ -41,6 +41,7 @@ def test_kinds_keep_their_names_for_scripts_and_logs():
     lambda: StoreEvent(EventKind.ASSET_RATED, "j1"),
     lambda: StoreEvent(EventKind.COMPARE_CHANGED, "j1"),
     lambda: StoreEvent(EventKind.VOTE_CAST, "", group="g1"),
+    lambda: StoreEvent(EventKind.LIBRARY_CHANGED, ""),
     lambda: StoreEvent("no_such_kind", "j1"),  # type: ignore[arg-type]
 ])
 def test_an_event_without_its_payload_is_refused(make):

@@ -15,6 +15,7 @@ from studio.core import migrations
 from studio.core.config import set_value
 from studio.core.events import EventKind
 from studio.core.jobs import JobStatus
+from studio.core.library import LibraryQuery
 from studio.core.quality_worker import Asked, asked_by
 from studio.core.service import Studio
 from studio.core.store import Store
@@ -137,6 +138,10 @@ async def test_the_gallery_sorts_by_quality_and_filters_a_minimum(home, tmp_path
         cut = (scores[sharp.id] + scores[soft.id]) / 2
         assert studio.asset_ids(min_quality=cut) == [sharp.id]
         assert studio.asset_ids(min_quality=0, by_quality=True) == [sharp.id, soft.id]
+        # The library (what the Gallery lists) sorts and filters the same way.
+        assert studio.library.asset_ids(LibraryQuery(sort="quality")) == [
+            sharp.id, soft.id, unmeasured.id]
+        assert studio.library.asset_ids(LibraryQuery(min_quality=cut)) == [sharp.id]
         with pytest.raises(KeyError):
             studio.measure_asset("does-not-exist")
     finally:

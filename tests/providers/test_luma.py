@@ -321,7 +321,7 @@ async def test_https_inputs_go_to_luma_as_they_are(home, sandbox):
     post = sandbox_requests(sandbox, "luma")[0]
     assert post["body"]["keyframes"] == {
         "frame0": {"type": "image", "url": "https://images.example.com/start.png"}}
-    assert job.prepared["inputs"] == [{"name": "start.png",
+    assert job.prepared["inputs"] == [{"name": "start.png", "role": "start_frame",
                                        "url": "https://images.example.com/start.png"}]
 
 

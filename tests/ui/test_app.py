@@ -116,15 +116,24 @@ def test_the_palette_follows_the_system_colour_scheme(qapp, monkeypatch):
         apply_theme(qapp, dark=False)
 
 
+@pytest.mark.timeout(300)  # two window sizes of every view, with live sandbox jobs
 def test_screenshot_tool_renders_every_view(tmp_path):
     from PIL import Image, ImageStat
 
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-m", "studio.ui.screenshots", str(tmp_path)],
-                            env=env, capture_output=True, text=True, timeout=120)
+                            env=env, capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stderr[-2000:]
     names = {p.stem for p in tmp_path.glob("*.png")}
-    assert {"main_window", "compose", "queue", "gallery", "inspector", "settings", "viewer",
-            "main_window_dark", "main_window_empty"} <= names
-    with Image.open(tmp_path / "gallery.png") as im:
+    views = {"main_window", "main_window_empty", "main_window_gallery", "main_window_compare",
+             "main_window_toasts", "main_window_dark", "compose", "providers", "picker_search",
+             "picker_inpaint", "queue", "queue_failed", "gallery", "gallery_stacks",
+             "gallery_board", "gallery_trash", "inspector", "compare", "compare_9up",
+             "compare_fullscreen", "compare_new", "compare_wipe", "compare_scoreboard",
+             "viewer", "viewer_video", "settings", "settings_appearance"}
+    for size in ("1024x700", "1600x1000"):
+        assert {f"{v}_{size}" for v in views} <= names
+        with Image.open(tmp_path / f"main_window_{size}.png") as im:
+            assert im.size == tuple(int(n) for n in size.split("x"))
+    with Image.open(tmp_path / "gallery_1600x1000.png") as im:
         assert max(ImageStat.Stat(im.convert("L")).stddev) > 20  # pictures, not a blank grab

@@ -112,8 +112,8 @@ def latency_seconds(job: Job | None) -> float | None:
 
 def cost_usd(job: Job | None) -> float | None:
     """What the job cost: the provider's figure when it gave one, else the estimate.
-    A dry-run cost nothing (None)."""
-    if job is None or job.dry_run:
+    A dry-run, or a job a budget refused, cost nothing (None)."""
+    if job is None or job.dry_run or job.status is JobStatus.REFUSED:
         return None
     for record in (job.actual_cost, job.estimate):
         if record and record.get("usd") is not None:
@@ -194,24 +194,34 @@ class CompareGroups:
             for position, adapted in enumerate(planned):
                 self._insert_cell(db, group_id, position, adapted, now)
         self._publish(group_id)
-        for position, adapted in enumerate(planned):
-            await self._submit(group_id, position, adapted.request)
+        # Checked against the spend budgets as a whole: all of it is sent, or none.
+        async with self.studio.budget.fan_out([a.request for a in planned]):
+            for position, adapted in enumerate(planned):
+                await self._submit(group_id, position, adapted.request)
         return self._require(group_id)
 
     async def rerun(self, group_id: str, position: int | None = None) -> list[Job]:
         """The exact same request again: one cell, or every cell of the group."""
+        runs = self.rerun_requests(group_id, position)
+        # Checked against the spend budgets as a whole, like the group's first run.
+        async with self.studio.budget.fan_out([request for _, request, _ in runs]):
+            return [await self._submit(group_id, at, request, old_id)
+                    for at, request, old_id in runs]
+
+    def rerun_requests(self, group_id: str, position: int | None = None
+                       ) -> list[tuple[int, RenderRequest, str | None]]:
+        """What a re-run sends: (cell position, request, the job it repeats) per cell."""
         group = self._require(group_id)
         cells = group.cells if position is None else [group.cell(position)]
-        jobs = []
+        runs: list[tuple[int, RenderRequest, str | None]] = []
         for cell in cells:
             old = self.store.get_job(cell.job_id) if cell.job_id else None
             if old is not None:
-                request = RenderRequest.model_validate(old.request)
-                jobs.append(await self._submit(group_id, cell.position, request, old.id))
+                runs.append((cell.position, RenderRequest.model_validate(old.request), old.id))
             else:  # the first submit never happened: adapt the brief again
                 [adapted] = self.plan(group.brief, [cell.target], group=group_id)
-                jobs.append(await self._submit(group_id, cell.position, adapted.request))
-        return jobs
+                runs.append((cell.position, adapted.request, None))
+        return runs
 
     async def add_target(self, group_id: str, target: Target) -> Cell:
         """A new cell in an existing group, adapted from the group's own brief."""

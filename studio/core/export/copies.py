@@ -35,7 +35,7 @@ from studio.core.export.names import (
 )
 from studio.core.export.sources import ExportSource, resolve
 from studio.core.jobs import Asset, Job
-from studio.core.provenance import build_record
+from studio.core.provenance import build_record, parents_in
 from studio.core.redaction import Redactor
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ class PlannedFile:
     name: str
     record: dict[str, Any]  # provenance, already redacted
     provider_name: str
+    # The assets it was made from, for the C2PA manifest (lineage parents).
+    ingredients: tuple[credentials.Ingredient, ...] = ()
 
     @property
     def sidecar(self) -> str:
@@ -128,7 +130,8 @@ def plan_export(studio: Studio, source: ExportSource, destination: Path | str,
     taken = existing_names(destination)
     names = render_names(template, ((_fields(a, j), extension_for(a.media_type, a.path))
                                     for a, j in pairs), taken)
-    items = [PlannedFile(a, j, name, _record(studio, a, j, name), _provider_name(studio, j))
+    items = [PlannedFile(a, j, name, _record(studio, a, j, name),
+                         _provider_name(studio, j), _ingredients(studio, j))
              for (a, j), name in zip(pairs, names, strict=True)]
     manifest = free_name("manifest", ".json",
                          [*taken, *names, *(i.sidecar for i in items)])
@@ -154,6 +157,9 @@ def _provider_name(studio: Studio, job: Job) -> str:
 
 def _record(studio: Studio, asset: Asset, job: Job, name: str) -> dict[str, Any]:
     record = asset.provenance or build_record(job, asset, _provider_name(studio, job))
+    parents = studio.lineage_records.parents(job.id)
+    if parents and not parents_in(record):  # a version 1 record: lineage from the store
+        record = {**record, "parents": [p.as_dict() for p in parents]}
     return studio.redactor.value({**record, **quality_fields(studio, asset.id, name)})
 
 
@@ -169,6 +175,22 @@ def quality_fields(studio: Studio, asset_id: str, name: str) -> dict[str, Any]:
     if opinion is not None:
         out["model_opinion"] = opinion.as_json()
     return out
+
+
+def _ingredients(studio: Studio, job: Job) -> tuple[credentials.Ingredient, ...]:
+    """The job's parent assets whose files are still here, as C2PA ingredients."""
+    parents = studio.lineage_records.parents(job.id)
+    found = studio.store.get_assets_with_jobs([p.asset_id for p in parents])
+    out = []
+    for parent in parents:
+        asset = found[parent.asset_id][0] if parent.asset_id in found else None
+        if asset is None or asset.media_type not in credentials.SIGNABLE or \
+                not Path(asset.path).is_file():
+            continue
+        out.append(credentials.Ingredient(Path(asset.path), asset.media_type,
+                                          f"{parent.role.value}: {Path(asset.path).name}",
+                                          parent.role.value, asset.id))
+    return tuple(out)
 
 
 async def export_async(plan: ExportPlan, redactor: Redactor, *, sign: SignWith | None = None,
@@ -287,7 +309,7 @@ def _claim(item: PlannedFile) -> credentials.Claim:
         title=item.name, provider=item.job.provider,
         provider_name=item.provider_name,
         model=item.job.model, prompt_sha256=hashlib.sha256(prompt.encode()).hexdigest(),
-        job_id=item.job.id, seed=_seed(item.job))
+        job_id=item.job.id, seed=_seed(item.job), ingredients=item.ingredients)
 
 
 def _manifest(plan: ExportPlan, files: list[ExportedFile], signed_by: str | None

@@ -54,6 +54,21 @@ class SigningCertificate:
 
 
 @dataclass(frozen=True)
+class Ingredient:
+    """A studio asset the exported file was made from (its lineage parent)."""
+
+    path: Path
+    media_type: str
+    title: str
+    role: str  # input, reference, start_frame, end_frame, mask, source
+    asset_id: str
+
+    @property
+    def label(self) -> str:
+        return f"parent-{self.asset_id}"
+
+
+@dataclass(frozen=True)
 class Claim:
     """What our manifest says about one exported file."""
 
@@ -64,6 +79,8 @@ class Claim:
     prompt_sha256: str
     job_id: str
     seed: int | None = None
+    # Lineage parents: each becomes an `inputTo` ingredient of the manifest.
+    ingredients: tuple[Ingredient, ...] = ()
 
 
 # -- certificates --------------------------------------------------------------------------
@@ -189,6 +206,12 @@ def sign_copy(src: Path, dst: Path, media_type: str, signer: Any, claim: Claim,
                     builder.add_ingredient({"title": f"{claim.provider_name} original",
                                             "relationship": "parentOf",
                                             "label": PARENT_LABEL}, media_type, fh)
+            for ingredient in claim.ingredients:
+                with open(ingredient.path, "rb") as fh:
+                    builder.add_ingredient({"title": ingredient.title,
+                                            "relationship": "inputTo",
+                                            "label": ingredient.label},
+                                           ingredient.media_type, fh)
             with open(src, "rb") as source, open(dst, "w+b") as dest:
                 builder.sign(signer, media_type, source, dest)
     except c2pa.C2paError as exc:
@@ -198,16 +221,21 @@ def sign_copy(src: Path, dst: Path, media_type: str, signer: Any, claim: Claim,
 def _manifest(claim: Claim, *, with_parent: bool) -> dict[str, Any]:
     generation = {"provider": claim.provider, "provider_name": claim.provider_name,
                   "model": claim.model, "prompt_sha256": claim.prompt_sha256,
-                  "job_id": claim.job_id, "seed": claim.seed}
+                  "job_id": claim.job_id, "seed": claim.seed,
+                  "parents": [{"asset_id": i.asset_id, "role": i.role}
+                              for i in claim.ingredients]}
     if with_parent:  # the provider's own manifest says how it was created
         action = {"action": "c2pa.opened",
                   "softwareAgent": {"name": "Provider Studio", "version": __version__},
                   "parameters": {"ingredientIds": [PARENT_LABEL],
                                  "description": "exported copy of the provider's signed file"}}
     else:
+        parameters: dict[str, Any] = {"prompt_sha256": claim.prompt_sha256}
+        if claim.ingredients:  # made from other assets: name them
+            parameters["ingredientIds"] = [i.label for i in claim.ingredients]
         action = {"action": "c2pa.created", "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
                   "softwareAgent": {"name": f"{claim.provider_name} {claim.model}"},
-                  "parameters": {"prompt_sha256": claim.prompt_sha256}}
+                  "parameters": parameters}
     return {
         "claim_generator_info": [{"name": "Provider Studio", "version": __version__}],
         "title": claim.title,

@@ -16,6 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from studio import __version__
+from studio.core.sent import sent_params
 
 PNG_KEY = "provider-studio"
 PARAMETERS_KEY = "parameters"
@@ -57,8 +58,9 @@ def embed(data: bytes, media_type: str, record: dict[str, Any]) -> tuple[bytes, 
 
 
 def a1111_parameters(record: dict[str, Any]) -> str:
-    """The `parameters` text AUTOMATIC1111 and the tools that read it understand."""
-    params = record.get("params") or {}
+    """The `parameters` text AUTOMATIC1111 and the tools that read it understand: only
+    settings the provider was sent (no denoising strength on a text-to-image call)."""
+    params = sent_params(record.get("params"), record.get("request"))
     output = record.get("output") or {}
     lines = [str(record.get("prompt") or "")]
     if record.get("negative_prompt"):
@@ -69,7 +71,8 @@ def a1111_parameters(record: dict[str, Any]) -> str:
         value = next((params[n] for n in names if params.get(n) is not None), None)
         if value is not None:
             pairs.append((label, value))
-    seed = record.get("seed", record.get("seed_requested"))
+    seed = record.get("seed") if record.get("seed") is not None else record.get(
+        "seed_requested")
     if seed is not None:
         pairs.append(("Seed", seed))
     if output.get("width") and output.get("height"):

@@ -27,8 +27,6 @@ class ExportSource:
     text: str | None = None
     min_rating: int | None = None
     newest_first: bool = True
-    min_quality: float | None = None
-    by_quality: bool = False
 
     @property
     def kind(self) -> str:
@@ -47,8 +45,6 @@ class ExportSource:
             out["filter"] = {k: v for k, v in (
                 ("provider", self.provider), ("model", self.model), ("mode", self.mode),
                 ("text", self.text), ("min_rating", self.min_rating)) if v}
-            if self.min_quality is not None:
-                out["filter"]["min_quality"] = self.min_quality
         elif self.kind == "compare_group":
             out["group"] = self.group
         elif self.kind == "jobs":
@@ -67,8 +63,7 @@ def resolve(store: Store, source: ExportSource) -> list[tuple[Asset, Job]]:
     else:
         ids = store.asset_ids(provider=source.provider, model=source.model, mode=source.mode,
                               text=source.text, min_rating=source.min_rating,
-                              newest_first=source.newest_first,
-                              min_quality=source.min_quality, by_quality=source.by_quality)
+                              newest_first=source.newest_first)
     pairs = with_jobs(store, list(dict.fromkeys(ids)))
     if not pairs:
         raise SourceError(_nothing(source))

@@ -72,6 +72,7 @@ class ChangeBar(QFrame):
         self.close_button = QToolButton(self)
         self.close_button.setText("×")
         self.close_button.setToolTip("Keep the change and hide this")
+        self.close_button.setAccessibleName("Hide the change")
         self.close_button.clicked.connect(self.hide)
         row = QHBoxLayout(self)
         row.setContentsMargins(SPACING, SPACING // 2, SPACING // 2, SPACING // 2)
@@ -95,6 +96,7 @@ class EnhanceButton(QToolButton):
                  bar: ChangeBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("enhancePrompt")
+        self.setAccessibleName("Enhance the prompt")
         self.setText("✨ Enhance")
         self.setToolTip("Rewrite the prompt with the assistant for the first checked model's "
                         "style (dry-run until the assistant is on in Settings)")

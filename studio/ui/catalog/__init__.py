@@ -1,5 +1,5 @@
-"""The Providers dock (every adapter, its models, prices, quota and status badge)
-and the ComfyUI workflow import dialog that adds models to it.
+"""The Providers dock (every adapter, its models, prices, quota and status badge), the
+one model picker every feature uses, and the ComfyUI workflow import dialog.
 
 What other packages may use is exported here and imported on first use (start-up paints
 its first frame before the widgets load).
@@ -11,6 +11,7 @@ from studio.ui._lazy import lazy_exports
 
 _EXPORTS = {
     "CatalogDock": "dock",
+    "ModelPicker": "picker",
     "WorkflowImportDialog": "workflow_import",
 }
 __all__ = sorted(_EXPORTS)
@@ -18,4 +19,5 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from studio.ui.catalog.dock import CatalogDock
+    from studio.ui.catalog.picker import ModelPicker
     from studio.ui.catalog.workflow_import import WorkflowImportDialog

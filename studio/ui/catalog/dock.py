@@ -1,5 +1,6 @@
-"""The Providers dock: every provider with its models, a status badge (colour + text),
-price, quota, modes, and docs/pricing links. Refresh asks for quotas without freezing."""
+"""The Providers dock: the model picker (every provider with its models, a status badge,
+price, quota) and, under it, the details of the row under the cursor with docs and
+pricing links. Refresh asks for quotas without freezing."""
 
 from __future__ import annotations
 
@@ -9,40 +10,22 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QHeaderView,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QToolBar,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.core.catalog import ModelEntry, ProviderEntry, price_note
+from studio.ui.catalog.picker import ModelPicker
+from studio.ui.catalog.tree_model import Node, quota_text
 from studio.ui.session import Session
-from studio.ui.widgets import (
-    BADGES,
-    SPACING,
-    BadgeDelegate,
-    ExpansionMemory,
-    format_usd,
-    status_color,
-    status_icon,
-    status_label,
-)
+from studio.ui.widgets import SPACING, format_usd, status_color, status_label
 
-ENTRY = Qt.ItemDataRole.UserRole + 3
-
-
-def quota_text(quota: dict | None) -> str:
-    if not quota:
-        return ""
-    unit = quota.get("unit", "")
-    amount = quota.get("remaining")
-    text = f"${amount:,.2f}" if unit == "usd" else f"{amount:,.4g} {unit}"
-    return text + (" (low)" if quota.get("low") else "")
+__all__ = ["CatalogDock", "quota_text"]
 
 
 class CatalogDock(QDockWidget):
@@ -50,19 +33,8 @@ class CatalogDock(QDockWidget):
         super().__init__("Providers", parent)
         self.setObjectName("providersDock")
         self.session = session
-        self.tree = QTreeWidget(self)
-        self.tree.setObjectName("catalogTree")
-        self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["Provider / model", "Price / quota"])
-        self.tree.setItemDelegateForColumn(0, BadgeDelegate(self.tree))
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(False)
-        header = self.tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.currentItemChanged.connect(self._show_details)
-        self._expansion = ExpansionMemory(self.tree, ENTRY, key=lambda e: e.id)
+        self.picker = ModelPicker(session, self, name="catalogPicker")
+        self.picker.currentChanged.connect(self._show_details)
 
         self.details = QLabel(self)
         self.details.setObjectName("catalogDetails")
@@ -73,6 +45,13 @@ class CatalogDock(QDockWidget):
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.details.setMargin(SPACING)
         self.details.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.details.setAccessibleName("Details of the selected provider or model")
+        details_scroll = QScrollArea(self)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        details_scroll.setWidget(self.details)
+        details_scroll.setMinimumHeight(72)
 
         self.refresh_action = QAction("Refresh", self)
         self.refresh_action.setObjectName("refreshCatalog")
@@ -88,8 +67,8 @@ class CatalogDock(QDockWidget):
         toolbar.addWidget(self.busy)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.tree)
-        split.addWidget(self.details)
+        split.addWidget(self.picker)
+        split.addWidget(details_scroll)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setChildrenCollapsible(False)
@@ -100,10 +79,12 @@ class CatalogDock(QDockWidget):
         box.addWidget(toolbar)
         box.addWidget(split, 1)
         self.setWidget(body)
+        self.setMinimumWidth(220)
 
-        session.catalogChanged.connect(self.rebuild)
         session.busyChanged.connect(self._on_busy)
-        self.rebuild()
+        session.catalogChanged.connect(lambda: self._show_details(self.picker.current_node()))
+        if not self.picker.select(next((e.id for e in session.entries()), "")):
+            self._show_details(None)
 
     def refresh(self) -> None:
         self.session.refresh_catalog()
@@ -112,59 +93,25 @@ class CatalogDock(QDockWidget):
         self.refresh_action.setEnabled(not busy)
         self.busy.setText("Checking quotas…" if busy else "")
 
-    # -- tree ---------------------------------------------------------------------------
-
-    def rebuild(self) -> None:
-        current = self.tree.currentItem()
-        keep = current.data(0, ENTRY).id if current is not None else None
-        self.tree.clear()
-        select = None
-        for entry in self.session.entries():
-            top = QTreeWidgetItem(self.tree, [entry.name, quota_text(entry.quota)])
-            top.setData(0, ENTRY, entry)
-            top.setData(0, BADGES, [entry.status, *(["sandbox"] if entry.sandbox else [])])
-            error = self.session.quota_errors.get(entry.id)
-            tip = entry.reason + (f"\nQuota check failed: {error}" if error else "")
-            for col in range(2):
-                top.setToolTip(col, tip)
-            for model in entry.models:
-                item = QTreeWidgetItem(top, [model.name, format_usd(model.price)])
-                item.setData(0, ENTRY, model)
-                item.setIcon(0, status_icon(model.status))
-                if model.status != entry.status:
-                    item.setData(0, BADGES, [model.status])
-                item.setToolTip(0, f"{model.id}\n{model.description}\nModes: "
-                                   f"{', '.join(model.modes)}\nStatus: "
-                                   f"{status_label(model.status)} — {model.reason}")
-                item.setToolTip(1, price_note(model.price))
-                if keep == model.id:
-                    select = item
-            if keep == entry.id:
-                select = top
-        entries = self.session.entries()
-        self._expansion.restore(sum(len(e.models) for e in entries) <= 30)
-        self.tree.setCurrentItem(select or self.tree.topLevelItem(0))
-
-    def item_for(self, provider_id: str) -> QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(i)
-            if item.data(0, ENTRY).id == provider_id:
-                return item
-        return None
+    # -- what the tests and the window ask ----------------------------------------------
 
     def status_of(self, provider_id: str) -> str | None:
-        item = self.item_for(provider_id)
-        return item.data(0, ENTRY).status if item is not None else None
+        entry = self.session.entry(provider_id)
+        return entry.status if entry is not None else None
 
-    def _show_details(self, item: QTreeWidgetItem | None, _prev=None) -> None:
-        if item is None:
-            self.details.setText("")
+    # -- details ------------------------------------------------------------------------
+
+    def _show_details(self, node: Node | None) -> None:
+        if node is None or node.entry is None:
+            self.details.setText("Pick a provider or model to see its status, price and "
+                                 "links." if node is None else "")
             return
-        data = item.data(0, ENTRY)
-        if isinstance(data, ProviderEntry):
-            self.details.setText(self._provider_html(data))
-        elif isinstance(data, ModelEntry):
-            self.details.setText(self._model_html(data, item.parent().data(0, ENTRY)))
+        entry = self.session.entry(node.entry.id) or node.entry
+        if node.model is None:
+            self.details.setText(self._provider_html(entry))
+        else:
+            model = next((m for m in entry.models if m.id == node.model.id), node.model)
+            self.details.setText(self._model_html(model, entry))
 
     def _badge(self, status: str) -> str:
         color = status_color(status).name()
@@ -205,6 +152,7 @@ class CatalogDock(QDockWidget):
                 f"<code>{esc(m.id)}</code>",
                 esc(m.description),
                 f"Modes: {esc(', '.join(m.modes))}",
+                f"Status: {esc(m.reason)}",
                 f"Price: {esc(format_usd(m.price))} — "
                 + esc(price_note(m.price)).replace("\n", "<br>")]
         if facts:

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 from studio.core.compare.adapt import Brief, Target
 from studio.core.compare.groups import CompareGroups
 from studio.core.requests import RequestError
+from studio.ui.catalog import ModelPicker
 from studio.ui.compare.delegate import MARKS
-from studio.ui.compose import TargetList
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, error_color, format_usd, status_color
+from studio.ui.widgets import SPACING, FlowLayout, error_color, format_usd, status_color
 
 ASPECTS = ["Model default", "1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3", "4:5", "21:9"]
 
@@ -50,12 +50,15 @@ class BriefPanel(QWidget):
         self._timer.timeout.connect(self.preview)
         self.prompt = QPlainTextEdit(self)
         self.prompt.setObjectName("briefPrompt")
+        self.prompt.setAccessibleName("Prompt for every model")
         self.prompt.setPlaceholderText("One prompt for every model…")
         self.prompt.setFixedHeight(72)
         self.negative = QLineEdit(self)
+        self.negative.setAccessibleName("Negative prompt")
         self.negative.setPlaceholderText("Optional; dropped where a model has none")
         self.seed = QLineEdit(self)
         self.seed.setPlaceholderText("random")
+        self.seed.setMinimumWidth(90)
         self.seed.setValidator(QIntValidator(0, 2_147_483_647, self))
         self.aspect = QComboBox(self)
         self.aspect.setObjectName("briefAspect")
@@ -68,11 +71,11 @@ class BriefPanel(QWidget):
         self.duration.setSpecialValueText("Model default")
         self.image_label = QLabel(self)
         self.image_label.setProperty("role", "muted")
-        self.targets = TargetList(self)
-        self.targets.setMinimumWidth(240)
-        self.targets.set_entries(session.entries())
+        self.targets = ModelPicker(session, self, checkable=True, name="briefTargets")
+        self.targets.view.setAccessibleName("Models to compare")
         self.plan_view = QTreeWidget(self)
         self.plan_view.setObjectName("briefPreview")
+        self.plan_view.setAccessibleName("What each model gets")
         self.plan_view.setHeaderLabels(["What each model gets", "Price"])
         self.plan_view.setRootIsDecorated(False)
         self.plan_view.setWordWrap(True)
@@ -92,12 +95,19 @@ class BriefPanel(QWidget):
         form.setSpacing(SPACING)
         form.addRow("Prompt", self.prompt)
         form.addRow("Negative", self.negative)
-        shape = QHBoxLayout()
-        shape.setSpacing(SPACING)
+        shape = FlowLayout(spacing=SPACING)  # wraps in a narrow window
         for label, w in (("Seed", self.seed), ("Aspect", self.aspect),
                          ("Duration", self.duration)):
-            shape.addWidget(QLabel(label, self))
-            shape.addWidget(w, 1)
+            pair = QWidget(self)
+            pair_box = QHBoxLayout(pair)
+            pair_box.setContentsMargins(0, 0, 0, 0)
+            pair_box.setSpacing(SPACING // 2)
+            name = QLabel(label, pair)
+            name.setBuddy(w)
+            w.setAccessibleName(label)
+            pair_box.addWidget(name)
+            pair_box.addWidget(w)
+            shape.addWidget(pair)
         form.addRow(shape)
         form.addRow("Input images", self.image_label)
         split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -120,7 +130,6 @@ class BriefPanel(QWidget):
             edit.textChanged.connect(self._timer.start)
         self.duration.valueChanged.connect(self._timer.start)
         self.targets.targetsChanged.connect(self._timer.start)
-        session.catalogChanged.connect(lambda: self.targets.set_entries(session.entries()))
         self._show_images()
         self.preview()
 
@@ -132,8 +141,7 @@ class BriefPanel(QWidget):
         self.seed.setText("" if seed is None else str(seed))
         self.images = list(payload.get("input_images") or [])
         self.overrides = {}
-        for target in self.targets.checked():
-            self.targets.set_checked(target, False)
+        self.targets.clear_checked()
         for t in payload.get("targets") or []:
             self.targets.set_checked((t["provider"], t["model"]))
             self.overrides[(t["provider"], t["model"])] = dict(t.get("params") or {})

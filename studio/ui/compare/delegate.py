@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from studio.ui.compare.model import INFO_ROLE, THUMB_ROLE, CellInfo
 from studio.ui.widgets import duration, money, paint_badge, stars, status_color, status_label
 
-CELL = QSize(268, 376)
-PICTURE_HEIGHT = 180
+CELL = QSize(268, 376)  # when the view sets no grid size
 LINE = 18
 MAX_NOTES = 4
+FIXED_TEXT = 24 + 6 + 8 + LINE + 4 + LINE  # header, gaps, facts line, rating line
 
 # outcome -> (mark, status key whose colour it takes)
 MARKS = {"changed": ("≈", "missing-credentials"), "dropped": ("✕", "failed"),
@@ -27,7 +27,17 @@ def seconds(value: float) -> str:
 
 class CellDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        return CELL
+        view = option.widget
+        grid = view.gridSize() if isinstance(view, QListView) else QSize()
+        return grid if grid.isValid() else CELL
+
+    @staticmethod
+    def note_lines(info: CellInfo, height: int) -> int:
+        """How many adaptation notes fit while the picture keeps most of the cell."""
+        notes = [a for a in info.cell.adaptations if a.outcome in MARKS and a.input != "seed"]
+        wanted = 0 if info.hidden else min(len(notes), MAX_NOTES) + (len(notes) > MAX_NOTES)
+        room = max(0, height - FIXED_TEXT - max(96, int(height * 0.55)))
+        return min(wanted, room // LINE)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         info: CellInfo | None = index.data(INFO_ROLE)
@@ -47,12 +57,14 @@ class CellDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(card, 6, 6)
         inner = card.adjusted(10, 8, -10, -8)
         y = self._header(painter, inner, info, pal)
-        pic = QRect(inner.left(), y + 6, inner.width(), PICTURE_HEIGHT)
+        lines = self.note_lines(info, inner.height())
+        pic = QRect(inner.left(), y + 6, inner.width(),
+                    max(48, inner.height() - FIXED_TEXT - lines * LINE))
         self._picture(painter, pic, info, index, pal)
         y = pic.bottom() + 8
         if not info.hidden:
             y = self._facts(painter, QRect(inner.left(), y, inner.width(), LINE), info, pal)
-            self._notes(painter, QRect(inner.left(), y, inner.width(), LINE), info, pal)
+            self._notes(painter, QRect(inner.left(), y, inner.width(), LINE), info, pal, lines)
         else:
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(QRect(inner.left(), y, inner.width(), LINE * 2),
@@ -154,10 +166,12 @@ class CellDelegate(QStyledItemDelegate):
                              mark)
         return line.bottom() + 4
 
-    def _notes(self, painter: QPainter, line: QRect, info: CellInfo, pal: QPalette) -> None:
+    def _notes(self, painter: QPainter, line: QRect, info: CellInfo, pal: QPalette,
+               lines: int) -> None:
         notes = [a for a in info.cell.adaptations if a.outcome in MARKS and a.input != "seed"]
         fm = painter.fontMetrics()
-        for i, a in enumerate(notes[:MAX_NOTES]):
+        shown = notes[:lines] if len(notes) <= lines else notes[:max(0, lines - 1)]
+        for i, a in enumerate(shown):
             row = line.translated(0, i * LINE)
             mark, key = MARKS[a.outcome]
             painter.setPen(status_color(key))
@@ -167,7 +181,7 @@ class CellDelegate(QStyledItemDelegate):
             text = fm.elidedText(a.note, Qt.TextElideMode.ElideRight, row.width() - 18)
             painter.drawText(row.adjusted(18, 0, 0, 0),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
-        if len(notes) > MAX_NOTES:
+        if lines and len(notes) > len(shown):
             painter.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(line.translated(0, MAX_NOTES * LINE), Qt.AlignmentFlag.AlignLeft,
-                             f"+{len(notes) - MAX_NOTES} more (hover)")
+            painter.drawText(line.translated(0, len(shown) * LINE), Qt.AlignmentFlag.AlignLeft,
+                             f"+{len(notes) - len(shown)} more (hover)")

@@ -15,11 +15,11 @@ from studio.core.compare.groups import (
     CompareGroup,
     CompareGroups,
     cost_usd,
-    latency_seconds,
     letter,
 )
 from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
+from studio.ui.gallery import ASSET_ROLE, ItemInfo
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -41,11 +41,8 @@ class CellInfo:
     title: str
     hidden: bool
     pending: int | None = None  # stars given but not yet saved
+    latency: float | None = None  # request start to finish (Studio.latency_seconds)
     quality: float | None = None  # the output's quality score, when measured
-
-    @property
-    def latency(self) -> float | None:
-        return latency_seconds(self.job)
 
     @property
     def cost(self) -> float | None:
@@ -90,7 +87,7 @@ class GroupListModel(QAbstractListModel):
 
     def group(self, row: int) -> CompareGroup | None:
         gid = self.group_id(row)
-        if gid is None:
+        if gid is None or self.session.closed:  # a late repaint after the store closed
             return None
         if gid not in self._cache:
             found = self.groups.get(gid)
@@ -161,6 +158,7 @@ class CellModel(QAbstractListModel):
         quality = self.studio.quality(asset.id) if asset is not None else None
         return CellInfo(cell, job, asset, label, title, self.hidden,
                         self._pending.get(cell.job_id or ""),
+                        self.session.studio.latency_seconds(job),
                         quality.quality_score if quality is not None else None)
 
     def cells(self) -> list[CellInfo]:
@@ -225,3 +223,40 @@ class CellModel(QAbstractListModel):
             notes = [a.note for a in info.cell.adaptations]
             return "\n".join([info.title, info.cell.target.model, *notes])
         return None
+
+
+class CellSource(QAbstractListModel):
+    """The cells with an output, as the Viewer walks them (next/previous). Blind cells
+    keep their names hidden there too."""
+
+    def __init__(self, cells: CellModel, rows: list[int], parent=None) -> None:
+        super().__init__(parent)
+        self.cells = cells
+        self.rows = list(rows)
+        cells.dataChanged.connect(self._forward)
+
+    def _forward(self, top: QModelIndex, bottom: QModelIndex, roles=()) -> None:
+        for mine, row in enumerate(self.rows):
+            if top.row() <= row <= bottom.row():
+                self.dataChanged.emit(self.index(mine), self.index(mine))
+
+    def asset_at(self, row: int) -> tuple[Asset, ItemInfo] | None:
+        info = self.cells.info(self.rows[row]) if 0 <= row < len(self.rows) else None
+        if info is None or info.asset is None or info.job is None:
+            return None
+        job = info.job
+        if info.hidden:
+            return info.asset, ItemInfo("", "", job.mode, job.prompt, f"Cell {info.label}",
+                                        "names hidden until you vote")
+        provider_name, _, model_name = info.title.partition(" · ")
+        return info.asset, ItemInfo(job.provider, job.model, job.mode, job.prompt,
+                                    f"{info.label} · {provider_name}", model_name)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        found = self.asset_at(index.row()) if index.isValid() else None
+        if found is None:
+            return None
+        return found[0] if role == ASSET_ROLE else None

@@ -89,6 +89,7 @@ class PairView(QWidget):
 
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setObjectName("wipeSlider")
+        self.slider.setAccessibleName("Wipe position")
         self.slider.setRange(0, 1000)
         self.slider.setValue(500)
         self.slider.valueChanged.connect(self._apply_blend)

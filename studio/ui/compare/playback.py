@@ -35,11 +35,13 @@ class PairPlayback(QWidget):
         self.play_button.clicked.connect(self.toggle)
         self.scrubber = QSlider(Qt.Orientation.Horizontal, self)
         self.scrubber.setObjectName("pairScrubber")
+        self.scrubber.setAccessibleName("Position")
         self.scrubber.sliderMoved.connect(self.seek)
         self.time = QLabel("0 s", self)
         self.time.setMinimumWidth(96)
         self.sound = QComboBox(self)
         self.sound.setObjectName("pairSound")
+        self.sound.setAccessibleName("Sound from")
         self.sound.addItems(["Sound: left (A)", "Sound: right (B)", "Muted"])
         self.sound.currentIndexChanged.connect(
             lambda i: self.set_audible(i if i in (0, 1) else None))

@@ -4,20 +4,12 @@ artist's scoreboard."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
-    QHBoxLayout,
-    QLabel,
     QListView,
-    QMenu,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,20 +18,20 @@ from studio.core.compare.adapt import Brief, Target
 from studio.core.compare.groups import CompareGroup
 from studio.core.compare.votes import BlindSession
 from studio.core.events import EventKind, StoreEvent
+from studio.core.requests import RequestError
 from studio.ui.compare.brief import BriefPanel
-from studio.ui.compare.delegate import CELL, CellDelegate
-from studio.ui.compare.model import CellInfo, CellModel, GroupListModel
-from studio.ui.compare.pair import Layout, Media, PairView
+from studio.ui.compare.group_page import LAYOUTS, GroupPage
+from studio.ui.compare.model import CellInfo, CellSource, GroupListModel
+from studio.ui.compare.pair import Media
 from studio.ui.compare.scoreboard import ScoreboardPanel
-from studio.ui.compare.votebar import VoteBar
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, ImageLoader
-
-LAYOUTS = [("Grid", None), ("Side by side", Layout.SIDE), ("Wipe", Layout.WIPE),
-           ("Overlay", Layout.OVERLAY)]
+from studio.ui.widgets import SPACING, ImageLoader, SpendGate
 
 
 class CompareTab(QWidget):
+    openRequested = Signal(object, int)  # CellSource, row: show a cell in the Viewer
+    fullScreenRequested = Signal(bool)  # the window shows only this group (or not)
+
     def __init__(self, session: Session, loader: ImageLoader, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("compareTab")
@@ -52,6 +44,7 @@ class CompareTab(QWidget):
         self.revealed: BlindSession | None = None
         self._votable_key: tuple[str, ...] = ()
         self._signature: tuple | None = None
+        self.full_screen = False
         self._refresh = QTimer(self, singleShot=True, interval=80)
         self._refresh.timeout.connect(self.reload_group)
 
@@ -66,9 +59,12 @@ class CompareTab(QWidget):
         self.group_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.group_list.selectionModel().currentChanged.connect(
             lambda cur, _: self.show_group(self.group_model.group_id(cur.row())))
+        self.group_list.setAccessibleName("Compare groups")
         new_button = QPushButton("New compare…", self)
+        new_button.setAccessibleName("New compare")
         new_button.clicked.connect(lambda: self.inner.setCurrentWidget(self.brief_panel))
-        left = QWidget(self)
+        left = self.left = QWidget(self)
+        left.setMinimumWidth(130)
         lbox = QVBoxLayout(left)
         lbox.setContentsMargins(0, 0, 0, 0)
         lbox.setSpacing(SPACING)
@@ -77,7 +73,17 @@ class CompareTab(QWidget):
 
         self.inner = QTabWidget(self)
         self.inner.setDocumentMode(True)
-        self.inner.addTab(self._group_page(loader), "Group")
+        page = GroupPage(self, loader, self)
+        self.title, self.brief_line, self.result = page.title, page.brief_line, page.result
+        self.layout_buttons, self.per_screen = page.layout_buttons, page.per_screen
+        self.blind_box, self.full_button = page.blind_box, page.full_button
+        self.rerun_cell_button = page.rerun_cell_button
+        self.rerun_group_button = page.rerun_group_button
+        self.add_button, self.add_menu = page.add_button, page.add_menu
+        self.open_button = page.open_button
+        self.cells, self.grid, self.pair = page.cells, page.grid, page.pair
+        self.body, self.vote_bar = page.body, page.vote_bar
+        self.inner.addTab(page, "Group")
         self.brief_panel = BriefPanel(session, self.groups, self)
         self.brief_panel.startRequested.connect(self.start)
         self.inner.addTab(self.brief_panel, "New compare")
@@ -87,7 +93,7 @@ class CompareTab(QWidget):
         split.addWidget(left)
         split.addWidget(self.inner)
         split.setStretchFactor(1, 1)
-        split.setSizes([220, 940])
+        split.setSizes([170, 990])
         split.setChildrenCollapsible(False)
         box = QVBoxLayout(self)
         box.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING)
@@ -98,87 +104,6 @@ class CompareTab(QWidget):
             self.group_list.setCurrentIndex(self.group_model.index(0))
         else:
             self.reload_group()  # says how to start one
-
-    def _group_page(self, loader: ImageLoader) -> QWidget:
-        page = QWidget(self)
-        self.title = QLabel(page)
-        self.title.setObjectName("compareTitle")
-        self.title.setProperty("role", "heading")
-        self.title.setWordWrap(True)
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.brief_line = QLabel(page)
-        self.brief_line.setProperty("role", "muted")
-        self.brief_line.setWordWrap(True)
-        self.layout_buttons = QButtonGroup(page)
-        bar = QHBoxLayout()
-        bar.setSpacing(SPACING // 2)
-        for i, (text, _) in enumerate(LAYOUTS):
-            button = QToolButton(page)
-            button.setText(text)
-            button.setCheckable(True)
-            button.setChecked(i == 0)
-            self.layout_buttons.addButton(button, i)
-            bar.addWidget(button)
-        self.layout_buttons.idClicked.connect(self.set_layout)
-        bar.addSpacing(SPACING * 2)
-        self.blind_box = QCheckBox("Blind", page)
-        self.blind_box.setObjectName("blindMode")
-        self.blind_box.setToolTip("Hide provider names and shuffle the order until you vote")
-        self.blind_box.toggled.connect(self._on_blind)
-        bar.addWidget(self.blind_box)
-        bar.addStretch(1)
-        self.rerun_cell_button = QPushButton("Re-run cell", page)
-        self.rerun_cell_button.setToolTip("Send the selected cell's exact request again")
-        self.rerun_cell_button.clicked.connect(self.rerun_cell)
-        self.rerun_group_button = QPushButton("Re-run group", page)
-        self.rerun_group_button.setToolTip("Send every cell's exact request again")
-        self.rerun_group_button.clicked.connect(self.rerun_group)
-        self.add_button = QToolButton(page)
-        self.add_button.setText("Add target")
-        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.add_menu = QMenu(self.add_button)
-        self.add_menu.aboutToShow.connect(self._fill_add_menu)
-        self.add_button.setMenu(self.add_menu)
-        for w in (self.rerun_cell_button, self.rerun_group_button, self.add_button):
-            bar.addWidget(w)
-
-        self.cells = CellModel(self.session, loader, self)
-        self.grid = QListView(page)
-        self.grid.setObjectName("compareGrid")
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setUniformItemSizes(True)
-        self.grid.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
-        self.grid.setGridSize(CELL + QSize(SPACING, SPACING))
-        self.grid.setModel(self.cells)
-        self.grid.setItemDelegate(CellDelegate(self.grid))
-        self.grid.selectionModel().currentChanged.connect(self._on_current_cell)
-        for key in range(6):
-            QShortcut(QKeySequence(str(key)), self.grid, activated=lambda k=key: self.rate(k),
-                      context=Qt.ShortcutContext.WidgetShortcut)
-        self.pair = PairView(loader, page)
-        self.body = QStackedWidget(page)
-        self.body.addWidget(self.grid)
-        self.body.addWidget(self.pair)
-        self.vote_bar = VoteBar(page)
-        self.vote_bar.winnerChosen.connect(lambda job_id: self.vote(winner=job_id))
-        self.vote_bar.tieChosen.connect(lambda: self.vote(tie=True))
-        self.vote_bar.allBadChosen.connect(lambda: self.vote(all_bad=True))
-        self.vote_bar.ratingsSaved.connect(self.vote)
-        self.result = QLabel(page)
-        self.result.setObjectName("voteResult")
-        self.result.setWordWrap(True)
-        box = QVBoxLayout(page)
-        box.setContentsMargins(0, SPACING, 0, 0)
-        box.setSpacing(SPACING)
-        box.addWidget(self.title)
-        box.addWidget(self.brief_line)
-        box.addLayout(bar)
-        box.addWidget(self.body, 1)
-        box.addWidget(self.vote_bar)
-        box.addWidget(self.result)
-        return page
 
     # -- showing a group ------------------------------------------------------------------
 
@@ -246,6 +171,8 @@ class CompareTab(QWidget):
         for w in (self.rerun_group_button, self.add_button, self.blind_box):
             w.setEnabled(has)
         self.rerun_cell_button.setEnabled(has and self.grid.currentIndex().isValid())
+        current = self.cells.info(self.grid.currentIndex().row())
+        self.open_button.setEnabled(current is not None and current.asset is not None)
         shown = self._shown()
         for i in range(1, len(LAYOUTS)):
             self.layout_buttons.button(i).setEnabled(len(shown) >= 2)
@@ -275,8 +202,36 @@ class CompareTab(QWidget):
     def _on_current_cell(self, current, _previous) -> None:
         info = self.cells.info(current.row())
         self.rerun_cell_button.setEnabled(info is not None)
+        self.open_button.setEnabled(info is not None and info.asset is not None)
         if info is not None and info.job is not None and not info.hidden:
             self.session.jobSelected.emit(info.job.id)
+
+    # -- the Viewer and full screen ------------------------------------------------------
+
+    def open_current(self) -> None:
+        if self.grid.currentIndex().isValid():
+            self.open_cell(self.grid.currentIndex().row())
+
+    def open_cell(self, row: int) -> None:
+        """Every cell with an output, in screen order, in the Viewer at this cell."""
+        with_output = [r for r in range(self.cells.rowCount())
+                       if (i := self.cells.info(r)) is not None and i.asset is not None]
+        if row in with_output:
+            source = CellSource(self.cells, with_output, self)
+            self.openRequested.emit(source, with_output.index(row))
+
+    def set_full_screen(self, on: bool) -> None:
+        """Only the group page on screen: no docks, menus, group list or tabs."""
+        on = bool(on)
+        self.full_button.setChecked(on)
+        if on == self.full_screen:
+            return
+        self.full_screen = on
+        self.left.setVisible(not on)
+        self.inner.tabBar().setVisible(not on)
+        self.inner.setCurrentIndex(0)
+        self.fullScreenRequested.emit(on)
+        self.grid.setFocus()
 
     # -- layouts ------------------------------------------------------------------------
 
@@ -318,6 +273,12 @@ class CompareTab(QWidget):
                             if on else "")
         self.reload_group()
 
+    def vote_letter(self, letter: str) -> None:
+        """A key press naming a cell's letter: that cell is the best."""
+        choices = {i.label: i.job.id for i in self._shown() if i.job}
+        if letter in choices:
+            self.vote(winner=choices[letter])
+
     def rate(self, stars: int) -> None:
         self.cells.set_pending(self.grid.currentIndex().row(), stars or None)
         self._update_actions()
@@ -348,12 +309,16 @@ class CompareTab(QWidget):
     def rerun_cell(self) -> None:
         info = self.cells.info(self.grid.currentIndex().row())
         if self.group is not None and info is not None:
-            self.session.spawn(self.groups.rerun(self.group.id, info.cell.position),
-                               what="Re-running the cell")
+            self._rerun(self.group.id, info.cell.position, "Re-running the cell")
 
     def rerun_group(self) -> None:
         if self.group is not None:
-            self.session.spawn(self.groups.rerun(self.group.id), what="Re-running the group")
+            self._rerun(self.group.id, None, "Re-running the group")
+
+    def _rerun(self, group_id: str, position: int | None, what: str) -> None:
+        requests = [r for _, r, _ in self.groups.rerun_requests(group_id, position)]
+        SpendGate.of(self.session).ask(self, requests, lambda: self.session.spawn(
+            self.groups.rerun(group_id, position), what=what))
 
     def _fill_add_menu(self) -> None:
         self.add_menu.clear()
@@ -367,13 +332,25 @@ class CompareTab(QWidget):
             self.session.spawn(self.groups.add_target(self.group.id, Target(
                 provider=provider, model=model)), what="Adding the target")
 
+    def focus_group(self, group_id: str) -> None:
+        """A group made elsewhere (a Compose fan-out): listed and shown at once."""
+        self.group_model.reload()
+        self.show_group(group_id)
+
     def new_from(self, payload: dict) -> None:
         """'Send to Compare' from Compose: prefill a new brief; nothing is sent yet."""
         self.brief_panel.fill(payload)
         self.inner.setCurrentWidget(self.brief_panel)
 
     def start(self, brief: Brief, targets: list[Target]) -> None:
-        self.session.spawn(self._start(brief, targets), what="Starting the compare")
+        """Send a new group ("Send to Compare", then Start): above the per-action amount
+        (Settings > Budgets) the artist confirms the whole group first."""
+        try:
+            requests = [a.request for a in self.groups.plan(brief, targets, load_images=False)]
+        except RequestError:
+            requests = []  # the start itself reports what is wrong
+        SpendGate.of(self.session).ask(self, requests, lambda: self.session.spawn(
+            self._start(brief, targets), what="Starting the compare"))
 
     async def _start(self, brief: Brief, targets: list[Target]) -> str:
         group = await self.groups.create(brief, targets)

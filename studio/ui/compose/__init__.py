@@ -11,11 +11,9 @@ from studio.ui._lazy import lazy_exports
 
 _EXPORTS = {
     "ComposeTab": "tab",
-    "TargetList": "targets",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from studio.ui.compose.tab import ComposeTab
-    from studio.ui.compose.targets import TargetList

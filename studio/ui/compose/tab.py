@@ -1,9 +1,9 @@
 """Compose: one prompt fanned out to every checked provider/model, each with its own form,
-validated on every change, with a live cost preview. Generate sends one job per target."""
+validated on every change, with a live cost preview. Generate sends one job per target;
+a fan-out to several targets is a compare group, so Compare shows it at once."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +21,23 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.catalog import price_note
+from studio.core.compare.adapt import Brief
+from studio.core.compare.adapt import Target as CompareTarget
+from studio.core.jobs import Job, JobStatus
 from studio.core.requests import FieldError, RequestError, field_errors
 from studio.providers.base import Price, RenderRequest
+from studio.ui.catalog import ModelPicker
 from studio.ui.compose.presets import PresetStore, PromptHistory
 from studio.ui.compose.prompt_box import PromptBox, heading
-from studio.ui.compose.targets import Target, TargetList, TargetPanel
+from studio.ui.compose.targets import Target, TargetPanel
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, ImageLoader, money
+from studio.ui.widgets import SPACING, ImageLoader, SpendGate, money
 
 
 class ComposeTab(QWidget):
     submitted = Signal(list)  # job ids
     compareRequested = Signal(dict)  # compare_payload(): the start of a compare brief
+    fanoutSent = Signal(str)  # the compare group a fan-out to several targets became
 
     def __init__(self, session: Session, loader: ImageLoader, parent: QWidget | None = None):
         super().__init__(parent)
@@ -48,13 +53,13 @@ class ComposeTab(QWidget):
 
         self.box = PromptBox(self.history, loader, self)
         self.box.changed.connect(self.schedule)
-        self.targets = TargetList(self)
+        self.targets = ModelPicker(session, self, checkable=True, name="composeTargets")
+        self.targets.view.setAccessibleName("Send to: models")
         self._add_enhance()
-        self.targets.setMinimumWidth(220)
         self.targets.targetsChanged.connect(self._sync_panels)
         self.panel_host = QWidget(self)
         self.panel_box = QVBoxLayout(self.panel_host)
-        self.panel_box.setContentsMargins(0, 0, SPACING, 0)
+        self.panel_box.setContentsMargins(0, 0, 0, 0)
         self.panel_box.setSpacing(SPACING)
         self.no_targets = QLabel("Check one or more models under “Send to” to fan this prompt "
                                  "out to them. Each one gets its own settings here.", self)
@@ -65,12 +70,6 @@ class ComposeTab(QWidget):
         self.no_targets.setMinimumHeight(96)
         self.panel_box.addWidget(self.no_targets)
         self.panel_box.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.panel_host)
-
         self.total = QLabel(self)
         self.total.setObjectName("totalCost")
         self.total.setProperty("role", "heading")
@@ -91,18 +90,28 @@ class ComposeTab(QWidget):
         lbox.setSpacing(SPACING // 2)
         lbox.addWidget(heading(left, "Send to"))
         lbox.addWidget(self.targets, 1)
+        # Prompt and per-model settings scroll as one column, so a small window (1024x700)
+        # still shows whole forms instead of squeezing them to a sliver.
         right = QWidget(self)
         rbox = QVBoxLayout(right)
-        rbox.setContentsMargins(0, 0, 0, 0)
+        rbox.setContentsMargins(0, 0, SPACING, 0)
         rbox.setSpacing(SPACING)
         rbox.addWidget(self.box)
         rbox.addWidget(heading(right, "Settings per model"))
-        rbox.addWidget(scroll, 1)
+        rbox.addWidget(self.panel_host, 1)
+        self.settings_scroll = QScrollArea(self)
+        self.settings_scroll.setObjectName("composeScroll")
+        self.settings_scroll.setWidgetResizable(True)
+        self.settings_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.settings_scroll.setWidget(right)
+        self.settings_scroll.setMinimumWidth(290)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
-        split.addWidget(right)
-        split.setStretchFactor(1, 1)
-        split.setSizes([300, 640])
+        split.addWidget(self.settings_scroll)
+        split.setStretchFactor(0, 1)  # the list widens with the window too
+        split.setStretchFactor(1, 2)
+        split.setSizes([320, 640])
         split.setChildrenCollapsible(False)
         split.setHandleWidth(SPACING * 2)
         footer = QHBoxLayout()
@@ -151,7 +160,6 @@ class ComposeTab(QWidget):
     # -- targets and panels -------------------------------------------------------------
 
     def _on_catalog(self) -> None:
-        self.targets.set_entries(self.session.entries())
         self._update_statuses()
         self.schedule()
 
@@ -191,14 +199,14 @@ class ComposeTab(QWidget):
     def schedule(self) -> None:
         self._timer.start()
 
-    def build_request(self, panel: TargetPanel, group: str | None = None) -> RenderRequest:
+    def build_request(self, panel: TargetPanel) -> RenderRequest:
         """The RenderRequest for one target; raises pydantic's ValidationError."""
         seed, _ = self.box.seed_value()
         cap = panel.model.capabilities.max_reference_images
         return RenderRequest(
             provider=panel.provider_id, model=panel.model.id, prompt=self.box.prompt_text(),
             negative_prompt=self.box.negative_text(), seed=seed, params=panel.values(),
-            input_images=self.images.paths()[:cap], compare_group=group)
+            input_images=self.images.paths()[:cap])
 
     def revalidate(self) -> bool:
         """Check every target now; mark errors inline; enable Generate. True if valid."""
@@ -290,34 +298,96 @@ class ComposeTab(QWidget):
     def generate(self) -> None:
         if self._sending or not self.revalidate():
             return
-        self.session.spawn(self._generate(), what="Sending the jobs")
+        requests = self._requests()
+        # Above the per-action amount (Settings > Budgets) the artist confirms first.
+        SpendGate.of(self.session).ask(
+            self, self._quoted(requests),
+            lambda: self.session.spawn(self._generate(requests), what="Sending the jobs"))
 
-    async def _generate(self) -> list[str]:
-        panels = self.active_panels()
-        group = uuid.uuid4().hex[:12] if len(panels) > 1 else None
-        requests = [(p, self.build_request(p, group)) for p in panels]
+    def _requests(self) -> list[tuple[TargetPanel, RenderRequest]]:
+        return [(p, self.build_request(p)) for p in self.active_panels()]
+
+    def _quoted(self, requests: list[tuple[TargetPanel, RenderRequest]]) -> list[RenderRequest]:
+        """What the confirmation prices: a fan-out as its compare group will send it."""
+        if len(requests) > 1:
+            brief, targets = self._fanout_plan(requests)
+            try:
+                return [a.request for a in self.studio.compare.plan(brief, targets,
+                                                                     load_images=False)]
+            except RequestError:
+                pass  # the send itself names what is wrong, on its panel
+        return [r for _, r in requests]
+
+    async def _generate(self, requests: list[tuple[TargetPanel, RenderRequest]] | None = None
+                        ) -> list[str]:
+        requests = requests if requests is not None else self._requests()
         self._sending = True
         self.revalidate()
-        jobs = []
+        jobs: list[Job] = []
+        group_id = None
         try:
-            for panel, request in requests:
-                try:
-                    jobs.append(await self.studio.submit(request))
-                except RequestError as exc:
-                    self._apply_errors(panel, exc.errors)
+            if len(requests) > 1:
+                group_id, jobs = await self._send_fanout(requests)
+            else:
+                for panel, request in requests:
+                    try:
+                        self.studio.check(request)
+                    except RequestError as exc:
+                        self._apply_errors(panel, exc.errors)
+                        continue
+                    jobs = await self.studio.submit_many([request])  # budget-checked
         finally:
             self._sending = False
             self.revalidate()
+        refused = [j for j in jobs if j.status is JobStatus.REFUSED]
+        if refused:
+            self.session.toast.emit("error", refused[0].error or "Refused by a budget")
         if jobs:
             self.history.add(requests[0][1].prompt)
-            live = sum(not j.dry_run for j in jobs)
+            self.session.note_used([p.target for p, _ in requests])
+            live = sum(not j.dry_run for j in jobs) - len(refused)
             parts = [f"{live} live"] if live else []
-            if len(jobs) - live:
-                parts.append(f"{len(jobs) - live} dry-run")
+            if len(jobs) - live - len(refused):
+                parts.append(f"{len(jobs) - live - len(refused)} dry-run")
+            if refused:
+                parts.append(f"{len(refused)} refused")
             plural = "s" if len(jobs) > 1 else ""
-            self.session.toast.emit("info", f"Sent {len(jobs)} job{plural} ({', '.join(parts)})")
+            verb = "Recorded" if refused else "Sent"
+            where = " as a compare group: see Compare (Ctrl+3)" if group_id else ""
+            self.session.toast.emit("info", f"{verb} {len(jobs)} job{plural} "
+                                            f"({', '.join(parts)}){where}")
             self.submitted.emit([j.id for j in jobs])
+            if group_id:
+                self.fanoutSent.emit(group_id)
         return [j.id for j in jobs]
+
+    def _fanout_plan(self, requests: list[tuple[TargetPanel, RenderRequest]]
+                     ) -> tuple[Brief, list[CompareTarget]]:
+        first = requests[0][1]
+        brief = Brief(prompt=first.prompt, negative_prompt=first.negative_prompt,
+                      seed=first.seed, input_images=self.images.paths())
+        targets = [CompareTarget(provider=p.provider_id, model=p.model.id, params=p.values())
+                   for p, _ in requests]
+        return brief, targets
+
+    async def _send_fanout(self, requests: list[tuple[TargetPanel, RenderRequest]]
+                           ) -> tuple[str | None, list[Job]]:
+        """Several targets: check every request first (errors stay on their panel and
+        nothing is sent), then send them as one compare group, which the budgets check
+        as a whole (all of it is sent, or every live job of it is refused)."""
+        failed = False
+        for panel, request in requests:
+            try:
+                self.studio.check(request)
+            except RequestError as exc:
+                self._apply_errors(panel, exc.errors)
+                failed = True
+        if failed:
+            return None, []
+        group = await self.studio.compare.create(*self._fanout_plan(requests))
+        jobs = [job for c in group.cells
+                if c.job_id and (job := self.studio.job(c.job_id)) is not None]
+        return group.id, jobs
 
     def send_to_compare(self) -> None:
         self.compareRequested.emit(self.compare_payload())
@@ -344,7 +414,7 @@ class ComposeTab(QWidget):
         images = [p for p in data.get("input_images") or [] if Path(p).is_file()]
         self.box.fill(data.get("prompt") or "", data.get("negative_prompt"), data.get("seed"),
                       images)
-        target = (data.get("provider"), data.get("model"))
+        target = (str(data.get("provider") or ""), str(data.get("model") or ""))
         if self.targets.set_checked(target):  # creates the panel synchronously
             panel = self.panels[target]
             panel.form.reset()

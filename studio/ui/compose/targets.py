@@ -1,5 +1,5 @@
-"""Where a prompt goes: the checkable provider/model list, and one panel per checked
-target with its params form, preset menu, cost and errors."""
+"""One panel per checked target (the checkable list is the catalog's ModelPicker): its
+params form, preset menu, cost and errors."""
 
 from __future__ import annotations
 
@@ -11,114 +11,23 @@ from PySide6.QtWidgets import (
     QCompleter,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from studio.core.catalog import ModelEntry, ProviderEntry
 from studio.providers.base import ModelInfo
 from studio.ui.compose.presets import PresetStore
-from studio.ui.widgets import (
-    BADGES,
-    SPACING,
-    BadgeDelegate,
-    ExpansionMemory,
-    ParamForm,
-    format_usd,
-    status_color,
-    status_icon,
-    status_label,
-)
+from studio.ui.widgets import SPACING, ParamForm, status_color, status_label
 
 if TYPE_CHECKING:
     from studio.ui.session import Session
 
 Target = tuple[str, str]  # (provider id, model id)
-TARGET = Qt.ItemDataRole.UserRole + 2
-
-
-class TargetList(QTreeWidget):
-    """Providers with their models as checkable rows: name, status, price."""
-
-    targetsChanged = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("targetList")
-        self.setColumnCount(2)
-        self.setHeaderLabels(["Model", "Price"])
-        self.setItemDelegateForColumn(0, BadgeDelegate(self))
-        self.setRootIsDecorated(True)
-        self.setUniformRowHeights(True)
-        header = self.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.itemChanged.connect(self._on_item_changed)
-        self._expansion = ExpansionMemory(self, TARGET)
-
-    def set_entries(self, entries: list[ProviderEntry]) -> None:
-        checked = set(self.checked())
-        self.blockSignals(True)
-        self.clear()
-        for entry in entries:
-            top = QTreeWidgetItem(self, [entry.name, ""])
-            top.setData(0, TARGET, entry.id)
-            top.setData(0, BADGES, [entry.status, *(["sandbox"] if entry.sandbox else [])])
-            top.setToolTip(0, entry.reason)
-            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
-            for model in entry.models:
-                self._model_item(top, entry, model, (entry.id, model.id) in checked)
-        self.blockSignals(False)
-        self._expansion.restore(sum(len(e.models) for e in entries) <= 30)
-        self.targetsChanged.emit()
-
-    def _model_item(self, top: QTreeWidgetItem, entry: ProviderEntry, model: ModelEntry,
-                    checked: bool) -> None:
-        item = QTreeWidgetItem(top, [model.name, format_usd(model.price)])
-        item.setData(0, TARGET, (entry.id, model.id))
-        if model.status != entry.status:  # the provider row already says it otherwise
-            item.setData(0, BADGES, [model.status])
-        item.setIcon(0, status_icon(model.status))
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(0, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        tip = (f"<b>{model.name}</b> <code>{model.id}</code><br>{model.description}<br>"
-               f"Modes: {', '.join(model.modes)}<br>Status: {status_label(model.status)} — "
-               f"{model.reason}<br>Price: {model.price.get('basis') or '—'}")
-        for col in range(2):
-            item.setToolTip(col, tip)
-
-    def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
-        if column == 0 and item.parent() is not None:
-            self.targetsChanged.emit()
-
-    def _model_items(self) -> list[QTreeWidgetItem]:
-        out = []
-        for i in range(self.topLevelItemCount()):
-            top = self.topLevelItem(i)
-            out.extend(top.child(j) for j in range(top.childCount()))
-        return out
-
-    def checked(self) -> list[Target]:
-        return [tuple(item.data(0, TARGET)) for item in self._model_items()
-                if item.checkState(0) == Qt.CheckState.Checked]
-
-    def set_checked(self, target: Target, on: bool = True) -> bool:
-        for item in self._model_items():
-            if tuple(item.data(0, TARGET)) == tuple(target):
-                item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-                if on:
-                    item.parent().setExpanded(True)
-                return True
-        return False
 
 
 class TargetPanel(QFrame):

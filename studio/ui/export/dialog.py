@@ -301,8 +301,10 @@ class ExportDialog(QDialog):
         dialog.open()  # never exec(): a nested loop inside the async loop fails
 
 
-def source_choices(session: Session, gallery: GalleryTab) -> list[SourceChoice]:
-    """Selection, the current output's compare group, and the gallery's filter."""
+def source_choices(session: Session, gallery: GalleryTab, compare_group: str | None = None,
+                   prefer_group: bool = False) -> list[SourceChoice]:
+    """Selection, the compare group shown in Compare (first when Compare is in front), the
+    current output's compare group, and the gallery's filter."""
     from studio.ui.gallery import ID_ROLE
 
     rows = sorted({i.row() for i in gallery.view.selectionModel().selectedIndexes()})
@@ -311,25 +313,40 @@ def source_choices(session: Session, gallery: GalleryTab) -> list[SourceChoice]:
     model = gallery.model
     ids = tuple(model.data(model.index(r), ID_ROLE) for r in rows)
     choices = []
+    shown = None
+    if compare_group:
+        shown = SourceChoice("group", f"Compare group shown in Compare ({compare_group[:12]})",
+                             ExportSource(group=compare_group))
+        if prefer_group:
+            choices.append(shown)
     if ids:
         choices.append(SourceChoice("selection", f"Selected outputs ({len(ids)})",
                                     ExportSource(asset_ids=ids)))
         found = session.studio.assets_with_jobs([ids[0]]).get(ids[0])
-        if found is not None and found[1].compare_group:
+        if found is not None and found[1].compare_group not in (None, compare_group):
             group = found[1].compare_group
-            choices.append(SourceChoice("group", f"Compare group {group[:12]}",
-                                        ExportSource(group=group)))
+            choices.append(SourceChoice("group", f"Compare group of the selection "
+                                                 f"({group[:12]})", ExportSource(group=group)))
+    if shown is not None and not prefer_group:
+        choices.append(shown)
     f = gallery.filters()
+    if f.narrowed or f.stack is not None:  # a board, the trash, stacks, a sort: by id
+        listed = tuple(gallery.shown_asset_ids())
+        choices.append(SourceChoice("gallery", f"Everything the gallery shows ({len(listed)})",
+                                    ExportSource(asset_ids=listed)))
+        return choices
     n = model.rowCount()
     choices.append(SourceChoice("gallery", f"Everything the gallery shows ({n})", ExportSource(
         provider=f.provider, model=f.model, mode=f.mode, text=f.text,
-        min_rating=f.min_rating, newest_first=f.newest_first, min_quality=f.min_quality,
-        by_quality=f.by_quality)))
+        min_rating=f.min_rating, newest_first=f.newest_first)))
     return choices
 
 
-def open_export_dialog(session: Session, gallery: GalleryTab, parent: QWidget) -> ExportDialog:
-    dialog = ExportDialog(session, source_choices(session, gallery), parent)
+def open_export_dialog(session: Session, gallery: GalleryTab, parent: QWidget, *,
+                       compare_group: str | None = None,
+                       prefer_group: bool = False) -> ExportDialog:
+    dialog = ExportDialog(session, source_choices(session, gallery, compare_group,
+                                                  prefer_group), parent)
     dialog.finished.connect(dialog.deleteLater)
     dialog.open()
     return dialog

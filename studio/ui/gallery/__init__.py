@@ -15,6 +15,7 @@ _EXPORTS = {
     "GalleryModel": "model",
     "ID_ROLE": "model",
     "INFO_ROLE": "model",
+    "ItemInfo": "model",
     "GalleryTab": "view",
 }
 __all__ = sorted(_EXPORTS)
@@ -22,5 +23,5 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from studio.ui.gallery.inspector import InspectorDock
-    from studio.ui.gallery.model import ASSET_ROLE, ID_ROLE, INFO_ROLE, GalleryModel
+    from studio.ui.gallery.model import ASSET_ROLE, ID_ROLE, INFO_ROLE, GalleryModel, ItemInfo
     from studio.ui.gallery.view import GalleryTab

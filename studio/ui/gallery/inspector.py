@@ -1,5 +1,6 @@
-"""The Inspector: where the selected asset or job came from. The request is shown as it
-was sent (core masks secrets before storing it). "Use these settings" fills Compose."""
+"""The Inspector: the picture it describes, and where the selected output or job came from.
+The request is shown as it was sent (core masks secrets before storing it). Latency counts
+from the moment the request started going out. "Use these settings" fills Compose."""
 
 from __future__ import annotations
 
@@ -26,7 +27,17 @@ from PySide6.QtWidgets import (
 from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset, Job
 from studio.ui.session import Session
-from studio.ui.widgets import SPACING, format_usd, mono_font, status_color, status_label
+from studio.ui.widgets import (
+    SPACING,
+    THUMB_SIZE,
+    ImageLoader,
+    format_usd,
+    mono_font,
+    status_color,
+    status_label,
+)
+
+PREVIEW_HEIGHT = 200
 
 FIELDS = ["Provider", "Model", "Mode", "Status", "Remote job id", "Seed", "Created",
           "Submitted", "Finished", "Latency", "Estimate", "Actual cost", "SHA-256", "File"]
@@ -40,15 +51,30 @@ def _when(ts: float | None) -> str:
 
 
 class Inspector(QWidget):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, loader: ImageLoader | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.loader = loader
         self.job: Job | None = None
         self.asset: Asset | None = None
+        self.pictured: Asset | None = None
         self.title = QLabel(self)
         self.title.setObjectName("inspectorTitle")
         self.title.setProperty("role", "heading")
         self.title.setWordWrap(True)
+        self.preview = QLabel(self)
+        self.preview.setObjectName("inspectorPreview")
+        self.preview.setAccessibleName("Picture of the selected output")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumHeight(64)
+        self.preview.setMaximumHeight(PREVIEW_HEIGHT)
+        self.preview.setProperty("role", "muted")
+        self.preview_note = QLabel(self)
+        self.preview_note.setProperty("role", "muted")
+        self.preview_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if loader is not None:
+            loader.loaded.connect(self._on_loaded)
         self.values: dict[str, QLabel | QLineEdit] = {}
         form = QFormLayout()
         form.setHorizontalSpacing(SPACING * 2)
@@ -95,6 +121,8 @@ class Inspector(QWidget):
         box.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
         box.setSpacing(SPACING)
         box.addWidget(self.title)
+        box.addWidget(self.preview)
+        box.addWidget(self.preview_note)
         box.addLayout(form)
         from studio.ui.assist import QualityPanel
 
@@ -130,16 +158,21 @@ class Inspector(QWidget):
         if job is None:
             return
         assets = self.session.studio.job_assets(job_id)
-        self._show(job, assets[0] if len(assets) == 1 else None)
+        self._show(job, assets[0] if len(assets) == 1 else None, assets)
 
     def show_asset(self, asset_id: str) -> None:
         asset = self.session.studio.asset(asset_id)
         if asset is None:
             return
-        self._show(self.session.studio.job(asset.job_id), asset)
+        self._show(self.session.studio.job(asset.job_id), asset, [asset])
 
-    def _show(self, job: Job | None, asset: Asset | None) -> None:
+    def _show(self, job: Job | None, asset: Asset | None, outputs: list[Asset]) -> None:
         self.job, self.asset = job, asset
+        self.pictured = outputs[0] if outputs else None
+        self._show_picture()
+        self.preview_note.setText(f"1 of {len(outputs)} outputs (all are in the Gallery)"
+                                  if len(outputs) > 1 else "")
+        self.preview_note.setVisible(len(outputs) > 1)
         prov: dict[str, Any] = (asset.provenance or {}) if asset else {}
         timings = prov.get("timings") or {}
         def get(k, default=None):
@@ -156,9 +189,9 @@ class Inspector(QWidget):
         created = timings.get("created_at") or (job.created_at if job else None)
         submitted = timings.get("submitted_at") or (job.submitted_at if job else None)
         finished = timings.get("finished_at") or (job.finished_at if job else None)
-        latency = timings.get("latency_seconds")
-        if latency is None and submitted and finished:
-            latency = finished - submitted
+        latency = self.session.studio.latency_seconds(job) if job else None
+        if latency is None:
+            latency = timings.get("latency_seconds")
         status_text = status_label(status)
         if job and job.dry_run and job.dry_run_reason:
             status_text += f" — {job.dry_run_reason}"
@@ -196,6 +229,29 @@ class Inspector(QWidget):
         self.quality.show_asset(asset)
         self.stack.setCurrentIndex(1)
 
+    def _show_picture(self) -> None:
+        asset = self.pictured
+        if asset is None or self.loader is None:
+            self.preview.clear()
+            self.preview.setText("No picture: a dry-run sends nothing and gets nothing back."
+                                 if self.job is not None and self.job.dry_run else "No output")
+            return
+        pm = self.loader.thumbnail(asset.path, asset.sha256, asset.media_type, THUMB_SIZE)
+        if pm is None:
+            self.preview.setText("Loading…" if not self.loader.error(
+                self.loader.thumb_key(asset.sha256)) else "No preview")
+            return
+        self.preview.setPixmap(pm.scaled(min(pm.width(), max(64, self.preview.width())),
+                                         PREVIEW_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                                         Qt.TransformationMode.SmoothTransformation))
+        self.preview.setToolTip(("Video — " if asset.media_type.startswith("video/") else "")
+                                + f"{asset.width}×{asset.height}" if asset.width else "")
+
+    def _on_loaded(self, key: str) -> None:
+        if self.pictured is not None and self.loader is not None and \
+                key == self.loader.thumb_key(self.pictured.sha256):
+            self._show_picture()
+
     @staticmethod
     def _cost(price: dict | None) -> str:
         if not price:
@@ -214,8 +270,16 @@ class Inspector(QWidget):
     # -- actions ------------------------------------------------------------------------
 
     def use_settings(self) -> None:
-        if self.job is not None and self.job.request:
-            self.session.useRequest.emit(dict(self.job.request))
+        """Compose gets the seed the provider used and the inputs as files (lineage is
+        recorded again from their bytes)."""
+        if self.job is None:
+            return
+        try:
+            data = self.session.studio.iteration.reuse_settings(self.job.id)
+        except (KeyError, ValueError) as exc:
+            self.session.toast.emit("info", str(exc).strip("'\""))
+            return
+        self.session.useRequest.emit(data)
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.request.toPlainText())
@@ -223,8 +287,10 @@ class Inspector(QWidget):
 
 
 class InspectorDock(QDockWidget):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, loader: ImageLoader | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Inspector", parent)
         self.setObjectName("inspectorDock")
-        self.inspector = Inspector(session, self)
+        self.inspector = Inspector(session, loader, self)
         self.setWidget(self.inspector)
+        self.setMinimumWidth(220)

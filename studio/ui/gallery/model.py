@@ -1,16 +1,28 @@
-"""The gallery as a list model over asset ids (store.asset_ids); details are fetched only
-for rows the view asks about, in small batches, and thumbnails decode off-thread."""
+"""The gallery as a list model over asset ids (the library's query: filters, a board or
+the trash, a sort order, stacks); details are fetched only for rows the view asks about,
+in small batches, and thumbnails decode off-thread. Outputs drag out as files (and into
+boards by id)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    QUrl,
+)
 
 from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset
+from studio.core.library import LibraryQuery, Stack
 from studio.ui.session import Session
 from studio.ui.widgets import THUMB_SIZE, ImageLoader
 
@@ -18,7 +30,9 @@ ASSET_ROLE = Qt.ItemDataRole.UserRole + 20
 INFO_ROLE = Qt.ItemDataRole.UserRole + 21
 THUMB_ROLE = Qt.ItemDataRole.UserRole + 22
 ID_ROLE = Qt.ItemDataRole.UserRole + 23
-QUALITY_ROLE = Qt.ItemDataRole.UserRole + 24  # (measured, score or None)
+STACK_ROLE = Qt.ItemDataRole.UserRole + 24  # the Stack a cover row stands for, when grouped
+ASSET_IDS_MIME = "application/x-provider-studio-assets"  # newline-separated asset ids
+QUALITY_ROLE = Qt.ItemDataRole.UserRole + 25  # (measured, score or None)
 BATCH = 64
 CACHE_LIMIT = 4000
 
@@ -32,9 +46,30 @@ class Filters:
     mode: str | None = None
     text: str | None = None
     min_rating: int | None = None
-    newest_first: bool = True
-    min_quality: float | None = None
-    by_quality: bool = False
+    sort: str = "newest"  # newest, oldest, rating, cost_high, cost_low, quality
+    board: str | None = None
+    trash: bool = False
+    group: str = "none"  # none, fanout, batch
+    stack: str | None = None
+    min_quality: float | None = None  # quality score 0-100 (core.metrics)
+
+    @property
+    def newest_first(self) -> bool:
+        return self.sort != "oldest"
+
+    @property
+    def narrowed(self) -> bool:
+        """Anything the plain provider/model/text filters of an export cannot express."""
+        return self.board is not None or self.trash or self.group != "none" or \
+            self.sort not in ("newest", "oldest") or self.min_quality is not None
+
+    def query(self, *, grouped: bool = True) -> LibraryQuery:
+        return LibraryQuery(provider=self.provider, model=self.model, mode=self.mode,
+                            text=self.text, min_rating=self.min_rating, board=self.board,
+                            trash=self.trash, sort=self.sort,  # type: ignore[arg-type]
+                            group=self.group if grouped else "none",  # type: ignore[arg-type]
+                            stack=self.stack if grouped else None,
+                            min_quality=self.min_quality)
 
 
 @dataclass(frozen=True)
@@ -60,6 +95,7 @@ class GalleryModel(QAbstractListModel):
         self._rows: dict[str, int] = {}
         self._assets: OrderedDict[str, tuple[Asset, ItemInfo]] = OrderedDict()
         self._by_sha: dict[str, set[str]] = {}
+        self._stacks: dict[str, Stack] = {}  # cover asset id -> its stack, when grouped
         self._quality: dict[str, float | None] = {}  # measured outputs' scores
         self._requery = QTimer(self, singleShot=True, interval=100)
         self._requery.timeout.connect(self.refresh)
@@ -79,19 +115,26 @@ class GalleryModel(QAbstractListModel):
         if self.session.closed:
             return
         f = self.filters
-        ids = self.studio.asset_ids(provider=f.provider, model=f.model, mode=f.mode,
-                                    text=f.text or None, min_rating=f.min_rating,
-                                    newest_first=f.newest_first, min_quality=f.min_quality,
-                                    by_quality=f.by_quality)
+        library = self.session.studio.library
+        if f.group != "none" and f.stack is None:
+            stacks = library.stacks(f.query())
+            self._stacks = {s.cover: s for s in stacks}
+            ids = [s.cover for s in stacks]
+            reset = True  # a stack's count or cover may change with the same ids
+        else:
+            self._stacks = {}
+            ids = library.asset_ids(f.query())
         if ids == self._ids and not reset:
             return
         new = len(ids) - len(self._ids)
-        if not reset and new > 0 and f.newest_first and ids[new:] == self._ids:
+        in_order = f.sort in ("newest", "oldest")  # new outputs land at one end
+        if not reset and in_order and new > 0 and f.newest_first and ids[new:] == self._ids:
             self.beginInsertRows(QModelIndex(), 0, new - 1)
             self._ids = ids
             self._reindex()
             self.endInsertRows()
-        elif not reset and new > 0 and not f.newest_first and ids[: len(self._ids)] == self._ids:
+        elif not reset and in_order and new > 0 and not f.newest_first and \
+                ids[: len(self._ids)] == self._ids:
             self.beginInsertRows(QModelIndex(), len(self._ids), len(ids) - 1)
             self._ids = ids
             self._reindex()
@@ -111,8 +154,11 @@ class GalleryModel(QAbstractListModel):
     def row_of(self, asset_id: str) -> int:
         return self._rows.get(asset_id, -1)
 
+    def stack_of(self, row: int) -> Stack | None:
+        return self._stacks.get(self._ids[row]) if 0 <= row < len(self._ids) else None
+
     def on_event(self, event: StoreEvent) -> None:
-        if event.kind is EventKind.ASSET_ADDED:
+        if event.kind in (EventKind.ASSET_ADDED, EventKind.LIBRARY_CHANGED):
             self._requery.start()
         elif event.kind is EventKind.ASSET_RATED and event.asset is not None:
             cached = self._assets.get(event.asset.id)
@@ -122,7 +168,7 @@ class GalleryModel(QAbstractListModel):
             if row >= 0:
                 idx = self.index(row)
                 self.dataChanged.emit(idx, idx)
-            if self.filters.min_rating:
+            if self.filters.min_rating or self.filters.sort == "rating":
                 self._requery.start()
         elif event.kind is EventKind.ASSET_QUALITY and event.asset is not None:
             self._quality.update(self.studio.quality_scores([event.asset.id]))
@@ -130,7 +176,7 @@ class GalleryModel(QAbstractListModel):
             if row >= 0:
                 idx = self.index(row)
                 self.dataChanged.emit(idx, idx, [QUALITY_ROLE])
-            if self.filters.min_quality is not None or self.filters.by_quality:
+            if self.filters.min_quality is not None or self.filters.sort == "quality":
                 self._requery.start()
 
     # -- details for visible rows -------------------------------------------------------
@@ -148,6 +194,8 @@ class GalleryModel(QAbstractListModel):
         return found
 
     def _fetch(self, row: int) -> None:
+        if self.session.closed:  # a late repaint after the store closed
+            return
         start = max(0, row - BATCH // 4)
         wanted = [i for i in self._ids[start:start + BATCH] if i not in self._assets]
         found = self.studio.assets_with_jobs(wanted)
@@ -182,11 +230,44 @@ class GalleryModel(QAbstractListModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._ids)
 
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+    def mimeTypes(self) -> list[str]:
+        return [ASSET_IDS_MIME, "text/uri-list"]
+
+    def asset_ids_for(self, rows: list[int]) -> list[str]:
+        """The outputs of these rows: a stack's cover stands for every output in it."""
+        ids: list[str] = []
+        for row in rows:
+            stack = self.stack_of(row)
+            if stack is not None and stack.count > 1:
+                query = replace(self.filters, stack=stack.key).query()
+                ids += self.session.studio.library.asset_ids(query)
+            elif 0 <= row < len(self._ids):
+                ids.append(self._ids[row])
+        return list(dict.fromkeys(ids))
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """Dragged out: the files (a file manager copies them); onto a board: the ids."""
+        ids = self.asset_ids_for(sorted({i.row() for i in indexes}))
+        data = QMimeData()
+        data.setData(ASSET_IDS_MIME, "\n".join(ids).encode())
+        found = self.studio.assets_with_jobs(ids)
+        data.setUrls([QUrl.fromLocalFile(found[i][0].path) for i in ids if i in found])
+        return data
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         if role == ID_ROLE:
             return self._ids[index.row()]
+        if role == STACK_ROLE:
+            return self._stacks.get(self._ids[index.row()])
         found = self.asset_at(index.row())
         if found is None:
             return None

@@ -1,5 +1,13 @@
-"""The Queue dock: jobs with status, progress, times and cost; cancel, retry, open log,
-reveal output, copy request; toasts when jobs finish."""
+"""The Queue dock: jobs with status, progress, times and cost; cancel, retry, check
+again, open log, reveal output, copy request; a status filter and "Clear finished" (from
+the view only). Toasts and desktop notifications for jobs that end live in
+queue/notices.py.
+
+Retry sends again only the selected jobs that finished unsuccessfully; running a job that
+succeeded again asks first, with its price, when it would be sent live. Check again asks
+the provider about `unknown` and `failed` jobs that have a remote id. The view shows the
+model through a filter proxy: rows are mapped through it wherever jobs are picked.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,17 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QRectF, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QRect,
+    QRectF,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -18,10 +36,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDockWidget,
     QHeaderView,
     QLabel,
     QMenu,
+    QMessageBox,
     QSizePolicy,
     QStackedLayout,
     QStyle,
@@ -33,8 +53,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.jobs import Job, JobStatus
-from studio.ui.queue.model import JOB_ROLE, PROGRESS_ROLE, STATUS, QueueModel
+from studio.core.jobs import Job, JobBusy, JobStatus, NotRecoverable
+from studio.ui.queue.model import (
+    FILTERS,
+    JOB_ROLE,
+    PROGRESS_ROLE,
+    STATUS,
+    QueueFilter,
+    QueueModel,
+)
+from studio.ui.queue.rerun import can_check_again, rerun_cost, to_retry, to_run_again
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, paint_badge, status_color
 
@@ -86,6 +114,7 @@ class StatusDelegate(QStyledItemDelegate):
 
 class QueueDock(QDockWidget):
     jobSelected = Signal(str)
+    activityChanged = Signal(int, object)  # jobs running, their mean progress or None
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__("Queue", parent)
@@ -93,10 +122,13 @@ class QueueDock(QDockWidget):
         self.session = session
         self.studio = session.studio
         self.model = QueueModel(session, parent=self)
-        self.model.jobFinished.connect(self._on_finished)
+        self.proxy = QueueFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.set_cleared_before(session.preferences().queue_cleared_before)
         self.view = QTableView(self)
         self.view.setObjectName("queueView")
-        self.view.setModel(self.model)
+        self.view.setAccessibleName("Jobs")
+        self.view.setModel(self.proxy)
         self.view.setItemDelegateForColumn(STATUS, StatusDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -116,8 +148,7 @@ class QueueDock(QDockWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
 
-        self.empty = QLabel("No jobs yet. Press Generate in Compose (Ctrl+Return); every job, "
-                            "live or dry-run, shows up here.", self)
+        self.empty = QLabel(self)
         self.empty.setObjectName("queueEmpty")
         self.empty.setProperty("role", "muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -129,6 +160,22 @@ class QueueDock(QDockWidget):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in self.actions_.values():
             toolbar.addAction(action)
+        toolbar.addSeparator()
+        self.status_filter = QComboBox(self)
+        self.status_filter.setObjectName("queueFilter")
+        self.status_filter.setAccessibleName("Show jobs")
+        self.status_filter.setToolTip("Show only jobs in this state")
+        for label, statuses in FILTERS:
+            self.status_filter.addItem(label, statuses)
+        self.status_filter.currentIndexChanged.connect(
+            lambda _i: self.set_filter(self.status_filter.currentData()))
+        toolbar.addWidget(self.status_filter)
+        self.clear_action = QAction("Clear finished", self)
+        self.clear_action.setObjectName("queue_clear")
+        self.clear_action.setToolTip("Hide every job that has ended from this list (they stay "
+                                     "in the gallery, the database and the logs)")
+        self.clear_action.triggered.connect(self.clear_finished)
+        toolbar.addAction(self.clear_action)
         self.summary = QLabel(self)
         self.summary.setProperty("role", "muted")
         spacer = QWidget(self)
@@ -151,21 +198,30 @@ class QueueDock(QDockWidget):
         # Bursts of job events (200 jobs landing at once) refresh the actions once.
         self._state_timer = QTimer(self, singleShot=True, interval=30)
         self._state_timer.timeout.connect(self._refresh_state)
-        self.model.rowsInserted.connect(self._on_rows_inserted)
-        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+        self.proxy.rowsInserted.connect(self._on_rows_inserted)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset,
+                       self.proxy.layoutChanged):
             signal.connect(self._state_timer.start)
         self.model.dataChanged.connect(self._on_data_changed)
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self.model.tick)
+        self._tick.timeout.connect(self._report_activity)
         self._tick.start()
         # Only repaints the status cells of active jobs; runs while any job is active.
         self._sweep = QTimer(self, interval=80)
         self._sweep.timeout.connect(self.model.sweep)
+        # Another process's writes reach us as no event: its unfinished jobs (only those)
+        # are read again now and then.
+        self._elsewhere = QTimer(self, interval=3000)
+        self._elsewhere.timeout.connect(self.model.refresh_elsewhere)
+        self._elsewhere.start()
+        self.confirm: QMessageBox | None = None  # the open "Run again?" question, if any
         self._refresh_state()
 
     def stop_timers(self) -> None:
         self._tick.stop()
         self._sweep.stop()
+        self._elsewhere.stop()
 
     def _make_actions(self) -> dict[str, QAction]:
         def act(name: str, text: str, tip: str, slot, shortcut=None) -> QAction:
@@ -182,8 +238,12 @@ class QueueDock(QDockWidget):
         return {
             "cancel": act("cancel", "Cancel", "Stop the selected jobs (Del)", self.cancel_selected,
                           QKeySequence.StandardKey.Delete),
-            "retry": act("retry", "Retry", "Send the same request again as a new job (Ctrl+R)",
+            "retry": act("retry", "Retry", "Send the failed, unknown or cancelled jobs again "
+                         "as new jobs (Ctrl+R); a job that succeeded asks first",
                          self.retry_selected, "Ctrl+R"),
+            "check": act("check", "Check again", "Ask the provider about a job whose outcome "
+                         "is unknown or whose download failed, and fetch what is there",
+                         self.check_again_selected),
             "log": act("log", "Open log", "Open this job's log file", self.open_log),
             "reveal": act("reveal", "Reveal output", "Show the output folder", self.reveal_output),
             "copy": act("copy", "Copy request", "Copy the HTTP request as sent (JSON, secrets "
@@ -192,21 +252,49 @@ class QueueDock(QDockWidget):
 
     # -- selection ----------------------------------------------------------------------
 
+    def job_at(self, row: int) -> Job | None:
+        """The job on a row of the view (filtered), not of the model."""
+        source = self.proxy.mapToSource(self.proxy.index(row, 0))
+        return self.model.job_at(source.row()) if source.isValid() else None
+
+    def row_of(self, job_id: str) -> int:
+        """The view's row of a job, -1 when it is not shown."""
+        row = self.model.row_of(job_id)
+        return self.proxy.mapFromSource(self.model.index(row, 0)).row() if row >= 0 else -1
+
     def selected_jobs(self) -> list[Job]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
-        return [j for r in rows if (j := self.model.job_at(r)) is not None]
+        return [j for r in rows if (j := self.job_at(r)) is not None]
 
     def select_job(self, job_id: str) -> None:
         """Select a job now, or as soon as its row arrives (store events are queued)."""
-        row = self.model.row_of(job_id)
+        row = self.row_of(job_id)
         self._pending_select = None if row >= 0 else job_id
         if row >= 0:
-            self.view.selectRow(row)
-            self.view.scrollTo(self.model.index(row, 0))
+            # Never selectRow: with Ctrl still held (Ctrl+Return, Ctrl+R) it adds the row to
+            # the selection, and the next Ctrl+R would act on the old jobs too.
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect
+                     | QItemSelectionModel.SelectionFlag.Rows)
+            self.view.selectionModel().setCurrentIndex(self.proxy.index(row, 0), flags)
+            self.view.scrollTo(self.proxy.index(row, 0))
 
     def _on_rows_inserted(self, *_: object) -> None:
-        if self._pending_select and self.model.row_of(self._pending_select) >= 0:
+        if self._pending_select and self.row_of(self._pending_select) >= 0:
             self.select_job(self._pending_select)
+
+    # -- filter and clear ---------------------------------------------------------------
+
+    def set_filter(self, statuses) -> None:
+        self.proxy.set_statuses(statuses)
+        self._refresh_state()
+
+    def clear_finished(self) -> None:
+        """Hide the jobs that have ended (remembered across restarts); nothing is deleted."""
+        now = time.time()
+        prefs = self.session.preferences().model_copy(update={"queue_cleared_before": now})
+        self.session.save_preferences(prefs)
+        self.proxy.set_cleared_before(now)
+        self._refresh_state()
 
     def _on_selection(self, *_: object) -> None:
         jobs = self.selected_jobs()
@@ -219,12 +307,22 @@ class QueueDock(QDockWidget):
             self._state_timer.start()  # a job changed (not just a repaint tick)
 
     def _refresh_state(self, *_: object) -> None:
-        self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
+        shown = self.proxy.rowCount()
+        if not self.model.rowCount():
+            self.empty.setText("No jobs yet. Press Generate in Compose (Ctrl+Return); every "
+                               "job, live or dry-run, shows up here.")
+        elif not shown:
+            self.empty.setText(f"No jobs to show under “{self.status_filter.currentText()}”"
+                               + (" since you cleared the finished ones." if
+                                  self.proxy.cleared_before else "."))
+        self.stack.setCurrentWidget(self.view if shown else self.empty)
         jobs = self.selected_jobs()
         one = jobs[0] if len(jobs) == 1 else None
         a = self.actions_
         a["cancel"].setEnabled(any(j.status.active for j in jobs))
-        a["retry"].setEnabled(any(j.status.terminal for j in jobs))
+        a["retry"].setEnabled(bool(to_retry(jobs) or to_run_again(jobs)))
+        a["retry"].setText("Retry" if to_retry(jobs) or not jobs else "Run again…")
+        a["check"].setEnabled(any(can_check_again(j) for j in jobs))
         a["log"].setEnabled(one is not None)
         a["reveal"].setEnabled(one is not None and one.status == JobStatus.SUCCEEDED)
         a["copy"].setEnabled(one is not None and one.prepared is not None)
@@ -233,8 +331,14 @@ class QueueDock(QDockWidget):
             self._sweep.start()
         elif not active:
             self._sweep.stop()
-        total = self.model.rowCount()
-        self.summary.setText(f"{active} running · {total} shown" if total else "")
+        self.clear_action.setEnabled(any(
+            (j := self.job_at(r)) is not None and j.status.terminal for r in range(shown)))
+        self.summary.setText(f"{active} running · {shown} shown" if self.model.rowCount()
+                             else "")
+        self._report_activity()
+
+    def _report_activity(self) -> None:
+        self.activityChanged.emit(self.model.active_count(), self.model.active_progress())
 
     def _context_menu(self, pos: QPoint) -> None:
         if not self.view.indexAt(pos).isValid():
@@ -252,14 +356,52 @@ class QueueDock(QDockWidget):
                 self.session.spawn(self.studio.cancel(job.id), what="Cancelling")
 
     def retry_selected(self) -> None:
-        for job in self.selected_jobs():
-            if job.status.terminal:
-                self.session.spawn(self._retry(job.id), what="Retrying")
+        """Retry the selected jobs that finished unsuccessfully; with none of those, offer
+        to run the succeeded ones again (asking first when that would be charged)."""
+        jobs = self.selected_jobs()
+        failed = to_retry(jobs)
+        if failed:
+            self._rerun(failed)
+            return
+        done = to_run_again(jobs)
+        if not done:
+            return
+        cost = rerun_cost(self.studio, done)
+        if cost.live == 0:  # dry-runs again: nothing is sent, nothing to ask
+            self._rerun(done)
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Run again?", cost.question,
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("rerunConfirm")
+        run = box.addButton("Run again", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Return never pays
+        box.finished.connect(lambda _r: self._rerun(done) if box.clickedButton() is run
+                             else None)
+        box.finished.connect(box.deleteLater)
+        self.confirm = box
+        box.open()  # never exec(): a nested loop inside the async loop fails
+
+    def _rerun(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            self.session.spawn(self._retry(job.id), what="Retrying")
 
     async def _retry(self, job_id: str) -> str:
         new = await self.studio.retry(job_id)
         self.select_job(new.id)
         return new.id
+
+    def check_again_selected(self) -> None:
+        for job in self.selected_jobs():
+            if can_check_again(job):
+                self.session.spawn(self._check_again(job.id), what="Checking again")
+
+    async def _check_again(self, job_id: str) -> None:
+        try:
+            await self.studio.check_again(job_id)
+        except (NotRecoverable, JobBusy) as exc:
+            self.session.toast.emit("error", str(exc))
+            return
+        self.session.toast.emit("info", "Asking the provider again…")
 
     def open_log(self) -> None:
         jobs = self.selected_jobs()
@@ -290,12 +432,3 @@ class QueueDock(QDockWidget):
         text = json.dumps(jobs[0].prepared, indent=2)
         QGuiApplication.clipboard().setText(text)
         self.session.toast.emit("info", "Request copied to the clipboard (secrets masked).")
-
-    def _on_finished(self, job: Job) -> None:
-        name = f"{job.model.split('/')[-1]}"
-        if job.status == JobStatus.SUCCEEDED:
-            self.session.toast.emit("success", f"Finished: {name} — {job.prompt[:40]}")
-        elif job.status == JobStatus.FAILED:
-            self.session.toast.emit("error", f"Failed: {name} — {job.error or 'no reason'}")
-        else:
-            self.session.toast.emit("error", f"Unknown: {name} — {job.message or ''}")

@@ -6,7 +6,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 
 from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Job, JobStatus
@@ -31,6 +38,7 @@ class QueueModel(QAbstractTableModel):
         self.limit = limit
         self._ids: list[str] = []
         self._jobs: dict[str, Job] = {}
+        self._elsewhere: dict[str, str] = {}  # job id -> the other process driving it
         self._durations: dict[tuple[str, str], float | None] = {}
         session.storeEvent.connect(self.on_event)
         self.reload()
@@ -46,6 +54,29 @@ class QueueModel(QAbstractTableModel):
         for job in reversed(jobs):
             self._learn(job)
         self.endResetModel()
+        self.refresh_elsewhere()
+
+    def refresh_elsewhere(self) -> None:
+        """Which unfinished jobs another process (studio-cli, a second app) drives, as the
+        database has them now: that process's changes send this one no events."""
+        studio = self.session.studio
+        here = set(studio.runner.active())
+        candidates = [i for i in self._ids if self._jobs[i].status.active and i not in here]
+        found = studio.driven_elsewhere(candidates) if candidates else {}
+        changed = set(self._elsewhere) ^ set(found)
+        self._elsewhere = {job_id: owner for job_id, (owner, _) in found.items()}
+        for job_id, (_, job) in found.items():
+            if job != self._jobs.get(job_id):
+                self._jobs[job_id] = job
+                changed.add(job_id)
+        for job_id in changed:
+            row = self.row_of(job_id)
+            if row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def driven_elsewhere(self, job_id: str) -> str | None:
+        """The owner id of the other process driving this job, or None."""
+        return self._elsewhere.get(job_id)
 
     def job_at(self, row: int) -> Job | None:
         if 0 <= row < len(self._ids):
@@ -60,6 +91,12 @@ class QueueModel(QAbstractTableModel):
 
     def active_count(self) -> int:
         return sum(1 for j in self._jobs.values() if j.status.active)
+
+    def active_progress(self) -> float | None:
+        """The mean share done of active jobs that report one (None if none does)."""
+        known = [j.progress for j in self._jobs.values()
+                 if j.status.active and j.progress is not None]
+        return sum(known) / len(known) if known else None
 
     def on_event(self, event: StoreEvent) -> None:
         job = event.job
@@ -78,6 +115,8 @@ class QueueModel(QAbstractTableModel):
             return
         old = self._jobs[job.id]
         self._jobs[job.id] = job
+        if not job.status.active:
+            self._elsewhere.pop(job.id, None)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         if job.status != old.status and job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED,
                                                         JobStatus.UNKNOWN):
@@ -114,10 +153,10 @@ class QueueModel(QAbstractTableModel):
             self._durations.pop((job.provider, job.model), None)
 
     def _expected(self, job: Job) -> float | None:
-        """The core's typical submit-to-done time (the same figure polling plans with)."""
+        """The model's typical request-start-to-done time from this studio's history."""
         key = (job.provider, job.model)
         if key not in self._durations:
-            self._durations[key] = self.session.studio.expected_seconds(*key)
+            self._durations[key] = self.session.studio.typical_seconds(*key)
         return self._durations[key]
 
     def elapsed(self, job: Job, now: float | None = None) -> float | None:
@@ -130,12 +169,14 @@ class QueueModel(QAbstractTableModel):
         if not job.status.active:
             return None
         now = now or time.time()
-        if job.progress is not None and 0.05 <= job.progress < 1:
-            running = now - (job.started_at or job.submitted_at or job.created_at)
+        running = now - (job.started_at or job.submitted_at or job.created_at)
+        if job.progress is not None and 0.05 <= job.progress < 1 and running >= 1:
             return running * (1 - job.progress) / job.progress
         expected = self._expected(job)
-        if expected is not None:
-            return max(0.0, expected - (now - (job.submitted_at or job.created_at)))
+        if expected and job.status is JobStatus.QUEUED:
+            return expected  # not sent yet: the whole run is ahead of it
+        if expected:
+            return max(0.0, expected - (now - job.created_at))
         return None
 
     # -- Qt model -----------------------------------------------------------------------
@@ -188,12 +229,17 @@ class QueueModel(QAbstractTableModel):
             label = status_label(job.status.value)
             if job.status.active and job.queue_position is not None:
                 label += f" · #{job.queue_position + 1} in line"
+            if job.id in self._elsewhere:
+                label += " · other process"
             return label
         if col == ELAPSED:
             return duration(self.elapsed(job)) or "—"
         if col == ETA:
             eta = self.eta(job)
-            return "" if eta is None else f"~{duration(eta)}"
+            if eta is None:
+                return ""
+            # Past its usual time a job is late, not done: never "~0 s" while it runs.
+            return f"~{duration(eta)}" if eta >= 1.5 else "any moment"
         if col == ESTIMATE:
             return format_usd(job.estimate)
         if col == ACTUAL:
@@ -203,6 +249,13 @@ class QueueModel(QAbstractTableModel):
     def _tooltip(self, job: Job, col: int) -> str:
         if col == STATUS:
             parts = [status_label(job.status.value)]
+            if job.id in self._elsewhere:
+                parts.append("Run by another Provider Studio process "
+                             f"({self._elsewhere[job.id]}); this window shows what it last "
+                             "wrote")
+            elif job.remote_id and job.status in (JobStatus.UNKNOWN, JobStatus.FAILED):
+                parts.append("The provider knows this job: Check again asks it and fetches "
+                             "what is there")
             if job.dry_run and job.dry_run_reason:
                 parts.append(f"Dry-run: {job.dry_run_reason}")
             if job.message:
@@ -213,7 +266,56 @@ class QueueModel(QAbstractTableModel):
         if col == PROMPT:
             return job.prompt
         if col == MODEL:
-            return job.model
+            return f"{self.session.model_name(job.provider, job.model)}\n{job.model}"
+        if col == ETA and job.status.active:
+            expected = self._expected(job)
+            return ("From the progress the provider reports" if job.progress else
+                    f"Usually {duration(expected)} for this model" if expected else
+                    "No finished run of this model yet to go by")
         if col == ESTIMATE and job.estimate:
             return job.estimate.get("basis") or ""
         return ""
+
+
+# Status filter choices: (label, statuses or None for all).
+FILTERS: list[tuple[str, frozenset[JobStatus] | None]] = [
+    ("All jobs", None),
+    ("Running", frozenset({JobStatus.QUEUED, JobStatus.SUBMITTING, JobStatus.SUBMITTED,
+                           JobStatus.RUNNING})),
+    ("Finished", frozenset({JobStatus.SUCCEEDED})),
+    ("Failed or refused", frozenset({JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED,
+                                     JobStatus.REFUSED})),
+    ("Dry-runs", frozenset({JobStatus.DRY_RUN})),
+]
+
+
+class QueueFilter(QSortFilterProxyModel):
+    """Jobs with the chosen statuses, less the finished ones the artist cleared."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.statuses: frozenset[JobStatus] | None = None
+        self.cleared_before: float | None = None
+        self.setDynamicSortFilter(True)  # a job that changes status moves in or out
+        # Repaint ticks (display or progress roles only) then skip the re-filter.
+        self.setFilterRole(STATUS_ROLE)
+
+    def set_statuses(self, statuses: frozenset[JobStatus] | None) -> None:
+        self.beginFilterChange()
+        self.statuses = statuses
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_cleared_before(self, when: float | None) -> None:
+        self.beginFilterChange()
+        self.cleared_before = when
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        source = self.sourceModel()
+        job = source.job_at(source_row) if isinstance(source, QueueModel) else None
+        if job is None:
+            return False
+        if self.statuses is not None and job.status not in self.statuses:
+            return False
+        return not (self.cleared_before is not None and job.status.terminal
+                    and (job.finished_at or job.created_at) <= self.cleared_before)

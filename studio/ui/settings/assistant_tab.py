@@ -48,6 +48,7 @@ class AssistantTab(QWidget):
         hint.setProperty("role", "muted")
         self.key = QLineEdit(self)
         self.key.setObjectName("assistantKey")
+        self.key.setAccessibleName("Assistant API key")
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setClearButtonEnabled(True)
         self.save_key = QPushButton("Save to keyring", self)

@@ -39,11 +39,20 @@ class AutomationTab(QWidget):
         self.enabled.setChecked(s.enabled)
         self.port = QSpinBox(self)
         self.port.setObjectName("automationPort")
+        self.port.setAccessibleName("Port")
         self.port.setRange(1024, 65535)
         self.port.setValue(s.port)
         self.origins = QLineEdit(", ".join(s.allowed_origins), self)
         self.origins.setObjectName("automationOrigins")
+        self.origins.setAccessibleName("Allowed browser origins")
         self.origins.setPlaceholderText("none: browsers cannot call the API (CORS off)")
+        self.webhook_hosts = QLineEdit(", ".join(s.webhook_allowed_hosts), self)
+        self.webhook_hosts.setObjectName("automationWebhookHosts")
+        self.webhook_hosts.setAccessibleName("Webhooks may also reach")
+        self.webhook_hosts.setPlaceholderText("none: public addresses and this computer only")
+        self.webhook_hosts.setToolTip(
+            "Webhooks never go to private, link-local or reserved addresses (your network, "
+            "cloud metadata) unless the host, address or network (10.0.0.0/8) is listed here")
         self.status = QLabel(self)
         self.status.setObjectName("automationStatus")
         self.status.setWordWrap(True)
@@ -51,6 +60,7 @@ class AutomationTab(QWidget):
 
         self.token = QLineEdit(self)
         self.token.setObjectName("automationToken")
+        self.token.setAccessibleName("Token")
         self.token.setReadOnly(True)
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.show_token = QCheckBox("Show", self)
@@ -74,6 +84,7 @@ class AutomationTab(QWidget):
         form.addRow(self.enabled)
         form.addRow("Port on 127.0.0.1", self.port)
         form.addRow("Allowed origins", self.origins)
+        form.addRow("Webhooks may also reach", self.webhook_hosts)
         form.addRow(self.status)
         token_box = QGroupBox("Bearer token", self)
         row = QHBoxLayout()
@@ -98,8 +109,9 @@ class AutomationTab(QWidget):
 
     def values(self) -> dict[str, Any]:
         origins = [o for o in re.split(r"[,\s]+", self.origins.text()) if o]
+        hosts = [h for h in re.split(r"[,\s]+", self.webhook_hosts.text()) if h]
         return {"enabled": self.enabled.isChecked(), "port": self.port.value(),
-                "allowed_origins": origins}
+                "allowed_origins": origins, "webhook_allowed_hosts": hosts}
 
     def refresh_token(self) -> None:
         token = self.session.api.token

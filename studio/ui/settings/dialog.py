@@ -3,12 +3,12 @@ network limits and paths. Opened non-modally with open(); Save writes atomically
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -32,11 +32,19 @@ from studio.core.config import (
     Settings,
 )
 from studio.core.declarations import compliance_form, compliance_labels, key_owners
-from studio.core.secrets import KeyringUnavailable, KeySource
 from studio.ui.session import Session
 from studio.ui.settings.assistant_tab import AssistantTab
 from studio.ui.settings.automation_tab import AutomationTab
-from studio.ui.widgets import SPACING, ParamForm, status_color
+from studio.ui.settings.budgets_tab import BudgetsTab
+from studio.ui.settings.keys import KeyRow
+from studio.ui.widgets import (
+    SPACING,
+    THEMES,
+    ParamForm,
+    apply_theme,
+    set_theme_preference,
+    theme_preference,
+)
 
 FLAG_TOOLTIP = "API key required; dry-run only by default"
 FLAGS = {
@@ -53,124 +61,6 @@ LABELS = {
     "cache_seconds": "Re-check quotas after (seconds)",
     "host": "Image host",
 }
-_SOURCE_TEXT = {
-    KeySource.KEYRING: "stored in the OS keyring",
-    KeySource.ENVIRONMENT: "from the environment",
-    KeySource.SANDBOX: "sandbox key (local emulator)",
-    KeySource.NONE: "no key",
-}
-
-
-class KeyRow(QGroupBox):
-    """One provider's key: masked entry, source, save / delete / test."""
-
-    def __init__(self, session: Session, provider_id: str, parent: QWidget | None = None):
-        provider = session.studio.providers[provider_id]
-        super().__init__(provider.info.name, parent)
-        self.setObjectName(f"keyRow:{provider_id}")
-        self.session = session
-        self.provider_id = provider_id
-        self.edit = QLineEdit(self)
-        self.edit.setObjectName("keyEdit")
-        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setClearButtonEnabled(True)
-        self.source = QLabel(self)
-        self.source.setObjectName("keySource")
-        self.source.setWordWrap(True)
-        self.result = QLabel(self)
-        self.result.setObjectName("keyResult")
-        self.result.setWordWrap(True)
-        self.save_button = QPushButton("Save to keyring", self)
-        self.delete_button = QPushButton("Delete", self)
-        self.test_button = QPushButton("Test connection", self)
-        self.save_button.clicked.connect(self.save)
-        self.delete_button.clicked.connect(self.delete)
-        self.test_button.clicked.connect(self.test)
-        self.edit.textChanged.connect(self._update_buttons)
-        env = " or ".join(provider.info.key.env)
-        hint = QLabel(f"{env} in the environment overrides the keyring. "
-                      f"<a href='{provider.info.pricing_url}'>Pricing</a>", self)
-        hint.setOpenExternalLinks(True)
-        hint.setWordWrap(True)
-        hint.setProperty("role", "muted")
-        self.result.hide()
-        top = QHBoxLayout()
-        top.setSpacing(SPACING)
-        top.addWidget(self.edit, 1)
-        top.addWidget(self.save_button)
-        top.addWidget(self.delete_button)
-        middle = QHBoxLayout()
-        middle.setSpacing(SPACING)
-        middle.addWidget(self.source, 1)
-        middle.addWidget(self.test_button)
-        box = QVBoxLayout(self)
-        box.setSpacing(SPACING)
-        box.setContentsMargins(12, SPACING, 12, 12)
-        box.addLayout(top)
-        box.addLayout(middle)
-        box.addWidget(self.result)
-        box.addWidget(hint)
-        self.refresh()
-
-    def refresh(self) -> None:
-        lookup = self.session.studio.key_for(self.provider_id)
-        text = _SOURCE_TEXT[lookup.source]
-        if lookup.source is KeySource.ENVIRONMENT:
-            text += f" ({lookup.detail})"
-        self.source.setText(f"Current key: {'•' * 12 + ' ' if lookup.present else ''}{text}")
-        self.source.setProperty("source", lookup.source.value)
-        self.edit.setPlaceholderText("Paste a new key to replace it" if lookup.present
-                                     else "Paste your API key")
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
-        usable, _ = self.session.studio.keys.backend_status()
-        lookup = self.session.studio.key_for(self.provider_id)
-        self.save_button.setEnabled(usable and bool(self.edit.text().strip()))
-        self.delete_button.setEnabled(usable and lookup.source is KeySource.KEYRING)
-        self.test_button.setEnabled(lookup.present)
-
-    def _say(self, text: str, error: bool = False) -> None:
-        color = status_color("error" if error else "live").name()
-        self.result.setText(f"<span style='color:{color}'>{html.escape(text)}</span>")
-        self.result.show()
-
-    def save(self) -> None:
-        value = self.edit.text()
-        try:
-            self.session.studio.store_key(self.provider_id, value)
-        except (KeyringUnavailable, ValueError) as exc:
-            self._say(str(exc), error=True)
-            return
-        finally:
-            self.edit.clear()
-        self._say("Saved to the keyring.")
-        self.session.reload_catalog()
-        self.refresh()
-
-    def delete(self) -> None:
-        try:
-            removed = self.session.studio.delete_key(self.provider_id)
-        except KeyringUnavailable as exc:
-            self._say(str(exc), error=True)
-            return
-        self._say("Deleted from the keyring." if removed else "The keyring had no key.")
-        self.session.reload_catalog()
-        self.refresh()
-
-    def test(self) -> None:
-        self.test_button.setEnabled(False)
-        self.result.setText("Testing…")
-        self.result.show()
-        self.session.spawn(self._test(), what="Testing the connection")
-
-    async def _test(self) -> None:
-        try:
-            ok, message = await self.session.studio.check_connection(self.provider_id)
-        finally:
-            self._update_buttons()
-        self._say(message, error=not ok)
-        self.session.reload_catalog()
 
 
 class SettingsDialog(QDialog):
@@ -246,7 +136,10 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota),
                                ("Image host (providers that fetch images by URL)",
                                 self.image_host)), "Network")
+        self.budgets = BudgetsTab(session, self)
+        tabs.addTab(self.budgets, "Budgets")
         tabs.addTab(self._paths_page(), "Paths")
+        tabs.addTab(self._appearance_page(), "Appearance")
         self.automation = AutomationTab(session, self)
         tabs.addTab(self.automation, "Automation API")
         self.assistant = AssistantTab(session, self)
@@ -266,6 +159,7 @@ class SettingsDialog(QDialog):
         box.addWidget(self.error)
         box.addWidget(self.buttons)
         self.resize(600, 640)
+        self.setMinimumSize(480, 420)
 
     def _page(self, *sections: tuple[str, QWidget]) -> QWidget:
         page = QWidget(self)
@@ -289,9 +183,11 @@ class SettingsDialog(QDialog):
                 ("Raw responses", paths.exports_dir), ("Logs", paths.log_dir)]
         for label, path in rows:
             field = QLineEdit(str(path), page)
+            field.setAccessibleName(label)
             field.setReadOnly(True)
             field.setCursorPosition(0)
             open_button = QPushButton("Open", page)
+            open_button.setAccessibleName(f"Open the folder of {label}")
             folder = path if path.suffix == "" else path.parent
             open_button.clicked.connect(
                 lambda _=False, p=folder: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p))))
@@ -302,9 +198,40 @@ class SettingsDialog(QDialog):
             form.addRow(label, row)
         self.export_dir = QLineEdit(self.session.studio.settings.export_dir or "", page)
         self.export_dir.setObjectName("exportDir")
+        self.export_dir.setAccessibleName("Export folder")
         self.export_dir.setPlaceholderText("Ask every time")
         form.addRow("Export folder", self.export_dir)
         return page
+
+    def _appearance_page(self) -> QWidget:
+        page = QWidget(self)
+        form = QFormLayout(page)
+        form.setVerticalSpacing(SPACING)
+        self.theme = QComboBox(page)
+        self.theme.setObjectName("theme")
+        self.theme.setAccessibleName("Theme")
+        for name, label in zip(THEMES, ("Follow the system", "Light", "Dark"), strict=True):
+            self.theme.addItem(label, name)
+        self._theme_before = theme_preference()
+        self.theme.setCurrentIndex(max(0, self.theme.findData(self._theme_before)))
+        self.theme.currentIndexChanged.connect(lambda _i: self._preview_theme())
+        note = QLabel("Applied at once; Save keeps it, Cancel goes back.", page)
+        note.setProperty("role", "muted")
+        note.setWordWrap(True)
+        form.addRow("Theme", self.theme)
+        form.addRow(note)
+        return page
+
+    def _preview_theme(self, name: str | None = None) -> None:
+        set_theme_preference(name or self.theme.currentData())
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app)
+
+    def reject(self) -> None:
+        if theme_preference() != self._theme_before:
+            self._preview_theme(self._theme_before)
+        super().reject()
 
     def new_settings(self) -> Settings:
         """The settings as edited; raises pydantic's ValidationError if invalid."""
@@ -317,6 +244,7 @@ class SettingsDialog(QDialog):
         data["quota"] = self.quota.values()
         data["export_dir"] = self.export_dir.text().strip() or None
         data["automation_api"] = self.automation.values()
+        data["budgets"] = self.budgets.values()
         self.assistant.apply(data)
         return Settings.model_validate(data)
 
@@ -324,7 +252,8 @@ class SettingsDialog(QDialog):
         from pydantic import ValidationError
 
         bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors(),
-               **self.image_host.errors(), **self.assistant.errors()}
+               **self.image_host.errors(), **self.budgets.errors(),
+               **self.assistant.errors()}
         if bad:
             self.error.setText("Fix the marked values: " + ", ".join(bad))
             return
@@ -333,5 +262,26 @@ class SettingsDialog(QDialog):
         except ValidationError as exc:
             self.error.setText(str(exc.errors()[0]["msg"]))
             return
-        self.session.apply_settings(settings)
+        try:
+            self.session.apply_settings(settings)
+        except ValueError as exc:  # a URL that may not be used: nothing was saved
+            self.error.setText(str(exc))
+            return
+        prefs = self.session.preferences()
+        if prefs.theme != self.theme.currentData():
+            self.session.save_preferences(prefs.model_copy(update={
+                "theme": self.theme.currentData()}))
+        self._theme_before = self.theme.currentData()
+        # A key typed but not saved with its own button is saved now, or the artist is
+        # told why not and the dialog stays open on it.
+        failed = [(row, why) for row in self.key_rows.values()
+                  if (why := row.store_typed()) is not None]
+        self.session.reload_catalog()
+        if failed:
+            self.tabs.setCurrentIndex(0)
+            failed[0][0].edit.setFocus()
+            names = ", ".join(row.name for row, _ in failed)
+            self.error.setText(f"Settings saved, but the key for {names} was not: "
+                               f"{failed[0][1]}")
+            return
         self.accept()

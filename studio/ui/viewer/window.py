@@ -1,38 +1,47 @@
-"""The viewer: images with wheel zoom and drag pan, videos with play/pause and a scrubber.
-Left/Right move through the gallery, 1-5 rate, 0 clears, Space plays, Esc closes."""
+"""The viewer: images with wheel zoom, drag pan, fit and 1:1; videos with the player's
+controls. It walks a source (the gallery, or a compare group's cells): Left/Right or
+Previous/Next move, 1-5 rate, 0 clears, Space plays, `,` `.` step frames, Esc closes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import (
-    QColor,
-    QKeySequence,
-    QPalette,
-    QPixmap,
-    QShortcut,
-)
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-from PySide6.QtMultimediaWidgets import QVideoWidget
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSlider,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.core.jobs import Asset
-from studio.ui.gallery import ASSET_ROLE, INFO_ROLE, GalleryModel
-from studio.ui.widgets import SPACING, ImageLoader, ZoomView, duration, stars
+from studio.ui.gallery import ASSET_ROLE
+from studio.ui.viewer.video import VideoView
+from studio.ui.widgets import SPACING, ImageLoader, ZoomView, stars
 
 MAX_SIDE = 8192
 
 
+class ViewerSource(Protocol):
+    """What the viewer walks: the gallery model, or a compare group's cells."""
+
+    dataChanged: Any
+
+    def rowCount(self, parent: Any = ...) -> int: ...
+    def asset_at(self, row: int) -> tuple[Asset, Any] | None: ...
+    def index(self, row: int, column: int = 0, parent: Any = ...) -> Any: ...
+    def data(self, index: Any, role: int = ...) -> Any: ...
+
+
 class ImageView(ZoomView):
     """Zoom around the cursor with the wheel, pan by dragging, double-click to fit."""
+
+    zoomChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,80 +62,32 @@ class ImageView(ZoomView):
             if self.zoom() > 1:  # never blow small images up when fitting
                 self.resetTransform()
         self.fitted = True
+        self.zoomChanged.emit(self.zoom())
 
+    def actual_pixels(self) -> None:
+        """1:1: one image pixel per screen pixel, centred on what was in the middle."""
+        centre = self.center()
+        self.resetTransform()
+        self.centerOn(centre)
+        self.fitted = False
+        self.zoomChanged.emit(self.zoom())
 
-class VideoView(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.video = QVideoWidget(self)
-        self.video.setObjectName("videoWidget")
-        self.video.setAutoFillBackground(True)
-        pal = self.video.palette()
-        pal.setColor(QPalette.ColorRole.Window, QColor("black"))
-        self.video.setPalette(pal)
-        self.player = QMediaPlayer(self)
-        self.audio = QAudioOutput(self)
-        self.player.setAudioOutput(self.audio)
-        self.player.setVideoOutput(self.video)
-        self.player.setLoops(QMediaPlayer.Loops.Infinite)
-        self.play_button = QPushButton("Play", self)
-        self.play_button.setObjectName("playPause")
-        self.play_button.setFixedWidth(88)
-        self.play_button.clicked.connect(self.toggle)
-        self.scrubber = QSlider(Qt.Orientation.Horizontal, self)
-        self.scrubber.setObjectName("scrubber")
-        self.scrubber.sliderMoved.connect(self.player.setPosition)
-        self.time = QLabel("0 s", self)
-        self.time.setMinimumWidth(96)
-        self.player.durationChanged.connect(lambda ms: self.scrubber.setRange(0, ms))
-        self.player.positionChanged.connect(self._on_position)
-        self.player.playbackStateChanged.connect(self._on_state)
-        controls = QHBoxLayout()
-        controls.setSpacing(SPACING)
-        controls.addWidget(self.play_button)
-        controls.addWidget(self.scrubber, 1)
-        controls.addWidget(self.time)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(SPACING)
-        box.addWidget(self.video, 1)
-        box.addLayout(controls)
-
-    def load(self, path: str) -> None:
-        self.player.setSource(QUrl.fromLocalFile(path))
-        self.player.play()
-
-    def stop(self) -> None:
-        self.player.stop()
-        self.player.setSource(QUrl())
-
-    def toggle(self) -> None:
-        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
-            self.player.pause()
-        else:
-            self.player.play()
-
-    def _on_position(self, ms: int) -> None:
-        if not self.scrubber.isSliderDown():
-            self.scrubber.setValue(ms)
-        self.time.setText(f"{duration(ms / 1000)} / {duration(self.player.duration() / 1000)}")
-
-    def _on_state(self, state: QMediaPlayer.PlaybackState) -> None:
-        playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setText("Pause" if playing else "Play")
+    def _zoomed(self) -> None:
+        self.zoomChanged.emit(self.zoom())
 
 
 class ViewerWindow(QWidget):
-    """A separate, non-modal window over the gallery model."""
+    """A separate, non-modal window over a source of outputs."""
 
     rowChanged = Signal(int)
 
-    def __init__(self, model: GalleryModel, loader: ImageLoader,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, model: ViewerSource, loader: ImageLoader, parent: QWidget | None = None,
+                 *, session: Any = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("viewer")
         self.setWindowTitle("Viewer — Provider Studio")
         self.model = model
+        self.session = session if session is not None else getattr(model, "session", None)
         self.loader = loader
         self.row = -1
         self.asset: Asset | None = None
@@ -142,15 +103,38 @@ class ViewerWindow(QWidget):
         self.rating.setObjectName("viewerRating")
         self.position = QLabel(self)
         self.position.setProperty("role", "muted")
+        self.zoom_label = QLabel(self)
+        self.zoom_label.setObjectName("viewerZoom")
+        self.zoom_label.setProperty("role", "muted")
         self.prev_button = QPushButton("◀ Previous", self)
+        self.prev_button.setAccessibleName("Previous")
+        self.prev_button.setToolTip("Previous (Left)")
         self.next_button = QPushButton("Next ▶", self)
+        self.next_button.setAccessibleName("Next")
+        self.next_button.setToolTip("Next (Right)")
+        self.fit_button = QToolButton(self)
+        self.fit_button.setText("Fit")
+        self.fit_button.setObjectName("viewerFit")
+        self.fit_button.setAccessibleName("Fit to window")
+        self.fit_button.setToolTip("Fit to the window (F, or double-click)")
+        self.actual_button = QToolButton(self)
+        self.actual_button.setText("1:1")
+        self.actual_button.setObjectName("viewerActual")
+        self.actual_button.setAccessibleName("Actual pixels")
+        self.actual_button.setToolTip("One image pixel per screen pixel (Z)")
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
+        self.fit_button.clicked.connect(self.image.fit)
+        self.actual_button.clicked.connect(self.image.actual_pixels)
+        self.image.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         bar = QHBoxLayout()
         bar.setSpacing(SPACING)
         bar.addWidget(self.prev_button)
         bar.addWidget(self.title, 1)
         bar.addWidget(self.rating)
+        bar.addWidget(self.zoom_label)
+        bar.addWidget(self.fit_button)
+        bar.addWidget(self.actual_button)
         bar.addWidget(self.position)
         bar.addWidget(self.next_button)
         box = QVBoxLayout(self)
@@ -162,11 +146,26 @@ class ViewerWindow(QWidget):
         for seq, slot in ((Qt.Key.Key_Left, lambda: self.step(-1)),
                           (Qt.Key.Key_Right, lambda: self.step(1)),
                           (Qt.Key.Key_Space, self.video.toggle),
+                          (Qt.Key.Key_Comma, lambda: self.video.step_frames(-1)),
+                          (Qt.Key.Key_Period, lambda: self.video.step_frames(1)),
+                          (Qt.Key.Key_M, self.video.toggle_mute),
+                          (Qt.Key.Key_L, lambda: self.video.set_loop(
+                              not self.video.loop.isChecked())),
+                          (Qt.Key.Key_F, self.image.fit),
+                          (Qt.Key.Key_Z, self.image.actual_pixels),
                           (Qt.Key.Key_Escape, self.close)):
             QShortcut(QKeySequence(seq), self, activated=slot)
         for key in range(6):
             QShortcut(QKeySequence(str(key)), self, activated=lambda k=key: self.rate(k or None))
         loader.loaded.connect(self._on_loaded)
+        model.dataChanged.connect(self._on_data_changed)
+
+    def set_source(self, model: ViewerSource) -> None:
+        """Walk another source (the gallery, a compare group) from now on."""
+        if model is self.model:
+            return
+        self.model.dataChanged.disconnect(self._on_data_changed)
+        self.model = model
         model.dataChanged.connect(self._on_data_changed)
 
     def show_row(self, row: int) -> None:
@@ -177,15 +176,19 @@ class ViewerWindow(QWidget):
         self.asset, info = found
         self.video.stop()
         asset = self.asset
-        if asset.media_type.startswith("video/"):
+        is_video = asset.media_type.startswith("video/")
+        if is_video:
             self.stack.setCurrentWidget(self.video)
             self.video.load(asset.path)
         else:
             self.stack.setCurrentWidget(self.image)
             pm = self.loader.image(self._key(asset), asset.path, MAX_SIDE)
             self.image.set_pixmap(pm)
+        for w in (self.fit_button, self.actual_button, self.zoom_label):
+            w.setVisible(not is_video)
         size = f" · {asset.width}×{asset.height}" if asset.width else ""
         self.title.setText(f"{info.provider_name} · {info.model_name}{size} — {info.prompt[:80]}")
+        self.title.setToolTip(info.prompt)
         self._update_bar()
         self.rowChanged.emit(row)
 
@@ -199,7 +202,7 @@ class ViewerWindow(QWidget):
 
     def _on_data_changed(self, top, bottom, roles=()) -> None:
         if top.row() <= self.row <= bottom.row():
-            asset = self.model.data(self.model.index(self.row), ASSET_ROLE)
+            asset = self.model.data(self.model.index(self.row, 0), ASSET_ROLE)
             if asset is not None:
                 self.asset = asset
                 self._update_bar()
@@ -217,11 +220,12 @@ class ViewerWindow(QWidget):
             self.show_row(row)
 
     def rate(self, rating: int | None) -> None:
-        if self.asset is not None:
-            self.model.session.studio.rate_asset(self.asset.id, rating)
+        if self.asset is not None and self.session is not None:
+            self.session.studio.rate_asset(self.asset.id, rating)
 
-    def info(self):
-        return self.model.data(self.model.index(self.row), INFO_ROLE)
+    def info(self) -> Any:
+        found = self.model.asset_at(self.row)
+        return found[1] if found else None
 
     def closeEvent(self, event) -> None:
         self.video.stop()

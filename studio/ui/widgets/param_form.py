@@ -278,6 +278,8 @@ class ParamForm(QWidget):
             label = QLabel(labels.get(spec.name, spec.label), self)
             label.setToolTip(spec.description)
             label.setBuddy(editor.editor)
+            editor.editor.setAccessibleName(label.text())
+            editor.editor.setAccessibleDescription(spec.description)
             form.addRow(label, editor)
             self.fields[spec.name] = editor
 

@@ -48,6 +48,7 @@ _STATUS: dict[str, tuple[str, str]] = {
     "running": ("#1f5fae", "#73b3ff"),
     "failed": ("#c0262d", "#ff6b6b"),
     "unknown": ("#7d3c98", "#d39cf0"),
+    "refused": ("#b44700", "#ff9a5c"),
     "error": ("#c0262d", "#ff6b6b"),
 }
 
@@ -110,8 +111,25 @@ def _palette(dark: bool) -> QPalette:
     return p
 
 
+THEMES = ("system", "light", "dark")
+_preference = "system"  # the artist's choice in Settings (preferences.json)
+
+
+def set_theme_preference(name: str) -> None:
+    """system, light or dark (anything else means system); apply_theme() applies it."""
+    global _preference
+    _preference = name if name in THEMES else "system"
+
+
+def theme_preference() -> str:
+    return _preference
+
+
 def wants_dark(app: QGuiApplication, scheme: Qt.ColorScheme | None = None) -> bool:
-    """STUDIO_THEME=dark|light wins; else the system colour scheme."""
+    """The artist's light/dark choice wins; else STUDIO_THEME=dark|light; else the system
+    colour scheme."""
+    if _preference != "system":
+        return _preference == "dark"
     forced = os.environ.get("STUDIO_THEME", "").lower()
     if forced in ("dark", "light"):
         return forced == "dark"

@@ -16,7 +16,9 @@ from studio.core.thumbnails import ThumbnailError, make_thumbnail
 log = logging.getLogger(__name__)
 
 THUMB_SIZE = 256
-QPixmapCache.setCacheLimit(96 * 1024)  # KB
+CACHE_KB = 96 * 1024
+QPixmapCache.setCacheLimit(CACHE_KB)
+LARGE_KEPT = 2  # full-size pictures too big for the cache, kept by reference
 
 
 class _Signals(QObject):
@@ -75,13 +77,16 @@ class ImageLoader(QObject):
         self._signals = _Signals(self)
         self._signals.done.connect(self._on_done)
         self._signals.failed.connect(self._on_failed)
+        self._large: dict[str, QPixmap] = {}
+        # A QGuiApplication made after this module loaded starts with Qt's 10 MB default.
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), CACHE_KB))
 
     @staticmethod
     def thumb_key(sha256: str, size: int = THUMB_SIZE) -> str:
         return f"thumb:{sha256}:{size}"
 
     def pixmap(self, key: str) -> QPixmap | None:
-        pm = QPixmapCache.find(key)
+        pm = QPixmapCache.find(key) or self._large.get(key)
         return pm if pm is not None and not pm.isNull() else None
 
     def error(self, key: str) -> str | None:
@@ -117,7 +122,11 @@ class ImageLoader(QObject):
 
     def _on_done(self, key: str, image: QImage) -> None:
         self._pending.discard(key)
-        QPixmapCache.insert(key, QPixmap.fromImage(image))
+        pm = QPixmap.fromImage(image)
+        if not QPixmapCache.insert(key, pm):  # bigger than the whole cache (a huge picture)
+            self._large[key] = pm
+            while len(self._large) > LARGE_KEPT:
+                self._large.pop(next(iter(self._large)))
         self.loaded.emit(key)
 
     def _on_failed(self, key: str, message: str) -> None:

@@ -140,7 +140,7 @@ def test_the_gallery_sorts_by_quality_and_filters_a_minimum(window, qtbot, studi
     scores = {a: studio.measure_asset(a).quality_score for a in (soft, sharp)}
     qtbot.waitUntil(lambda: gallery.model.data(gallery.model.index(0), QUALITY_ROLE)[0])
     assert scores[sharp] > scores[soft]
-    gallery.sort.setCurrentIndex(gallery.sort.findData(False))  # oldest first: soft first
+    gallery.sort.setCurrentIndex(gallery.sort.findData("oldest"))  # soft first
     gallery.sort.setCurrentIndex(gallery.sort.findData("quality"))
     assert gallery.model.ids() == [sharp, soft]
     cut = next(v for _, v in QUALITY_FILTERS if v is not None and scores[soft] < v

@@ -3,6 +3,7 @@ from PySide6.QtCore import Qt
 
 from studio.core.paths import StudioPaths
 from studio.core.service import Studio
+from studio.ui.catalog.tree_model import PRICE
 from studio.ui.session import Session
 from studio.ui.widgets.badges import BADGES
 from tests.ui.conftest import open_window
@@ -11,23 +12,24 @@ pytestmark = pytest.mark.gui
 
 
 def test_catalog_lists_providers_models_and_links(window, studio):
-    tree = window.catalog.tree
-    assert tree.topLevelItemCount() == len(studio.providers)
-    fal = window.catalog.item_for("fal")
-    assert fal.data(0, BADGES) == ["missing-credentials"]
-    names = [fal.child(i).text(0) for i in range(fal.childCount())]
+    picker = window.catalog.picker
+    providers = [picker.proxy.index(r, 0) for r in range(picker.proxy.rowCount())]
+    assert len(providers) == len(studio.providers)  # no favourites or recents yet
+    fal = picker.index_of("fal")
+    assert fal.data(BADGES) == ["missing-credentials"]
+    names = [picker.proxy.index(r, 0, fal).data() for r in range(picker.proxy.rowCount(fal))]
     assert "FLUX.1 [dev]" in names and len(names) == len(studio.providers["fal"].models)
-    dev = fal.child(names.index("FLUX.1 [dev]"))
-    assert dev.text(1) == "$0.025"  # fal's own price: exact
+    dev = picker.index_of("fal", "fal-ai/flux/dev")
+    assert dev.siblingAtColumn(PRICE).data() == "$0.025"  # fal's own price: exact
     # The price names its source and the date it was read.
     assert "Source: https://fal.ai/models/fal-ai/flux-1/dev/playground, checked 20" in (
-        dev.toolTip(1))
-    assert "txt2img" in dev.toolTip(0)
-    assert "FAL_KEY" in fal.toolTip(0)  # the reason is on hover
-    tree.setCurrentItem(fal)
+        dev.siblingAtColumn(PRICE).data(Qt.ItemDataRole.ToolTipRole))
+    assert "txt2img" in dev.data(Qt.ItemDataRole.ToolTipRole)
+    assert "FAL_KEY" in fal.data(Qt.ItemDataRole.ToolTipRole)  # the reason is on hover
+    picker.view.setCurrentIndex(fal)
     details = window.catalog.details.text()
     assert "https://fal.ai/pricing" in details and "Docs" in details and "missing key" in details
-    tree.setCurrentItem(dev)
+    picker.view.setCurrentIndex(dev)
     assert "Modes: txt2img" in window.catalog.details.text()
 
 
@@ -36,16 +38,16 @@ def test_refresh_runs_in_the_background(live_studio, qtbot):
     gen = open_window(session, qtbot)
     window = next(gen)
     try:
-        fal = window.catalog.item_for("fal")
-        assert fal.data(0, BADGES) == ["live", "sandbox"]
-        assert window.catalog.item_for("runway").text(1) == ""  # no quota asked yet
+        picker = window.catalog.picker
+        assert picker.index_of("fal").data(BADGES) == ["live", "sandbox"]
+        assert picker.index_of("runway").siblingAtColumn(PRICE).data() == ""  # not asked yet
         qtbot.keyClick(window, Qt.Key.Key_F5)
         # The handler returned at once: the window keeps painting while the check runs.
         assert session.refreshing and not window.catalog.refresh_action.isEnabled()
         assert window.catalog.busy.text() == "Checking quotas…"
         qtbot.waitUntil(lambda: not session.refreshing, timeout=10_000)
         assert window.catalog.refresh_action.isEnabled() and window.catalog.busy.text() == ""
-        assert "credits" in window.catalog.item_for("runway").text(1)
+        assert "credits" in picker.index_of("runway").siblingAtColumn(PRICE).data()
     finally:
         next(gen, None)
         session.detach()

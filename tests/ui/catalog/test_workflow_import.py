@@ -25,8 +25,10 @@ def open_dialog(window, qtbot) -> WorkflowImportDialog:
 
 
 def targets(window) -> set[tuple[str, str]]:
-    return {tuple(item.data(0, Qt.ItemDataRole.UserRole + 2))
-            for item in window.compose.targets._model_items()}
+    """Every model Compose's picker lists under its provider."""
+    root = window.compose.targets.model.root
+    return {node.target for top in root.children if top.entry is not None
+            for node in top.children}
 
 
 def test_the_file_menu_has_the_import_action(window):

@@ -33,11 +33,29 @@ def _gallery(window, qtbot):
     return window.gallery
 
 
-def test_empty_gallery_says_what_to_do(window, qtbot):
+def test_empty_gallery_teaches_what_is_live_and_why(window, qtbot, studio):
     window.tabs.setCurrentWidget(window.gallery)
-    assert window.gallery.stack.currentWidget() is window.gallery.empty
-    assert window.gallery.empty.text() == EMPTY_TEXT
-    assert window.gallery.count.text() == "0 items"
+    g = window.gallery
+    assert g.stack.currentWidget() is g.first_run
+    assert g.count.text() == "0 items"
+    panel = g.first_run
+    assert panel.heading.text() == EMPTY_TEXT
+    summary = panel.summary.text()
+    assert "Live now" in summary and "Dry-run only" in summary
+    assert "no API key" in summary and "fal.ai" in summary  # the service's own reasons
+    legend = [panel.legend.itemAtPosition(r, 1).widget().text() for r in range(6)]
+    assert any(t.startswith("Nothing is sent") for t in legend)
+    # The first Generate is a dry-run: the panel says so instead of "press Ctrl+Enter".
+    window.compose.prompt.setPlainText("a fox")
+    window.compose.targets.set_checked(("fal", "fal-ai/flux/dev"))
+    window.compose.revalidate()
+    window.compose.generate()
+    qtbot.waitUntil(lambda: "dry-run" in panel.heading.text(), timeout=5000)
+    assert panel.heading.text().startswith("No pictures yet: your 1 job was a dry-run")
+    assert "enable_public_image_providers" in panel.summary.text()
+    qtbot.mouseClick(panel.settings_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.settings_dialog is not None
+                    and window.settings_dialog.isVisible())
 
 
 def test_filters_sort_and_thumbnails(window, qtbot, outputs):

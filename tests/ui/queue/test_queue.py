@@ -1,4 +1,5 @@
 import json
+import time
 
 import httpx
 import pytest
@@ -93,10 +94,15 @@ def test_queue_follows_store_events(window, qtbot, studio):
     studio.store.update_job(job.id, status=JobStatus.QUEUED)
     studio.store.update_job(job.id, status=JobStatus.SUBMITTING)
     studio.store.update_job(job.id, status=JobStatus.SUBMITTED, remote={"remote_id": "r"})
-    studio.store.update_job(job.id, status=JobStatus.RUNNING, progress=0.5)
+    studio.store.update_job(job.id, status=JobStatus.RUNNING, progress=0.5,
+                            started_at=time.time() - 10)
     qtbot.waitUntil(lambda: _status(window) == JobStatus.RUNNING)
     assert window.queue.model.job_at(0).progress == 0.5
-    assert window.queue.model.data(window.queue.model.index(0, 5)).startswith("~")  # ETA
+    assert window.queue.model.data(window.queue.model.index(0, 5)) == "~10 s"  # half way
+    # Past the point the progress promised, the ETA never reads "~0 s" while it runs.
+    studio.store.update_job(job.id, progress=0.999)
+    qtbot.waitUntil(lambda: window.queue.model.job_at(0).progress == 0.999)
+    assert window.queue.model.data(window.queue.model.index(0, 5)) == "any moment"
 
 
 def test_copy_request_and_open_log(window, qtbot, studio, monkeypatch):

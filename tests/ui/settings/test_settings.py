@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from studio.core.secrets import KeySource
+from studio.ui.widgets.badges import BADGES
 from tests.ui.conftest import UI_KEY, open_window
 
 pytestmark = pytest.mark.gui
@@ -38,8 +39,7 @@ def test_turning_a_flag_on_makes_the_provider_live(window, qtbot, studio, ui_key
     assert '"enable_public_image_providers": true' in studio.paths.config_file.read_text()
     assert window.catalog.status_of("fal") == "live"
     # The compose list follows too: the fal image models are live now.
-    panel_status = window.compose.targets.topLevelItem(0).data(0, 257)
-    assert panel_status[0] == "live"
+    assert window.compose.targets.index_of("fal").data(BADGES)[0] == "live"
     live = lambda text: int(text.split("· ")[-1].split(" of ")[0])  # noqa: E731
     assert live(window.mode_label.text()) > live(before)
 
@@ -83,7 +83,8 @@ def test_test_connection_reports_the_quota(live_window, qtbot):
     qtbot.waitUntil(lambda: "Connected" in row.result.text(), timeout=10_000)
     assert "1,000 credits ($10.00) left" in row.result.text()
     # The catalog dock shows the quota it fetched, without a restart.
-    assert "credits" in live_window.catalog.item_for("runway").text(1)
+    price = live_window.catalog.picker.index_of("runway").siblingAtColumn(1)
+    assert "credits" in price.data()
 
 
 def test_no_keyring_banner_and_save_refused(window, qtbot, studio):

@@ -1,0 +1,5 @@
+import sys
+
+from studio.ui.screenshots.run import main
+
+sys.exit(main())
