@@ -8,7 +8,7 @@ import json
 import pytest
 
 from studio.core.assist import AssistError, RunStatus
-from studio.core.config import set_value
+from studio.core.config import ConfigError, set_value
 from studio.core.service import Studio
 from studio.sandbox.recorder import fingerprint
 from tests.conftest import TEST_KEY, scan_for_secret
@@ -88,7 +88,11 @@ async def test_a_bad_base_url_is_a_clear_error_and_a_recorded_failure(home, memo
     monkeypatch.setenv("STUDIO_ASSISTANT_API_KEY", TEST_KEY)
     studio = Studio(home)
     settings = set_value(studio.settings, "features.enable_assistant", "true")
-    studio.update_settings(set_value(settings, "assistant.base_url", "http://llm.example.com"))
+    with pytest.raises(ConfigError, match=r"assistant\.base_url: .*loopback"):
+        studio.update_settings(set_value(settings, "assistant.base_url",
+                                         "http://llm.example.com"))
+    studio.update_settings(settings)
+    monkeypatch.setenv("STUDIO_ASSISTANT_BASE_URL", "http://llm.example.com")  # checked at use
     try:
         with pytest.raises(AssistError, match="plain http is only allowed for loopback"):
             await studio.assist.enhance("a fox")
