@@ -63,10 +63,10 @@ def provider_env_names() -> set[str]:
     import os
 
     from studio.core.declarations import env_names
-    from studio.providers import infos
+    from studio.providers import assistant_infos, infos
 
     stray = {n for n in os.environ if n.startswith("STUDIO_") and n.endswith("_BASE_URL")}
-    return env_names(infos()) | stray
+    return env_names([*infos(), *assistant_infos()]) | stray
 
 
 @pytest.fixture

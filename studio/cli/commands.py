@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.cli import (
+    assist,
     budget,
     compare,
     config,
@@ -24,6 +25,7 @@ from studio.cli import (
     jobs,
     keys,
     lineage,
+    metrics,
     providers,
     resume,
     serve,
@@ -78,6 +80,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             export.build_verify, export.run_verify),
     Command("contact-sheet", "PNG + HTML sheet of a compare group", export.build_sheet,
             export.run_sheet),
+    Command("metrics", "quality metrics of files or outputs (stored with outputs)",
+            metrics.build, metrics.run),
+    Command("assist", "the prompt assistant: enhance, adapt, analyze, story, judge",
+            assist.build, assist.run),
     Command("serve", "serve the automation API on 127.0.0.1 until Ctrl+C", serve.build,
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,

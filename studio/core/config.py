@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -32,6 +32,10 @@ class Features(BaseModel):
     )
     enable_public_video_providers: bool = Field(
         False, description="API key required; dry-run only by default"
+    )
+    enable_assistant: bool = Field(
+        False, description="The prompt assistant's chat calls. API key required; dry-run "
+        "only by default"
     )
 
 
@@ -154,6 +158,40 @@ class ImageHostSettings(BaseModel):
         return host
 
 
+class MetricsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    measure_new_outputs: bool = Field(
+        True, description="Measure every new output's quality in a background thread")
+
+
+class AssistantSettings(BaseModel):
+    """The OpenAI-compatible chat endpoint the assistant uses (its key is in the keyring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field("", description="Chat endpoint base URL; empty = OpenAI "
+                          "(https://api.openai.com/v1)")
+    model: str = Field("gpt-4o-mini", min_length=1, max_length=200,
+                       description="Model for prompts and stories")
+    vision_model: str = Field("", max_length=200, description="Model for images (analysis, "
+                              "judging); empty = the model above")
+    auth_scheme: Literal["Bearer", "Key"] = Field(
+        "Bearer", description="Authorization scheme: Bearer (OpenAI, OpenRouter, Ollama, "
+        "llama.cpp) or Key (fal's OpenAI-compatible LLM routes)")
+    temperature: float = Field(0.7, ge=0, le=2, description="Sampling temperature")
+    max_tokens: int = Field(1500, ge=64, le=32_000, description="Longest answer, in tokens")
+    critic_rounds: int = Field(3, ge=1, le=6, description="Storyboard: most Director and "
+                               "Critic rounds")
+    approve_at: int = Field(70, ge=0, le=101, description="Storyboard: the Critic's lowest "
+                            "score that may approve a draft")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, url: str) -> str:
+        return url.strip().rstrip("/")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -176,6 +214,8 @@ class Settings(BaseModel):
     image_host: ImageHostSettings = ImageHostSettings()
     # Spend budgets and the per-action confirmation amount (core.budget).
     budgets: BudgetSettings = BudgetSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    assistant: AssistantSettings = AssistantSettings()
 
     @field_validator("compliance", mode="before")
     @classmethod

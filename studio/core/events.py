@@ -5,6 +5,7 @@ never from the store. Each kind carries one payload, checked when the event is m
 
     job_created, job_updated, status_changed, progress   job (the row as committed)
     asset_added, asset_rated                             asset
+    asset_quality (metrics or the model's opinion)       asset
     compare_changed                                      group (+ job_id of a new run)
     vote_cast                                            group, vote
     library_changed                                      what (+ board)
@@ -26,6 +27,7 @@ class EventKind(StrEnum):
     PROGRESS = "progress"  # only progress, queue position or message changed
     ASSET_ADDED = "asset_added"
     ASSET_RATED = "asset_rated"
+    ASSET_QUALITY = "asset_quality"  # its quality metrics or the assistant's opinion stored
     COMPARE_CHANGED = "compare_changed"  # a compare group was made, grew or got a run
     VOTE_CAST = "vote_cast"
     LIBRARY_CHANGED = "library_changed"  # boards, their outputs or the trash changed
@@ -36,7 +38,7 @@ class EventKind(StrEnum):
 
     @property
     def about_asset(self) -> bool:
-        return self in (EventKind.ASSET_ADDED, EventKind.ASSET_RATED)
+        return self in (EventKind.ASSET_ADDED, EventKind.ASSET_RATED, EventKind.ASSET_QUALITY)
 
 
 _JOB_KINDS = frozenset({EventKind.JOB_CREATED, EventKind.JOB_UPDATED,

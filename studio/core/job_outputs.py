@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -28,12 +29,17 @@ from studio.core.provenance import build_record, write_sidecar
 from studio.core.redaction import Redactor
 from studio.providers.base import ProviderError, Succeeded
 
+log = logging.getLogger(__name__)
+# Told about each succeeded job's outputs once they are stored (the metrics worker).
+AfterSave = Callable[[Job, list[Asset]], None]
+
 
 class OutputSaver:
     def __init__(self, access: ProviderAccess, store: JobStore, *, owner: str,
                  joblog: JobLogWriter, redactor: Redactor, config: SettingsSource,
                  costs: CostMeter, assets_dir: Path,
-                 parents: Callable[[str], Sequence[Parent]] = lambda _job_id: ()) -> None:
+                 parents: Callable[[str], Sequence[Parent]] = lambda _job_id: (),
+                 after_save: AfterSave | None = None) -> None:
         self.access = access
         self.store = store
         self.owner = owner  # this process's lease owner id: writes only while it holds the job
@@ -43,6 +49,7 @@ class OutputSaver:
         self.costs = costs
         self.assets_dir = assets_dir
         self.parents = parents  # a job's lineage parents, for the provenance record
+        self.after_save = after_save
 
     async def save(self, job: Job, result: Succeeded) -> Job:
         fetched = await self._fetch_all(job, result)
@@ -81,7 +88,18 @@ class OutputSaver:
                                               lease_owner=self.owner, **changes)
         self.joblog.append(job.provider, job.id, "succeeded",
                                   outputs=[a.sha256 for a in assets])
+        self._hand_on(done, assets)
         return done
+
+    def _hand_on(self, job: Job, assets: list[Asset]) -> None:
+        """The stored outputs go to `after_save` (it queues them and returns); the job is
+        already succeeded, so nothing it does can fail it."""
+        if self.after_save is None:
+            return
+        try:
+            self.after_save(job, assets)
+        except Exception:
+            log.exception("outputs.after_save_failed job=%s", job.id)
 
     async def _fetch_all(self, job: Job, result: Succeeded) -> list[FetchedOutput]:
         """Every output as a verified `.part`, or none: a failure discards the others."""

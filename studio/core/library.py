@@ -31,16 +31,19 @@ CREATE INDEX IF NOT EXISTS library_board_items_asset ON library_board_items(asse
 CREATE TABLE IF NOT EXISTS library_trash (asset_id TEXT PRIMARY KEY, trashed_at REAL NOT NULL);
 """
 
-Sort = Literal["newest", "oldest", "rating", "cost_high", "cost_low"]
+Sort = Literal["newest", "oldest", "rating", "cost_high", "cost_low", "quality"]
 Grouping = Literal["none", "fanout", "batch"]
 _COST = ("COALESCE(json_extract(j.actual_cost, '$.usd'), "
          "json_extract(j.estimate, '$.usd'))")
+# An output's quality score (core.quality_store), NULL until it is measured.
+_QUALITY = "(SELECT m.quality_score FROM asset_metrics m WHERE m.asset_id = a.id)"
 _ORDER: dict[str, str] = {
     "newest": 'a.created_at DESC, a."index"',
     "oldest": 'a.created_at ASC, a."index"',
     "rating": 'a.rating IS NULL, a.rating DESC, a.created_at DESC, a."index"',
     "cost_high": f'{_COST} IS NULL, {_COST} DESC, a.created_at DESC, a."index"',
     "cost_low": f'{_COST} IS NULL, {_COST} ASC, a.created_at DESC, a."index"',
+    "quality": f'{_QUALITY} IS NULL, {_QUALITY} DESC, a.created_at DESC, a."index"',
 }
 # A job's batch is its variations batch (job_batches) when it has one, else the job itself.
 _BATCH = "(SELECT b.batch_id FROM job_batches b WHERE b.job_id = j.id)"
@@ -72,6 +75,7 @@ class LibraryQuery:
     sort: Sort = "newest"
     group: Grouping = "none"
     stack: str | None = None  # only the outputs of this stack (a group key)
+    min_quality: float | None = None  # only outputs measured at least this (0-100)
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,9 @@ class Library:
         if query.min_rating:
             sql += " AND a.rating >= ?"
             args.append(query.min_rating)
+        if query.min_quality is not None:
+            sql += f" AND {_QUALITY} >= ?"
+            args.append(query.min_quality)
         if query.board:
             sql += (" AND EXISTS (SELECT 1 FROM library_board_items i WHERE i.asset_id = a.id "
                     "AND i.board_id = ?)")

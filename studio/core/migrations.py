@@ -62,7 +62,6 @@ _RECOVERY_AND_LEASES = (
 )
 
 
-
 def _budgets(db: sqlite3.Connection) -> None:
     """Step 3 (issue 19, spend budgets): jobs may now be `refused` by a budget, a status
     older releases cannot read (hence a version of its own, so they refuse the database
@@ -119,6 +118,32 @@ def _old_parents(mode: str, request: str, hashes: str | None, assets: dict[str, 
     return out
 
 
+# Quality metrics of each output (one row per asset, the newest measurement), the
+# assistant's opinion of an output (kept apart: a model's view, not a measurement) and
+# the assistant's runs (flow, exact requests, conversation, result). IF NOT EXISTS
+# throughout, so the step is safe whatever number it is given.
+_QUALITY_AND_ASSISTANT = (
+    "CREATE TABLE IF NOT EXISTS asset_metrics (asset_id TEXT PRIMARY KEY, kind TEXT, "
+    "quality_score REAL, metrics_version TEXT NOT NULL, metrics TEXT NOT NULL, note TEXT, "
+    "measured_at REAL NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS asset_metrics_score ON asset_metrics(quality_score)",
+    "CREATE TABLE IF NOT EXISTS asset_opinions (asset_id TEXT PRIMARY KEY, run_id TEXT NOT "
+    "NULL, model TEXT NOT NULL, score INTEGER NOT NULL, reasons TEXT NOT NULL, "
+    "created_at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS assist_runs (id TEXT PRIMARY KEY, flow TEXT NOT NULL, "
+    "created_at REAL NOT NULL, finished_at REAL, live INTEGER NOT NULL, reason TEXT NOT "
+    "NULL, model TEXT NOT NULL, status TEXT NOT NULL, requests TEXT NOT NULL, "
+    "conversation TEXT NOT NULL, result TEXT, error TEXT)",
+    "CREATE INDEX IF NOT EXISTS assist_runs_created ON assist_runs(created_at)",
+)
+
+
+def add_quality_and_assistant_tables(db: sqlite3.Connection) -> None:
+    """Issue 15's step: self-contained and idempotent (it may be renumbered on merge)."""
+    for sql in _QUALITY_AND_ASSISTANT:
+        db.execute(sql)
+
+
 @dataclass(frozen=True)
 class Step:
     version: int
@@ -132,6 +157,8 @@ STEPS: tuple[Step, ...] = (
     Step(2, "jobs.recoverable and job leases", _RECOVERY_AND_LEASES),
     Step(3, "refused jobs, spend by submit time, fan-out budget holds", run=_budgets),
     Step(4, "job parents (lineage) and batches", run=_lineage),
+    Step(5, "output quality metrics, the assistant's opinions and runs",
+         run=add_quality_and_assistant_tables),
 )
 LATEST = STEPS[-1].version
 

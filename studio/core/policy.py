@@ -11,6 +11,7 @@ from studio.providers.base import Family, ProviderInfo
 _FLAG = {
     Family.PUBLIC_IMAGE: "enable_public_image_providers",
     Family.PUBLIC_VIDEO: "enable_public_video_providers",
+    Family.ASSISTANT: "enable_assistant",
 }
 
 

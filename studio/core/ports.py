@@ -8,13 +8,16 @@ protocols. A test may pass anything with the same shape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import sqlite3
+
     import httpx
 
     from studio.core.config import Settings
+    from studio.core.events import StoreEvent
     from studio.core.image_host import ImageHosting
     from studio.core.jobs import Asset, Job, JobStatus
     from studio.core.policy import Decision
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from studio.core.secrets import KeyLookup
     from studio.core.store import Store
     from studio.providers.base import (
+        KeySpec,
         Kind,
         PreparedCall,
         Price,
@@ -86,6 +90,9 @@ class JobLogWriter(Protocol):
     def append(self, provider: str, job_id: str, event: str, **data: Any) -> None: ...
 
     def export_response(self, provider: str, job_id: str, name: str, body: Any) -> None: ...
+
+    def announce(self, kind: str, event: str, provider: str, job_id: str,
+                 **data: Any) -> None: ...
 
 
 class BudgetGate(Protocol):
@@ -162,3 +169,32 @@ class ConnectionTests(Protocol):
     async def http(self) -> httpx.AsyncClient: ...
 
     async def check_connection(self, provider_id: str) -> tuple[bool, str]: ...
+
+
+class Tables(Protocol):
+    """A core part's own tables in studio.db (quality metrics, assistant runs): reads, one
+    atomic write at a time, events published after the commit, and the asset rows."""
+
+    def query(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]: ...
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+    def publish(self, event: StoreEvent) -> None: ...
+
+    def get_asset(self, asset_id: str) -> Asset | None: ...
+
+
+class SharedHttp(Protocol):
+    """The studio's one HTTP client (made on first use, closed with the studio)."""
+
+    async def http(self) -> httpx.AsyncClient: ...
+
+
+class KeyVault(Protocol):
+    """Keys by their declaration: environment first, then the OS keyring."""
+
+    def lookup(self, spec: KeySpec) -> KeyLookup: ...
+
+    def store(self, spec: KeySpec, value: str) -> None: ...
+
+    def delete(self, spec: KeySpec) -> bool: ...

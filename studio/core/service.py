@@ -44,6 +44,8 @@ from studio.core.lineage import LineageRecords, Node
 from studio.core.local_assets import is_local
 from studio.core.paths import StudioPaths
 from studio.core.policy import Decision, decide, gate_reason
+from studio.core.quality_store import Opinion, QualityRecord, QualityStore
+from studio.core.quality_worker import MetricsWorker, measure_stored
 from studio.core.redaction import Redactor
 from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
@@ -51,6 +53,7 @@ from studio.core.secrets import KeyLookup, KeyStore
 from studio.core.settings_urls import check_new_urls
 from studio.core.store import Store
 from studio.core.workflows import ImportedWorkflow, WorkflowLibrary, own_workflow_hosts
+from studio.providers import assistant_infos
 from studio.providers.base import (
     KeySpec,
     PreparedCall,
@@ -62,6 +65,7 @@ from studio.providers.base import (
 )
 
 if TYPE_CHECKING:
+    from studio.core.assist import Assistant
     from studio.core.compare.groups import CompareGroup, CompareGroups
     from studio.core.compare.scoreboard import ScoreRow
     from studio.core.compare.votes import Votes
@@ -105,10 +109,14 @@ class Studio:
         self.leases = Leases(self.store, new_owner_id())
         # The parts see this Studio only through the narrow views of core.ports.
         self.costs = CostMeter(self, self.store)
+        # Every new output's quality, measured in a low-priority thread once it is stored.
+        self.quality_store = QualityStore(self.store)
+        self.metrics = MetricsWorker(self.quality_store, config=self)
         outputs = OutputSaver(self, self.store, owner=self.leases.owner, joblog=self.joblog,
                               redactor=self.redactor, config=self, costs=self.costs,
                               assets_dir=self.paths.assets_dir,
-                              parents=self.lineage_records.parents)
+                              parents=self.lineage_records.parents,
+                              after_save=self.metrics.outputs_saved)
         self.runner = JobRunner(self, self.store, self.leases, joblog=self.joblog,
                                 redactor=self.redactor, config=self, outputs=outputs)
         self.catalog = Catalog(self, keys=self, policy=self, config=self, costs=self.costs,
@@ -153,8 +161,19 @@ class Studio:
 
         return SpendGuard(self)
 
+    @cached_property
+    def assist(self) -> Assistant:
+        """The prompt assistant: enhance, analyze, storyboard, judge (core.assist)."""
+        from studio.core.assist import Assistant, ChatAccess
+
+        access = ChatAccess(self.keys, self, self, self.redactor, env=self.env,
+                            sandbox_url=self.sandbox_url)
+        return Assistant(access, self.store, self.quality_store, providers=self.providers,
+                         joblog=self.joblog, redactor=self.redactor)
+
     def _key_specs(self) -> list[KeySpec]:
-        return [*(p.info.key for p in self.providers.values()), S3_SECRET]
+        return [*(p.info.key for p in self.providers.values()), S3_SECRET,
+                *(info.key for info in assistant_infos())]
 
     # -- settings and keys --------------------------------------------------------------------
 
@@ -591,6 +610,7 @@ class Studio:
 
     async def aclose(self) -> None:
         await self.runner.close()
+        await asyncio.to_thread(self.metrics.close)  # measurements in hand finish first
         for provider in self.providers.values():
             await provider.aclose()
         if self._http is not None:
@@ -686,10 +706,12 @@ class Studio:
 
     def asset_ids(self, *, provider: str | None = None, model: str | None = None,
                   mode: str | None = None, text: str | None = None,
-                  min_rating: int | None = None, newest_first: bool = True) -> list[str]:
+                  min_rating: int | None = None, newest_first: bool = True,
+                  min_quality: float | None = None, by_quality: bool = False) -> list[str]:
         """The Gallery's ordered ids under its filters; details come per visible range."""
         return self.store.asset_ids(provider=provider, model=model, mode=mode, text=text,
-                                    min_rating=min_rating, newest_first=newest_first)
+                                    min_rating=min_rating, newest_first=newest_first,
+                                    min_quality=min_quality, by_quality=by_quality)
 
     def assets(self, ids: list[str]) -> dict[str, Asset]:
         """Several assets by id (those that exist), e.g. the files of a selection."""
@@ -708,6 +730,24 @@ class Studio:
         from studio.core.compare.scoreboard import artist_scoreboard
 
         return artist_scoreboard(self.store, self.votes, artist)
+
+    def measure_asset(self, asset_id: str) -> QualityRecord:
+        """Measure one output now and store the result (blocking: run it in a worker
+        thread). A file that cannot be measured is stored with its reason as `note`;
+        KeyError when this studio has no such output (a full id or a unique prefix)."""
+        return measure_stored(self.store, self.quality_store, asset_id)
+
+    def quality(self, asset_id: str) -> QualityRecord | None:
+        """An output's stored quality metrics (None: not measured yet)."""
+        return self.quality_store.get(asset_id)
+
+    def quality_scores(self, ids: list[str]) -> dict[str, float | None]:
+        """Quality scores of these outputs; unmeasured ones are absent."""
+        return self.quality_store.scores(ids)
+
+    def opinion(self, asset_id: str) -> Opinion | None:
+        """The assistant's stored opinion of an output's prompt adherence, if asked."""
+        return self.quality_store.opinion(asset_id)
 
     def rate_asset(self, asset_id: str, rating: int | None) -> Asset:
         """1-5 stars, or None to clear; raises ValueError out of range, KeyError if gone."""

@@ -17,6 +17,9 @@ def check_new_urls(old: Settings, new: Settings) -> None:
     endpoint = new.image_host.s3_endpoint_url.strip()
     if endpoint and endpoint != old.image_host.s3_endpoint_url.strip():
         _check("image_host.s3_endpoint_url", endpoint)
+    assistant = new.assistant.base_url
+    if assistant and assistant != old.assistant.base_url:
+        _check("assistant.base_url", assistant)
 
 
 def _check(setting: str, url: str) -> None:

@@ -329,13 +329,22 @@ class Store:
         min_rating: int | None = None,
         newest_first: bool = True,
         include_masks: bool = False,
+        min_quality: float | None = None,
+        by_quality: bool = False,
     ) -> list[str]:
         """Ordered ids for the gallery; details are fetched for the visible range only.
-        Masks (assets of their own, core.local_assets) are left out unless asked for."""
-        sql = "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id WHERE 1=1"
+        Masks (assets of their own, core.local_assets) are left out unless asked for.
+        `by_quality`: best quality score first (unmeasured last), then by date."""
+        sql = "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id"
+        if min_quality is not None or by_quality:
+            sql += " LEFT JOIN asset_metrics m ON m.asset_id = a.id"
+        sql += " WHERE 1=1"
         args: list[Any] = []
         if not include_masks and mode != "mask":
             sql += " AND j.mode != 'mask'"
+        if min_quality is not None:
+            sql += " AND m.quality_score >= ?"
+            args.append(min_quality)
         for column, value in (("j.provider", provider), ("j.model", model), ("j.mode", mode)):
             if value:
                 sql += f" AND {column}=?"
@@ -347,7 +356,8 @@ class Store:
         if min_rating:
             sql += " AND a.rating >= ?"
             args.append(min_rating)
-        sql += f" ORDER BY a.created_at {'DESC' if newest_first else 'ASC'}, a.\"index\""
+        order = "m.quality_score IS NULL, m.quality_score DESC, " if by_quality else ""
+        sql += f" ORDER BY {order}a.created_at {'DESC' if newest_first else 'ASC'}, a.\"index\""
         return [r[0] for r in self.query(sql, args)]
 
     def delete_assets(self, ids: Sequence[str]) -> list[Asset]:

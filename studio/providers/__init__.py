@@ -13,6 +13,7 @@ import importlib
 from collections.abc import Iterable, Mapping
 
 from studio.providers.base import DeclarationError, Provider, ProviderInfo
+from studio.providers.chat import ChatProvider
 
 BUILTIN_MODULES = (
     "studio.providers.fal",
@@ -27,6 +28,9 @@ BUILTIN_MODULES = (
     "studio.providers.vividflow",
 )
 MODULES_ENV = "STUDIO_PROVIDER_MODULES"
+# Assistant endpoints (providers/chat.py): chat calls, not render jobs. A module sets
+# `ASSISTANT = TheChatProvider`; the first is the one the studio uses.
+ASSISTANT_MODULES = ("studio.providers.openai_chat",)
 
 
 class RegistryError(ValueError):
@@ -84,5 +88,21 @@ def registry(env: Mapping[str, str] | None = None,
     return {cls.info.id: cls(env=env or {}) for cls in provider_classes(names)}
 
 
-__all__ = ["BUILTIN_MODULES", "MODULES_ENV", "DeclarationError", "Provider", "RegistryError",
-           "infos", "module_names", "provider_classes", "registry"]
+def assistant_class(module: str = ASSISTANT_MODULES[0]) -> type[ChatProvider]:
+    found = getattr(importlib.import_module(module), "ASSISTANT", None)
+    if not (isinstance(found, type) and issubclass(found, ChatProvider)
+            and isinstance(getattr(found, "info", None), ProviderInfo)):
+        raise RegistryError(f"assistant module {module!r} has no ASSISTANT = <ChatProvider "
+                            "subclass with a ProviderInfo `info`>")
+    return found
+
+
+def assistant_infos() -> list[ProviderInfo]:
+    """The assistant endpoints' declarations (the sandbox serves them; fixtures clear their
+    environment variables)."""
+    return [assistant_class(m).info for m in ASSISTANT_MODULES]
+
+
+__all__ = ["ASSISTANT_MODULES", "BUILTIN_MODULES", "MODULES_ENV", "DeclarationError",
+           "Provider", "RegistryError", "assistant_class", "assistant_infos", "infos",
+           "module_names", "provider_classes", "registry"]

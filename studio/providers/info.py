@@ -29,6 +29,7 @@ class Family(StrEnum):
     PUBLIC_IMAGE = "public_image"
     PUBLIC_VIDEO = "public_video"
     SELF_HOSTED = "self_hosted"
+    ASSISTANT = "assistant"  # chat calls of the prompt assistant (providers/chat.py)
 
 
 PUBLIC: Mapping[Kind, Family] = {Kind.IMAGE: Family.PUBLIC_IMAGE,

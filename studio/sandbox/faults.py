@@ -12,21 +12,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from studio.providers import BUILTIN_MODULES, infos
+from studio.providers import BUILTIN_MODULES, assistant_infos, infos
 from studio.providers.base import ProviderInfo
 
 
 def sandbox_providers(extra_modules: Iterable[str] = ()) -> list[ProviderInfo]:
-    """The registered providers the sandbox serves: every one declaring a sandbox."""
+    """The registered providers the sandbox serves: every one declaring a sandbox, then
+    the assistant endpoints (chat calls)."""
     modules = dict.fromkeys([*BUILTIN_MODULES, *extra_modules])
-    return [info for info in infos(modules) if info.sandbox]
+    return [info for info in [*infos(modules), *assistant_infos()] if info.sandbox]
 
 
 # The ids fault entries may name: derived from the provider declarations, never listed here.
 PROVIDERS = tuple(info.id for info in sandbox_providers())
 COUNTED_FAULTS = ("rate_limit", "server_errors", "malformed_json", "fail_next", "throttle_next",
                   "ws_drop", "foreign_prompt", "truncate_download", "reset_download",
-                  "drop_poll")
+                  "drop_poll", "refuse_answer", "malformed_answer")
 TIMING_KEYS = ("queue_seconds", "run_seconds")
 JITTER_KEY = "run_jitter"
 CREDIT_KEYS = ("runway_credits", "stability_credits", "luma_credits")
@@ -48,6 +49,10 @@ _OPTIONS = {
     "reset_download": {"fraction", "skip"},
     # A status poll whose connection drops before any body arrives.
     "drop_poll": set(),
+    # Chat completions: a model that refuses (`message.refusal`), or whose answer does not
+    # follow the JSON schema it was given (valid HTTP, unusable content).
+    "refuse_answer": set(),
+    "malformed_answer": set(),
 }
 
 

@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
 
     def attach(self, session: Session) -> None:
         """Build the docks, tabs, menus and toolbar around a running Studio service."""
+        from PySide6.QtGui import QAction
+
         from studio.ui.catalog import CatalogDock
         from studio.ui.compare import CompareTab
         from studio.ui.compose import ComposeTab
@@ -140,6 +142,11 @@ class MainWindow(QMainWindow):
         self.export_action, self.import_workflow_action = made.export, made.import_workflow
         self.quit_action, self.reset_layout_action = made.quit, made.reset_layout
         self.compare_action, self.toolbar = made.compare, made.toolbar
+        self.analyze_action = QAction("Analyze image…", self)  # the gallery's context menu
+        self.analyze_action.setStatusTip("Theme, subject, palette, lighting and motion prompts "
+                                         "from the assistant")
+        self.analyze_action.triggered.connect(self.analyze_current)
+        self.gallery.view.addAction(self.analyze_action)
         self.mode_label = QLabel(self)
         self.spend_label = SpendStatus(session, self)  # today's spend and what is left
         self.statusBar().addPermanentWidget(self.spend_label)
@@ -193,6 +200,16 @@ class MainWindow(QMainWindow):
         group = self.compare.group.id if self.compare.group is not None else None
         return open_export_dialog(self.session, self.gallery, self, compare_group=group,
                                   prefer_group=self.tabs.currentWidget() is self.compare)
+
+    def analyze_current(self) -> None:
+        """*Analyze image* on the gallery's current output (ui/assist)."""
+        from studio.ui.assist import analyze_asset
+        from studio.ui.gallery import ID_ROLE
+
+        row = self.gallery.current_row()
+        if row >= 0 and self.session is not None:
+            model = self.gallery.model
+            analyze_asset(self.session, model.data(model.index(row), ID_ROLE), self)
 
     def open_workflow_import(self) -> WorkflowImportDialog:
         from studio.ui.catalog import WorkflowImportDialog

@@ -19,6 +19,7 @@ from studio.core.service import Studio
 from studio.providers import (
     MODULES_ENV,
     RegistryError,
+    assistant_infos,
     infos,
     provider_classes,
     registry,
@@ -61,7 +62,7 @@ def test_the_sandbox_serves_each_provider_under_its_declared_mount():
             continue
         module = importlib.import_module(info.sandbox.partition(":")[0])
         assert info.id == module.PROVIDER, f"{module.__name__} records as {module.PROVIDER}"
-    assert tuple(i.id for i in infos() if i.sandbox) == PROVIDERS
+    assert tuple(i.id for i in [*infos(), *assistant_infos()] if i.sandbox) == PROVIDERS
 
 
 def test_every_model_price_names_a_declared_source_and_is_exact_only_first_party():
@@ -195,3 +196,14 @@ def test_fault_switches_refuse_providers_the_sandbox_does_not_serve():
     with pytest.raises(FaultError, match="provider must be one of"):
         FaultState().apply({"rate_limit": {"provider": "toy"}})
     FaultState(providers=("toy",)).apply({"rate_limit": {"provider": "toy"}})
+
+
+def test_the_assistant_endpoint_is_declared_like_a_provider_but_runs_no_jobs(home):
+    [info] = assistant_infos()
+    ids = {i.id for i in infos()}
+    assert info.id not in ids  # no render jobs: not in the catalog, Compose or the README
+    assert info.kinds == () and dict(info.families) == {}
+    assert info.sandbox_mount == "/assistant" and info.key.env == ("STUDIO_ASSISTANT_API_KEY",)
+    assert {"STUDIO_ASSISTANT_API_KEY", "STUDIO_ASSISTANT_BASE_URL"} <= provider_env_names()
+    module = importlib.import_module(info.sandbox.partition(":")[0])
+    assert info.id == module.PROVIDER

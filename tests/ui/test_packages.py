@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-FEATURES = ["catalog", "compare", "compose", "export", "gallery", "iterate", "mask", "queue",
-            "settings", "viewer", "widgets"]
+FEATURES = ["assist", "catalog", "compare", "compose", "export", "gallery", "iterate", "mask",
+            "queue", "settings", "viewer", "widgets"]
 
 
 @pytest.mark.parametrize("name", FEATURES)

@@ -20,6 +20,7 @@ import numpy as np
 from studio.core.compare.groups import cost_usd, latency_seconds
 from studio.core.compare.votes import Outcome, Vote, Votes
 from studio.core.jobs import Job
+from studio.core.quality_store import QualityStore
 from studio.core.store import Store
 
 PRIOR_SD = 1.0  # log-strength; a model needs evidence to move far from the reference
@@ -65,6 +66,8 @@ class ScoreRow:
     cost_usd: float = 0.0
     priced: int = 0  # outputs whose cost is known
     latencies: list[float] = field(default_factory=list)
+    # Quality scores (core.metrics) of the outputs shown, beside the votes, not in them.
+    qualities: list[float] = field(default_factory=list)
     rank: int = 0
 
     @property
@@ -87,6 +90,10 @@ class ScoreRow:
     def median_latency(self) -> float | None:
         return statistics.median(self.latencies) if self.latencies else None
 
+    @property
+    def median_quality(self) -> float | None:
+        return round(statistics.median(self.qualities), 2) if self.qualities else None
+
     def as_dict(self) -> dict[str, object]:
         return {"rank": self.rank, "target": self.target, "provider": self.provider,
                 "model": self.model, "score": round(self.score, 1),
@@ -96,7 +103,8 @@ class ScoreRow:
                 "ratings": len(self.ratings), "accepted": self.accepted,
                 "outputs": self.outputs, "cost_usd": round(self.cost_usd, 4),
                 "cost_per_accepted_usd": self.cost_per_accepted,
-                "median_latency_seconds": self.median_latency}
+                "median_latency_seconds": self.median_latency,
+                "median_quality_score": self.median_quality}
 
 
 def games_from_votes(votes: Iterable[Vote]) -> list[Game]:
@@ -163,8 +171,10 @@ def _gradient_and_information(theta: np.ndarray, a: np.ndarray, b: np.ndarray, s
     return grad, info
 
 
-def build_scoreboard(votes: list[Vote], jobs: Mapping[str, Job]) -> list[ScoreRow]:
-    """Rows for every provider:model in these votes, best first."""
+def build_scoreboard(votes: list[Vote], jobs: Mapping[str, Job],
+                     qualities: Mapping[str, list[float]] | None = None) -> list[ScoreRow]:
+    """Rows for every provider:model in these votes, best first. `qualities`: the quality
+    scores of each job's outputs (shown beside the votes; they do not change the rank)."""
     rows: dict[str, ScoreRow] = {}
     seen: dict[str, set[str]] = {}
     accepted: dict[str, set[str]] = {}
@@ -211,6 +221,7 @@ def build_scoreboard(votes: list[Vote], jobs: Mapping[str, Job]) -> list[ScoreRo
             latency = latency_seconds(job)
             if latency is not None:
                 r.latencies.append(latency)
+            r.qualities += (qualities or {}).get(job_id, [])
     ranked = sorted(rows.values(), key=lambda r: (-r.score, -r.wins, r.target))
     for i, r in enumerate(ranked, 1):
         r.rank = i
@@ -222,4 +233,4 @@ def artist_scoreboard(store: Store, votes: Votes, artist: str | None = None) -> 
     mine = votes.for_artist(artist)
     ids = {j for v in mine for j in v.shown}
     jobs = {j: job for j in ids if (job := store.get_job(j)) is not None}
-    return build_scoreboard(mine, jobs)
+    return build_scoreboard(mine, jobs, QualityStore(store).job_scores(jobs))

@@ -130,8 +130,8 @@ def plan_export(studio: Studio, source: ExportSource, destination: Path | str,
     taken = existing_names(destination)
     names = render_names(template, ((_fields(a, j), extension_for(a.media_type, a.path))
                                     for a, j in pairs), taken)
-    items = [PlannedFile(a, j, name, _record(studio, a, j), _provider_name(studio, j),
-                         _ingredients(studio, j))
+    items = [PlannedFile(a, j, name, _record(studio, a, j, name),
+                         _provider_name(studio, j), _ingredients(studio, j))
              for (a, j), name in zip(pairs, names, strict=True)]
     manifest = free_name("manifest", ".json",
                          [*taken, *names, *(i.sidecar for i in items)])
@@ -155,12 +155,26 @@ def _provider_name(studio: Studio, job: Job) -> str:
     return provider.info.name if provider else job.provider
 
 
-def _record(studio: Studio, asset: Asset, job: Job) -> dict[str, Any]:
+def _record(studio: Studio, asset: Asset, job: Job, name: str) -> dict[str, Any]:
     record = asset.provenance or build_record(job, asset, _provider_name(studio, job))
     parents = studio.lineage_records.parents(job.id)
     if parents and not parents_in(record):  # a version 1 record: lineage from the store
         record = {**record, "parents": [p.as_dict() for p in parents]}
-    return studio.redactor.value(record)
+    return studio.redactor.value({**record, **quality_fields(studio, asset.id, name)})
+
+
+def quality_fields(studio: Studio, asset_id: str, name: str) -> dict[str, Any]:
+    """The output's stored quality metrics (Measurement.as_json's shape, `path` being the
+    exported file) and, apart, the assistant's opinion of it, when there are any."""
+    out: dict[str, Any] = {}
+    quality = studio.quality(asset_id)
+    if quality is not None:
+        out["quality"] = {**quality.as_json(), "path": name, "note": quality.note,
+                          "measured_at": quality.measured_at}
+    opinion = studio.opinion(asset_id)
+    if opinion is not None:
+        out["model_opinion"] = opinion.as_json()
+    return out
 
 
 def _ingredients(studio: Studio, job: Job) -> tuple[credentials.Ingredient, ...]:

@@ -154,6 +154,10 @@ class CellDelegate(QStyledItemDelegate):
         painter.setPen(pal.color(QPalette.ColorRole.Text))
         text = " · ".join(parts) or "—"
         painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        if info.quality is not None:
+            from studio.ui.assist import paint_quality
+
+            paint_quality(painter, line.adjusted(0, 0, -56, 0), info.quality)
         honoured = info.cell.seed_honoured
         if honoured is not None:
             mark = "seed ✓" if honoured else "seed ✕"

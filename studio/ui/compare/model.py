@@ -51,6 +51,7 @@ class CellInfo:
     hidden: bool
     pending: int | None = None  # stars given but not yet saved
     latency: float | None = None  # request start to finish (Studio.latency_seconds)
+    quality: float | None = None  # the output's quality score, when measured
 
     @property
     def cost(self) -> float | None:
@@ -162,9 +163,12 @@ class CellModel(QAbstractListModel):
         title = (f"{entry.name if entry else cell.target.provider} · "
                  f"{self.session.model_name(cell.target.provider, cell.target.model)}")
         label = letter(row) if self.shuffled else cell.letter
-        return CellInfo(cell, job, assets[0] if assets else None, label, title, self.hidden,
+        asset = assets[0] if assets else None
+        quality = self.studio.quality(asset.id) if asset is not None else None
+        return CellInfo(cell, job, asset, label, title, self.hidden,
                         self._pending.get(cell.job_id or ""),
-                        self.session.studio.latency_seconds(job))
+                        self.session.studio.latency_seconds(job),
+                        quality.quality_score if quality is not None else None)
 
     def cells(self) -> list[CellInfo]:
         return list(self._rows)
@@ -195,7 +199,8 @@ class CellModel(QAbstractListModel):
 
     def _on_event(self, event: StoreEvent) -> None:
         if event.kind not in (EventKind.JOB_UPDATED, EventKind.STATUS_CHANGED,
-                              EventKind.ASSET_ADDED, EventKind.ASSET_RATED):
+                              EventKind.ASSET_ADDED, EventKind.ASSET_RATED,
+                              EventKind.ASSET_QUALITY):
             return
         for row, info in enumerate(self._rows):
             if info.cell.job_id == event.job_id:

@@ -25,10 +25,12 @@ from studio.ui.widgets import SPACING, money
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ["#", "Provider · model", "Score", "±", "Wins", "Votes", "Avg ★", "Accepted",
-           "$ / accepted", "Median time"]
+           "$ / accepted", "Median time", "Median quality"]
 SCORE_TIP = ("Bradley-Terry strength from your votes, minus two standard errors: a model "
              "needs several wins to rank high. 1500 = the neutral reference.")
-NUMERIC = {0, 2, 3, 4, 5, 6, 7, 8, 9}
+NUMERIC = {0, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+QUALITY_TIP = ("Median quality score (0-100, measured on this computer) of this model's "
+               "outputs you voted on: beside your votes, not part of the ranking.")
 
 
 class ScoreboardModel(QAbstractTableModel):
@@ -56,6 +58,8 @@ class ScoreboardModel(QAbstractTableModel):
             return COLUMNS[section]
         if role == Qt.ItemDataRole.ToolTipRole and section in (2, 3):
             return SCORE_TIP
+        if role == Qt.ItemDataRole.ToolTipRole and section == 10:
+            return QUALITY_TIP
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -79,6 +83,7 @@ class ScoreboardModel(QAbstractTableModel):
             "—" if avg is None else f"{avg:.1f}", r.accepted,
             "—" if r.cost_per_accepted is None else money(r.cost_per_accepted),
             "—" if r.median_latency is None else seconds(r.median_latency),
+            "—" if r.median_quality is None else f"{r.median_quality:.0f}",
         ]
         return values[col]
 

@@ -103,6 +103,7 @@ class PromptBox(QWidget):
         head.addWidget(heading(self, "Prompt"))
         head.addStretch(1)
         head.addWidget(self.history_button)
+        self.head = head  # other tools (Enhance) go beside History
         seed_row = QHBoxLayout()
         seed_row.setSpacing(SPACING)
         seed_row.addWidget(heading(self, "Seed"))
@@ -119,6 +120,7 @@ class PromptBox(QWidget):
         box.setSpacing(SPACING // 2)
         box.addLayout(head)
         box.addWidget(self.prompt)
+        self.body = box  # features add a row under the prompt (the Enhance change bar)
         box.addWidget(self.prompt_error)
         box.addSpacing(SPACING // 2)
         box.addWidget(heading(self, "Negative prompt"))

@@ -66,6 +66,7 @@ class ComposeTab(QWidget):
         self.drops = ComposeDrops(self, self.box.images)
         self.targets = ModelPicker(session, self, checkable=True, name="composeTargets")
         self.targets.view.setAccessibleName("Send to: models")
+        self._add_enhance()
         self.targets.targetsChanged.connect(self._sync_panels)
         self.panel_host = QWidget(self)
         self.panel_box = QVBoxLayout(self.panel_host)
@@ -145,6 +146,16 @@ class ComposeTab(QWidget):
 
         session.catalogChanged.connect(self._on_catalog)
         self._on_catalog()
+
+    def _add_enhance(self) -> None:
+        """*Enhance prompt* beside History, its change bar under the prompt (ui/assist)."""
+        from studio.ui.assist import ChangeBar, EnhanceButton
+
+        self.enhance_bar = ChangeBar(self.box)
+        self.enhance = EnhanceButton(self.session, self.box.prompt, self.targets.checked,
+                                     self.enhance_bar, self.box)
+        self.box.head.insertWidget(self.box.head.count() - 1, self.enhance)
+        self.box.body.insertWidget(self.box.body.indexOf(self.box.prompt) + 1, self.enhance_bar)
 
     # Shortcuts to the shared fields, used by the window and the tests.
     @property

@@ -1,5 +1,6 @@
-"""Paints one gallery tile: the thumbnail, provider/model, rating stars, a video badge,
-and for a stack (outputs grouped by fan-out or job) how many it holds."""
+"""Paints one gallery tile: the thumbnail, provider/model, rating stars, the quality score
+once measured, a video badge, and for a stack (outputs grouped by fan-out or job) how many
+it holds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from studio.core.jobs import Asset
-from studio.ui.gallery.model import ASSET_ROLE, INFO_ROLE, STACK_ROLE, THUMB_ROLE, ItemInfo
+from studio.ui.gallery.model import (
+    ASSET_ROLE,
+    INFO_ROLE,
+    QUALITY_ROLE,
+    STACK_ROLE,
+    THUMB_ROLE,
+    ItemInfo,
+)
 from studio.ui.widgets import stars
 
 CELL = QSize(196, 236)
@@ -70,6 +78,11 @@ class GalleryDelegate(QStyledItemDelegate):
                            pal.color(QPalette.ColorRole.PlaceholderText))
             painter.drawText(star_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              stars(asset.rating))
+            measured, score = index.data(QUALITY_ROLE) or (False, None)
+            if measured:
+                from studio.ui.assist import paint_quality
+
+                paint_quality(painter, star_rect, score)
         painter.restore()
 
     @staticmethod

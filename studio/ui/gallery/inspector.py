@@ -155,6 +155,10 @@ class Inspector(QWidget):
         box.addWidget(self.lineage_heading)
         box.addWidget(self.lineage)
         box.addLayout(form)
+        from studio.ui.assist import QualityPanel
+
+        self.quality = QualityPanel(session, details)
+        box.addWidget(self.quality)
         heading = QLabel("Request as sent", self)
         heading.setProperty("role", "heading")
         box.addWidget(heading)
@@ -254,6 +258,7 @@ class Inspector(QWidget):
                                   if request is not None else "(not prepared)")
         self.use_button.setEnabled(job is not None and bool(job.request))
         self._show_iterate()
+        self.quality.show_asset(asset)
         self.stack.setCurrentIndex(1)
 
     def _shown_ids(self) -> list[str]:

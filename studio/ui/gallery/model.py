@@ -32,6 +32,7 @@ INFO_ROLE = Qt.ItemDataRole.UserRole + 21
 THUMB_ROLE = Qt.ItemDataRole.UserRole + 22
 ID_ROLE = Qt.ItemDataRole.UserRole + 23
 STACK_ROLE = Qt.ItemDataRole.UserRole + 24  # the Stack a cover row stands for, when grouped
+QUALITY_ROLE = Qt.ItemDataRole.UserRole + 25  # (measured, score or None)
 BATCH = 64
 CACHE_LIMIT = 4000
 
@@ -45,11 +46,12 @@ class Filters:
     mode: str | None = None
     text: str | None = None
     min_rating: int | None = None
-    sort: str = "newest"  # newest, oldest, rating, cost_high, cost_low
+    sort: str = "newest"  # newest, oldest, rating, cost_high, cost_low, quality
     board: str | None = None
     trash: bool = False
     group: str = "none"  # none, fanout, batch
     stack: str | None = None
+    min_quality: float | None = None  # quality score 0-100 (core.metrics)
 
     @property
     def newest_first(self) -> bool:
@@ -59,14 +61,15 @@ class Filters:
     def narrowed(self) -> bool:
         """Anything the plain provider/model/text filters of an export cannot express."""
         return self.board is not None or self.trash or self.group != "none" or \
-            self.sort not in ("newest", "oldest")
+            self.sort not in ("newest", "oldest") or self.min_quality is not None
 
     def query(self, *, grouped: bool = True) -> LibraryQuery:
         return LibraryQuery(provider=self.provider, model=self.model, mode=self.mode,
                             text=self.text, min_rating=self.min_rating, board=self.board,
                             trash=self.trash, sort=self.sort,  # type: ignore[arg-type]
                             group=self.group if grouped else "none",  # type: ignore[arg-type]
-                            stack=self.stack if grouped else None)
+                            stack=self.stack if grouped else None,
+                            min_quality=self.min_quality)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class GalleryModel(QAbstractListModel):
         self._assets: OrderedDict[str, tuple[Asset, ItemInfo]] = OrderedDict()
         self._by_sha: dict[str, set[str]] = {}
         self._stacks: dict[str, Stack] = {}  # cover asset id -> its stack, when grouped
+        self._quality: dict[str, float | None] = {}  # measured outputs' scores
         self._requery = QTimer(self, singleShot=True, interval=100)
         self._requery.timeout.connect(self.refresh)
         loader.loaded.connect(self._on_thumb)
@@ -166,6 +170,14 @@ class GalleryModel(QAbstractListModel):
                 self.dataChanged.emit(idx, idx)
             if self.filters.min_rating or self.filters.sort == "rating":
                 self._requery.start()
+        elif event.kind is EventKind.ASSET_QUALITY and event.asset is not None:
+            self._quality.update(self.studio.quality_scores([event.asset.id]))
+            row = self.row_of(event.asset.id)
+            if row >= 0:
+                idx = self.index(row)
+                self.dataChanged.emit(idx, idx, [QUALITY_ROLE])
+            if self.filters.min_quality is not None or self.filters.sort == "quality":
+                self._requery.start()
 
     # -- details for visible rows -------------------------------------------------------
 
@@ -187,6 +199,7 @@ class GalleryModel(QAbstractListModel):
         start = max(0, row - BATCH // 4)
         wanted = [i for i in self._ids[start:start + BATCH] if i not in self._assets]
         found = self.studio.assets_with_jobs(wanted)
+        self._quality.update(self.studio.quality_scores(wanted))
         for asset_id in wanted:
             if asset_id not in found:
                 continue
@@ -199,6 +212,7 @@ class GalleryModel(QAbstractListModel):
             self._by_sha.setdefault(asset.sha256, set()).add(asset_id)
         while len(self._assets) > CACHE_LIMIT:
             old_id, (old, _) = self._assets.popitem(last=False)
+            self._quality.pop(old_id, None)
             self._by_sha.get(old.sha256, set()).discard(old_id)
 
     def _on_thumb(self, key: str) -> None:
@@ -262,6 +276,8 @@ class GalleryModel(QAbstractListModel):
             return asset
         if role == INFO_ROLE:
             return info
+        if role == QUALITY_ROLE:
+            return (asset.id in self._quality, self._quality.get(asset.id))
         if role == THUMB_ROLE:
             return self.loader.thumbnail(asset.path, asset.sha256, asset.media_type, THUMB_SIZE)
         if role == Qt.ItemDataRole.DisplayRole:

@@ -37,7 +37,8 @@ NO_MATCH_TEXT = "Nothing matches these filters. Clear the search or pick “All�
 EMPTY_TRASH_TEXT = "The Trash is empty. Outputs you delete (Del) wait here until it is emptied."
 EMPTY_BOARD_TEXT = "This board is empty: drag outputs onto it from “All outputs”."
 SORTS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("Highest rated", "rating"),
-         ("Most expensive", "cost_high"), ("Cheapest", "cost_low")]
+         ("Most expensive", "cost_high"), ("Cheapest", "cost_low"),
+         ("Best quality first", "quality")]
 GROUPS = [("No stacks", "none"), ("Stack by fan-out", "fanout"), ("Stack by job (batch)",
                                                                   "batch")]
 
@@ -64,6 +65,12 @@ class GalleryTab(QWidget):
         self.group = self._combo("galleryGroup", 12, "Stacks")
         for text, key in GROUPS:
             self.group.addItem(text, key)
+        self.quality = self._combo("galleryQuality", 10, "Minimum quality")
+        from studio.ui.assist import QUALITY_FILTERS, QUALITY_TIP
+
+        for text, value in QUALITY_FILTERS:
+            self.quality.addItem(text, value)
+        self.quality.setToolTip(QUALITY_TIP)
         self.search = QLineEdit(self)
         self.search.setObjectName("gallerySearch")
         self.search.setAccessibleName("Search prompts")
@@ -146,7 +153,8 @@ class GalleryTab(QWidget):
         bar.addWidget(self.search, 1)
         bar.addWidget(self.count)
         filters = FlowLayout(spacing=SPACING)  # wraps in a narrow window
-        for w in (self.sort, self.group, self.provider, self.model_box, self.mode, self.rating):
+        for w in (self.sort, self.group, self.provider, self.model_box, self.mode, self.rating,
+                  self.quality):
             filters.addWidget(w)
         place_bar = QHBoxLayout()
         place_bar.setSpacing(SPACING)
@@ -178,7 +186,7 @@ class GalleryTab(QWidget):
         box.addWidget(split)
 
         for combo in (self.provider, self.model_box, self.mode, self.rating, self.sort,
-                      self.group):
+                      self.group, self.quality):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.group.currentIndexChanged.connect(lambda _i: self.close_stack())
         self.provider.currentIndexChanged.connect(self._fill_models)
@@ -239,7 +247,8 @@ class GalleryTab(QWidget):
                        mode=self.mode.currentData(), text=text or None,
                        min_rating=self.rating.currentData(), sort=self.sort.currentData(),
                        board=board, trash=kind == TRASH, group=self.group.currentData(),
-                       stack=self._stack[0] if self._stack else None)
+                       stack=self._stack[0] if self._stack else None,
+                       min_quality=self.quality.currentData())
 
     def apply_filters(self) -> None:
         self._debounce.stop()

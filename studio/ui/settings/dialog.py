@@ -33,6 +33,7 @@ from studio.core.config import (
 )
 from studio.core.declarations import compliance_form, compliance_labels, key_owners
 from studio.ui.session import Session
+from studio.ui.settings.assistant_tab import AssistantTab
 from studio.ui.settings.automation_tab import AutomationTab
 from studio.ui.settings.budgets_tab import BudgetsTab
 from studio.ui.settings.keys import KeyRow
@@ -141,6 +142,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._appearance_page(), "Appearance")
         self.automation = AutomationTab(session, self)
         tabs.addTab(self.automation, "Automation API")
+        self.assistant = AssistantTab(session, self)
+        tabs.addTab(self.assistant, "Assistant && quality")
 
         self.error = QLabel(self)
         self.error.setProperty("role", "error")
@@ -242,13 +245,15 @@ class SettingsDialog(QDialog):
         data["export_dir"] = self.export_dir.text().strip() or None
         data["automation_api"] = self.automation.values()
         data["budgets"] = self.budgets.values()
+        self.assistant.apply(data)
         return Settings.model_validate(data)
 
     def save(self) -> None:
         from pydantic import ValidationError
 
         bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors(),
-               **self.image_host.errors(), **self.budgets.errors()}
+               **self.image_host.errors(), **self.budgets.errors(),
+               **self.assistant.errors()}
         if bad:
             self.error.setText("Fix the marked values: " + ", ".join(bad))
             return

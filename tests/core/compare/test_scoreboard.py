@@ -106,3 +106,18 @@ def test_adding_a_win_never_lowers_the_winners_score(specs, winner, loser):
     if before is not None:
         assert after.score >= before.score - 1e-6
         assert after.wins == before.wins + 1
+
+
+def test_median_quality_sits_beside_the_votes_without_moving_the_rank():
+    votes = [win("x:m", "y:n") for _ in range(3)]
+    mine = [next(j for j, t in v.targets.items() if t == "x:m") for v in votes]
+    theirs = [next(j for j, t in v.targets.items() if t == "y:n") for v in votes]
+    qualities = {mine[0]: [80.0], mine[1]: [60.0, 90.0], theirs[0]: [95.0]}
+    with_q = {r.target: r for r in build_scoreboard(votes, {}, qualities)}
+    without = {r.target: r for r in build_scoreboard(votes, {})}
+    assert with_q["x:m"].median_quality == 80.0  # of 80, 60, 90
+    assert with_q["y:n"].median_quality == 95.0
+    assert with_q["x:m"].as_dict()["median_quality_score"] == 80.0
+    assert without["x:m"].median_quality is None
+    assert [r.target for r in with_q.values()] == [r.target for r in without.values()]
+    assert with_q["x:m"].score == without["x:m"].score

@@ -229,3 +229,20 @@ def test_sources_group_jobs_and_filter(studio, tmp_path):
     assert ids(ExportSource(provider="stability", text="cat")) == [c.id]
     with pytest.raises(SourceError, match="no compare group"):
         plan_export(studio, ExportSource(group="nope"), tmp_path)
+
+
+def test_sidecars_carry_the_quality_metrics_and_the_models_opinion_apart(studio, tmp_path):
+    measured, plain = add_output(studio, "png"), add_output(studio, "png", seed=8)
+    record = studio.measure_asset(measured.id)
+    studio.quality_store.save_opinion(measured.id, "run1", "gpt-4o-mini", 72,
+                                      ["the fox is there", "no snow"])
+    _, result = export(studio, [measured, plain], tmp_path / "out")
+    first, second = (json.loads((result.destination / f.sidecar).read_text())
+                     for f in result.files)
+    quality = first["quality"]
+    assert {k: quality[k] for k in ("kind", "quality_score", "metrics", "metrics_version")} == {
+        k: record.as_json()[k] for k in ("kind", "quality_score", "metrics", "metrics_version")}
+    assert quality["path"] == result.files[0].name  # the exported file, not our data folder
+    assert first["model_opinion"]["score"] == 72
+    assert "opinion" in first["model_opinion"]["source"]
+    assert "quality" not in second and "model_opinion" not in second
