@@ -43,6 +43,7 @@ from studio.ui.widgets import (
 )
 
 PREVIEW_HEIGHT = 200
+LINEAGE_HEIGHT = 180
 
 FIELDS = ["Provider", "Model", "Mode", "Status", "Remote job id", "Seed", "Created",
           "Submitted", "Finished", "Latency", "Estimate", "Actual cost", "SHA-256", "File"]
@@ -102,7 +103,6 @@ class Inspector(QWidget):
         self.lineage_heading = QLabel("Lineage", self)
         self.lineage_heading.setProperty("role", "heading")
         self.lineage = LineageTree(session, loader, self)
-        self.lineage.setMaximumHeight(180)
         self.values: dict[str, QLabel | QLineEdit] = {}
         form = QFormLayout()
         form.setHorizontalSpacing(SPACING * 2)
@@ -270,6 +270,7 @@ class Inspector(QWidget):
         has = self.lineage.show_asset(self.pictured.id if self.pictured else None)
         self.lineage_heading.setVisible(has)
         self.lineage.setVisible(has)
+        self.lineage.setFixedHeight(self.lineage.fitting_height(LINEAGE_HEIGHT))
 
     def _preview_menu(self, pos: QPoint) -> QMenu | None:
         if self.pictured is None:

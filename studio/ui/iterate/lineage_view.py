@@ -86,6 +86,11 @@ class LineageTree(QTreeWidget):
         self.expandAll()
         return bool(self.root.parents or self.root.children)
 
+    def fitting_height(self, most: int) -> int:
+        """Tall enough for every row (up to `most` pixels): a short lineage stays short."""
+        rows = self.count() + self.topLevelItemCount()
+        return min(most, rows * (ICON + 4) + 2 * self.frameWidth() + 4)
+
     def count(self) -> int:
         """Rows that stand for an output or a job (not the headings)."""
         found = 0
