@@ -8,6 +8,7 @@ it was checked; every provider lists the sources of its prices.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable
@@ -18,11 +19,11 @@ from pydantic import ValidationError
 
 from studio.core.costs import CostMeter
 from studio.core.ports import LivePolicy, ProviderAccess, ProviderKeys, SettingsSource
+from studio.core.reachability import Reach, Reachability, checks_a_server
 from studio.providers.base import Health, Kind, ModelInfo, Price, ProviderError, Quota
 
 log = logging.getLogger(__name__)
 
-HEALTH_SECONDS = 60.0
 _RANK = {"live": 0, "low-quota": 1, "dry-run": 2, "missing-credentials": 3, "disabled": 4}
 
 
@@ -39,6 +40,9 @@ class ModelEntry:
     description: str
     metadata: dict[str, str]
     source: str = ""  # where the model's id and fields come from
+    # In the sandbox: what a job would be outside it (None outside the sandbox).
+    outside_status: str | None = None
+    outside_reason: str | None = None
 
 
 @dataclass
@@ -57,6 +61,11 @@ class ProviderEntry:
     quota: dict[str, Any] | None = None
     price_sources: list[dict[str, Any]] = field(default_factory=list)
     image_transport: str = "inline_or_url"
+    # In the sandbox: what jobs would be outside it (None outside the sandbox).
+    outside_status: str | None = None
+    outside_reason: str | None = None
+    # Self-hosted servers: answers, silent, unchecked (None for hosted APIs).
+    server: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,13 +82,16 @@ def price_note(price: dict[str, Any] | None) -> str:
     return note.strip()
 
 
-def _model_entry(model: ModelInfo, status: str, reason: str) -> ModelEntry:
+def _model_entry(model: ModelInfo, status: str, reason: str,
+                 outside: tuple[str, str] | None) -> ModelEntry:
     caps = asdict(model.capabilities)
     return ModelEntry(
         id=model.id, name=model.name, kind=model.kind.value,
         modes=[m.value for m in model.modes], status=status, reason=reason,
         price=_default_price(model), capabilities=caps,
-        description=model.description, metadata=dict(model.metadata), source=model.source)
+        description=model.description, metadata=dict(model.metadata), source=model.source,
+        outside_status=outside[0] if outside else None,
+        outside_reason=outside[1] if outside else None)
 
 
 def _default_price(model: ModelInfo) -> dict[str, Any]:
@@ -100,23 +112,37 @@ class Catalog:
         self.costs = costs  # told of every balance read, so it can work out actual costs
         self.sandbox = sandbox
         self._quotas: dict[str, tuple[float, Quota | None, str]] = {}
-        self._health: dict[str, tuple[float, Health]] = {}
+        self.servers = Reachability(self._probe)
         self._low_logged: set[str] = set()
 
-    def invalidate(self) -> None:
+    def invalidate(self, *, servers: bool = True) -> None:
+        """Drop cached quotas (and, unless told not to, what the servers answered)."""
         self._quotas.clear()
-        self._health.clear()
+        if servers:
+            self.servers.forget()
+
+    async def _probe(self, provider_id: str) -> Health | None:
+        access = self.access
+        return await access.providers[provider_id].health(await access.http(),
+                                                          access.context(provider_id))
+
+    def checks_a_server(self, provider_id: str) -> bool:
+        provider = self.access.providers.get(provider_id)
+        return provider is not None and checks_a_server(provider)
+
+    def reach(self, provider_id: str) -> Reach | None:
+        """For self-hosted server entries: answers, silent or unchecked; None otherwise."""
+        if not self.checks_a_server(provider_id):
+            return None
+        return self.servers.reach(provider_id)
 
     def reachable(self, provider_id: str) -> bool | None:
         """For self-hosted servers: did the last health check answer? None if unknown."""
-        cached = self._health.get(provider_id)
-        if cached is None or time.monotonic() - cached[0] > HEALTH_SECONDS:
-            return None
-        return cached[1].ok
+        reach = self.reach(provider_id)
+        return {Reach.ANSWERS: True, Reach.SILENT: False}.get(reach) if reach else None
 
     def health_detail(self, provider_id: str) -> str | None:
-        cached = self._health.get(provider_id)
-        return cached[1].detail if cached else None
+        return self.servers.detail(provider_id)
 
     def entries(self) -> list[ProviderEntry]:
         """The catalog from what is known now; never touches the network."""
@@ -127,6 +153,7 @@ class Catalog:
         key = self.keys.key_for(provider_id)
         quota = self._cached_quota(provider_id)
         per_kind = {}
+        outside: dict[Kind, tuple[str, str] | None] = {}
         for kind in provider.info.kinds:
             d = self.policy.decision(provider_id, kind)
             status, reason = d.status, d.reason
@@ -134,7 +161,12 @@ class Catalog:
                 status = "low-quota"
                 reason = f"{quota.remaining:g} {quota.unit} left ({quota.detail or 'low'})"
             per_kind[kind] = (status, reason)
-        models = [_model_entry(m, *per_kind[m.kind]) for m in provider.models.values()]
+            outside[kind] = (d.outside.status, d.outside.reason) if d.outside else None
+        models = [_model_entry(m, *per_kind[m.kind], outside[m.kind])
+                  for m in provider.models.values()]
+        real = [o for o in outside.values() if o is not None]
+        real_best = min(real, key=lambda sr: _RANK[sr[0]]) if real else None
+        reach = self.reach(provider_id)
         best = min(per_kind.values(), key=lambda sr: _RANK[sr[0]])
         reason = best[1]
         if len({s for s, _ in per_kind.values()}) > 1:
@@ -150,6 +182,9 @@ class Catalog:
                 "low": self._is_low(quota), "detail": quota.detail},
             price_sources=[src.as_dict() for src in provider.info.price_sources],
             image_transport=provider.info.image_transport.value,
+            outside_status=real_best[0] if real_best else None,
+            outside_reason=("; ".join(dict.fromkeys(r for _, r in real)) if real else None),
+            server=reach.value if reach else None,
         )
 
     def quota(self, provider_id: str) -> Quota | None:
@@ -182,22 +217,19 @@ class Catalog:
         wanted = None if only is None else set(only)
         return [p for p in self.access.providers if wanted is None or p in wanted]
 
-    async def refresh_health(self, *, only: Iterable[str] | None = None) -> dict[str, str]:
-        errors: dict[str, str] = {}
-        access = self.access
-        for pid in self._selected(only):
-            provider = access.providers[pid]
-            try:
-                health = await provider.health(await access.http(), access.context(pid))
-            except ProviderError as exc:
-                health = Health(False, exc.message)
-                errors[pid] = exc.message
-            except ValueError as exc:  # a bad base URL in settings
-                health = Health(False, str(exc))
-                errors[pid] = str(exc)
-            if health is not None:
-                self._health[pid] = (time.monotonic(), health)
-        return errors
+    async def refresh_health(self, *, only: Iterable[str] | None = None,
+                             force: bool = True) -> dict[str, str]:
+        """Ask each self-hosted server entry whether it answers (all at once; each check is
+        cached, so `force=False` asks only those without a fresh answer)."""
+        pids = [p for p in self._selected(only) if self.checks_a_server(p)]
+        answers = await asyncio.gather(*(self.servers.check(p, force=force) for p in pids))
+        return {pid: a.health.detail for pid, a in zip(pids, answers, strict=True)
+                if a.health is not None and not a.health.ok}
+
+    async def ensure_checked(self, provider_id: str) -> None:
+        """Before a job decides live or dry-run: ask a server nobody has asked lately."""
+        if self.reach(provider_id) is Reach.UNCHECKED:
+            await self.servers.check(provider_id)
 
     async def refresh_quotas(
         self, *, force: bool = False, only: Iterable[str] | None = None

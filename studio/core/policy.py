@@ -1,4 +1,9 @@
-"""Live or dry-run: live only when the provider family's flag is on AND a key is present."""
+"""Live or dry-run: live only when the provider family's flag is on AND a key is present.
+
+In the sandbox (a local emulator, nothing billed) every job runs live whatever the flags
+say; the decision then carries `outside`: what the same job would be outside the sandbox,
+so the GUI, the CLI and the API can say "outside the sandbox this would be a dry-run".
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,12 @@ class Decision:
     live: bool
     reason: str
     status: str  # catalog status: live, dry-run, missing-credentials
+    outside: Decision | None = None  # in the sandbox: the real-world decision
+
+    @property
+    def real(self) -> Decision:
+        """What this job would be outside the sandbox (itself when not in it)."""
+        return self.outside or self
 
 
 def flag_name(family: Family) -> str | None:
@@ -41,8 +52,39 @@ def decide(
     key_required: bool = True,
     reachable: bool | None = None,
     disabled: str | None = None,
+    sandbox: bool = False,
+    unchecked: bool = False,
 ) -> Decision:
-    """`reachable` is None when unknown or not applicable (only self-hosted servers)."""
+    """`reachable` is None when unknown or not applicable (only self-hosted servers);
+    `unchecked`: a self-hosted server nobody has asked yet (never live before it answers).
+
+    With `sandbox`, `key` is the real-world key (not the emulator's): the job runs live
+    (unless disabled or its server does not answer) and `outside` says what it would be."""
+    real = _real_world(family, settings, key, key_required=key_required,
+                       reachable=reachable, disabled=disabled, unchecked=unchecked)
+    if not sandbox:
+        return real
+    if disabled or reachable is False or unchecked:
+        return Decision(False, real.reason, real.status, outside=real)
+    if real.live:
+        reason = f"sandbox: nothing is billed; outside the sandbox this runs live too " \
+                 f"({real.reason})"
+    else:
+        reason = ("sandbox: runs live at no cost; outside the sandbox this would be a "
+                  f"dry-run ({real.reason})")
+    return Decision(True, reason, "live", outside=real)
+
+
+def _real_world(
+    family: Family,
+    settings: Settings,
+    key: KeyLookup,
+    *,
+    key_required: bool,
+    reachable: bool | None,
+    disabled: str | None,
+    unchecked: bool,
+) -> Decision:
     if disabled:
         return Decision(False, disabled, "disabled")
     flag = flag_name(family)
@@ -58,6 +100,9 @@ def decide(
     if reachable is False:
         return Decision(False, "the server does not answer; check its URL in Settings",
                         "dry-run")
+    if unchecked:
+        return Decision(False, "not checked yet whether the server answers (Refresh, or "
+                        "Test in Settings)", "dry-run")
     if flag is None:
         where = "the server answers" if reachable else "self-hosted"
         return Decision(True, where, "live")

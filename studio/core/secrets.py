@@ -91,8 +91,10 @@ class KeyStore:
 
     # -- lookups ------------------------------------------------------------------------
 
-    def lookup(self, spec: KeySpec) -> KeyLookup:
-        if self._sandbox:
+    def lookup(self, spec: KeySpec, *, real: bool = False) -> KeyLookup:
+        """The key calls use (the emulator's in the sandbox); `real`: the key a call would
+        use outside the sandbox (the environment, then the keyring)."""
+        if self._sandbox and not real:
             return KeyLookup(SANDBOX_KEY, KeySource.SANDBOX, "sandbox key (local emulator)")
         for name in spec.env:
             value = self._env.get(name, "").strip()

@@ -46,6 +46,7 @@ from studio.core.paths import StudioPaths
 from studio.core.policy import Decision, decide, gate_reason
 from studio.core.quality_store import Opinion, QualityRecord, QualityStore
 from studio.core.quality_worker import MetricsWorker, measure_stored
+from studio.core.reachability import Reach
 from studio.core.redaction import Redactor
 from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
@@ -86,13 +87,17 @@ class Studio:
         sandbox_url: str | None = None,
         providers: Mapping[str, Provider] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        sandbox_live: bool = True,
     ) -> None:
+        """`sandbox_live=False` makes the sandbox obey the real-world rule (flag AND key)
+        instead of running every job live: to rehearse that rule against the emulator."""
         self.paths = (paths or StudioPaths.resolve()).ensure()
         self.env = env if env is not None else os.environ
         loaded = load_settings(self.paths.config_file)
         self.settings: Settings = loaded.settings
         self.warnings: list[str] = loaded.warnings
         self.sandbox_url = sandbox_url.rstrip("/") if sandbox_url else None
+        self.sandbox_live = sandbox_live and self.sandbox_url is not None
         self.keys = KeyStore(self.env, sandbox=self.sandbox_url is not None)
         # Built for this Studio alone, with its environment: nothing is shared between them.
         if providers is None:
@@ -185,15 +190,17 @@ class Studio:
         self.settings = settings
         self.catalog.invalidate()
 
-    def key_for(self, provider_id: str) -> KeyLookup:
+    def key_for(self, provider_id: str, *, real: bool = False) -> KeyLookup:
+        """The key calls use; `real`: the one they would use outside the sandbox."""
         provider = self.providers[provider_id]
         owner = self.providers.get(provider.info.key_from or "", provider)
-        return self.keys.lookup(owner.info.key)
+        return self.keys.lookup(owner.info.key, real=real)
 
     def store_key(self, provider_id: str, value: str) -> None:
         self.keys.store(self.providers[provider_id].info.key, value)
         self.redactor.add([value.strip()])
-        self.catalog.invalidate()
+        self.catalog.invalidate(servers=False)
+        self.catalog.servers.forget(provider_id)
 
     def store_image_host_secret(self, value: str) -> None:
         """The S3 image host's secret access key: into the keyring, never the settings."""
@@ -202,7 +209,8 @@ class Studio:
 
     def delete_key(self, provider_id: str) -> bool:
         removed = self.keys.delete(self.providers[provider_id].info.key)
-        self.catalog.invalidate()
+        self.catalog.invalidate(servers=False)
+        self.catalog.servers.forget(provider_id)
         return removed
 
     def base_url(self, provider_id: str) -> str:
@@ -224,9 +232,12 @@ class Studio:
         provider = self.providers[provider_id]
         disabled = gate_reason(provider.info, self.settings) or provider.disabled_reason(
             self.settings.model_dump(mode="json"))
-        return decide(provider.family[kind], self.settings, self.key_for(provider_id),
+        return decide(provider.family[kind], self.settings,
+                      self.key_for(provider_id, real=self.sandbox_live),
                       key_required=provider.info.key_required,
-                      reachable=self.catalog.reachable(provider_id), disabled=disabled)
+                      reachable=self.catalog.reachable(provider_id), disabled=disabled,
+                      sandbox=self.sandbox_live,
+                      unchecked=self.catalog.reach(provider_id) is Reach.UNCHECKED)
 
     async def check_connection(self, provider_id: str) -> tuple[bool, str]:
         """Settings' "Test connection": one provider's health and balance, in words."""
@@ -325,6 +336,7 @@ class Studio:
         if request.provider != checked.provider.info.id:  # a former id: save the current one
             request = request.model_copy(update={"provider": checked.provider.info.id})
             checked = dataclasses.replace(checked, request=request)
+        await self.catalog.ensure_checked(request.provider)  # a server nobody asked yet
         decision = self.decision(request.provider, checked.mode.kind)
         if force_dry_run:
             decision = Decision(False, force_dry_run, "dry-run")

@@ -109,12 +109,25 @@ class Session(QObject):
             self.reload_catalog()
         return self.quota_errors
 
+    def check_servers(self, only: list[str] | None = None,
+                      force: bool = False) -> asyncio.Task[Any]:
+        """Ask self-hosted servers whether they answer (cached; async), then redraw: a
+        server entry shows live only once it has answered."""
+        return self.spawn(self._check_servers(only, force), what="Checking the servers")
+
+    async def _check_servers(self, only: list[str] | None, force: bool) -> dict[str, str]:
+        errors = await self.studio.catalog.refresh_health(only=only, force=force)
+        if not self.closed:
+            self.reload_catalog()
+        return errors
+
     # -- settings ---------------------------------------------------------------------
 
     def apply_settings(self, settings: Any) -> None:
         self.studio.update_settings(settings)
         self.settingsChanged.emit()
         self.reload_catalog()
+        self.check_servers()  # an address may have changed: ask again
         self.sync_api()
 
     def sync_api(self) -> asyncio.Task[Any]:

@@ -3,7 +3,8 @@
 import base64
 from pathlib import Path
 
-from tests.api.conftest import FLUX, png_data_uri
+from studio.core.service import Studio
+from tests.api.conftest import FLUX, enable_live, png_data_uri, serve
 from tests.conftest import sandbox_requests
 
 RAY_I2V = {"provider": "fal", "model": "fal-ai/luma-dream-machine/ray-2/image-to-video",
@@ -106,8 +107,34 @@ async def test_body_that_is_not_json_is_400(api):
     assert r.status_code == 400 and "JSON" in r.json()["error"]
 
 
-async def test_api_jobs_obey_the_flags_live_needs_the_flag(live_api, sandbox):
-    """Video flag off: even with a sandbox key the API only dry-runs; nothing is sent."""
+async def test_api_jobs_obey_the_flags_live_needs_the_flag(home, memory_keyring, sandbox):
+    """Video flag off, the real-world rule (rehearsed over the sandbox): even with a key the
+    API only dry-runs; nothing is sent."""
+    studio = Studio(home, env={}, sandbox_url=sandbox.url, sandbox_live=False)
+    enable_live(studio)
+    try:
+        async with serve(studio) as live_api:
+            await _video_flag_off_is_a_dry_run(live_api, sandbox)
+    finally:
+        await studio.aclose()
+
+
+async def test_in_the_sandbox_api_jobs_run_live_whatever_the_flags(home, memory_keyring,
+                                                                   sandbox):
+    studio = Studio(home, env={}, sandbox_url=sandbox.url)  # every flag off
+    try:
+        async with serve(studio) as api:
+            r = await api.client.post("/api/providers/image/generate", json={
+                "provider": "fal", "model": "fal-ai/flux/dev", "prompt": "a fox"})
+            assert r.status_code == 201 and r.json()["dry_run"] is False
+            job = await studio.wait(r.json()["job_id"])
+            assert job.status.value == "succeeded" and job.sandbox
+    finally:
+        await studio.aclose()
+    assert next(r["method"] for r in sandbox_requests(sandbox, "fal")) == "POST"
+
+
+async def _video_flag_off_is_a_dry_run(live_api, sandbox) -> None:
     r = await live_api.client.post("/api/providers/video/generate", json={
         "provider": "fal", "model": "fal-ai/veo3.1", "prompt": "waves", "duration_seconds": 4})
     assert r.status_code == 201 and r.json()["dry_run"] is True

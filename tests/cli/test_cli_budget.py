@@ -76,7 +76,7 @@ def test_bad_budget_input_exits_2_and_changes_nothing(home, capsys, items, says)
     assert not home.config_file.exists()
 
 
-def test_a_live_job_above_the_confirm_amount_needs_max_usd(live, sandbox):
+def test_a_live_job_above_the_confirm_amount_needs_max_usd(live, sandbox, capsys):
     code, out, err = live("generate", *VEO, "--json")
     assert code == 2 and out.startswith("{")
     assert "estimated at 1 live job ≈ $3.20 (fal.ai · Veo 3.1 (text-to-video): $3.20)" in err
@@ -88,10 +88,12 @@ def test_a_live_job_above_the_confirm_amount_needs_max_usd(live, sandbox):
     code, out, _ = live("generate", *VEO, "--max-usd", "3.20", "--wait", "--json")
     assert code == 0 and json.loads(out)["status"] == "succeeded"
     assert len(posts(sandbox)) == 1
-    # Cheap live jobs and any dry-run go through without the flag.
+    # Cheap live jobs and any dry-run (outside the sandbox, flag off) go through without it.
     assert live("generate", *DEV)[0] == 0
     live("config", "set", "features.enable_public_video_providers", "false")
-    assert live("generate", *VEO)[0] == 0
+    assert live("generate", *VEO)[0] == 2  # the sandbox runs it live whatever the flag
+    code, out, _ = run(capsys, "generate", *VEO, "--json")
+    assert code == 0 and json.loads(out)["status"] == "dry_run"
 
 
 def test_a_job_a_budget_refuses_exits_2_with_the_figures(live, sandbox):

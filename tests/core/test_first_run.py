@@ -10,9 +10,10 @@ async def test_a_fresh_studio_explains_its_dry_runs(home):
     studio = Studio(home, env={})
     try:
         summary = studio.first_run()
-        # Only a self-hosted server is live without a key (its reason says so).
-        assert {(line.provider, line.reason) for line in summary.live} == {
-            ("ComfyUI", "self-hosted")}
+        # Nothing is live without a key; the self-hosted server is live only once it answers.
+        assert summary.live == []
+        assert any(line.provider == "ComfyUI" and "not checked yet" in line.reason
+                   for line in summary.not_live)
         assert summary.jobs == summary.outputs == 0
         reasons = summary.reasons()
         assert any("no API key" in r for r in reasons)

@@ -56,7 +56,7 @@ async def test_live_job_end_to_end_with_provenance(home, sandbox):
 
 
 async def test_flag_off_means_dry_run_and_nothing_sent(home, sandbox):
-    studio = Studio(home, sandbox_url=sandbox.url)
+    studio = Studio(home, sandbox_url=sandbox.url, sandbox_live=False)  # the real-world rule
     try:
         job = await studio.submit(RenderRequest(**FLUX))
         assert job.status is JobStatus.DRY_RUN

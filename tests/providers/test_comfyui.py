@@ -136,10 +136,14 @@ def comfy_requests(sandbox, method=None, route=None):
 async def test_self_hosted_server_is_live_when_it_answers(home, sandbox):
     studio = Studio(home, sandbox_url=sandbox.url)
     try:
-        assert studio.catalog.entry("comfyui").reason == "self-hosted"  # not checked yet
+        entry = studio.catalog.entry("comfyui")  # nobody has asked the server yet
+        assert (entry.status, entry.server) == ("dry-run", "unchecked")
+        assert "not checked yet" in entry.reason
         await studio.catalog.refresh()
         entry = studio.catalog.entry("comfyui")
-        assert (entry.status, entry.reason) == ("live", "the server answers")
+        assert (entry.status, entry.server) == ("live", "answers")
+        assert entry.reason.endswith("(the server answers)")
+        assert entry.outside_status == "live"
         assert studio.catalog.health_detail("comfyui") == (
             "ComfyUI 0.3.66, Sandbox GPU (emulated) 24 GB")
         choices = await comfy.input_choices(await studio.http(), studio.context("comfyui"),

@@ -164,7 +164,9 @@ async def test_comfyui_worker_job_saves_the_base64_output_as_a_png(home, sandbox
         assert statuses == ["queued", "submitting", "submitted", "running", "succeeded"]
     finally:
         await studio.aclose()
-    post, *polls = runpod_requests(sandbox)
+    # Asked whether the endpoint answers before the job decides live or dry-run.
+    health, post, *polls = runpod_requests(sandbox)
+    assert health["path"] == "/runpod/health"
     assert (post["path"], post["headers"]["authorization"]) == ("/runpod/ep-123/run",
                                                                 SANDBOX_AUTH)
     assert post["body"]["input"]["workflow"]["3"]["inputs"]["seed"] == 5
@@ -245,7 +247,7 @@ async def test_cancel_posts_to_the_endpoint_cancel_route(home, sandbox):
 
 
 async def test_health_shows_queue_and_workers_and_flags_gate_live_calls(home, sandbox):
-    studio = Studio(home, sandbox_url=sandbox.url)  # flags off
+    studio = Studio(home, sandbox_url=sandbox.url, sandbox_live=False)  # flags off: rehearse
     try:
         assert "runpod" not in await studio.catalog.refresh_health()
         assert studio.catalog.health_detail("runpod") == (

@@ -330,7 +330,7 @@ async def test_credit_balance_and_low_quota(home, sandbox):
 
 
 async def test_dry_run_records_and_estimates_without_sending(home, sandbox, tmp_path):
-    studio = Studio(home, sandbox_url=sandbox.url)  # flags off: dry-run
+    studio = Studio(home, sandbox_url=sandbox.url, sandbox_live=False)  # flags off: dry-run
     try:
         job = await studio.submit(i2v(tmp_path))
         assert job.status is JobStatus.DRY_RUN

@@ -266,7 +266,8 @@ async def test_credit_balance_and_low_quota(home, sandbox):
 
 
 async def test_dry_run_records_the_form_without_sending(home, sandbox):
-    studio = Studio(home, sandbox_url=sandbox.url)  # image flag off: dry-run
+    studio = Studio(home, sandbox_url=sandbox.url,  # image flag off: dry-run
+                    sandbox_live=False)
     try:
         request = RenderRequest(provider="stability", model="sd3.5-medium", prompt="a lighthouse")
         job = await studio.submit(request)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -85,6 +85,8 @@ class CatalogDock(QDockWidget):
         session.catalogChanged.connect(lambda: self._show_details(self.picker.current_node()))
         if not self.picker.select(next((e.id for e in session.entries()), "")):
             self._show_details(None)
+        # Self-hosted servers are live only once they answer: ask them as the app opens.
+        QTimer.singleShot(0, session.check_servers)
 
     def refresh(self) -> None:
         self.session.refresh_catalog()

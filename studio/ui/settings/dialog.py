@@ -100,8 +100,17 @@ class SettingsDialog(QDialog):
             box.setChecked(bool(getattr(s.features, name)))
             fbox.addWidget(box)
             self.flags[name] = box
-        note = QLabel("With a flag off, every job is a dry-run: the exact request is recorded "
-                      "with its price estimate and nothing is sent.", self)
+        text = ("With a flag off, every job is a dry-run: the exact request is recorded "
+                "with its price estimate and nothing is sent.")
+        if studio.sandbox_live:
+            text = ("<b>Sandbox:</b> every job runs live against the local emulator at no "
+                    "cost, whatever these flags say. Outside the sandbox, with a flag off "
+                    "(or no key), it would be a dry-run. " + text)
+            for box in self.flags.values():
+                box.setToolTip(FLAG_TOOLTIP + ". In the sandbox jobs run live anyway; "
+                               "outside the sandbox this would be a dry-run while it is off")
+        note = QLabel(text, self)
+        note.setObjectName("flagsNote")
         note.setWordWrap(True)
         note.setProperty("role", "muted")
         fbox.addWidget(note)
