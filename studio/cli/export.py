@@ -181,6 +181,7 @@ def _sidecar(path: Path) -> dict[str, Any] | None:
     expected = export.get("sha256") or (record.get("output") or {}).get("sha256")
     actual = hashlib.sha256(path.read_bytes()).hexdigest()
     return {"path": str(side), "provider": record.get("provider"), "model": record.get("model"),
+            "sandbox": bool(record.get("sandbox")),
             "prompt": record.get("prompt"), "job_id": record.get("job_id"),
             "seed": record.get("seed"), "created_at": (record.get("timings") or {})
             .get("created_at"), "matches_file": expected == actual if expected else None}
@@ -189,6 +190,9 @@ def _sidecar(path: Path) -> dict[str, Any] | None:
 def _human(data: dict[str, Any]) -> str:
     c = data["credentials"]
     lines = [f"{data['file']}", f"  content credentials: {c['headline']}"]
+    side = data["sidecar"]
+    if c.get("sandbox") or (side and side.get("sandbox")):
+        lines.append("  SANDBOX RENDER: made by the local emulator, not by a provider")
     if c["status"] not in ("none", "unreadable"):
         lines.append(f"  signer: {c['signer'] or '?'} (issuer {c['issuer'] or '?'})")
         lines.append(f"  claim generator: {', '.join(c['claim_generator']) or '?'}")

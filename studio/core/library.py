@@ -76,6 +76,7 @@ class LibraryQuery:
     group: Grouping = "none"
     stack: str | None = None  # only the outputs of this stack (a group key)
     min_quality: float | None = None  # only outputs measured at least this (0-100)
+    sandbox: bool | None = None  # True: only sandbox renders; False: none of them
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,9 @@ class Library:
             sql += " AND j.prompt LIKE ? ESCAPE '\\'"
             args.append("%" + query.text.replace("\\", "\\\\").replace("%", "\\%")
                         .replace("_", "\\_") + "%")
+        if query.sandbox is not None:
+            sql += " AND j.sandbox = ?"
+            args.append(int(query.sandbox))
         if query.min_rating:
             sql += " AND a.rating >= ?"
             args.append(query.min_rating)

@@ -120,3 +120,33 @@ def test_contact_sheet_command(home, capsys, outputs, tmp_path):
     assert code == 0, err
     data = json.loads(out)
     assert data["targets"] == 2 and Path(data["html"]).read_text().count("data:image") == 2
+
+
+def test_a_sandbox_render_says_so_in_its_credentials_and_verify(home, capsys, sandbox,
+                                                                 tmp_path):
+    """Never "created by fal.ai FLUX": the manifest, the XMP, A1111 text and verify all
+    say "sandbox render"."""
+    code, out, err = run(capsys, "--sandbox-url", sandbox.url, "generate", "--provider",
+                         "fal", "--model", "fal-ai/flux/schnell", "--prompt", "a fox",
+                         "--wait", "--json")  # flags off: the sandbox runs it live anyway
+    assert code == 0, err
+    job = json.loads(out)
+    assert job["status"] == "succeeded" and job["sandbox"] is True
+    dest = tmp_path / "export"
+    code, out, err = run(capsys, "export", "--job", job["job_id"][:8], "--to", str(dest),
+                         "--sign", "--json")
+    assert code == 0, err
+    [f] = json.loads(out)["files"]
+    with Image.open(dest / f["file"]) as im:
+        xmp = str(im.getxmp())
+        assert "sandbox render" in xmp and "trainedAlgorithmicMedia" not in xmp
+    code, out, err = run(capsys, "verify", str(dest / f["file"]), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["credentials"]["sandbox"] is True and data["sidecar"]["sandbox"] is True
+    [action] = data["credentials"]["actions"]
+    assert action["software_agent"].startswith("sandbox render")
+    assert action["digital_source_type"].endswith("/algorithmicMedia")
+    code, out, _ = run(capsys, "verify", str(dest / f["file"]))
+    assert "SANDBOX RENDER: made by the local emulator" in out
+    assert "action: c2pa.created by sandbox render" in out

@@ -139,13 +139,13 @@ def make_mp4(path: Path, color=(20, 120, 220), frames: int = 24) -> Path:
 def add_output(studio: Studio, *, provider: str = "fal", model: str = "fal-ai/flux/dev",
                prompt: str = "a red fox", color=(200, 40, 40), rating: int | None = None,
                created_at: float | None = None, provenance: bool = True,
-               video: bool = False) -> Asset:
+               video: bool = False, sandbox: bool = False) -> Asset:
     """A finished job with one real PNG (or MP4) output, written through the store API."""
     job = Job(id=new_job_id(), provider=provider, model=model, mode="txt2img", prompt=prompt,
               request={"provider": provider, "model": model, "prompt": prompt,
                        "negative_prompt": None, "seed": 7, "params": {"num_images": 1},
                        "input_images": []},
-              dry_run=False, created_at=created_at or time.time())
+              dry_run=False, created_at=created_at or time.time(), sandbox=sandbox)
     studio.store.create_job(job)
     studio.store.update_job(job.id, status=JobStatus.QUEUED)
     studio.store.update_job(job.id, status=JobStatus.SUBMITTING)

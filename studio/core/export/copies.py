@@ -309,7 +309,8 @@ def _claim(item: PlannedFile) -> credentials.Claim:
         title=item.name, provider=item.job.provider,
         provider_name=item.provider_name,
         model=item.job.model, prompt_sha256=hashlib.sha256(prompt.encode()).hexdigest(),
-        job_id=item.job.id, seed=_seed(item.job), ingredients=item.ingredients)
+        job_id=item.job.id, seed=_seed(item.job), ingredients=item.ingredients,
+        sandbox=item.job.sandbox)
 
 
 def _manifest(plan: ExportPlan, files: list[ExportedFile], signed_by: str | None

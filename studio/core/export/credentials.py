@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from studio import __version__
 from studio.core.atomic import write_atomic
-from studio.core.export.embed import TRAINED_ALGORITHMIC_MEDIA
+from studio.core.export.embed import ALGORITHMIC_MEDIA, TRAINED_ALGORITHMIC_MEDIA
 
 if TYPE_CHECKING:  # imported when used: signing is rare and these load slowly
     import c2pa
@@ -81,6 +81,18 @@ class Claim:
     seed: int | None = None
     # Lineage parents: each becomes an `inputTo` ingredient of the manifest.
     ingredients: tuple[Ingredient, ...] = ()
+    # Rendered by the local emulator: the manifest says "sandbox render", never the provider.
+    sandbox: bool = False
+
+
+SANDBOX_AGENT = "sandbox render (Provider Studio's local emulator)"
+
+
+def made_by(provider_name: str, model: str, sandbox: bool) -> str:
+    """Who made an output, in words: a sandbox render is never credited to the provider."""
+    if sandbox:
+        return f"{SANDBOX_AGENT}, standing in for {provider_name} {model}"
+    return f"{provider_name} {model}"
 
 
 # -- certificates --------------------------------------------------------------------------
@@ -221,7 +233,7 @@ def sign_copy(src: Path, dst: Path, media_type: str, signer: Any, claim: Claim,
 def _manifest(claim: Claim, *, with_parent: bool) -> dict[str, Any]:
     generation = {"provider": claim.provider, "provider_name": claim.provider_name,
                   "model": claim.model, "prompt_sha256": claim.prompt_sha256,
-                  "job_id": claim.job_id, "seed": claim.seed,
+                  "job_id": claim.job_id, "seed": claim.seed, "sandbox": claim.sandbox,
                   "parents": [{"asset_id": i.asset_id, "role": i.role}
                               for i in claim.ingredients]}
     if with_parent:  # the provider's own manifest says how it was created
@@ -233,8 +245,14 @@ def _manifest(claim: Claim, *, with_parent: bool) -> dict[str, Any]:
         parameters: dict[str, Any] = {"prompt_sha256": claim.prompt_sha256}
         if claim.ingredients:  # made from other assets: name them
             parameters["ingredientIds"] = [i.label for i in claim.ingredients]
-        action = {"action": "c2pa.created", "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
-                  "softwareAgent": {"name": f"{claim.provider_name} {claim.model}"},
+        if claim.sandbox:
+            parameters["description"] = ("sandbox render: made on this computer by a local "
+                                         "emulator, not by the provider")
+        action = {"action": "c2pa.created",
+                  "digitalSourceType": ALGORITHMIC_MEDIA if claim.sandbox
+                  else TRAINED_ALGORITHMIC_MEDIA,
+                  "softwareAgent": {"name": made_by(claim.provider_name, claim.model,
+                                                    claim.sandbox)},
                   "parameters": parameters}
     return {
         "claim_generator_info": [{"name": "Provider Studio", "version": __version__}],
@@ -260,6 +278,7 @@ class CredentialReport:
     actions: list[dict[str, Any]] = field(default_factory=list)
     ingredients: list[dict[str, Any]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    sandbox: bool = False  # our manifest says it is a sandbox render
 
     @property
     def present(self) -> bool:
@@ -279,7 +298,7 @@ class CredentialReport:
                 "untrusted_signer": self.untrusted_signer, "signer": self.signer,
                 "issuer": self.issuer, "claim_generator": self.claim_generator,
                 "actions": self.actions, "ingredients": self.ingredients,
-                "failures": self.failures}
+                "failures": self.failures, "sandbox": self.sandbox}
 
 
 def has_manifest(path: Path) -> bool:
@@ -326,6 +345,8 @@ def _report(store: dict[str, Any]) -> CredentialReport:
         " ".join(str(x) for x in (g.get("name"), g.get("version")) if x)
         for g in active.get("claim_generator_info") or []]
     for assertion in active.get("assertions") or []:
+        if assertion.get("label") == GENERATION_ASSERTION:
+            report.sandbox = bool((assertion.get("data") or {}).get("sandbox"))
         if str(assertion.get("label", "")).startswith("c2pa.actions"):
             for a in (assertion.get("data") or {}).get("actions") or []:
                 agent = a.get("softwareAgent")

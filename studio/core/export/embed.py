@@ -22,6 +22,8 @@ PNG_KEY = "provider-studio"
 PARAMETERS_KEY = "parameters"
 TRAINED_ALGORITHMIC_MEDIA = (
     "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia")
+# What the sandbox renders (gradients and shapes drawn by code, no trained model).
+ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"
 XMP_NAMESPACE = "urn:provider-studio:xmp:1#"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _XMP_JPEG_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -77,7 +79,10 @@ def a1111_parameters(record: dict[str, Any]) -> str:
         pairs.append(("Seed", seed))
     if output.get("width") and output.get("height"):
         pairs.append(("Size", f"{output['width']}x{output['height']}"))
-    pairs += [("Model", record.get("model")), ("Provider", record.get("provider")),
+    provider = record.get("provider")
+    if record.get("sandbox") and provider:
+        provider = f"{provider} (sandbox render)"
+    pairs += [("Model", record.get("model")), ("Provider", provider),
               ("Version", f"Provider Studio {__version__}")]
     lines.append(", ".join(f"{k}: {_a1111_value(v)}" for k, v in pairs if v is not None))
     return "\n".join(lines)
@@ -96,6 +101,7 @@ def xmp_packet(record: dict[str, Any]) -> bytes:
         "Mode": record.get("mode"), "Seed": record.get("seed"),
         "JobId": record.get("job_id"), "AssetId": record.get("asset_id"),
         "Schema": f"{record.get('schema')}/{record.get('version')}",
+        "Sandbox": "true (sandbox render)" if record.get("sandbox") else None,
     }
     attrs = "".join(f'\n   ps:{k}="{_attr(v)}"' for k, v in summary.items() if v is not None)
     date = ""
@@ -103,6 +109,7 @@ def xmp_packet(record: dict[str, Any]) -> bytes:
         stamp = dt.datetime.fromtimestamp(created).astimezone().isoformat(timespec="seconds")
         date = f'\n   xmp:CreateDate="{stamp}"'
     prompt = escape(str(record.get("prompt") or "")[:4000])
+    source = ALGORITHMIC_MEDIA if record.get("sandbox") else TRAINED_ALGORITHMIC_MEDIA
     text = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -111,7 +118,7 @@ def xmp_packet(record: dict[str, Any]) -> bytes:
    xmlns:dc="http://purl.org/dc/elements/1.1/"
    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
    xmlns:ps="{XMP_NAMESPACE}"
-   Iptc4xmpExt:DigitalSourceType="{TRAINED_ALGORITHMIC_MEDIA}"
+   Iptc4xmpExt:DigitalSourceType="{source}"
    xmp:CreatorTool="Provider Studio {__version__}"{date}{attrs}>
    <dc:description><rdf:Alt>
     <rdf:li xml:lang="x-default">{prompt}</rdf:li>

@@ -61,6 +61,8 @@ class GalleryDelegate(QStyledItemDelegate):
                              "Loading…" if loading else "No preview")
         if asset is not None and asset.media_type.startswith("video/"):
             self._video_badge(painter, pic, asset)
+        if info is not None and info.sandbox:
+            self._sandbox_badge(painter, pic)
         stack = index.data(STACK_ROLE)
         if stack is not None and stack.count > 1:
             self._stack_badge(painter, pic, stack.count)
@@ -101,6 +103,15 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(box, 4, 4)
         painter.setPen(QColor("white"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    @staticmethod
+    def _sandbox_badge(painter: QPainter, pic: QRect) -> None:
+        """Rendered by the local emulator: never to be mistaken for a provider's output."""
+        from studio.ui.widgets import paint_badge, status_color, status_label
+
+        rect = QRect(pic.left() + 6, pic.top() + 6, 0, 20)
+        paint_badge(painter, rect, status_label("sandbox"), status_color("sandbox"),
+                    QColor(0, 0, 0, 170))
 
     @staticmethod
     def _stack_badge(painter: QPainter, pic: QRect, count: int) -> None:

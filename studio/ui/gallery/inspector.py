@@ -211,12 +211,18 @@ class Inspector(QWidget):
         status = job.status.value if job else "unknown"
         color = status_color(status).name()
         what = "Output" if asset else "Job"
+        sandbox = ""
+        if job and job.sandbox:
+            tint = status_color("sandbox").name()
+            sandbox = f" <span style='color:{tint}'>● sandbox render</span>"
         self.title.setText(f"{what} <span style='color:{color}'>● {status_label(status)}</span>"
-                           + (f" &nbsp;<span>{job.id}</span>" if job else ""))
+                           + sandbox + (f" &nbsp;<span>{job.id}</span>" if job else ""))
         self.title.setTextFormat(Qt.TextFormat.RichText)
         pid = get("provider")
         entry = self.session.entry(pid) if pid else None
         provider = get("provider_name") or (entry.name if entry else pid) or "—"
+        if job and job.sandbox:
+            provider += " (sandbox render: the local emulator, not the provider)"
         created = timings.get("created_at") or (job.created_at if job else None)
         submitted = timings.get("submitted_at") or (job.submitted_at if job else None)
         finished = timings.get("finished_at") or (job.finished_at if job else None)

@@ -52,6 +52,7 @@ class Filters:
     group: str = "none"  # none, fanout, batch
     stack: str | None = None
     min_quality: float | None = None  # quality score 0-100 (core.metrics)
+    sandbox: bool | None = None  # True: only sandbox renders; False: only real ones
 
     @property
     def newest_first(self) -> bool:
@@ -61,7 +62,8 @@ class Filters:
     def narrowed(self) -> bool:
         """Anything the plain provider/model/text filters of an export cannot express."""
         return self.board is not None or self.trash or self.group != "none" or \
-            self.sort not in ("newest", "oldest") or self.min_quality is not None
+            self.sort not in ("newest", "oldest") or self.min_quality is not None or \
+            self.sandbox is not None
 
     def query(self, *, grouped: bool = True) -> LibraryQuery:
         return LibraryQuery(provider=self.provider, model=self.model, mode=self.mode,
@@ -69,7 +71,7 @@ class Filters:
                             trash=self.trash, sort=self.sort,  # type: ignore[arg-type]
                             group=self.group if grouped else "none",  # type: ignore[arg-type]
                             stack=self.stack if grouped else None,
-                            min_quality=self.min_quality)
+                            min_quality=self.min_quality, sandbox=self.sandbox)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class ItemInfo:
     prompt: str
     provider_name: str = ""
     model_name: str = ""
+    sandbox: bool = False  # rendered by the local emulator, not by the provider
 
 
 class GalleryModel(QAbstractListModel):
@@ -204,7 +207,8 @@ class GalleryModel(QAbstractListModel):
             if asset_id not in found:
                 continue
             asset, job = found[asset_id]
-            info = ItemInfo(job.provider, job.model, job.mode, job.prompt)
+            info = ItemInfo(job.provider, job.model, job.mode, job.prompt,
+                            sandbox=job.sandbox)
             entry = self.session.entry(info.provider)
             info = replace(info, provider_name=entry.name if entry else info.provider,
                            model_name=self.session.model_name(info.provider, info.model))
@@ -284,6 +288,7 @@ class GalleryModel(QAbstractListModel):
             return f"{info.provider_name} · {info.model_name}"
         if role == Qt.ItemDataRole.ToolTipRole:
             size = f"{asset.width}×{asset.height}" if asset.width else ""
-            return "\n".join(x for x in (info.prompt, f"{info.provider_name} · {info.model}", size,
-                                         asset.media_type) if x)
+            made = (f"Sandbox render (local emulator), standing in for {info.provider_name} · "
+                    f"{info.model}" if info.sandbox else f"{info.provider_name} · {info.model}")
+            return "\n".join(x for x in (info.prompt, made, size, asset.media_type) if x)
         return None

@@ -39,6 +39,8 @@ EMPTY_BOARD_TEXT = "This board is empty: drag outputs onto it from “All output
 SORTS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("Highest rated", "rating"),
          ("Most expensive", "cost_high"), ("Cheapest", "cost_low"),
          ("Best quality first", "quality")]
+SANDBOX_FILTERS = [("Sandbox and real", None), ("Only sandbox renders", True),
+                   ("Hide sandbox renders", False)]
 GROUPS = [("No stacks", "none"), ("Stack by fan-out", "fanout"), ("Stack by job (batch)",
                                                                   "batch")]
 
@@ -71,6 +73,11 @@ class GalleryTab(QWidget):
         for text, value in QUALITY_FILTERS:
             self.quality.addItem(text, value)
         self.quality.setToolTip(QUALITY_TIP)
+        self.origin = self._combo("gallerySandbox", 10, "Sandbox renders")
+        for text, value in SANDBOX_FILTERS:
+            self.origin.addItem(text, value)
+        self.origin.setToolTip("Sandbox renders come from the local emulator, not from a "
+                               "provider: show them all, only them, or hide them")
         self.search = QLineEdit(self)
         self.search.setObjectName("gallerySearch")
         self.search.setAccessibleName("Search prompts")
@@ -154,7 +161,7 @@ class GalleryTab(QWidget):
         bar.addWidget(self.count)
         filters = FlowLayout(spacing=SPACING)  # wraps in a narrow window
         for w in (self.sort, self.group, self.provider, self.model_box, self.mode, self.rating,
-                  self.quality):
+                  self.quality, self.origin):
             filters.addWidget(w)
         place_bar = QHBoxLayout()
         place_bar.setSpacing(SPACING)
@@ -186,7 +193,7 @@ class GalleryTab(QWidget):
         box.addWidget(split)
 
         for combo in (self.provider, self.model_box, self.mode, self.rating, self.sort,
-                      self.group, self.quality):
+                      self.group, self.quality, self.origin):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.group.currentIndexChanged.connect(lambda _i: self.close_stack())
         self.provider.currentIndexChanged.connect(self._fill_models)
@@ -248,7 +255,8 @@ class GalleryTab(QWidget):
                        min_rating=self.rating.currentData(), sort=self.sort.currentData(),
                        board=board, trash=kind == TRASH, group=self.group.currentData(),
                        stack=self._stack[0] if self._stack else None,
-                       min_quality=self.quality.currentData())
+                       min_quality=self.quality.currentData(),
+                       sandbox=self.origin.currentData())
 
     def apply_filters(self) -> None:
         self._debounce.stop()

@@ -233,8 +233,14 @@ class ViewerWindow(QWidget):
         if self.iterate is not None:
             self.iterate.update()
         size = f" · {asset.width}×{asset.height}" if asset.width else ""
-        self.title.setText(f"{info.provider_name} · {info.model_name}{size} — {info.prompt[:80]}")
-        self.title.setToolTip(info.prompt)
+        # A sandbox render says so first: it must never pass for the provider's output.
+        mark = "SANDBOX RENDER · " if info.sandbox else ""
+        self.title.setText(f"{mark}{info.provider_name} · {info.model_name}{size} — "
+                           f"{info.prompt[:80]}")
+        self.title.setToolTip(("Made by the local emulator, not by the provider.\n"
+                               if info.sandbox else "") + info.prompt)
+        self.setWindowTitle(f"Viewer{' (sandbox render)' if info.sandbox else ''} — "
+                            "Provider Studio")
         self._update_bar()
         self.rowChanged.emit(row)
 
