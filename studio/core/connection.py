@@ -1,12 +1,16 @@
-"""Settings' "Test connection" with the key the artist has just typed (not yet saved):
-the same health and balance checks the catalog runs, with that key in the context."""
+"""Settings' "Test connection" with the key the artist has just typed (not yet saved), and
+"Test" of a server address typed but not saved: the same health and balance checks the
+catalog runs, with that key or address in the context."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING
 
+import httpx
+
 from studio.providers.base import ProviderError
+from studio.providers.http import check_base_url
 
 if TYPE_CHECKING:
     from studio.core.ports import ConnectionTests
@@ -41,3 +45,39 @@ async def check_typed_key(studio: ConnectionTests, provider_id: str, key: str) -
         return True, f"The server answers{': ' + health.detail if health.detail else ''}."
     return True, ("This provider has no balance endpoint, so a key is only checked by a live "
                   "job. Save to keep it.")
+
+
+async def check_address(studio: ConnectionTests, provider_id: str,
+                        url: str) -> tuple[bool, str]:
+    """(ok, what to tell the artist) for a base URL typed in Settings: whether a server
+    answers there (its health check; else its balance endpoint; else any HTTP answer)."""
+    url = url.strip()
+    try:
+        url = check_base_url(url)
+    except ValueError as exc:
+        return False, str(exc)
+    provider = studio.providers[provider_id]
+    owner_id = provider.info.key_from or provider_id
+    owner = studio.providers[owner_id]
+    http = await studio.http()
+    try:
+        ctx = dataclasses.replace(studio.context(owner_id), base_url=url)
+        health = await owner.health(http, ctx)
+        if health is not None:
+            if not health.ok:
+                return False, studio.redactor.text(health.detail or "the server does not answer")
+            return True, f"The server answers{': ' + health.detail if health.detail else ''}."
+        if ctx.key:
+            quota = await owner.usage(http, ctx)
+            if quota is not None:
+                return True, f"The server answers: {quota.remaining:,g} {quota.unit} left."
+        response = await http.get(url, timeout=10.0)
+    except ProviderError as exc:
+        if exc.status is not None:  # it answered, with an error of its own
+            return True, studio.redactor.text(f"Something answers at {url} ({exc.message}).")
+        return False, studio.redactor.text(exc.message)
+    except ValueError as exc:
+        return False, studio.redactor.text(str(exc))
+    except httpx.HTTPError as exc:
+        return False, f"Nothing answers at {url}: {type(exc).__name__}"
+    return True, f"Something answers at {url} (HTTP {response.status_code})."

@@ -691,6 +691,12 @@ class Studio:
         from studio.core.connection import check_typed_key
 
         return await check_typed_key(self, provider_id, key)
+
+    async def check_address(self, provider_id: str, url: str) -> tuple[bool, str]:
+        """Settings' "Test" of a server address typed but not saved yet."""
+        from studio.core.connection import check_address
+
+        return await check_address(self, provider_id, url)
     # -- reads for views ----------------------------------------------------------------------
     # Widgets read through these, never the store. Each is one indexed SQLite query on the
     # caller's thread; `jobs` and `asset_ids` return whole lists (thousands of rows) and

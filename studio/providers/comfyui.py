@@ -117,6 +117,7 @@ class ComfyUIProvider(Provider):
         docs_url="https://docs.comfy.org/development/comfyui-server/comms_routes",
         pricing_url="https://github.com/comfyanonymous/ComfyUI",
         default_base_url="http://127.0.0.1:8188",
+        address_in_settings=True,
         notes="Your own server (local, or remote such as a RunPod pod): live whenever it "
               "answers /system_stats. Workflows are bundled or imported API-format JSON.",
         key_required=False,

@@ -103,6 +103,9 @@ class ProviderInfo:
     extra_env: tuple[str, ...] = ()
     # Ids this provider had before (jobs and settings saved under them still resolve).
     former_ids: tuple[str, ...] = ()
+    # Its address is the artist's to set (a server they run, their endpoint): Settings
+    # shows it with a Test button.
+    address_in_settings: bool = False
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):

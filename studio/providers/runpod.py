@@ -152,6 +152,7 @@ class RunPodProvider(Provider):
         docs_url="https://docs.runpod.io/serverless/endpoints/send-requests",
         pricing_url="https://www.runpod.io/pricing",
         default_base_url="https://api.runpod.ai/v2",
+        address_in_settings=True,
         notes="Your own serverless endpoint, billed per GPU-second. Set the base URL to "
               "https://api.runpod.ai/v2/<endpoint id> (or give endpoint_id per job). Results "
               "are kept 30 minutes after a job completes. Name your endpoint's GPU type in "

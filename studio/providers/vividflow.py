@@ -140,6 +140,7 @@ class VividFlowProvider(Provider):
         docs_url="https://vivid.studioionique.com/api/v1",
         pricing_url="https://vivid.studioionique.com",
         default_base_url="https://vivid.studioionique.com/api/v1",
+        address_in_settings=True,
         notes="Hosted image-to-video jobs; daily credit limit shown as the quota. Only queued "
               "jobs can be cancelled. No published price.",
         sandbox="studio.sandbox.vividflow:routes",

@@ -115,6 +115,10 @@ class SettingsDialog(QDialog):
         note.setProperty("role", "muted")
         fbox.addWidget(note)
         pbox.addWidget(flags)
+        from studio.ui.settings.servers import ServersBox
+
+        self.servers = ServersBox(session, self)
+        pbox.addWidget(self.servers)
         self.key_rows = {pid: KeyRow(session, pid, self) for pid in key_owners(studio.providers)}
         for row in self.key_rows.values():
             pbox.addWidget(row)
@@ -254,6 +258,7 @@ class SettingsDialog(QDialog):
         data["export_dir"] = self.export_dir.text().strip() or None
         data["automation_api"] = self.automation.values()
         data["budgets"] = self.budgets.values()
+        self.servers.apply(data)
         self.assistant.apply(data)
         return Settings.model_validate(data)
 
