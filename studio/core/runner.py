@@ -24,6 +24,7 @@ from studio.core.jobs import InvalidTransition, Job, JobBusy, JobStatus
 from studio.core.leases import Leases
 from studio.core.ports import JobLogWriter, JobStore, ProviderAccess, SettingsSource
 from studio.core.redaction import Redactor
+from studio.core.send_queue import SendQueue
 from studio.core.store_errors import LeaseLost, StoreError
 from studio.providers.base import (
     Failed,
@@ -64,7 +65,8 @@ class JobRunner:
         self.outputs = outputs
         self.submitter = JobSubmitter(access, store, joblog, config, self._set)
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._limits: dict[str, asyncio.Semaphore] = {}
+        # Bounded per provider, in an order the artist can change, with a pause switch.
+        self.sends = SendQueue(self._limit)
         self._user_cancelled: set[str] = set()
         self._lost: set[str] = set()
         self._holding: set[str] = set()  # jobs whose output came with the submit answer
@@ -78,11 +80,8 @@ class JobRunner:
     def active(self) -> list[str]:
         return [j for j, t in self._tasks.items() if not t.done()]
 
-    def _limit(self, provider: str) -> asyncio.Semaphore:
-        if provider not in self._limits:
-            n = self.config.settings.network.max_concurrent_per_provider
-            self._limits[provider] = asyncio.Semaphore(n)
-        return self._limits[provider]
+    def _limit(self, provider: str) -> int:
+        return self.config.settings.network.max_concurrent_per_provider
 
     def start(self, job_id: str, call: PreparedCall | None) -> asyncio.Task[None]:
         """Run a queued job (with its call) or poll one that has a remote id (call=None).
@@ -182,7 +181,7 @@ class JobRunner:
             return
         synchronous = False
         try:
-            async with self._limit(job.provider):
+            async with self.sends.slot(job_id, job.provider, sends=call is not None):
                 job = self.store.get_job(job_id)
                 if job is None:
                     return

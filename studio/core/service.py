@@ -51,6 +51,7 @@ from studio.core.redaction import Redactor
 from studio.core.requests import CheckedRequest, check_request
 from studio.core.runner import JobRunner
 from studio.core.secrets import KeyLookup, KeyStore
+from studio.core.send_queue import SendQueue
 from studio.core.settings_urls import check_new_urls
 from studio.core.store import Store
 from studio.core.workflows import ImportedWorkflow, WorkflowLibrary, own_workflow_hosts
@@ -212,6 +213,11 @@ class Studio:
         self.catalog.invalidate(servers=False)
         self.catalog.servers.forget(provider_id)
         return removed
+
+    @property
+    def sending(self) -> SendQueue:
+        """The order waiting live jobs go in, and the pause switch (the Queue's)."""
+        return self.runner.sends
 
     def base_url(self, provider_id: str) -> str:
         """The provider's base URL: the sandbox's mount, STUDIO_<ID>_BASE_URL, Settings, or

@@ -155,12 +155,17 @@ class QueueDock(QDockWidget):
         self.empty.setWordWrap(True)
 
         self.actions_ = self._make_actions()
+        from studio.ui.queue.sending import SendingControls
+
+        self.sending = SendingControls(self)  # pause sending, the order waiting jobs go in
+        self.model.status_note = self.sending.status_suffix
         toolbar = QToolBar("Queue actions", self)
         toolbar.setObjectName("queueToolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in self.actions_.values():
             toolbar.addAction(action)
         toolbar.addSeparator()
+        toolbar.addAction(self.sending.pause_action)
         self.status_filter = QComboBox(self)
         self.status_filter.setObjectName("queueFilter")
         self.status_filter.setAccessibleName("Show jobs")
@@ -191,6 +196,7 @@ class QueueDock(QDockWidget):
         box.setContentsMargins(SPACING, 0, SPACING, SPACING)
         box.setSpacing(SPACING // 2)
         box.addWidget(toolbar)
+        box.addWidget(self.sending.banner)
         box.addLayout(self.stack, 1)
         self.setWidget(body)
 
@@ -309,8 +315,7 @@ class QueueDock(QDockWidget):
     def _refresh_state(self, *_: object) -> None:
         shown = self.proxy.rowCount()
         if not self.model.rowCount():
-            self.empty.setText("No jobs yet. Press Generate in Compose (Ctrl+Return); every "
-                               "job, live or dry-run, shows up here.")
+            self.empty.setText(empty_text(self.studio))
         elif not shown:
             self.empty.setText(f"No jobs to show under “{self.status_filter.currentText()}”"
                                + (" since you cleared the finished ones." if
@@ -335,6 +340,7 @@ class QueueDock(QDockWidget):
             (j := self.job_at(r)) is not None and j.status.terminal for r in range(shown)))
         self.summary.setText(f"{active} running · {shown} shown" if self.model.rowCount()
                              else "")
+        self.sending.update_actions()
         self._report_activity()
 
     def _report_activity(self) -> None:
@@ -345,6 +351,9 @@ class QueueDock(QDockWidget):
             return
         menu = QMenu(self)
         for action in self.actions_.values():
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in self.sending.actions():
             menu.addAction(action)
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
@@ -432,3 +441,18 @@ class QueueDock(QDockWidget):
         text = json.dumps(jobs[0].prepared, indent=2)
         QGuiApplication.clipboard().setText(text)
         self.session.toast.emit("info", "Request copied to the clipboard (secrets masked).")
+
+
+def empty_text(studio) -> str:
+    """The empty Queue teaches what Generate will do: live here, or dry-runs and why."""
+    text = "No jobs yet. Press Generate in Compose (Ctrl+Return); every job shows up here."
+    if studio.sandbox_live:
+        return text + (" In the sandbox every job runs live against the local emulator, at no "
+                       "cost, whatever the flags in Settings say.")
+    entries = studio.catalog.entries()
+    live = [e.name for e in entries if e.status in ("live", "low-quota")]
+    if live:
+        return text + f" Live now: {', '.join(live)}. The others are dry-runs (nothing is sent)."
+    return text + (" Nothing is live yet, so jobs are dry-runs: the exact request and its price "
+                   "are recorded and nothing is sent. Turn a provider family on and add its key "
+                   "in Settings (Ctrl+,).")

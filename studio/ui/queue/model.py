@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -35,6 +36,8 @@ class QueueModel(QAbstractTableModel):
     def __init__(self, session: Session, limit: int = 500, parent=None) -> None:
         super().__init__(parent)
         self.session = session
+        # What the Status column adds for a job waiting to be sent (queue/sending.py).
+        self.status_note: Callable[[str], str] | None = None
         self.limit = limit
         self._ids: list[str] = []
         self._jobs: dict[str, Job] = {}
@@ -229,6 +232,8 @@ class QueueModel(QAbstractTableModel):
             label = status_label(job.status.value)
             if job.status.active and job.queue_position is not None:
                 label += f" · #{job.queue_position + 1} in line"
+            if job.status is JobStatus.QUEUED and self.status_note is not None:
+                label += self.status_note(job.id)
             if job.id in self._elsewhere:
                 label += " · other process"
             return label
