@@ -157,7 +157,7 @@ class QueueDock(QDockWidget):
         self.actions_ = self._make_actions()
         from studio.ui.queue.sending import SendingControls
 
-        self.sending = SendingControls(self)  # pause sending, the order waiting jobs go in
+        self.sending = SendingControls(self, self)  # pause sending, the order waiting jobs go in
         self.model.status_note = self.sending.status_suffix
         toolbar = QToolBar("Queue actions", self)
         toolbar.setObjectName("queueToolbar")

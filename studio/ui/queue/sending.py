@@ -3,25 +3,32 @@ banner says so until Resume) and moving waiting jobs sooner or later."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTableView, QWidget
 
-from studio.core.jobs import JobStatus
-from studio.ui.queue.model import STATUS
+from studio.core.jobs import Job, JobStatus
+from studio.ui.queue.model import STATUS, QueueModel
 
-if TYPE_CHECKING:
-    from studio.ui.queue.dock import QueueDock
+
+class QueueDock(Protocol):
+    """What these controls use of the Queue dock (queue/dock.py builds them)."""
+
+    studio: Any
+    view: QTableView
+    model: QueueModel
+
+    def selected_jobs(self) -> list[Job]: ...
 
 
 class SendingControls(QObject):
-    def __init__(self, dock: QueueDock) -> None:
-        super().__init__(dock)
+    def __init__(self, dock: QueueDock, parent: QWidget) -> None:
+        super().__init__(parent)
         self.dock = dock
         self.sending = dock.studio.sending
-        self.pause_action = QAction("Pause sending", dock)
+        self.pause_action = QAction("Pause sending", parent)
         self.pause_action.setObjectName("queue_pause")
         self.pause_action.setCheckable(True)
         self.pause_action.setToolTip("Hold every waiting live job: nothing is sent until you "
@@ -30,7 +37,7 @@ class SendingControls(QObject):
         self.up_action = self._move_action("up", "Send sooner", -1, "Ctrl+Up")
         self.down_action = self._move_action("down", "Send later", +1, "Ctrl+Down")
 
-        self.banner = QFrame(dock)
+        self.banner = QFrame(parent)
         self.banner.setObjectName("queuePausedBanner")
         self.banner.setProperty("role", "banner")
         self.banner_text = QLabel(self.banner)
@@ -54,7 +61,7 @@ class SendingControls(QObject):
         self.destroyed.connect(lambda *_: self._unlisten())
 
     def _move_action(self, name: str, text: str, steps: int, shortcut: str) -> QAction:
-        action = QAction(text, self.dock)
+        action = QAction(text, self)
         action.setObjectName(f"queue_{name}")
         action.setToolTip(f"Move the selected waiting job {'up' if steps < 0 else 'down'} "
                           f"the sending order ({shortcut})")
