@@ -69,6 +69,7 @@ class OutputSaver:
         final = dataclasses.replace(job, **changes)
         provider = self.access.providers[job.provider]
         assets = []
+        sent_at = self.store.sent_at(job.id)
         for index, file in enumerate(saved):
             info = file.info
             asset = Asset(id=uuid.uuid4().hex[:16], job_id=job.id, path=str(file.path),
@@ -77,7 +78,8 @@ class OutputSaver:
                           height=info.height if info else None,
                           duration_seconds=info.duration_seconds if info else None,
                           index=index, created_at=now)
-            record = build_record(final, asset, provider.info.name, self.parents(job.id))
+            record = build_record(final, asset, provider.info.name, self.parents(job.id),
+                                  sent_at=sent_at)
             asset.provenance = self.redactor.value(record)
             await asyncio.to_thread(write_sidecar, Path(asset.path), record,
                                     self.redactor)

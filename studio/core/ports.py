@@ -83,6 +83,8 @@ class JobStore(Protocol):
 
     def recent_durations(self, provider: str, model: str, limit: int = 20) -> list[float]: ...
 
+    def sent_at(self, job_id: str) -> float | None: ...
+
 
 class JobLogWriter(Protocol):
     """Per-job logs and raw provider answers, redacted on the way to disk."""

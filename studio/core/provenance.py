@@ -33,10 +33,13 @@ def _who() -> str:
 
 
 def build_record(job: Job, asset: Asset, provider_name: str,
-                 parents: Sequence[Parent] = ()) -> dict[str, Any]:
+                 parents: Sequence[Parent] = (), *, sent_at: float | None = None
+                 ) -> dict[str, Any]:
+    """`sent_at`: when the request started going out (core.timing); latency counts from
+    there, so a provider that answers with the picture is not "0.0 s"."""
     req = job.request
-    latency = (job.finished_at - job.submitted_at
-               if job.finished_at and job.submitted_at else None)
+    start = sent_at or job.submitted_at
+    latency = max(0.0, job.finished_at - start) if job.finished_at and start else None
     return {
         "schema": SCHEMA,
         "version": VERSION,
@@ -61,6 +64,7 @@ def build_record(job: Job, asset: Asset, provider_name: str,
         "actual_cost": job.actual_cost,
         "timings": {
             "created_at": job.created_at,
+            "sent_at": sent_at,
             "submitted_at": job.submitted_at,
             "started_at": job.started_at,
             "finished_at": job.finished_at,

@@ -289,7 +289,7 @@ class JobRunner:
         return DEFAULT_EXPECTED_SECONDS.get(kind, DEFAULT_EXPECTED_SECONDS["video"])
 
     def expected_seconds(self, provider: str, model: str) -> float | None:
-        """Typical submit-to-done time of this model's recent successful jobs."""
+        """Typical request-start-to-done time of this model's recent successful jobs."""
         runs = self.store.recent_durations(provider, model, limit=20)
         return statistics.median(runs) if len(runs) >= 2 else None
 

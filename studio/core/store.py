@@ -271,12 +271,23 @@ class Store:
             log.warning("store.bad_row table=%s id=%s reason=%s", bad.table, bad.row_id,
                         bad.reason)
 
+    def sent_at(self, job_id: str) -> float | None:
+        """When the job's request started going out: it entered `submitting` (a status
+        event, so it survives a restart). None if it never did."""
+        rows = self.query("SELECT MIN(at) FROM events WHERE job_id = ? AND kind = 'status' "
+                          "AND json_extract(data, '$.to') = 'submitting'", (job_id,))
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+
     def recent_durations(self, provider: str, model: str, limit: int = 20) -> list[float]:
-        """Submit-to-finish seconds of the newest successful jobs of one model."""
+        """Request-start-to-finish seconds of the newest successful jobs of one model (the
+        request starts when the job enters `submitting`; synchronous providers answer with
+        the picture, so their submit time alone would read about 0 s)."""
         rows = self.query(
-            "SELECT finished_at - submitted_at FROM jobs WHERE provider=? AND model=? "
-            "AND status='succeeded' AND submitted_at IS NOT NULL AND finished_at IS NOT "
-            "NULL ORDER BY created_at DESC LIMIT ?", (provider, model, limit))
+            "SELECT j.finished_at - COALESCE((SELECT MIN(e.at) FROM events e WHERE "
+            "e.job_id = j.id AND e.kind = 'status' AND json_extract(e.data, '$.to') = "
+            "'submitting'), j.submitted_at) FROM jobs j WHERE j.provider=? AND j.model=? "
+            "AND j.status='succeeded' AND j.submitted_at IS NOT NULL AND j.finished_at IS NOT "
+            "NULL ORDER BY j.created_at DESC LIMIT ?", (provider, model, limit))
         return [float(r[0]) for r in rows if isinstance(r[0], int | float)]
 
     def count_jobs(self) -> int:

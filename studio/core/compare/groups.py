@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.core import timing
 from studio.core.compare.adapt import (
     Adaptation,
     Adapted,
@@ -30,6 +31,7 @@ from studio.core.jobview import job_dict
 from studio.core.ports import Submissions
 from studio.core.requests import CheckedRequest, FieldError, RequestError
 from studio.core.store import Store
+from studio.core.timing import latency_from
 from studio.providers.base import InputImage, ProviderError, RenderRequest, UnknownModel
 
 DDL = """
@@ -103,11 +105,9 @@ class CompareGroup:
         return out
 
 
-def latency_seconds(job: Job | None) -> float | None:
-    """Submit-to-finish time of a finished live job."""
-    if job is None or job.status is not JobStatus.SUCCEEDED or not job.finished_at:
-        return None
-    return max(0.0, job.finished_at - (job.submitted_at or job.created_at))
+def latency_seconds(job: Job | None, sent_at: float | None = None) -> float | None:
+    """Request-start-to-finish time of a finished live job (core.timing)."""
+    return latency_from(job, sent_at)
 
 
 def cost_usd(job: Job | None) -> float | None:
@@ -309,7 +309,7 @@ class CompareGroups:
             **data,
             "adaptations": [a.as_dict() for a in cell.adaptations],
             "seed_honoured": cell.seed_honoured,
-            "latency_seconds": latency_seconds(job),
+            "latency_seconds": timing.latency_seconds(self.store, job),
             "runs": list(cell.job_ids),
         }
 

@@ -22,6 +22,7 @@ from studio.core.compare.votes import Outcome, Vote, Votes
 from studio.core.jobs import Job
 from studio.core.quality_store import QualityStore
 from studio.core.store import Store
+from studio.core.timing import sent_times
 
 PRIOR_SD = 1.0  # log-strength; a model needs evidence to move far from the reference
 Z = 2.0  # lower bound = mean - Z * standard error
@@ -172,7 +173,8 @@ def _gradient_and_information(theta: np.ndarray, a: np.ndarray, b: np.ndarray, s
 
 
 def build_scoreboard(votes: list[Vote], jobs: Mapping[str, Job],
-                     qualities: Mapping[str, list[float]] | None = None) -> list[ScoreRow]:
+                     qualities: Mapping[str, list[float]] | None = None,
+                     sent: Mapping[str, float] | None = None) -> list[ScoreRow]:
     """Rows for every provider:model in these votes, best first. `qualities`: the quality
     scores of each job's outputs (shown beside the votes; they do not change the rank)."""
     rows: dict[str, ScoreRow] = {}
@@ -218,7 +220,7 @@ def build_scoreboard(votes: list[Vote], jobs: Mapping[str, Job],
             if cost is not None:
                 r.cost_usd += cost
                 r.priced += 1
-            latency = latency_seconds(job)
+            latency = latency_seconds(job, (sent or {}).get(job_id))
             if latency is not None:
                 r.latencies.append(latency)
             r.qualities += (qualities or {}).get(job_id, [])
@@ -233,4 +235,5 @@ def artist_scoreboard(store: Store, votes: Votes, artist: str | None = None) -> 
     mine = votes.for_artist(artist)
     ids = {j for v in mine for j in v.shown}
     jobs = {j: job for j in ids if (job := store.get_job(j)) is not None}
-    return build_scoreboard(mine, jobs, QualityStore(store).job_scores(jobs))
+    return build_scoreboard(mine, jobs, QualityStore(store).job_scores(jobs),
+                            sent_times(store, jobs))

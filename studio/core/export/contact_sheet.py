@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from studio.core.atomic import write_atomic
 from studio.core.export.names import existing_names, free_name, safe_stem
 from studio.core.export.sources import group_jobs
-from studio.core.jobs import Job, JobStatus
+from studio.core.jobs import Job
 from studio.core.thumbnails import ThumbnailError, make_thumbnail
+from studio.core.timing import latency_from
 
 if TYPE_CHECKING:
     from studio.core.service import Studio
@@ -88,7 +89,8 @@ def collect(studio: Studio, group: str) -> ContactSheet:
         cells.append(SheetCell(
             label=label or _letter(n), provider=provider.info.name if provider else job.provider,
             model=model.name if model else job.model, status=job.status.value,
-            cost=_cost(job), latency=_latency(job), votes=votes.get(job.id, "no votes"),
+            cost=_cost(job), latency=_latency(job, studio.store.sent_at(job.id)),
+            votes=votes.get(job.id, "no votes"),
             picture=picture, video=video, note=note))
     return ContactSheet(group_id, prompt, cells)
 
@@ -134,10 +136,9 @@ def _cost(job: Job) -> str:
     return "cost unknown"
 
 
-def _latency(job: Job) -> str:
-    if job.status is not JobStatus.SUCCEEDED or not job.finished_at:
-        return "—"
-    return f"{max(0.0, job.finished_at - (job.submitted_at or job.created_at)):.1f} s"
+def _latency(job: Job, sent_at: float | None) -> str:
+    seconds = latency_from(job, sent_at)  # from the request's start (core.timing)
+    return "—" if seconds is None else f"{seconds:.1f} s"
 
 
 def _letter(n: int) -> str:
