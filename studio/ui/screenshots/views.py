@@ -28,6 +28,10 @@ async def shoot_workspace(window, studio, camera: Camera, special: dict) -> None
     await settle(0.2)
     camera.grab(window.queue, "queue_failed")
     window.queue.status_filter.setCurrentIndex(0)
+    window.queue.sending.set_paused(True)  # the banner; nothing new is sent meanwhile
+    await settle(0.2)
+    camera.grab(window.queue, "queue_paused")
+    window.queue.sending.set_paused(False)
     picker = window.compose.targets
     picker.search.setText("kling")
     await settle(0.2)
@@ -137,6 +141,13 @@ async def shoot_settings(window, camera: Camera) -> None:
     dialog.resize(min(640, width - 40), min(680, height - 40))
     await settle(0.3)
     camera.grab(dialog, "settings")
+    scroll = dialog.servers.parentWidget()
+    while scroll is not None and not hasattr(scroll, "ensureWidgetVisible"):
+        scroll = scroll.parentWidget()
+    if scroll is not None:
+        scroll.ensureWidgetVisible(dialog.servers)
+        await settle(0.15)
+        camera.grab(dialog, "settings_servers")
     for index in range(1, dialog.tabs.count()):
         name = dialog.tabs.tabText(index).lower().replace("&&", "and").replace(" ", "_")
         dialog.tabs.setCurrentIndex(index)
