@@ -114,3 +114,32 @@ def test_every_control_touched_has_a_name_and_a_focus_order(window, qtbot):
     for expected in (picker.capability, picker.favourites_only, picker.view):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         assert QApplication.focusWidget() is expected
+
+
+def test_compose_forms_the_inspector_and_the_viewer_name_every_control(window, qtbot, studio):
+    from tests.ui.conftest import add_output
+
+    add_output(studio, prompt="a named fox", color=(3, 141, 59))
+    window.compose.targets.set_checked(("fal", "fal-ai/flux/dev"))
+    window.compose.targets.set_checked(("stability", "sd3.5-large"))
+    settle(qtbot, 120)
+    assert window.compose.panels  # forms drawn, with their sliders and preset boxes
+    assert unnamed(window.compose) == []
+    assert unnamed(window.inspector) == []
+    window.tabs.setCurrentWidget(window.gallery)
+    qtbot.waitUntil(lambda: window.gallery.model.rowCount() == 1)
+    viewer = window.open_viewer(0)
+    qtbot.waitExposed(viewer)
+    assert unnamed(viewer) == []
+    viewer.close()
+    # Prompt, negative prompt, seed in that order from the keyboard.
+    window.tabs.setCurrentWidget(window.compose)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    box = window.compose.box
+    box.prompt.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is box.prompt)
+    qtbot.keyClick(box.prompt, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is box.negative
+    qtbot.keyClick(box.negative, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is box.seed

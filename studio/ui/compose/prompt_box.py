@@ -58,6 +58,7 @@ class PromptBox(QWidget):
         self.history = history
         self.prompt = QPlainTextEdit(self)
         self.prompt.setObjectName("prompt")
+        self.prompt.setAccessibleName("Prompt")
         self.prompt.setPlaceholderText("Describe the image or video…")
         self.prompt.setTabChangesFocus(True)
         self.prompt.setFixedHeight(88)
@@ -71,12 +72,14 @@ class PromptBox(QWidget):
         self.history_button.setMenu(self.history_menu)
         self.negative = QPlainTextEdit(self)
         self.negative.setObjectName("negativePrompt")
+        self.negative.setAccessibleName("Negative prompt")
         self.negative.setPlaceholderText("What to avoid (used by models that support it)")
         self.negative.setTabChangesFocus(True)
         self.negative.setFixedHeight(44)
 
         self.seed = QLineEdit(self)
         self.seed.setObjectName("seed")
+        self.seed.setAccessibleName("Seed")
         self.seed.setPlaceholderText("none (random)")
         self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,11}"),
                                                            self.seed))
@@ -118,6 +121,11 @@ class PromptBox(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(SPACING // 2)
+        # The keyboard goes as the eye does: History, the prompt, the negative prompt, the
+        # seed and its buttons (the prompt was made first, so it would jump to History).
+        for first, second in ((self.history_button, self.prompt), (self.prompt, self.negative),
+                              (self.negative, self.seed), (self.seed, dice), (dice, clear)):
+            QWidget.setTabOrder(first, second)
         box.addLayout(head)
         box.addWidget(self.prompt)
         self.body = box  # features add a row under the prompt (the Enhance change bar)

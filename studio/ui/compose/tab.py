@@ -155,6 +155,8 @@ class ComposeTab(QWidget):
         self.enhance = EnhanceButton(self.session, self.box.prompt, self.targets.checked,
                                      self.enhance_bar, self.box)
         self.box.head.insertWidget(self.box.head.count() - 1, self.enhance)
+        QWidget.setTabOrder(self.enhance, self.box.history_button)  # before the prompt, too
+        QWidget.setTabOrder(self.box.history_button, self.box.prompt)
         self.box.body.insertWidget(self.box.body.indexOf(self.box.prompt) + 1, self.enhance_bar)
 
     # Shortcuts to the shared fields, used by the window and the tests.

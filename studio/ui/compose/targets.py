@@ -62,6 +62,7 @@ class TargetPanel(QFrame):
 
         self.preset_box = QComboBox(self)
         self.preset_box.setObjectName("presetBox")
+        self.preset_box.setAccessibleName("Preset")
         self.preset_box.setMinimumContentsLength(8)
         self.preset_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

@@ -49,6 +49,7 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(pal.color(QPalette.ColorRole.AlternateBase))
         painter.drawRoundedRect(pic, 4, 4)
+        target = pic
         if pm is not None:
             scaled = pm.size().scaled(pic.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, scaled.width(), scaled.height())
@@ -62,7 +63,7 @@ class GalleryDelegate(QStyledItemDelegate):
         if asset is not None and asset.media_type.startswith("video/"):
             self._video_badge(painter, pic, asset)
         if info is not None and info.sandbox:
-            self._sandbox_badge(painter, pic)
+            self._sandbox_badge(painter, target)
         stack = index.data(STACK_ROLE)
         if stack is not None and stack.count > 1:
             self._stack_badge(painter, pic, stack.count)
@@ -106,12 +107,18 @@ class GalleryDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _sandbox_badge(painter: QPainter, pic: QRect) -> None:
-        """Rendered by the local emulator: never to be mistaken for a provider's output."""
-        from studio.ui.widgets import paint_badge, status_color, status_label
+        """Rendered by the local emulator: never to be mistaken for a provider's output.
+        Solid, in the picture's bottom-right corner (the video badge takes the left)."""
+        from studio.ui.widgets import status_color
 
-        rect = QRect(pic.left() + 6, pic.top() + 6, 0, 20)
-        paint_badge(painter, rect, status_label("sandbox"), status_color("sandbox"),
-                    QColor(0, 0, 0, 170))
+        text = "sandbox"
+        width = painter.fontMetrics().horizontalAdvance(text) + 12
+        box = QRect(pic.right() - width - 5, pic.bottom() - 25, width, 20)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(status_color("sandbox").darker(140))
+        painter.drawRoundedRect(box, 4, 4)
+        painter.setPen(QColor("white"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     @staticmethod
     def _stack_badge(painter: QPainter, pic: QRect, count: int) -> None:

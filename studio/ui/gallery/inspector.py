@@ -123,10 +123,12 @@ class Inspector(QWidget):
             value.setObjectName("inspect_" + name.lower().replace(" ", "_").replace("-", ""))
             label = QLabel(name, self)
             label.setProperty("role", "muted")
+            value.setAccessibleName(name)
             form.addRow(label, value)
             self.values[name] = value
         self.request = QPlainTextEdit(self)
         self.request.setObjectName("inspectorRequest")
+        self.request.setAccessibleName("Request as sent (secrets masked)")
         self.request.setReadOnly(True)
         self.request.setFont(mono_font())
         self.request.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

@@ -39,8 +39,7 @@ EMPTY_BOARD_TEXT = "This board is empty: drag outputs onto it from “All output
 SORTS = [("Newest first", "newest"), ("Oldest first", "oldest"), ("Highest rated", "rating"),
          ("Most expensive", "cost_high"), ("Cheapest", "cost_low"),
          ("Best quality first", "quality")]
-SANDBOX_FILTERS = [("Sandbox and real", None), ("Only sandbox renders", True),
-                   ("Hide sandbox renders", False)]
+SANDBOX_FILTERS = [("All renders", None), ("Sandbox only", True), ("Real only", False)]
 GROUPS = [("No stacks", "none"), ("Stack by fan-out", "fanout"), ("Stack by job (batch)",
                                                                   "batch")]
 
@@ -73,7 +72,7 @@ class GalleryTab(QWidget):
         for text, value in QUALITY_FILTERS:
             self.quality.addItem(text, value)
         self.quality.setToolTip(QUALITY_TIP)
-        self.origin = self._combo("gallerySandbox", 10, "Sandbox renders")
+        self.origin = self._combo("gallerySandbox", 9, "Sandbox renders")
         for text, value in SANDBOX_FILTERS:
             self.origin.addItem(text, value)
         self.origin.setToolTip("Sandbox renders come from the local emulator, not from a "
@@ -158,10 +157,11 @@ class GalleryTab(QWidget):
         bar = QHBoxLayout()
         bar.setSpacing(SPACING)
         bar.addWidget(self.search, 1)
+        bar.addWidget(self.origin)
         bar.addWidget(self.count)
         filters = FlowLayout(spacing=SPACING)  # wraps in a narrow window
         for w in (self.sort, self.group, self.provider, self.model_box, self.mode, self.rating,
-                  self.quality, self.origin):
+                  self.quality):
             filters.addWidget(w)
         place_bar = QHBoxLayout()
         place_bar.setSpacing(SPACING)

@@ -104,8 +104,9 @@ class SettingsDialog(QDialog):
                 "with its price estimate and nothing is sent.")
         if studio.sandbox_live:
             text = ("<b>Sandbox:</b> every job runs live against the local emulator at no "
-                    "cost, whatever these flags say. Outside the sandbox, with a flag off "
-                    "(or no key), it would be a dry-run. " + text)
+                    "cost, whatever these flags say. Outside the sandbox this would be a "
+                    "dry-run with a flag off (or no key): the exact request is recorded with "
+                    "its price estimate and nothing is sent.")
             for box in self.flags.values():
                 box.setToolTip(FLAG_TOOLTIP + ". In the sandbox jobs run live anyway; "
                                "outside the sandbox this would be a dry-run while it is off")

@@ -150,6 +150,7 @@ class FieldEditor(QWidget):
                 self.slider = QSlider(Qt.Orientation.Horizontal, self)
                 self.slider.setRange(round(low * 100), round(high * 100))
                 self.slider.setToolTip(spec.description)
+                self.slider.setAccessibleName(f"{spec.label} slider")
                 self.slider.valueChanged.connect(lambda v: w.setValue(v / 100))
                 w.valueChanged.connect(self._sync_slider)
                 row.addWidget(w)
