@@ -167,6 +167,10 @@ class CatalogModel(BaseModel):
     capabilities: dict[str, Any]
     description: str
     parameters: dict[str, Any] = Field(description="JSON schema of the model's parameters")
+    outside_status: ProviderStatus | None = Field(
+        default=None, description="In the sandbox (where every job runs live): what a job "
+        "would be outside it; null outside the sandbox")
+    outside_reason: str | None = None
 
 
 class CatalogProvider(BaseModel):
@@ -181,6 +185,9 @@ class CatalogProvider(BaseModel):
     sandbox: bool
     quota: QuotaOut | None = None
     models: list[CatalogModel]
+    outside_status: ProviderStatus | None = Field(
+        default=None, description="In the sandbox: what its jobs would be outside it")
+    outside_reason: str | None = None
 
 
 class CatalogOut(BaseModel):

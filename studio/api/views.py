@@ -43,12 +43,16 @@ def catalog(studio: Studio, kind: Kind) -> dict[str, Any]:
                 "id": m.id, "name": m.name, "modes": api_modes(info), "native_modes": m.modes,
                 "status": api_status(m.status), "reason": m.reason, "price": m.price,
                 "capabilities": m.capabilities, "description": m.description,
-                "parameters": _params_schema(info.params)})
+                "parameters": _params_schema(info.params),
+                "outside_status": api_status(m.outside_status) if m.outside_status else None,
+                "outside_reason": m.outside_reason})
         providers.append({
             "id": entry.id, "name": entry.name, "status": models[0]["status"],
             "reason": entries[0].reason, "key_source": entry.key_source,
             "docs_url": entry.docs_url, "pricing_url": entry.pricing_url, "notes": entry.notes,
-            "sandbox": entry.sandbox, "quota": entry.quota, "models": models})
+            "sandbox": entry.sandbox, "quota": entry.quota, "models": models,
+            "outside_status": models[0]["outside_status"],
+            "outside_reason": entries[0].outside_reason})
     return CatalogOut.model_validate({"kind": kind.value, "providers": providers}).model_dump(
         mode="json")
 

@@ -30,6 +30,8 @@ class FirstRun:
     dry_runs: int = 0
     outputs: int = 0
     last_dry_run_reason: str | None = None
+    # In the sandbox (where everything runs live): what would not be live outside it.
+    outside_not_live: list[Line] = field(default_factory=list)
 
     def reasons(self) -> dict[str, list[str]]:
         """Why providers are not live, each reason once, with who it applies to."""
@@ -44,9 +46,15 @@ class FirstRun:
 def summarise(entries: list[ProviderEntry], store: Store, *, sandbox: bool) -> FirstRun:
     live: list[Line] = []
     not_live: list[Line] = []
+    outside: list[Line] = []
     for entry in entries:
         seen: set[tuple[str, str]] = set()
         for model in entry.models:
+            if model.outside_status is not None and model.outside_status not in LIVE and \
+                    (model.kind, "outside") not in seen:
+                seen.add((model.kind, "outside"))
+                outside.append(Line(entry.name, model.kind, model.outside_status,
+                                    model.outside_reason or ""))
             if (model.kind, model.status) in seen:
                 continue
             seen.add((model.kind, model.status))
@@ -58,4 +66,5 @@ def summarise(entries: list[ProviderEntry], store: Store, *, sandbox: bool) -> F
                        "ORDER BY created_at DESC LIMIT 1")
     return FirstRun(sandbox=sandbox, live=live, not_live=not_live, jobs=int(counts[0] or 0),
                     dry_runs=int(counts[1] or 0), outputs=int(outputs or 0),
-                    last_dry_run_reason=last[0][0] if last else None)
+                    last_dry_run_reason=last[0][0] if last else None,
+                    outside_not_live=outside)

@@ -134,6 +134,28 @@ async def test_in_the_sandbox_api_jobs_run_live_whatever_the_flags(home, memory_
     assert next(r["method"] for r in sandbox_requests(sandbox, "fal")) == "POST"
 
 
+async def test_the_api_catalog_says_what_jobs_would_be_outside_the_sandbox(home, sandbox,
+                                                                          memory_keyring):
+    studio = Studio(home, env={}, sandbox_url=sandbox.url)
+    try:
+        async with serve(studio) as api:
+            r = await api.client.get("/api/providers/image/catalog")
+            fal = next(p for p in r.json()["providers"] if p["id"] == "fal")
+            assert (fal["status"], fal["outside_status"]) == ("active", "missing-credentials")
+            assert "outside the sandbox" in fal["reason"]
+            assert fal["models"][0]["outside_status"] == "missing-credentials"
+    finally:
+        await studio.aclose()
+    plain = Studio(home, env={})
+    try:
+        async with serve(plain) as api:
+            r = await api.client.get("/api/providers/image/catalog")
+            fal = next(p for p in r.json()["providers"] if p["id"] == "fal")
+            assert fal["outside_status"] is None and fal["status"] == "missing-credentials"
+    finally:
+        await plain.aclose()
+
+
 async def _video_flag_off_is_a_dry_run(live_api, sandbox) -> None:
     r = await live_api.client.post("/api/providers/video/generate", json={
         "provider": "fal", "model": "fal-ai/veo3.1", "prompt": "waves", "duration_seconds": 4})

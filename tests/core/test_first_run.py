@@ -39,3 +39,16 @@ def test_the_sandbox_with_the_flag_on_is_live(home, sandbox):
         assert any(line.kind == "video" for line in summary.not_live)
     finally:
         studio.store.close()
+
+
+def test_in_the_sandbox_everything_is_live_and_it_says_what_would_not_be(home, sandbox):
+    studio = Studio(home, env={}, sandbox_url=sandbox.url)  # flags off, no key
+    try:
+        summary = studio.first_run()
+        assert ("fal.ai", "image") in {(line.provider, line.kind) for line in summary.live}
+        outside = {line.provider for line in summary.outside_not_live}
+        assert "fal.ai" in outside and "Stability AI" in outside
+        assert all("off" in line.reason or "no API key" in line.reason
+                   for line in summary.outside_not_live if line.provider == "fal.ai")
+    finally:
+        studio.store.close()

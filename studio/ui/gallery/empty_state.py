@@ -142,7 +142,12 @@ def _summary_html(s: FirstRun, features) -> str:
     parts = []
     if s.sandbox:
         parts.append("You are in the <b>sandbox</b>: a local emulator answers every call and "
-                     "renders real files; nothing is billed.")
+                     "renders real files; nothing is billed. Every job runs live here, "
+                     "whatever the flags in Settings say.")
+        names = list(dict.fromkeys(line.provider for line in s.outside_not_live))
+        if names:
+            parts.append("Outside the sandbox these would be <b>dry-runs</b> (flag off or no "
+                         f"key): {esc(', '.join(names))}.")
     if s.last_dry_run_reason and not s.outputs:
         parts.append(f"The last job was a dry-run because {esc(s.last_dry_run_reason)}.")
     live = list(dict.fromkeys(f"{line.provider} ({line.kind})" for line in s.live))

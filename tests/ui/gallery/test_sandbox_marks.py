@@ -39,6 +39,14 @@ def test_the_first_generate_in_the_sandbox_makes_a_picture(sandbox_window, qtbot
     assert not window.session.studio.settings.features.enable_public_image_providers
     entry = window.session.entry("fal")
     assert entry.status == "live" and "outside the sandbox" in entry.reason
+    # The picker's tooltip says it too; the empty gallery teaches the same.
+    model = window.catalog.picker.model
+    tips = [model.data(model.index(r, 0), 3) or "" for r in range(model.rowCount())]
+    assert any("outside the sandbox this would be a dry-run" in t for t in tips)
+    window.tabs.setCurrentWidget(window.gallery)
+    summary = window.gallery.first_run.summary.text()
+    assert "runs live here" in summary and "would be <b>dry-runs</b>" in summary
+    window.tabs.setCurrentWidget(window.compose)
     window.compose.prompt.setPlainText("a fox")
     window.compose.targets.set_checked(("fal", "fal-ai/flux/schnell"))
     window.compose.revalidate()
