@@ -127,6 +127,10 @@ class Catalog:
                                                           access.context(provider_id))
 
     def checks_a_server(self, provider_id: str) -> bool:
+        """A self-hosted server entry: a provider with its own health check, or an entry
+        registered at run time with its probe (`servers.add_probe`)."""
+        if self.servers.has_probe(provider_id):
+            return True
         provider = self.access.providers.get(provider_id)
         return provider is not None and checks_a_server(provider)
 

@@ -52,6 +52,20 @@ class Reachability:
         self.ttl = ttl
         self._answers: dict[str, Answer] = {}
         self._running: dict[str, asyncio.Future[Answer]] = {}
+        self._probes: dict[str, Callable[[], Awaitable[Health | None]]] = {}
+
+    def add_probe(self, entry_id: str, probe: Callable[[], Awaitable[Health | None]]) -> None:
+        """An entry registered at run time (a pod's ComfyUI server, say) with its own check;
+        without one, entries are asked through the default probe by id."""
+        self._probes[entry_id] = probe
+        self.forget(entry_id)
+
+    def has_probe(self, entry_id: str) -> bool:
+        return entry_id in self._probes
+
+    def remove_probe(self, entry_id: str) -> None:
+        self._probes.pop(entry_id, None)
+        self.forget(entry_id)
 
     def forget(self, entry_id: str | None = None) -> None:
         if entry_id is None:
@@ -87,7 +101,8 @@ class Reachability:
         self._running[entry_id] = future
         try:
             try:
-                health = await self._probe(entry_id)
+                own = self._probes.get(entry_id)
+                health = await (own() if own is not None else self._probe(entry_id))
             except ProviderError as exc:
                 health = Health(False, exc.message)
             except ValueError as exc:  # a bad base URL in the settings

@@ -45,6 +45,24 @@ async def test_one_probe_per_entry_at_a_time_and_answers_are_cached():
     assert reach.reach("down") is Reach.UNCHECKED  # stale
 
 
+async def test_an_entry_added_at_run_time_brings_its_own_probe():
+    async def default(entry_id: str) -> Health | None:
+        raise AssertionError("the default probe is not asked for this entry")
+
+    reach = Reachability(default)
+    asked: list[int] = []
+
+    async def pod() -> Health | None:
+        asked.append(1)
+        return Health(True, "pod GPU")
+
+    reach.add_probe("pod-abc", pod)
+    assert (await reach.check("pod-abc")).reach is Reach.ANSWERS
+    assert reach.detail("pod-abc") == "pod GPU" and asked == [1]
+    reach.remove_probe("pod-abc")
+    assert reach.reach("pod-abc") is Reach.UNCHECKED
+
+
 async def test_nothing_on_the_port_means_no_job_is_sent_even_unchecked(home):
     """The old bug: ComfyUI showed live with nothing on :8188 and every job failed with
     ConnectError. Now the job asks first and is a dry-run that says why."""
