@@ -154,9 +154,11 @@ def _summary_html(s: FirstRun, features) -> str:
     color = status_color("live").name()
     parts.append(f"<span style='color:{color}'>●</span> <b>Live now:</b> "
                  + (esc(", ".join(live)) if live else "nothing yet") + ".")
-    off = [label for flag, label in (("enable_public_image_providers", "image"),
-                                     ("enable_public_video_providers", "video"))
-           if not getattr(features, flag, True)]
+    # In the sandbox the flags do not hold jobs back: only a gate or a silent server does.
+    off = [] if s.sandbox else [
+        label for flag, label in (("enable_public_image_providers", "image"),
+                                  ("enable_public_video_providers", "video"))
+        if not getattr(features, flag, True)]
     no_key = list(dict.fromkeys(line.provider for line in s.not_live
                                 if line.status == "missing-credentials"))
     color = status_color("dry-run").name()
@@ -166,7 +168,11 @@ def _summary_html(s: FirstRun, features) -> str:
     if no_key:
         why.append(f"{len(no_key)} provider{'s have' if len(no_key) != 1 else ' has'} no API "
                    f"key ({esc(', '.join(no_key))})")
-    if s.not_live:
+    if s.not_live and s.sandbox:
+        names = list(dict.fromkeys(line.provider for line in s.not_live))
+        parts.append(f"<span style='color:{color}'>●</span> <b>Not live even here</b>: "
+                     f"{esc(', '.join(names))} (why, below).")
+    elif s.not_live:
         parts.append(f"<span style='color:{color}'>●</span> <b>Dry-run only</b> (the exact "
                      "request and its price are recorded, nothing is sent)"
                      + (": " + "; ".join(why) if why else "") + ".")
