@@ -24,9 +24,10 @@ def flux(**changes) -> RenderRequest:
     return RenderRequest(**data)
 
 
-def live_studio(home, sandbox, **network) -> Studio:
-    """A studio whose image and video flags are on, with network settings overridden."""
-    studio = Studio(home, sandbox_url=sandbox.url)
+def live_studio(home, sandbox, *, sandbox_live: bool = True, **network) -> Studio:
+    """A studio whose image and video flags are on, with network settings overridden.
+    `sandbox_live=False`: flags still decide (the real-world rule, over the emulator)."""
+    studio = Studio(home, sandbox_url=sandbox.url, sandbox_live=sandbox_live)
     settings = studio.settings
     for flag in ("enable_public_image_providers", "enable_public_video_providers"):
         settings = set_value(settings, f"features.{flag}", "true")

@@ -26,7 +26,7 @@ def set_budget(studio: Studio, key: str, value) -> None:
 
 @pytest.fixture
 async def studio(home, sandbox):
-    s = live_studio(home, sandbox)
+    s = live_studio(home, sandbox, sandbox_live=False)  # flags decide, as outside it
     yield s
     await s.aclose()
 
