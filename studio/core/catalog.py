@@ -231,8 +231,9 @@ class Catalog:
                 if a.health is not None and not a.health.ok}
 
     async def ensure_checked(self, provider_id: str) -> None:
-        """Before a job decides live or dry-run: ask a server nobody has asked lately."""
-        if self.reach(provider_id) is Reach.UNCHECKED:
+        """Before a job decides live or dry-run: ask a server nobody has asked lately
+        (never, or longer ago than the answer stays fresh)."""
+        if self.checks_a_server(provider_id) and self.servers.stale(provider_id):
             await self.servers.check(provider_id)
 
     async def refresh_quotas(

@@ -1,7 +1,8 @@
 """Does each self-hosted server answer? One cached, async check per catalog entry.
 
 A server entry (ComfyUI, a RunPod endpoint, Vivid Flow, or any entry registered at run
-time) is live only once its server has answered. The answer is kept for `ttl` seconds;
+time) is live only once its server has answered. The answer is fresh for `ttl` seconds
+(a job asks again after that; the catalog keeps showing the last answer);
 checks of one entry never overlap (a second caller awaits the first one's answer), and
 `forget` drops answers when the settings change, so the next read asks again.
 """
@@ -81,8 +82,14 @@ class Reachability:
         return answer
 
     def reach(self, entry_id: str) -> Reach:
-        answer = self.answer(entry_id)
+        """What the server last said (kept when stale: the catalog does not flip to
+        "unchecked" every minute); UNCHECKED only when never asked since it changed."""
+        answer = self._answers.get(entry_id)
         return Reach.UNCHECKED if answer is None else answer.reach
+
+    def stale(self, entry_id: str) -> bool:
+        """Never asked, or asked more than `ttl` seconds ago: ask before relying on it."""
+        return self.answer(entry_id) is None
 
     def detail(self, entry_id: str) -> str | None:
         """What the server said (or why it did not answer), even when stale."""

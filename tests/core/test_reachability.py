@@ -42,7 +42,9 @@ async def test_one_probe_per_entry_at_a_time_and_answers_are_cached():
     reach.forget("pod-1")
     assert reach.reach("pod-1") is Reach.UNCHECKED and reach.reach("down") is Reach.SILENT
     reach.ttl = 0.0
-    assert reach.reach("down") is Reach.UNCHECKED  # stale
+    assert reach.stale("down") and reach.reach("down") is Reach.SILENT  # stale, still shown
+    await reach.check("pod-1")
+    assert calls.count("pod-1") == 3  # stale: asked again
 
 
 async def test_an_entry_added_at_run_time_brings_its_own_probe():

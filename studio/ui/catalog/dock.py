@@ -56,7 +56,8 @@ class CatalogDock(QDockWidget):
         self.refresh_action = QAction("Refresh", self)
         self.refresh_action.setObjectName("refreshCatalog")
         self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
-        self.refresh_action.setToolTip("Ask each provider with a key for its quota (F5)")
+        self.refresh_action.setToolTip("Ask self-hosted servers whether they answer and each "
+                                       "provider with a key for its quota (F5)")
         self.refresh_action.triggered.connect(self.refresh)
         self.busy = QLabel(self)
         self.busy.setProperty("role", "muted")
@@ -93,7 +94,7 @@ class CatalogDock(QDockWidget):
 
     def _on_busy(self, busy: bool) -> None:
         self.refresh_action.setEnabled(not busy)
-        self.busy.setText("Checking quotas…" if busy else "")
+        self.busy.setText("Checking servers and quotas…" if busy else "")
 
     # -- what the tests and the window ask ----------------------------------------------
 

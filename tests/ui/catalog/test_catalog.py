@@ -44,7 +44,7 @@ def test_refresh_runs_in_the_background(live_studio, qtbot):
         qtbot.keyClick(window, Qt.Key.Key_F5)
         # The handler returned at once: the window keeps painting while the check runs.
         assert session.refreshing and not window.catalog.refresh_action.isEnabled()
-        assert window.catalog.busy.text() == "Checking quotas…"
+        assert window.catalog.busy.text() == "Checking servers and quotas…"
         qtbot.waitUntil(lambda: not session.refreshing, timeout=10_000)
         assert window.catalog.refresh_action.isEnabled() and window.catalog.busy.text() == ""
         assert "credits" in picker.index_of("runway").siblingAtColumn(PRICE).data()
