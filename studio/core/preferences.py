@@ -35,6 +35,9 @@ class Preferences(BaseModel):
     recent: list[str] = Field(default_factory=list, description="newest first")
     queue_cleared_before: float | None = Field(
         None, description="Finished jobs up to this time are hidden from the Queue")
+    sending_paused: bool = Field(
+        False, description="The Queue's Pause sending, kept across restarts: jobs left "
+        "waiting are not sent at the next start until the artist resumes")
 
     def with_favourite(self, key: str, on: bool) -> Preferences:
         favourites = [k for k in self.favourites if k != key] + ([key] if on else [])

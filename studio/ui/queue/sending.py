@@ -17,6 +17,7 @@ class QueueDock(Protocol):
     """What these controls use of the Queue dock (queue/dock.py builds them)."""
 
     studio: Any
+    session: Any
     view: QTableView
     model: QueueModel
 
@@ -59,6 +60,10 @@ class SendingControls(QObject):
         self._redraw.timeout.connect(self.update)
         self._unlisten = self.sending.listen(self._redraw.start)
         self.destroyed.connect(lambda *_: self._unlisten())
+        # Paused when the app last closed: still paused, before anything left is resumed.
+        if dock.session.preferences().sending_paused:
+            self.sending.pause()
+            self.update()
 
     def _move_action(self, name: str, text: str, steps: int, shortcut: str) -> QAction:
         action = QAction(text, self)
@@ -79,6 +84,10 @@ class SendingControls(QObject):
             self.sending.pause()
         else:
             self.sending.resume()
+        prefs = self.dock.session.preferences()
+        if prefs.sending_paused != paused:  # kept across restarts
+            self.dock.session.save_preferences(prefs.model_copy(
+                update={"sending_paused": paused}))
         self.update()
 
     def move_selected(self, steps: int) -> None:

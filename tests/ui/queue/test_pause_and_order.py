@@ -76,3 +76,16 @@ def test_the_status_says_which_job_goes_next(window, qtbot, studio, ui_sandbox):
 def test_the_empty_queue_says_what_generate_will_do(window, studio):
     assert "runs live against the local emulator" in window.queue.empty.text()
     assert "runs live" in empty_text(studio)
+
+
+def test_a_pause_outlasts_a_restart(window, qtbot, studio):
+    from studio.ui.queue.dock import QueueDock
+
+    window.queue.sending.set_paused(True)
+    assert studio.preferences().sending_paused
+    studio.sending.resume()  # as a fresh start would find it: not paused in memory
+    again = QueueDock(window.session)  # the next start's Queue
+    qtbot.addWidget(again)
+    assert studio.sending.paused and again.sending.pause_action.isChecked()
+    again.sending.set_paused(False)
+    assert not studio.preferences().sending_paused and not studio.sending.paused
