@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 
 RUN_SANDBOX = "--run-sandbox"
@@ -23,7 +22,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    # The quality metrics' measuring process (studio/core/metrics_pool.py) is spawned from
-    # this executable: in a frozen app the child must stop here and run its work.
-    multiprocessing.freeze_support()
     sys.exit(main(sys.argv[1:]))

@@ -7,7 +7,6 @@ plugins, image formats, the multimedia FFmpeg backend and the bundled font work.
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 
 BUNDLE_CHECK = "--bundle-check"
@@ -24,7 +23,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    # The quality metrics' measuring process (studio/core/metrics_pool.py) is spawned from
-    # this executable: in a frozen app the child must stop here and run its work.
-    multiprocessing.freeze_support()
     sys.exit(main(sys.argv[1:]))

@@ -162,10 +162,7 @@ class MetricsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     measure_new_outputs: bool = Field(
-        True, description="Measure every new output's quality in the background")
-    measure_in: Literal["process", "thread"] = Field(
-        "process", description="Where new outputs are measured: a low-priority child "
-        "process (keeps the app's own process free for the GUI) or a worker thread")
+        True, description="Measure every new output's quality in a background thread")
 
 
 class AssistantSettings(BaseModel):

@@ -1,9 +1,8 @@
-"""Measuring every new output off the event loop and the GUI thread (docs/metrics.md).
+"""Measuring every new output in one low-priority worker thread (docs/metrics.md).
 
-The output saver hands over a finished job's assets; one low-priority worker thread takes
-them in order and has each measured in the measuring process (core/metrics_pool.py;
-`metrics.measure_in = "thread"` measures in the worker thread itself). A file that cannot
-be measured is stored as a note: the job's outcome never depends on it.
+The output saver hands over a finished job's assets; measuring (numpy, Pillow, FFmpeg:
+they release the GIL) happens here, never on the event loop or the GUI thread, and a file
+that cannot be measured is stored as a note: the job's outcome never depends on it.
 """
 
 from __future__ import annotations
@@ -90,18 +89,14 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def measure_and_store(store: QualityStore, asset: Asset, expected: Expected | None, *,
-                      elsewhere: bool = False) -> QualityRecord | None:
-    """Measure one stored output now (blocking; in the measuring process when
-    `elsewhere`) and keep the result, or the reason it could not be measured."""
+def measure_and_store(store: QualityStore, asset: Asset,
+                      expected: Expected | None) -> QualityRecord | None:
+    """Measure one stored output now (blocking) and keep the result, or the reason it
+    could not be measured."""
     from studio.core.metrics import MetricsError, measure
-    from studio.core.metrics_pool import measure_elsewhere
 
     try:
-        if elsewhere:
-            measurement = measure_elsewhere(Path(asset.path), expected)
-        else:
-            measurement = measure(Path(asset.path), expected=expected)
+        measurement = measure(Path(asset.path), expected=expected)
     except MetricsError as exc:
         return store.save_failure(asset.id, str(exc))
     return store.save(asset.id, measurement)
@@ -185,9 +180,8 @@ class MetricsWorker:
             if item is None or self._abandon:
                 return
             asset, asked = item
-            elsewhere = self.config.settings.metrics.measure_in == "process"
             try:
-                measure_and_store(self.store, asset, asked.expected(), elsewhere=elsewhere)
+                measure_and_store(self.store, asset, asked.expected())
             except Exception:  # a store closing under us, a bug: never the job's problem
                 log.exception("metrics.failed asset=%s", asset.id)
             finally:

@@ -13,10 +13,6 @@ class MetricsError(Exception):
         self.reason = reason
         super().__init__(f"{self.path.name}: {reason}")
 
-    def __reduce__(self) -> tuple[type[MetricsError], tuple[Path, str]]:
-        # Raised in the measuring process, re-raised in the app's (core/metrics_pool.py).
-        return type(self), (self.path, self.reason)
-
 
 class MediaNotFoundError(MetricsError):
     """The path does not name a readable file."""
