@@ -200,6 +200,13 @@ class Studio:
         self.keys.store(S3_SECRET, value)
         self.redactor.add([value.strip()])
 
+    def delete_image_host_secret(self) -> bool:
+        return self.keys.delete(S3_SECRET)
+
+    def image_host_secret(self) -> KeyLookup:
+        """Where the S3 image host's secret comes from (never its value to print)."""
+        return self.keys.lookup(S3_SECRET)
+
     def delete_key(self, provider_id: str) -> bool:
         removed = self.keys.delete(self.providers[provider_id].info.key)
         self.catalog.invalidate()

@@ -37,6 +37,7 @@ from studio.ui.settings.assistant_tab import AssistantTab
 from studio.ui.settings.automation_tab import AutomationTab
 from studio.ui.settings.budgets_tab import BudgetsTab
 from studio.ui.settings.keys import KeyRow
+from studio.ui.settings.s3_secret import S3SecretRow
 from studio.ui.widgets import (
     SPACING,
     THEMES,
@@ -130,12 +131,18 @@ class SettingsDialog(QDialog):
                                     for p in compliance_labels(studio.providers)})
         self.image_host = ParamForm(ImageHostSettings, self, LABELS)
         self.image_host.set_values(s.image_host.model_dump())
+        self.s3_secret = S3SecretRow(session, self)
+        host = QWidget(self)
+        host_box = QVBoxLayout(host)
+        host_box.setContentsMargins(0, 0, 0, 0)
+        host_box.addWidget(self.image_host)
+        host_box.addWidget(self.s3_secret)
         tabs.addTab(self._page(("Content policy", self.policy),
                                ("Compliance (enterprise providers)", self.compliance)),
                     "Content policy")
         tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota),
                                ("Image host (providers that fetch images by URL)",
-                                self.image_host)), "Network")
+                                host)), "Network")
         self.budgets = BudgetsTab(session, self)
         tabs.addTab(self.budgets, "Budgets")
         tabs.addTab(self._paths_page(), "Paths")
@@ -274,11 +281,14 @@ class SettingsDialog(QDialog):
         self._theme_before = self.theme.currentData()
         # A key typed but not saved with its own button is saved now, or the artist is
         # told why not and the dialog stays open on it.
-        failed = [(row, why) for row in self.key_rows.values()
-                  if (why := row.store_typed()) is not None]
+        rows: list[KeyRow | S3SecretRow] = [*self.key_rows.values(), self.s3_secret]
+        failed = [(row, why) for row in rows if (why := row.store_typed()) is not None]
         self.session.reload_catalog()
         if failed:
-            self.tabs.setCurrentIndex(0)
+            page = failed[0][0].parentWidget()
+            while page is not None and self.tabs.indexOf(page) < 0:
+                page = page.parentWidget()
+            self.tabs.setCurrentIndex(max(0, self.tabs.indexOf(page)) if page else 0)
             failed[0][0].edit.setFocus()
             names = ", ".join(row.name for row, _ in failed)
             self.error.setText(f"Settings saved, but the key for {names} was not: "
