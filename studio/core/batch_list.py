@@ -305,6 +305,7 @@ class BatchSender:
         self.jobs: list[Job] = []
         self.cancelled = False
         self.outcome: BatchOutcome | None = None
+        self._cancelling = asyncio.Lock()  # one pass over the jobs at a time
 
     @property
     def total(self) -> int:
@@ -329,6 +330,10 @@ class BatchSender:
         """Cancel every unfinished job of the batch. A job caught while its submit is on
         the wire is let through it first (cancelled then, it could only become `unknown`:
         the provider may have it), so every job ends `cancelled` at the provider."""
+        async with self._cancelling:
+            await self._cancel_each()
+
+    async def _cancel_each(self) -> None:
         store = self.studio.batches.store
         for job_id in self.studio.batches.jobs(self.batch_id):
             job = store.get_job(job_id)
@@ -340,7 +345,3 @@ class BatchSender:
             if job is not None and job.status not in FINISHED:
                 await self.studio.cancel(job_id)
 
-
-async def wait_all(studio: Any, job_ids: Sequence[str]) -> list[Job]:
-    """Each job followed to its end (dry-runs and refused ones are already there)."""
-    return list(await asyncio.gather(*(studio.wait(j) for j in job_ids)))
