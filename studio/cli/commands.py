@@ -16,6 +16,7 @@ from typing import Any
 
 from studio.cli import (
     assist,
+    batch,
     budget,
     compare,
     config,
@@ -26,6 +27,7 @@ from studio.cli import (
     keys,
     lineage,
     metrics,
+    presets,
     providers,
     resume,
     serve,
@@ -61,6 +63,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             resume.run_resume),
     Command("replay", "re-run a saved dry-run payload (never the network)",
             resume.build_replay, resume.run_replay),
+    Command("batch", "send a list of prompts (text or CSV) to one or more models as one "
+            "batch", batch.build, batch.run),
     Command("compare", "fan one prompt out to several models as a group", compare.build_compare,
             compare.run_compare),
     Command("groups", "list compare groups", compare.build_groups, compare.run_groups),
@@ -88,6 +92,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,
             workflows.run),
+    Command("presets", "named parameter sets per model: list, export, import",
+            presets.build, presets.run),
     Command("db", "check the job database, or set a damaged one aside", db.build, db.run,
             opens_studio=False),
 )}

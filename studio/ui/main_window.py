@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
     from studio.ui.about_dialog import AboutDialog
+    from studio.ui.batch import BatchDialog
     from studio.ui.catalog import WorkflowImportDialog
     from studio.ui.export import ExportDialog
     from studio.ui.session import Session
@@ -33,6 +34,7 @@ SHORTCUTS = [
     ("F5", "Refresh the provider catalog"),
     ("Ctrl+1 / Ctrl+2 / Ctrl+3", "Compose / Gallery / Compare"),
     ("Ctrl+E", "Export outputs to a folder"), ("Ctrl+Q", "Quit"),
+    ("Ctrl+Shift+B", "Batch from list: a text or CSV file of prompts to several models"),
 ]
 
 
@@ -136,6 +138,7 @@ class MainWindow(QMainWindow):
                                        self)
         self.viewer: ViewerWindow | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.batch_dialog: BatchDialog | None = None
         self._before_full: tuple | None = None
         made = build_actions(self, self)
         self.generate_action, self.settings_action = made.generate, made.settings
@@ -218,6 +221,23 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()  # never exec(): a nested loop inside the async loop fails
         return dialog
+
+    def open_batch(self) -> BatchDialog:
+        """Batch from list (ui/batch): one dialog, kept while its batch runs."""
+        from studio.ui.batch import BatchDialog
+
+        if self.batch_dialog is None:
+            assert self.session is not None
+            self.batch_dialog = BatchDialog(self.session, self)
+            self.batch_dialog.showInGallery.connect(self.show_batches)
+        self.batch_dialog.open()  # never exec(): a nested loop inside the async loop fails
+        self.batch_dialog.raise_()
+        return self.batch_dialog
+
+    def show_batches(self, _batch_id: str = "") -> None:
+        """The Gallery with outputs stacked by batch (a list's batch is one stack)."""
+        self.tabs.setCurrentWidget(self.gallery)
+        self.gallery.group.setCurrentIndex(max(0, self.gallery.group.findData("batch")))
 
     def open_settings(self) -> SettingsDialog:
         from studio.ui.settings import SettingsDialog

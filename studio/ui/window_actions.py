@@ -51,6 +51,8 @@ class WindowParts(Protocol):
 
     def open_workflow_import(self) -> Any: ...
 
+    def open_batch(self) -> Any: ...
+
     def request_quit(self) -> None: ...
 
     def reset_layout(self) -> None: ...
@@ -108,7 +110,12 @@ def build_actions(window: QMainWindow, w: WindowParts) -> WindowActions:
     refresh = w.catalog.refresh_action
     window.addAction(refresh)  # F5 works from anywhere in the window
 
+    batch = action(window, "Batch from list…", w.open_batch, "Ctrl+Shift+B",
+                   "Send a text or CSV file of prompts to one or more models as one batch")
+    batch.setObjectName("batchFromList")
+    window.addAction(batch)
     menu = window.menuBar().addMenu("&File")
+    menu.addAction(batch)
     menu.addAction(import_workflow)
     menu.addAction(export)
     menu.addAction(settings)

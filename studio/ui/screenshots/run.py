@@ -98,6 +98,7 @@ def _fill_compose(window, studio) -> None:
 
 async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: str,
                       board_id: str, lineage_id: str) -> None:
+    from studio.ui.screenshots.batch_views import shoot_batch
     from studio.ui.screenshots.iterate_views import shoot_iterate
     from studio.ui.screenshots.views import (
         shoot_compare,
@@ -113,6 +114,7 @@ async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: s
     await shoot_compare(window, camera, group_id)
     await shoot_viewer(window, camera)
     await shoot_settings(window, camera)
+    await shoot_batch(window, camera)
 
 
 def main(argv: list[str] | None = None) -> int:
