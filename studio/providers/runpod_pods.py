@@ -25,6 +25,7 @@ Sources (checked 2026-12-06):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -34,7 +35,9 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from studio.providers.base import PreparedCall, ProviderError
+from studio.providers.base import KeySpec, PreparedCall, ProviderError
+from studio.providers.comfy_workflows import WorkflowTemplate
+from studio.providers.comfyui import ComfyUIProvider
 from studio.providers.http import json_object, parse_json, raise_for_status, send
 
 REST_BASE = "https://rest.runpod.io/v1"
@@ -412,6 +415,21 @@ class PodsClient:
         return totals
 
 
+# Used only without a key (a dry-run must still show a price): on-demand $/GPU-hour as on
+# https://www.runpod.io/pricing, UNCONFIRMED figures (checked 2026-12-06, they change);
+# with a key the live GraphQL list is used.
+PUBLISHED_GPU_TYPES: tuple[GpuType, ...] = tuple(
+    GpuType(gid, name, mem, secure, community, True, community is not None, "published list")
+    for gid, name, mem, secure, community in (
+        ("NVIDIA RTX A5000", "RTX A5000", 24, 0.27, 0.16),
+        ("NVIDIA GeForce RTX 4090", "RTX 4090", 24, 0.69, 0.34),
+        ("NVIDIA RTX A6000", "RTX A6000", 48, 0.49, 0.33),
+        ("NVIDIA L40S", "L40S", 48, 0.86, 0.79),
+        ("NVIDIA A100 80GB PCIe", "A100 PCIe", 80, 1.64, 1.19),
+        ("NVIDIA H100 80GB HBM3", "H100 SXM", 80, 2.99, None),
+    ))
+
+
 def hourly_price(gpu: GpuType | None, cloud: str, count: int) -> float | None:
     price = gpu.price(cloud) if gpu is not None else None
     return None if price is None else round(price * count, 6)
@@ -419,3 +437,40 @@ def hourly_price(gpu: GpuType | None, cloud: str, count: int) -> float | None:
 
 def find_gpu(gpus: Sequence[GpuType], gpu_id: str) -> GpuType | None:
     return next((g for g in gpus if g.id == gpu_id or g.name == gpu_id), None)
+
+
+# -- a pod's ComfyUI as a server of its own ---------------------------------------------------
+
+
+def server_id(pod_id: str) -> str:
+    """The provider id of a pod's ComfyUI (env-safe, like every provider id)."""
+    return "pod_" + re.sub(r"[^a-z0-9_]", "_", check_pod_id(pod_id).lower())
+
+
+class PodComfyUI(ComfyUIProvider):
+    """A running pod's ComfyUI, reached through its proxy address; named after the pod.
+    Its base URL is fixed (no setting or sandbox mount applies); jobs on it cost nothing
+    per job: the pod bills by the hour. Made by `pod_comfyui` (one declaration per pod)."""
+
+    pod_id = ""
+    fixed_base_url = ""
+    checkpoints: tuple[str, ...] = ()
+    usd_per_hour: float | None = None
+
+
+def pod_comfyui(pod_id: str, name: str, base_url: str, *,
+                templates: Sequence[WorkflowTemplate], checkpoints: Sequence[str] = (),
+                usd_per_hour: float | None = None) -> PodComfyUI:
+    pid = server_id(pod_id)
+    rate = f" at ${usd_per_hour:.2f}/h" if usd_per_hour is not None else ""
+    listed = ", ".join(checkpoints) if checkpoints else "none listed"
+    info = dataclasses.replace(
+        ComfyUIProvider.info, id=pid, name=name, default_base_url=base_url, sandbox=None,
+        key=KeySpec(env=(), keyring_entry=f"runpod-pod-{pod_id}",
+                    label="Bearer token (optional)"),
+        notes=f"RunPod pod {pod_id}{rate}: its ComfyUI through the pod's proxy. "
+              f"Checkpoints: {listed}.")
+    cls = type(f"PodComfyUI_{pid}", (PodComfyUI,), {
+        "info": info, "pod_id": pod_id, "fixed_base_url": base_url,
+        "checkpoints": tuple(checkpoints), "usd_per_hour": usd_per_hour})
+    return cls({}, templates=templates)
