@@ -26,6 +26,7 @@ from studio.cli import (
     keys,
     lineage,
     metrics,
+    pods,
     providers,
     resume,
     serve,
@@ -88,6 +89,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,
             workflows.run),
+    Command("pods", "RunPod pods: your own GPU by the hour (ComfyUI on it)", pods.build,
+            pods.run),
     Command("db", "check the job database, or set a damaged one aside", db.build, db.run,
             opens_studio=False),
 )}
