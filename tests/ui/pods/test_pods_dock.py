@@ -144,3 +144,11 @@ def test_quit_can_leave_the_pod_running(window, qtbot, studio, pod_sandbox):
     with qtbot.waitSignal(window.closed, timeout=10_000):
         leave.click()
     assert sandbox_pods(pod_sandbox)[0]["desiredStatus"] in ("CREATED", "RUNNING")
+
+
+def test_the_idle_minutes_are_a_setting(window, qtbot, studio):
+    dialog = window.open_settings()
+    assert dialog.pods.values()["idle_minutes"] == 15
+    dialog.pods.fields["idle_minutes"].set_value(5)
+    dialog.save()
+    assert studio.settings.pods.idle_minutes == 5
