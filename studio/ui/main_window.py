@@ -128,14 +128,15 @@ class MainWindow(QMainWindow):
         self.addDockWidget(bottom, self.queue)
         from studio.ui.pods import PodsCostLabel, PodsDock
 
-        self.pods_dock = PodsDock(session, self)
-        self.addDockWidget(right, self.pods_dock)
-        self.tabifyDockWidget(self.inspector, self.pods_dock)
-        self.inspector.raise_()
+        self.pods_dock = PodsDock(session, self)  # a tab behind the Queue
+        self.addDockWidget(bottom, self.pods_dock)
+        self.tabifyDockWidget(self.queue, self.pods_dock)
+        self.queue.raise_()
         self.dock_layout = DockLayout(self, [
             DockPlace(self.catalog, left, 0.23, 240, 380),
             DockPlace(self.inspector, right, 0.24, 250, 420),
             DockPlace(self.queue, bottom, 0.22, 130, 260)])
+        self.dock_layout.tabbed.append((self.queue, self.pods_dock))
         self.toasts = ToastArea(self)
         self.notifier = DesktopNotifier(self)
         self.notices = FinishedNotices(session, self.queue.model, self.toasts, self.notifier,

@@ -37,7 +37,8 @@ class CreatePodDialog(QDialog):
         self.use_image = QRadioButton("Image")
         self.template = QComboBox()
         for t in sorted(templates, key=lambda t: not t.is_comfyui):
-            self.template.addItem(f"{t.name}{'  (ComfyUI)' if t.is_comfyui else ''}", t.id)
+            comfy = t.is_comfyui and "comfyui" not in t.name.lower()
+            self.template.addItem(f"{t.name}{'  (ComfyUI)' if comfy else ''}", t.id)
         self.image = QLineEdit()
         self.image.setPlaceholderText("e.g. runpod/comfyui:latest")
         self.use_template.setChecked(self.template.count() > 0)

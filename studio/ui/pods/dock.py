@@ -12,10 +12,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -76,7 +78,7 @@ class PodsDock(QDockWidget):
         self.templates: list[Template] = []
         self.volumes: list[NetworkVolume] = []
         self.question: QMessageBox | None = None
-        body = QWidget(self)
+        body = QWidget()
         layout = QVBoxLayout(body)
         top = QHBoxLayout()
         self.account = QLabel("RunPod: not checked yet")
@@ -114,7 +116,11 @@ class PodsDock(QDockWidget):
         self.tabs.addTab(self.template_table, "Templates")
         self.tabs.addTab(self.volume_table, "Volumes")
         layout.addWidget(self.tabs)
-        self.setWidget(body)
+        scroll = QScrollArea(self)  # the window may be small: the dock never forces it bigger
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self._unsubscribe = self.pods.on_event(self._pod_event)
         self.timer = QTimer(self)
@@ -169,7 +175,8 @@ class PodsDock(QDockWidget):
         if not self.pods.key():
             return
         self.templates = await self.pods.templates()
-        _fill(self.template_table, [[t.name + (" (ComfyUI)" if t.is_comfyui else ""), t.image,
+        _fill(self.template_table, [[t.name + (" (ComfyUI)" if t.is_comfyui and "comfyui" not in
+                                                t.name.lower() else ""), t.image,
                                      ", ".join(t.ports)] for t in self.templates])
         self.volumes = await self.pods.volumes()
         _fill(self.volume_table, [[v.name, f"{v.size_gb or 0:g} GB", v.data_center]
@@ -190,6 +197,7 @@ class PodsDock(QDockWidget):
             if selected is not None and view.pod.id == selected.pod.id:
                 self.table.selectRow(row)
         self._update_buttons()
+        self.costChanged.emit()
 
     def selected(self) -> PodView | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []

@@ -17,7 +17,8 @@ class PodsCostLabel(QLabel):
     def update_cost(self) -> None:
         cost = self.session.studio.pods.running_cost()
         self.setVisible(cost.pods > 0)
+        so_far = cost.usd_so_far
         self.setText(f"Pods: {cost.pods} up · ${cost.usd_per_hour:.2f}/h · "
-                     f"${cost.usd_so_far:.2f} so far")
+                     f"${so_far:.{2 if so_far >= 1 else 4}f} so far")
         self.setToolTip("RunPod pods bill per second while they are up; stop them in the "
                         "Pods dock")

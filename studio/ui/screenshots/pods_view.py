@@ -45,4 +45,4 @@ async def shoot_pods(window, camera: Camera) -> None:
         await settle(0.3)
         camera.grab(box, "pods_terminate")
         box.reject()
-    window.inspector.raise_()
+    window.queue.raise_()

@@ -82,7 +82,8 @@ def test_create_watch_stop_and_terminate_from_the_dock(window, qtbot, studio, po
                     == server_id(pod_id), timeout=10_000)
     assert dock.table.item(0, 0).text() == "from-dialog"
     assert dock.table.item(0, 1).text() == "Running"
-    assert window.pods_cost.isVisible() and "$0.69/h" in window.pods_cost.text()
+    assert window.pods_cost.isVisible(), (window.pods_cost.text(), studio.pods.known)
+    assert "$0.69/h" in window.pods_cost.text()
 
     dock.table.selectRow(0)
     assert dock.buttons["Stop"].isEnabled() and not dock.buttons["Start"].isEnabled()
