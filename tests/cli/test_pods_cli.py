@@ -128,3 +128,26 @@ def test_garbage_and_errors_exit_1_with_the_reason(home, capsys, cloud):
 def test_bad_input_exits_2(home, capsys, argv, words):
     code, out, err = run(capsys, *argv)
     assert code == 2 and words in err and out == ""
+
+
+def test_a_real_key_never_lands_in_a_file_or_the_output(home, capsys, cloud, monkeypatch):
+    from tests.conftest import TEST_KEY, scan_for_secret
+
+    monkeypatch.setenv("RUNPOD_API_KEY", TEST_KEY)
+    for setting, url in (("base_urls.runpod_pods", f"{cloud.url}/runpod_pods/v1"),
+                         ("base_urls.runpod_graphql", f"{cloud.url}/runpod_pods/graphql"),
+                         ("base_urls.runpod_proxy", f"{cloud.url}/runpod_pods/proxy"),
+                         ("features.enable_public_image_providers", "true")):
+        assert main(["config", "set", setting, url]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, "pods", "create", "--gpu", RTX4090, "--template",
+                         "runpod-comfyui", "--json")
+    row = json.loads(out)
+    assert code == 0 and row["live"] and row["request"]["headers"]["Authorization"] != \
+        f"Bearer {TEST_KEY}"
+    httpx.post(f"{cloud.url}/_sandbox/clock", json={"advance": 60}).raise_for_status()
+    code, out, err = run(capsys, "pods", "list", "--json")
+    assert code == 0 and json.loads(out)[0]["server"]
+    assert TEST_KEY not in out + err
+    assert scan_for_secret(home.config_dir.parent, TEST_KEY) == []
+    assert home.data_dir.is_relative_to(home.config_dir.parent)

@@ -381,6 +381,12 @@ class PodsService:
         provider = self.providers.get(server_id(pod_id))
         return provider.info.name if provider is not None else pod_id
 
+    def in_use(self) -> bool:
+        """Has this studio run pods (a registered server, a create that was sent)? Then
+        the app reads them at start, so the status bar and the guard know them."""
+        return bool(self.records.servers()) or bool(self.records.tables.query(
+            "SELECT 1 FROM pod_actions WHERE live = 1 AND action = 'create' LIMIT 1"))
+
     def running_cost(self) -> RunningCost:
         """What the pods last seen running cost (for the status bar)."""
         up = [v for v in self.known.values() if v.pod.status not in ("EXITED", "TERMINATED")]

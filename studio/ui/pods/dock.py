@@ -128,6 +128,8 @@ class PodsDock(QDockWidget):
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self._update_buttons()
+        if self.pods.key() and self.pods.in_use():
+            QTimer.singleShot(0, self.refresh)  # pods left running by an earlier run
 
     # -- reading -----------------------------------------------------------------------------
 

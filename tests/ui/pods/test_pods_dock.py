@@ -153,3 +153,13 @@ def test_the_idle_minutes_are_a_setting(window, qtbot, studio):
     dialog.pods.fields["idle_minutes"].set_value(5)
     dialog.save()
     assert studio.settings.pods.idle_minutes == 5
+
+
+def test_a_window_opened_with_pods_in_use_reads_them_at_once(session, qtbot, studio,
+                                                             pod_sandbox):
+    make_pod(qtbot, studio, name="left-running")
+    assert studio.pods.in_use()
+    window = next(open_window(session, qtbot))
+    qtbot.waitUntil(lambda: window.pods_dock.table.rowCount() == 1, timeout=10_000)
+    assert window.pods_cost.isVisible() and "1 up" in window.pods_cost.text()
+    window.close()
