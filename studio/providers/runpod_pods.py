@@ -11,7 +11,9 @@ Sources (checked 2026-12-06):
   /pods/{podId}`, `GET /templates`, `GET /networkvolumes`, `GET /billing/pods`;
   Authorization: Bearer <key>). Create body fields as in the PodCreateInput of the REST
   schema (name, imageName, templateId, gpuTypeIds, gpuCount, cloudType SECURE|COMMUNITY,
-  networkVolumeId, ports ["8188/http"], containerDiskInGb, volumeInGb).
+  networkVolumeId, ports ["8188/http"], containerDiskInGb, volumeInGb). Billing:
+  https://docs.runpod.io/api-reference/billing/GET/billing/pods (bucketSize, grouping
+  podId|gpuTypeId; the default window is the last 30 days).
   NOTE: docs.runpod.io marks REST v1 deprecated (retirement announced for 2026-11-15) in
   favour of REST v2 (https://api.runpod.io/v2, beta). Both base URLs are settings
   (`base_urls.runpod_pods`, `base_urls.runpod_graphql`); v2 shapes are UNCONFIRMED here.
