@@ -163,3 +163,23 @@ def test_a_window_opened_with_pods_in_use_reads_them_at_once(session, qtbot, stu
     qtbot.waitUntil(lambda: window.pods_dock.table.rowCount() == 1, timeout=10_000)
     assert window.pods_cost.isVisible() and "1 up" in window.pods_cost.text()
     window.close()
+
+
+def test_jobs_and_pods_make_one_question(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from studio.ui.pods import quit_question
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    pods = [{"pod_id": "a", "name": "gpu-a", "usd_per_hour": 0.69, "status": "RUNNING"},
+            {"pod_id": "b", "name": "gpu-b", "usd_per_hour": 0.54, "status": "RUNNING"}]
+    box, leave, stop = quit_question(parent, 2, pods)
+    text = box.text()
+    assert box.windowTitle() == "Quit with jobs and pods running?"
+    assert "2 jobs are still running" in text
+    assert "2 RunPod pods are running (gpu-a, gpu-b)" in text and "$1.23 per hour" in text
+    assert stop is not None and stop.text() == "Stop pods and quit"
+    assert leave.text() == "Leave running and quit"
+    box, leave, stop = quit_question(parent, 1, [])
+    assert stop is None and leave.text() == "Quit" and "RunPod" not in box.text()
