@@ -75,7 +75,8 @@ async def _run(studio: Studio, args: argparse.Namespace) -> int:
         data = [{**g.as_dict(), "source": source} for g in gpus]
         return _out(args, data, lambda: print("\n".join(
             f"{g.id:<28} {_price(g.secure_price):>8} secure {_price(g.community_price):>8} "
-            f"community  stock: {g.stock or 'none'}" for g in gpus) + f"\n({source})"))
+            f"community  stock: {g.stock or '?'} secure, {g.community_stock or '?'} community"
+            for g in gpus) + f"\n({source})"))
     if what == "templates":
         templates = await pods.templates()
         return _out(args, [t.as_dict() for t in templates], lambda: print("\n".join(

@@ -1,28 +1,47 @@
 """RunPod pods: your own GPU by the hour (list, create, start, stop, restart, terminate).
 
 Mostly data and pure request builders; `PodsClient` sends them through providers.http.
-REST for pods, templates, network volumes and billing; GraphQL only where REST has nothing
-(GPU types with prices and stock, the account balance and spend per hour). The same
-RUNPOD_API_KEY as RunPod Serverless (key entry `runpod`).
+REST v2 for pods, templates, network volumes, the GPU catalog and billing; GraphQL only for
+what v2 lacks (the account balance and spend per hour). The same RUNPOD_API_KEY as RunPod
+Serverless (key entry `runpod`).
 
 Sources (checked 2026-12-06):
-- REST v1: https://docs.runpod.io/api-reference (base https://rest.runpod.io/v1; `GET/POST
-  /pods`, `GET /pods/{podId}`, `POST /pods/{podId}/start|stop|restart`, `DELETE
-  /pods/{podId}`, `GET /templates`, `GET /networkvolumes`, `GET /billing/pods`;
-  Authorization: Bearer <key>). Create body fields as in the PodCreateInput of the REST
-  schema (name, imageName, templateId, gpuTypeIds, gpuCount, cloudType SECURE|COMMUNITY,
-  networkVolumeId, ports ["8188/http"], containerDiskInGb, volumeInGb). Billing:
-  https://docs.runpod.io/api-reference/billing/GET/billing/pods (bucketSize, grouping
-  podId|gpuTypeId; the default window is the last 30 days).
-  NOTE: docs.runpod.io marks REST v1 deprecated (retirement announced for 2026-11-15) in
-  favour of REST v2 (https://api.runpod.io/v2, beta). Both base URLs are settings
-  (`base_urls.runpod_pods`, `base_urls.runpod_graphql`); v2 shapes are UNCONFIRMED here.
-- GraphQL https://api.runpod.io/graphql: `gpuTypes { id displayName memoryInGb secureCloud
-  communityCloud securePrice communityPrice lowestPrice(input: {gpuCount: 1})
-  { stockStatus } }` and `myself { clientBalance currentSpendPerHr }` (runpod-python
-  runpod/api/queries, public GraphQL samples).
+- REST v2 (beta; v1 at rest.runpod.io/v1 was retired 2026-11-15): the OpenAPI schema
+  `api-reference-v2/openapi.json` and `api-reference-v2/migrate-from-v1.mdx` of
+  github.com/runpod/docs at commit a900806e253c4f8c16da27d1a4370e72456da4cb, published as
+  https://docs.runpod.io/api-reference-v2/ (e.g. .../pods/create-a-pod). Server
+  https://api.runpod.io, paths under /v2; Authorization: Bearer <key>.
+  - `GET /v2/pods` -> {"pods": [Pod]}; `GET /v2/pods/{id}` -> Pod; `POST /v2/pods`
+    (CreatePodRequest: `name` required; exactly one of `gpu: {id, count}` or `cpu`; `image`
+    unless `templateId`; `cloud` SECURE|COMMUNITY (default SECURE), `ports` ["8188/http"],
+    `disk` GB, `mounts: {persistent: {size, path}} | {network: [{volumeId, path}]}`) ->
+    201 Pod in PROVISIONING, then STARTING, then RUNNING.
+  - `POST /v2/pods/{id}/action {"action": "start|stop|restart"}` -> 200 Pod (409 when the
+    pod's status does not allow it; the allowed set is the pod's `actions`);
+    `DELETE /v2/pods/{id}` -> 204 (terminate).
+  - Pod: id, name, status (PROVISIONING|STARTING|RUNNING|EXITED|ERROR|TERMINATED), actions,
+    image, ports, gpu {id, count}, cloud, mounts, template (null when created from a
+    `templateId`: the pod keeps no link), cost (USD/h; 0.0 when EXITED or TERMINATED),
+    runtime {uptime s, ...} (null unless RUNNING), createdAt, startedAt.
+  - `GET /v2/templates` -> {"templates": [...]} (your own); `GET /v2/catalog/templates
+    ?source=official` -> {"templates": [...]} (RunPod's); both carry `serverless` (serverless
+    templates cannot make pods: 422).
+  - `GET /v2/network-volumes` -> {"networkVolumes": [{id, name, size, dataCenter, type}]}.
+  - `GET /v2/catalog/gpus?include=AVAILABILITY&product=POD&cloud=SECURE|COMMUNITY` ->
+    {"gpus": [{id, name, memory, secure, community, price {secure, community}, maxCount,
+    availability NONE|LOW|MEDIUM|HIGH}]}; availability is for the one `cloud` asked, so the
+    client asks twice.
+  - `GET /v2/billing/pods?bucketSize=day` -> {"records": [{podId, totalAmount, ...}],
+    metadata}: one record per pod per bucket; default window the last 30 days.
+  - Errors: RFC 9457 problem JSON {title, status, detail, errors?}; 402 insufficient balance.
+  UNCONFIRMED: whether `startedAt` moves on a start or restart (uptime is read from
+  `runtime.uptime`); the network mount path (none is documented as a default; we send
+  /workspace, RunPod's usual volume path); the docs page excerpt of create-a-pod says
+  `image` is always required while the schema at the commit above says "unless templateId".
+- GraphQL https://api.runpod.io/graphql, only `myself { clientBalance currentSpendPerHr
+  spendLimit }` (no v2 path has the balance; runpod-python runpod/api/queries).
 - Proxy: an exposed HTTP port of a pod answers at https://{podId}-{port}.proxy.runpod.net
-  (https://docs.runpod.io/pods/configuration/expose-ports).
+  (https://docs.runpod.io/pods/configuration/expose-ports; not part of the v2 schema).
 """
 
 from __future__ import annotations
@@ -42,23 +61,24 @@ from studio.providers.comfy_workflows import WorkflowTemplate
 from studio.providers.comfyui import ComfyUIProvider
 from studio.providers.http import json_object, parse_json, raise_for_status, send
 
-REST_BASE = "https://rest.runpod.io/v1"
+REST_BASE = "https://api.runpod.io/v2"
 GRAPHQL_URL = "https://api.runpod.io/graphql"
 PROXY_HOST = "proxy.runpod.net"
 COMFYUI_PORT = 8188
-DOCS_URL = "https://docs.runpod.io/api-reference"
+DOCS_URL = "https://docs.runpod.io/api-reference-v2/overview"
 PRICING_URL = "https://www.runpod.io/pricing"
-SANDBOX_MOUNT = "/runpod_pods"  # the sandbox serves REST at <mount>/v1, GraphQL, the proxy
+SANDBOX_MOUNT = "/runpod_pods"  # the sandbox serves REST at <mount>/v2, GraphQL, the proxy
 
 CloudType = Literal["SECURE", "COMMUNITY"]
 RUNNING = "RUNNING"
 EXITED = "EXITED"
 TERMINATED = "TERMINATED"
+ERROR = "ERROR"
+BOOTING = ("PROVISIONING", "STARTING")  # v2: created or started, not RUNNING yet
+DOWN = (EXITED, TERMINATED)  # no compute held (v2 `cost` is 0.0 then)
+VOLUME_PATH = "/workspace"  # where a network volume is mounted (UNCONFIRMED default)
 _POD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
-GPU_TYPES_QUERY = (
-    "query GpuTypes { gpuTypes { id displayName memoryInGb secureCloud communityCloud "
-    "securePrice communityPrice lowestPrice(input: {gpuCount: 1}) { stockStatus } } }")
 ACCOUNT_QUERY = "query Myself { myself { id clientBalance currentSpendPerHr spendLimit } }"
 
 
@@ -73,7 +93,7 @@ class PodsEndpoints:
     @classmethod
     def sandbox(cls, sandbox_url: str) -> PodsEndpoints:
         base = f"{sandbox_url.rstrip('/')}{SANDBOX_MOUNT}"
-        return cls(rest=f"{base}/v1", graphql=f"{base}/graphql", proxy=f"{base}/proxy")
+        return cls(rest=f"{base}/v2", graphql=f"{base}/graphql", proxy=f"{base}/proxy")
 
     def proxy_url(self, pod_id: str, port: int = COMFYUI_PORT) -> str:
         check_pod_id(pod_id)
@@ -110,38 +130,48 @@ class GpuType:
     community_price: float | None
     secure_cloud: bool
     community_cloud: bool
-    stock: str  # High, Medium, Low; "" (null in the answer) when none is free
+    stock: str  # secure cloud pod stock: HIGH, MEDIUM, LOW, NONE ("" when not told)
+    community_stock: str = ""  # the same in the community cloud
 
     def price(self, cloud: str = "SECURE") -> float | None:
         return self.secure_price if cloud == "SECURE" else self.community_price
 
+    def stock_in(self, cloud: str = "SECURE") -> str:
+        return self.stock if cloud == "SECURE" else self.community_stock
+
     def available(self, cloud: str = "SECURE") -> bool:
         offered = self.secure_cloud if cloud == "SECURE" else self.community_cloud
-        return offered and self.price(cloud) is not None and bool(self.stock)
+        stock = self.stock_in(cloud)
+        return offered and self.price(cloud) is not None and stock not in ("", "NONE")
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "available": {"SECURE": self.available("SECURE"),
                                               "COMMUNITY": self.available("COMMUNITY")}}
 
 
-def gpu_type_from(raw: Any) -> GpuType | None:
+def gpu_type_from(raw: Any, community: Any = None) -> GpuType | None:
+    """A v2 catalog GpuType; `community` is the same GPU from the COMMUNITY-cloud read
+    (availability is given for the one cloud asked)."""
     if not isinstance(raw, dict) or not _str(raw.get("id")):
         return None
-    lowest = json_object(raw.get("lowestPrice"))
-    return GpuType(id=raw["id"], name=_str(raw.get("displayName")) or raw["id"],
-                   memory_gb=_num(raw.get("memoryInGb")),
-                   secure_price=_num(raw.get("securePrice")),
-                   community_price=_num(raw.get("communityPrice")),
-                   secure_cloud=bool(raw.get("secureCloud")),
-                   community_cloud=bool(raw.get("communityCloud")),
-                   stock=_str(lowest.get("stockStatus")))
+    price = json_object(raw.get("price"))
+    other = community if isinstance(community, dict) else {}
+    return GpuType(id=raw["id"], name=_str(raw.get("name")) or raw["id"],
+                   memory_gb=_num(raw.get("memory")),
+                   secure_price=_num(price.get("secure")) if raw.get("secure") else None,
+                   community_price=_num(price.get("community")) if raw.get("community")
+                   else None,
+                   secure_cloud=bool(raw.get("secure")),
+                   community_cloud=bool(raw.get("community")),
+                   stock=_str(raw.get("availability")).upper(),
+                   community_stock=_str(other.get("availability")).upper())
 
 
 @dataclass(frozen=True)
 class Pod:
     id: str
     name: str
-    status: str  # desiredStatus: RUNNING, EXITED, TERMINATED (or a starting state)
+    status: str  # PROVISIONING, STARTING, RUNNING, EXITED, ERROR, TERMINATED
     cost_per_hr: float | None
     gpu_type: str
     gpu_count: int
@@ -150,14 +180,24 @@ class Pod:
     network_volume_id: str
     ports: tuple[str, ...]
     cloud_type: str
-    last_started_at: str  # ISO time of the last start ("" when never started)
+    last_started_at: str  # v2 startedAt, ISO ("" when not started)
+    reported_uptime: float | None = None  # v2 runtime.uptime (s) when the answer had it
 
     @property
     def running(self) -> bool:
         return self.status == RUNNING
 
+    @property
+    def up(self) -> bool:
+        """Holding compute (and billing): anything but EXITED or TERMINATED."""
+        return self.status not in DOWN
+
     def uptime_seconds(self, now: datetime | None = None) -> float:
-        if not self.running or not self.last_started_at:
+        if not self.running:
+            return 0.0
+        if self.reported_uptime is not None:
+            return self.reported_uptime
+        if not self.last_started_at:
             return 0.0
         try:
             started = datetime.fromisoformat(self.last_started_at.replace("Z", "+00:00"))
@@ -169,27 +209,33 @@ class Pod:
         return any(p.split("/")[0] == str(port) and p.endswith("/http") for p in self.ports)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ports": list(self.ports)}
+        out = {**asdict(self), "ports": list(self.ports)}
+        out.pop("reported_uptime")  # shown as uptime_seconds
+        return out
 
 
 def pod_from(raw: Any) -> Pod:
+    """A v2 Pod. `cost` is the rate billed now (0.0 when EXITED or TERMINATED)."""
     if not isinstance(raw, dict) or not _str(raw.get("id")):
         raise ProviderError("RunPod: the pod in the answer has no id", code="malformed_response")
     gpu = json_object(raw.get("gpu"))
-    machine = json_object(raw.get("machine"))
+    network = json_object(raw.get("mounts")).get("network")
+    first = json_object(network[0]) if isinstance(network, list) and network else {}
+    runtime = json_object(raw.get("runtime"))
     ports = raw["ports"] if isinstance(raw.get("ports"), list) else []
-    count = gpu.get("count", raw.get("gpuCount", 1))
+    count = gpu.get("count", 1)
     return Pod(id=raw["id"], name=_str(raw.get("name")) or raw["id"],
-               status=_str(raw.get("desiredStatus")).upper() or "UNKNOWN",
-               cost_per_hr=_num(raw.get("costPerHr")),
-               gpu_type=_str(gpu.get("id")) or _str(machine.get("gpuTypeId")),
-               gpu_count=int(count) if isinstance(count, int) else 1,
-               image=_str(raw.get("image")) or _str(raw.get("imageName")),
-               template_id=_str(raw.get("templateId")),
-               network_volume_id=_str(raw.get("networkVolumeId")),
+               status=_str(raw.get("status")).upper() or "UNKNOWN",
+               cost_per_hr=_num(raw.get("cost")),
+               gpu_type=_str(gpu.get("id")),
+               gpu_count=count if isinstance(count, int) and not isinstance(count, bool) else 1,
+               image=_str(raw.get("image")),
+               template_id=_str(raw.get("template")),
+               network_volume_id=_str(first.get("volumeId")),
                ports=tuple(str(p) for p in ports),
-               cloud_type=_str(raw.get("cloudType")) or "SECURE",
-               last_started_at=_str(raw.get("lastStartedAt")))
+               cloud_type=_str(raw.get("cloud")) or "SECURE",
+               last_started_at=_str(raw.get("startedAt")),
+               reported_uptime=_num(runtime.get("uptime")))
 
 
 @dataclass(frozen=True)
@@ -205,10 +251,11 @@ class Template:
 
 
 def template_from(raw: Any) -> Template | None:
-    if not isinstance(raw, dict) or not _str(raw.get("id")):
+    """A v2 Template that can make a pod (serverless ones cannot: None)."""
+    if not isinstance(raw, dict) or not _str(raw.get("id")) or raw.get("serverless") is True:
         return None
     ports = tuple(str(p) for p in raw.get("ports") or [] if isinstance(p, str | int))
-    name, image = _str(raw.get("name")), _str(raw.get("imageName"))
+    name, image = _str(raw.get("name")), _str(raw.get("image"))
     comfy = "comfy" in f"{name} {image}".lower() or any(p.startswith("8188/") for p in ports)
     return Template(raw["id"], name or raw["id"], image, ports, comfy)
 
@@ -228,7 +275,7 @@ def volume_from(raw: Any) -> NetworkVolume | None:
     if not isinstance(raw, dict) or not _str(raw.get("id")):
         return None
     return NetworkVolume(raw["id"], _str(raw.get("name")) or raw["id"], _num(raw.get("size")),
-                         _str(raw.get("dataCenterId")))
+                         _str(raw.get("dataCenter")))
 
 
 @dataclass(frozen=True)
@@ -259,7 +306,7 @@ class CreatePod(BaseModel):
     network_volume_id: str | None = Field(None, max_length=100)
     ports: list[str] = Field(default_factory=lambda: [f"{COMFYUI_PORT}/http"], max_length=10)
     container_disk_gb: int = Field(50, ge=1, le=2000)
-    volume_gb: int = Field(0, ge=0, le=4000)
+    volume_gb: int = Field(0, ge=0, le=4000)  # a pod volume (v2 mounts.persistent), 0: none
 
     @model_validator(mode="after")
     def _source(self) -> CreatePod:
@@ -268,20 +315,27 @@ class CreatePod(BaseModel):
         for port in self.ports:
             if not re.match(r"^\d{1,5}/(http|tcp)$", port):
                 raise ValueError(f"port {port!r}: expected e.g. 8188/http or 22/tcp")
+        if 0 < self.volume_gb < 10:
+            raise ValueError("a pod volume is at least 10 GB (or 0 for none)")
+        if self.volume_gb and self.network_volume_id:
+            raise ValueError("a pod has a pod volume or a network volume, not both")
         return self
 
     def body(self) -> dict[str, Any]:
+        """The v2 CreatePodRequest (a GPU pod)."""
         body: dict[str, Any] = {
-            "name": self.name, "gpuTypeIds": [self.gpu_type_id], "gpuCount": self.gpu_count,
-            "cloudType": self.cloud_type, "ports": list(self.ports),
-            "containerDiskInGb": self.container_disk_gb, "volumeInGb": self.volume_gb,
-            "computeType": "GPU"}
+            "name": self.name, "gpu": {"id": self.gpu_type_id, "count": self.gpu_count},
+            "cloud": self.cloud_type, "ports": list(self.ports),
+            "disk": self.container_disk_gb}
         if self.template_id:
             body["templateId"] = self.template_id
         if self.image_name:
-            body["imageName"] = self.image_name
+            body["image"] = self.image_name
         if self.network_volume_id:
-            body["networkVolumeId"] = self.network_volume_id
+            body["mounts"] = {"network": [{"volumeId": self.network_volume_id,
+                                           "path": VOLUME_PATH}]}
+        elif self.volume_gb:
+            body["mounts"] = {"persistent": {"size": self.volume_gb, "path": VOLUME_PATH}}
         return body
 
 
@@ -301,10 +355,13 @@ PAID_ACTIONS: tuple[str, ...] = ("create", "start", "restart")
 
 def action_call(endpoints: PodsEndpoints, key: str | None, pod_id: str,
                 action: Action) -> PreparedCall:
+    """v2: one `POST /pods/{id}/action {"action": ...}`; terminate is `DELETE /pods/{id}`."""
     check_pod_id(pod_id)
     if action == "terminate":
         return PreparedCall("DELETE", f"{endpoints.rest}/pods/{pod_id}", _headers(key))
-    return PreparedCall("POST", f"{endpoints.rest}/pods/{pod_id}/{action}", _headers(key))
+    return PreparedCall("POST", f"{endpoints.rest}/pods/{pod_id}/action",
+                        {**_headers(key), "Content-Type": "application/json"},
+                        json_body={"action": action})
 
 
 def graphql_call(endpoints: PodsEndpoints, key: str | None, query: str) -> PreparedCall:
@@ -316,7 +373,11 @@ def graphql_call(endpoints: PodsEndpoints, key: str | None, query: str) -> Prepa
 # -- sending ----------------------------------------------------------------------------------
 
 _FRIENDLY = {401: "RunPod refused the key: check RUNPOD_API_KEY in Settings",
-             404: "RunPod does not know this pod (terminated?)"}
+             402: "the RunPod account's balance is too low",
+             404: "RunPod does not know this pod (terminated?)",
+             409: "the pod's status does not allow this now"}
+_CREATE_FRIENDLY = {**_FRIENDLY, 404: "RunPod does not know this template or volume",
+                    400: "RunPod could not place this pod (no capacity, or a rule broken)"}
 
 
 class PodsClient:
@@ -328,10 +389,11 @@ class PodsClient:
         self.endpoints = endpoints
         self.key = key
 
-    async def _send(self, call: PreparedCall, what: str) -> Any:
+    async def _send(self, call: PreparedCall, what: str,
+                    friendly: Mapping[int, str] = _FRIENDLY) -> Any:
         response = await send(self.http, call.method, call.url, what, keep_errors=True,
                               **call.send_kwargs())
-        raise_for_status(response, what, friendly=_FRIENDLY)
+        raise_for_status(response, what, friendly=friendly)
         if response.status_code == 204 or not response.content:
             return None
         return parse_json(response, what)
@@ -356,19 +418,25 @@ class PodsClient:
         data = answer.get("data")
         return data if isinstance(data, dict) else {}
 
-    async def pods(self) -> list[Pod]:
-        raw = await self._get("/pods", "RunPod pods")
-        if not isinstance(raw, list):
-            raise ProviderError("RunPod pods: expected a list of pods",
+    async def _list(self, path: str, key: str, what: str,
+                    params: Mapping[str, str] | None = None) -> list[Any]:
+        """A v2 list: the array under the resource's key ({"pods": [...]})."""
+        raw = await self._get(path, what, params)
+        found = raw.get(key) if isinstance(raw, dict) else None
+        if not isinstance(found, list):
+            raise ProviderError(f"{what}: expected {{\"{key}\": [...]}}",
                                 code="malformed_response")
-        return [pod_from(p) for p in raw]
+        return found
+
+    async def pods(self) -> list[Pod]:
+        return [pod_from(p) for p in await self._list("/pods", "pods", "RunPod pods")]
 
     async def pod(self, pod_id: str) -> Pod:
         return pod_from(await self._get(f"/pods/{check_pod_id(pod_id)}", "RunPod pod"))
 
     async def create(self, spec: CreatePod) -> Pod:
         return pod_from(await self._send(create_call(self.endpoints, self.key, spec),
-                                         "RunPod create pod"))
+                                         "RunPod create pod", _CREATE_FRIENDLY))
 
     async def act(self, pod_id: str, action: Action) -> Pod | None:
         """Start, stop, restart or terminate; the pod as RunPod then says it is (None after
@@ -382,20 +450,35 @@ class PodsClient:
         return await self.pod(pod_id)
 
     async def gpu_types(self) -> list[GpuType]:
-        data = await self._graphql(GPU_TYPES_QUERY, "RunPod GPU types")
-        raw = data.get("gpuTypes")
-        found = [gpu_type_from(g) for g in raw] if isinstance(raw, list) else []
+        """The v2 catalog with pod stock, read once per cloud (availability is per cloud)."""
+        by_cloud = {}
+        for cloud in ("SECURE", "COMMUNITY"):
+            by_cloud[cloud] = await self._list(
+                "/catalog/gpus", "gpus", "RunPod GPU types",
+                {"include": "AVAILABILITY", "product": "POD", "cloud": cloud})
+        community = {g.get("id"): g for g in by_cloud["COMMUNITY"] if isinstance(g, dict)}
+        found = [gpu_type_from(g, community.get(g.get("id"))) for g in by_cloud["SECURE"]
+                 if isinstance(g, dict)]
         return sorted((g for g in found if g is not None),
                       key=lambda g: (g.secure_price is None, g.secure_price or 0.0, g.id))
 
     async def templates(self) -> list[Template]:
-        raw = await self._get("/templates", "RunPod templates")
-        found = [template_from(t) for t in raw] if isinstance(raw, list) else []
-        return [t for t in found if t is not None]
+        """Your own pod templates, then RunPod's official ones (serverless ones left out)."""
+        own = await self._list("/templates", "templates", "RunPod templates")
+        official = await self._list("/catalog/templates", "templates", "RunPod templates",
+                                    {"source": "official"})
+        seen: set[str] = set()
+        out = []
+        for raw in [*own, *official]:
+            template = template_from(raw)
+            if template is not None and template.id not in seen:
+                seen.add(template.id)
+                out.append(template)
+        return out
 
     async def volumes(self) -> list[NetworkVolume]:
-        raw = await self._get("/networkvolumes", "RunPod network volumes")
-        found = [volume_from(v) for v in raw] if isinstance(raw, list) else []
+        raw = await self._list("/network-volumes", "networkVolumes", "RunPod network volumes")
+        found = [volume_from(v) for v in raw]
         return [v for v in found if v is not None]
 
     async def account(self) -> Account:
@@ -406,22 +489,24 @@ class PodsClient:
                        _num(me.get("spendLimit")), billed)
 
     async def billed(self) -> dict[str, float]:
-        """USD billed so far per pod (GET /billing/pods grouped by pod)."""
-        raw = await self._get("/billing/pods", "RunPod billing",
-                              {"grouping": "podId", "bucketSize": "day"})
+        """USD billed so far per pod: v2 `GET /billing/pods` gives one record per pod per
+        day bucket over the last 30 days (the default window); summed per pod."""
+        records = await self._list("/billing/pods", "records", "RunPod billing",
+                                   {"bucketSize": "day"})
         totals: dict[str, float] = {}
-        for record in raw if isinstance(raw, list) else []:
+        for record in records:
             if isinstance(record, dict) and _str(record.get("podId")):
-                amount = _num(record.get("amount")) or 0.0
+                amount = _num(record.get("totalAmount")) or 0.0
                 totals[record["podId"]] = totals.get(record["podId"], 0.0) + amount
         return totals
 
 
 # Used only without a key (a dry-run must still show a price): on-demand $/GPU-hour as on
 # https://www.runpod.io/pricing, UNCONFIRMED figures (checked 2026-12-06, they change);
-# with a key the live GraphQL list is used.
+# with a key the live v2 catalog is used.
 PUBLISHED_GPU_TYPES: tuple[GpuType, ...] = tuple(
-    GpuType(gid, name, mem, secure, community, True, community is not None, "published list")
+    GpuType(gid, name, mem, secure, community, True, community is not None, "published list",
+            "published list" if community is not None else "")
     for gid, name, mem, secure, community in (
         ("NVIDIA RTX A5000", "RTX A5000", 24, 0.27, 0.16),
         ("NVIDIA GeForce RTX 4090", "RTX 4090", 24, 0.69, 0.34),

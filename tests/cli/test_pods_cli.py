@@ -50,8 +50,10 @@ def test_create_is_a_dry_run_with_its_price_by_default(home, capsys, no_keyring)
     assert set(row) == ACTION_KEYS
     assert row["dry_run"] and not row["live"] and row["action"] == "create"
     assert row["usd_per_hour"] == pytest.approx(0.69)  # the published list (no key)
-    assert row["request"]["url"] == "https://rest.runpod.io/v1/pods"
-    assert row["request"]["body"]["networkVolumeId"] == "vol1"
+    assert row["request"]["url"] == "https://api.runpod.io/v2/pods"
+    assert row["request"]["body"]["mounts"] == {"network": [{"volumeId": "vol1",
+                                                             "path": "/workspace"}]}
+    assert row["request"]["body"]["gpu"] == {"id": RTX4090, "count": 1}
     assert row["request"]["body"]["name"] == "gpu-a"
     gpus = cli_json(capsys, "pods", "gpu-types", "--json")
     assert gpus[0]["source"].startswith("published list")
@@ -100,7 +102,7 @@ def test_the_pod_commands_live_against_the_sandbox(home, capsys, cloud):
 
 
 def test_a_refused_key_is_a_clear_error(home, capsys, cloud, no_keyring):
-    assert main(["config", "set", "base_urls.runpod_pods", f"{cloud.url}/runpod_pods/v1"]) == 0
+    assert main(["config", "set", "base_urls.runpod_pods", f"{cloud.url}/runpod_pods/v2"]) == 0
     capsys.readouterr()
     code, out, err = run(capsys, "pods", "list", "--json")
     assert code == 1 and out == ""
@@ -134,7 +136,7 @@ def test_a_real_key_never_lands_in_a_file_or_the_output(home, capsys, cloud, mon
     from tests.conftest import TEST_KEY, scan_for_secret
 
     monkeypatch.setenv("RUNPOD_API_KEY", TEST_KEY)
-    for setting, url in (("base_urls.runpod_pods", f"{cloud.url}/runpod_pods/v1"),
+    for setting, url in (("base_urls.runpod_pods", f"{cloud.url}/runpod_pods/v2"),
                          ("base_urls.runpod_graphql", f"{cloud.url}/runpod_pods/graphql"),
                          ("base_urls.runpod_proxy", f"{cloud.url}/runpod_pods/proxy"),
                          ("features.enable_public_image_providers", "true")):

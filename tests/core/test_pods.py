@@ -36,8 +36,8 @@ def advance(server, seconds: float) -> None:
 
 
 def sandbox_pods(server) -> list[dict]:
-    return httpx.get(f"{server.url}/runpod_pods/v1/pods",
-                     headers={"Authorization": "Bearer x"}).json()
+    return httpx.get(f"{server.url}/runpod_pods/v2/pods",
+                     headers={"Authorization": "Bearer x"}).json()["pods"]
 
 
 def go_live(studio: Studio, **pods) -> None:
@@ -58,7 +58,10 @@ async def test_create_is_a_dry_run_with_its_price_until_the_flag_is_on(home, clo
         row = await studio.pods.create(spec(cloud_type="COMMUNITY"))
         assert row.dry_run and "enable_public_image_providers" in row.reason
         assert row.usd_per_hour == pytest.approx(0.34)  # the live list's community price
-        assert row.request["method"] == "POST" and row.request["body"]["gpuTypeIds"] == [RTX4090]
+        assert row.request["method"] == "POST"
+        assert row.request["url"] == f"{cloud.url}/runpod_pods/v2/pods"
+        assert row.request["body"]["gpu"] == {"id": RTX4090, "count": 1}
+        assert row.request["body"]["cloud"] == "COMMUNITY"
         assert sandbox_pods(cloud) == []  # nothing was sent
         assert studio.pods.records.actions()[0].id == row.id
     finally:
@@ -74,7 +77,10 @@ async def test_the_whole_life_of_a_pod(home, cloud):
         pod_id = row.pod_id
         assert [p["id"] for p in sandbox_pods(cloud)] == [pod_id]
         [view] = await studio.pods.pods()
-        assert view.pod.status == "CREATED" and view.server is None  # still booting
+        assert view.pod.status == "PROVISIONING" and view.server is None  # still booting
+        assert studio.pods.running_cost().pods == 1  # a booting pod bills already
+        advance(cloud, 0.7)
+        assert (await studio.pods.show(pod_id)).pod.status == "STARTING"
         advance(cloud, 30)
         server = await studio.pods.wait_ready(pod_id, timeout=10, interval=0.05)
         assert server is not None and server.name == "my-gpu"
@@ -164,7 +170,7 @@ async def test_an_idle_pod_is_warned_about_then_stopped(home, cloud):
         now[0] = 561
         [stopped] = await studio.pods.check_idle()
         assert stopped.kind == "idle_stopped"
-        assert sandbox_pods(cloud)[0]["desiredStatus"] == "EXITED"
+        assert sandbox_pods(cloud)[0]["status"] == "EXITED"
         assert pid not in studio.providers
         assert [e.kind for e in seen if e.kind.startswith("idle")] == ["idle_warning",
                                                                        "idle_stopped"]

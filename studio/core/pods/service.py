@@ -32,6 +32,8 @@ from studio.providers.base import Kind, Provider, ProviderContext, ProviderError
 from studio.providers.comfy_workflows import WorkflowTemplate, bundled_templates
 from studio.providers.runpod_pods import (
     COMFYUI_PORT,
+    DOWN,
+    ERROR,
     GRAPHQL_URL,
     PUBLISHED_GPU_TYPES,
     REST_BASE,
@@ -116,6 +118,7 @@ class PodsService:
         self.catalog = catalog
         self.guard = IdleGuard(clock)
         self.known: dict[str, PodView] = {}  # the last pods seen (status bar, quit check)
+        self._rates: dict[str, float] = {}  # pod id -> USD/h while it runs (v2 says 0 if not)
         self._listeners: list[Callable[[PodEvent], None]] = []
         self._unsubscribe = host.subscribe(self._store_event)
 
@@ -179,6 +182,8 @@ class PodsService:
             billed = {}
         views = [await self._view(pod, billed) for pod in pods]
         self.known = {v.pod.id: v for v in views}
+        if any(self.rate(v.pod.id) is None for v in views):
+            await self._rates_from_catalog([v.pod for v in views])
         for row in self.records.servers():
             if row.pod_id not in self.known:
                 await self.unregister(row.pod_id, "the pod is gone")
@@ -195,7 +200,28 @@ class PodsService:
         self.known[pod.id] = view
         return view
 
+    def rate(self, pod_id: str) -> float | None:
+        """What the pod costs per hour while it runs (a stopped pod's too: RunPod v2 gives
+        `cost` 0.0 then, so the rate last seen, or its GPU type's price x count)."""
+        return self._rates.get(pod_id)
+
+    def _remember(self, pod: Pod) -> None:
+        if pod.up and pod.cost_per_hr:
+            self._rates[pod.id] = pod.cost_per_hr
+
+    async def _rates_from_catalog(self, pods: Sequence[Pod]) -> None:
+        try:
+            gpus, _ = await self.gpu_types()
+        except ProviderError as exc:
+            log.info("pods.catalog_unavailable %s", exc.message)
+            return
+        for pod in pods:
+            price = hourly_price(find_gpu(gpus, pod.gpu_type), pod.cloud_type, pod.gpu_count)
+            if pod.id not in self._rates and price is not None:
+                self._rates[pod.id] = price
+
     async def _view(self, pod: Pod, billed: dict[str, float]) -> PodView:
+        self._remember(pod)
         uptime = pod.uptime_seconds()
         cost = billed.get(pod.id)
         if cost is None and pod.cost_per_hr is not None:
@@ -228,6 +254,7 @@ class PodsService:
             pod = await (await self.client()).create(spec)
         except ProviderError as exc:
             return self.records.finish(row, error=self.host.redactor.text(exc.message))
+        self._remember(pod)
         self._emit("changed", pod.id, f"created {pod.name} ({pod.status})")
         return self.records.finish(row, pod_id=pod.id, result=pod.as_dict())
 
@@ -252,21 +279,31 @@ class PodsService:
             await self.unregister(pod_id, f"the pod was told to {action}")
         if pod is None:
             self.known.pop(pod_id, None)
+            self._rates.pop(pod_id, None)
         else:
+            self._remember(pod)
             self.known[pod_id] = PodView(pod, pod.uptime_seconds(), None, None)
         self._emit("changed", pod_id, f"{action} sent")
         return self.records.finish(row, result=None if pod is None else pod.as_dict())
 
     async def _price_of(self, pod_id: str) -> float | None:
+        """What starting the pod costs per hour: its own rate while it is up; for a stopped
+        pod (RunPod v2 says `cost` 0.0 then) its GPU type's price x count in its cloud."""
+        if self.rate(pod_id) is not None:
+            return self.rate(pod_id)
         known = self.known.get(pod_id)
-        if known is not None and known.pod.cost_per_hr is not None:
-            return known.pod.cost_per_hr
-        if not self.key():
-            return None
+        pod = known.pod if known is not None else None
         try:
-            return (await (await self.client()).pod(pod_id)).cost_per_hr
+            if pod is None and self.key():
+                pod = await (await self.client()).pod(pod_id)
         except ProviderError:
             return None
+        if pod is None:
+            return None
+        self._remember(pod)
+        if self.rate(pod_id) is None:
+            await self._rates_from_catalog([pod])
+        return self.rate(pod_id)
 
     def _redacted(self, record: dict[str, Any]) -> dict[str, Any]:
         value = self.host.redactor.value(record)
@@ -335,7 +372,7 @@ class PodsService:
             view = await self.show(pod_id)
             if view.server is not None:
                 return next((r for r in self.records.servers() if r.pod_id == pod_id), None)
-            if view.pod.status in ("EXITED", "TERMINATED"):
+            if view.pod.status in (*DOWN, ERROR):  # it will not come up by itself
                 return None
             if time.monotonic() >= deadline:
                 return None
@@ -389,7 +426,7 @@ class PodsService:
 
     def running_cost(self) -> RunningCost:
         """What the pods last seen running cost (for the status bar)."""
-        up = [v for v in self.known.values() if v.pod.status not in ("EXITED", "TERMINATED")]
+        up = [v for v in self.known.values() if v.pod.up]
         return RunningCost(len(up), round(sum(v.pod.cost_per_hr or 0.0 for v in up), 6),
                            round(sum(v.cost_so_far or 0.0 for v in up), 6))
 
@@ -397,7 +434,7 @@ class PodsService:
         """The pods still running (last seen) and what each costs per hour."""
         return [{"pod_id": v.pod.id, "name": v.pod.name, "usd_per_hour": v.pod.cost_per_hr,
                  "status": v.pod.status}
-                for v in self.known.values() if v.pod.status not in ("EXITED", "TERMINATED")]
+                for v in self.known.values() if v.pod.up]
 
     async def stop_all(self, pod_ids: Sequence[str]) -> list[PodAction]:
         return [await self.act(pod_id, "stop") for pod_id in pod_ids]

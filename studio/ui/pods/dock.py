@@ -109,7 +109,8 @@ class PodsDock(QDockWidget):
         self.buttons["Terminate"].clicked.connect(self.confirm_terminate)
         pods_layout.addWidget(buttons)
         pods_layout.addWidget(self.table)
-        self.gpu_table = _table(("GPU", "VRAM", "Secure $/h", "Community $/h", "Stock"))
+        self.gpu_table = _table(("GPU", "VRAM", "Secure $/h", "Community $/h",
+                                 "Stock (secure / community)"))
         self.template_table = _table(("Template", "Image", "Ports"))
         self.volume_table = _table(("Volume", "Size", "Data centre"))
         self.tabs.addTab(pods_page, "Pods")
@@ -173,7 +174,9 @@ class PodsDock(QDockWidget):
     async def _read_catalog(self) -> None:
         self.gpus, self.gpu_source = await self.pods.gpu_types()
         _fill(self.gpu_table, [[g.name, f"{g.memory_gb or 0:g} GB", money(g.secure_price),
-                                money(g.community_price), g.stock or "none free"]
+                                money(g.community_price),
+                                " / ".join(dict.fromkeys(x or "?" for x in (g.stock,
+                                                                         g.community_stock)))]
                                for g in self.gpus])
         if not self.pods.key():
             return
@@ -263,9 +266,10 @@ class PodsDock(QDockWidget):
         if view is None:
             return None
         pod = view.pod
-        running = pod.status not in ("EXITED", "TERMINATED")
-        rate = (f" and costs {money(pod.cost_per_hr)} per hour while it runs"
-                if pod.cost_per_hr is not None else "")
+        running = pod.up
+        per_hour = self.pods.rate(pod.id)
+        rate = (f" and costs {money(per_hour)} per hour while it runs"
+                if per_hour is not None else "")
         text = (f"Terminate {pod.name}? It has cost {money(view.cost_so_far, 4)} so far{rate}."
                 "\n\nTerminating deletes the pod for good: its container disk and pod volume "
                 "(models, outputs, custom nodes not on a network volume) are lost, and it "

@@ -44,8 +44,8 @@ def window(session, qtbot):
 
 
 def sandbox_pods(server) -> list[dict]:
-    return httpx.get(f"{server.url}/runpod_pods/v1/pods",
-                     headers={"Authorization": "Bearer x"}).json()
+    return httpx.get(f"{server.url}/runpod_pods/v2/pods",
+                     headers={"Authorization": "Bearer x"}).json()["pods"]
 
 
 def make_pod(qtbot, studio, name="gpu-one") -> str:
@@ -132,7 +132,7 @@ def test_quit_with_a_pod_running_asks_once_and_can_stop_it(window, qtbot, studio
     [stop] = [b for b in box.buttons() if b.text() == "Stop pod and quit"]
     with qtbot.waitSignal(window.closed, timeout=10_000):
         stop.click()
-    assert sandbox_pods(pod_sandbox)[0]["desiredStatus"] == "EXITED"
+    assert sandbox_pods(pod_sandbox)[0]["status"] == "EXITED"
     assert pod_id == sandbox_pods(pod_sandbox)[0]["id"]
 
 
@@ -144,7 +144,8 @@ def test_quit_can_leave_the_pod_running(window, qtbot, studio, pod_sandbox):
     [leave] = [b for b in box.buttons() if b.text() == "Leave running and quit"]
     with qtbot.waitSignal(window.closed, timeout=10_000):
         leave.click()
-    assert sandbox_pods(pod_sandbox)[0]["desiredStatus"] in ("CREATED", "RUNNING")
+    assert sandbox_pods(pod_sandbox)[0]["status"] in ("PROVISIONING", "STARTING",
+                                                      "RUNNING")
 
 
 def test_the_idle_minutes_are_a_setting(window, qtbot, studio):
