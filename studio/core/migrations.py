@@ -163,6 +163,14 @@ def add_pod_tables(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
+# The pods as last seen (status, rate, cost so far), for the budget status in any process
+# (core.pod_spend).
+_POD_SEEN = (
+    "CREATE TABLE IF NOT EXISTS pod_seen (pod_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+    "status TEXT NOT NULL, usd_per_hour REAL, cost_so_far REAL, seen_at REAL NOT NULL)",
+)
+
+
 @dataclass(frozen=True)
 class Step:
     version: int
@@ -180,6 +188,7 @@ STEPS: tuple[Step, ...] = (
          run=add_quality_and_assistant_tables),
     Step(6, "RunPod pod actions and the pods registered as ComfyUI servers",
          run=add_pod_tables),
+    Step(7, "RunPod pods as last seen (their cost in the budget status)", _POD_SEEN),
 )
 LATEST = STEPS[-1].version
 

@@ -82,6 +82,11 @@ def test_the_pod_commands_live_against_the_sandbox(home, capsys, cloud):
     assert pod["cost_so_far_usd"] == pytest.approx(60 * 0.69 / 3600)
     shown = cli_json(capsys, *sb, "pods", "show", pod_id, "--json")
     assert shown["id"] == pod_id and shown["server"] == pod["server"]
+    budget = cli_json(capsys, *sb, "budget", "show", "--json")
+    assert budget["pods"]["pods"] == 1 and budget["pods"]["usd_per_hour"] == pytest.approx(0.69)
+    assert budget["pods"]["usd_so_far"] == pytest.approx(60 * 0.69 / 3600)
+    code, out, _ = run(capsys, *sb, "budget", "show")
+    assert code == 0 and "Pods: 1 up, $0.0115 so far, $0.69/h" in out
 
     entries = cli_json(capsys, *sb, "providers", "--json")
     [entry] = [e for e in entries if e["name"] == "gpu-b"]

@@ -210,3 +210,38 @@ async def test_a_refused_action_is_recorded_with_the_error(home, cloud):
             await studio.pods.create(spec(gpu_type_id="NVIDIA H100 80GB HBM3"))
     finally:
         await studio.aclose()
+
+
+async def test_the_budget_status_shows_what_the_pods_up_cost(home, cloud):
+    studio = Studio(home, sandbox_url=cloud.url)
+    go_live(studio)
+    try:
+        assert studio.budget.status().pods.pods == 0
+        a = (await studio.pods.create(spec(name="a"))).pod_id
+        b = (await studio.pods.create(spec(name="b", gpu_type_id="NVIDIA RTX A5000",
+                                           gpu_count=2))).pod_id
+        advance(cloud, 125)
+        await studio.pods.pods()
+        # Another process (the CLI's `budget show`, the status bar at start) reads it from
+        # the store, without asking RunPod.
+        other = Studio(home, sandbox_url=cloud.url)
+        try:
+            status = other.budget.status()
+        finally:
+            await other.aclose()
+        assert status.pods.pods == 2
+        assert status.pods.usd_per_hour == pytest.approx(0.69 + 0.54)
+        assert status.pods.usd_so_far == pytest.approx(125 * (0.69 + 0.54) / 3600)
+        assert status.as_dict()["pods"]["usd_so_far"] == round(125 * 1.23 / 3600, 6)
+        assert "pods $0.0427 so far" in status.today_text()  # 125 s x $1.23/h
+        assert status.overall["day"].spent_usd == 0.0  # pods are not jobs: not counted
+        await studio.pods.act(a, "stop")
+        assert studio.budget.status().pods.pods == 1  # b only
+        await studio.pods.act(b, "terminate")
+        await studio.pods.pods()
+        status = studio.budget.status()
+        assert status.pods.pods == 0 and "pods" not in status.today_text()
+        # A stopped pod keeps its rate for the next start (RunPod v2 says cost 0.0 then).
+        assert studio.pods.rate(a) == pytest.approx(0.69)
+    finally:
+        await studio.aclose()

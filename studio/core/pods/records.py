@@ -49,6 +49,17 @@ class ServerRow:
     usd_per_hour: float | None
 
 
+@dataclass(frozen=True)
+class SeenRow:
+    """A pod as last read: its status, rate while it runs, and cost so far (pod_seen)."""
+
+    pod_id: str
+    name: str
+    status: str
+    usd_per_hour: float | None
+    cost_so_far: float | None
+
+
 class PodRecords:
     def __init__(self, tables: PodTables) -> None:
         self.tables = tables
@@ -97,3 +108,19 @@ class PodRecords:
         return [ServerRow(r["pod_id"], r["provider_id"], r["name"], r["base_url"],
                           tuple(json.loads(r["checkpoints"])), r["usd_per_hour"])
                 for r in rows]
+
+    def save_seen(self, rows: Sequence[SeenRow], *, every: bool = False) -> None:
+        """The pods as just read (`every`: the whole list, so the others are gone)."""
+        now = time.time()
+        with self.tables.transaction() as db:
+            if every:
+                db.execute("DELETE FROM pod_seen")
+            for row in rows:
+                db.execute("INSERT OR REPLACE INTO pod_seen (pod_id, name, status, usd_per_hour, "
+                           "cost_so_far, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           (row.pod_id, row.name, row.status, row.usd_per_hour,
+                            row.cost_so_far, now))
+
+    def drop_seen(self, pod_id: str) -> None:
+        with self.tables.transaction() as db:
+            db.execute("DELETE FROM pod_seen WHERE pod_id = ?", (pod_id,))

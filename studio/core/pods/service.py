@@ -24,7 +24,7 @@ from studio.core.catalog import Catalog
 from studio.core.config import Settings
 from studio.core.events import StoreEvent, Subscriber
 from studio.core.pods.guard import IdleGuard
-from studio.core.pods.records import PodAction, PodRecords, PodTables, ServerRow
+from studio.core.pods.records import PodAction, PodRecords, PodTables, SeenRow, ServerRow
 from studio.core.policy import Decision
 from studio.core.redaction import Redactor
 from studio.core.secrets import KeyLookup
@@ -184,6 +184,7 @@ class PodsService:
         self.known = {v.pod.id: v for v in views}
         if any(self.rate(v.pod.id) is None for v in views):
             await self._rates_from_catalog([v.pod for v in views])
+        self.records.save_seen([self._seen(v) for v in views], every=True)
         for row in self.records.servers():
             if row.pod_id not in self.known:
                 await self.unregister(row.pod_id, "the pod is gone")
@@ -198,7 +199,13 @@ class PodsService:
             billed = {}
         view = await self._view(pod, billed)
         self.known[pod.id] = view
+        self.records.save_seen([self._seen(view)])
         return view
+
+    def _seen(self, view: PodView) -> SeenRow:
+        pod = view.pod
+        rate = pod.cost_per_hr if pod.up and pod.cost_per_hr else self.rate(pod.id)
+        return SeenRow(pod.id, pod.name, pod.status, rate, view.cost_so_far)
 
     def rate(self, pod_id: str) -> float | None:
         """What the pod costs per hour while it runs (a stopped pod's too: RunPod v2 gives
@@ -255,6 +262,7 @@ class PodsService:
         except ProviderError as exc:
             return self.records.finish(row, error=self.host.redactor.text(exc.message))
         self._remember(pod)
+        self.records.save_seen([SeenRow(pod.id, pod.name, pod.status, pod.cost_per_hr, 0.0)])
         self._emit("changed", pod.id, f"created {pod.name} ({pod.status})")
         return self.records.finish(row, pod_id=pod.id, result=pod.as_dict())
 
@@ -280,9 +288,13 @@ class PodsService:
         if pod is None:
             self.known.pop(pod_id, None)
             self._rates.pop(pod_id, None)
+            self.records.drop_seen(pod_id)
         else:
             self._remember(pod)
-            self.known[pod_id] = PodView(pod, pod.uptime_seconds(), None, None)
+            before = self.known.get(pod_id)
+            self.known[pod_id] = PodView(pod, pod.uptime_seconds(),
+                                         before.cost_so_far if before else None, None)
+            self.records.save_seen([self._seen(self.known[pod_id])])
         self._emit("changed", pod_id, f"{action} sent")
         return self.records.finish(row, result=None if pod is None else pod.as_dict())
 
