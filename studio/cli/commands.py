@@ -27,6 +27,7 @@ from studio.cli import (
     keys,
     lineage,
     metrics,
+    pods,
     presets,
     providers,
     resume,
@@ -94,6 +95,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             workflows.run),
     Command("presets", "named parameter sets per model: list, export, import",
             presets.build, presets.run),
+    Command("pods", "RunPod pods: your own GPU by the hour (ComfyUI on it)", pods.build,
+            pods.run),
     Command("db", "check the job database, or set a damaged one aside", db.build, db.run,
             opens_studio=False),
 )}

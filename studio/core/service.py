@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from studio.core.compare.votes import Votes
     from studio.core.first_run import FirstRun
     from studio.core.library import Library
+    from studio.core.pods import PodsService
     from studio.core.preferences import Preferences, PreferenceStore
     from studio.core.spend_guard import BatchOutcome, SpendGuard
 
@@ -125,6 +126,7 @@ class Studio:
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None
+        self.pods.restore()  # running pods' ComfyUI servers registered by earlier runs
 
     @cached_property
     def compare(self) -> CompareGroups:
@@ -160,6 +162,16 @@ class Studio:
         from studio.core.spend_guard import SpendGuard
 
         return SpendGuard(self)
+
+    @cached_property
+    def pods(self) -> PodsService:
+        """RunPod pods and their ComfyUI servers (core.pods)."""
+        from typing import cast
+
+        from studio.core.pods import PodsService
+
+        return PodsService(self, self.store, cast(dict[str, Provider], self.providers),
+                           self.catalog)
 
     @cached_property
     def assist(self) -> Assistant:

@@ -32,6 +32,7 @@ from studio.core.budget import (
     unpriced_refusal,
 )
 from studio.core.jobs import Job, JobStatus
+from studio.core.pod_spend import pod_spend
 from studio.core.spend import SpendLedger, Totals
 from studio.core.spend_quote import BudgetLine, Quote, QuoteItem, quote_item
 from studio.core.spend_status import BudgetStatus, budget_status
@@ -247,9 +248,10 @@ class SpendGuard:
 
     def status(self, now: float | None = None) -> BudgetStatus:
         """Budgets, spent, reserved and left, overall and per provider, today and this
-        month (local time)."""
+        month (local time); and what the pods last seen up cost."""
         now = self.clock() if now is None else now
-        return budget_status(self.settings, self.ledger.totals(now), now)
+        return budget_status(self.settings, self.ledger.totals(now), now,
+                             pod_spend(self.store))
 
 
 def refusal_of(store: Store, job: Job) -> Refusal | None:

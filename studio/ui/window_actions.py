@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QToolBar
 
 if TYPE_CHECKING:
     from studio.ui.catalog import CatalogDock
@@ -30,6 +30,9 @@ class WindowParts(Protocol):
 
     @property
     def inspector(self) -> InspectorDock: ...
+
+    @property
+    def pods_dock(self) -> QDockWidget: ...
 
     @property
     def gallery(self) -> GalleryTab: ...
@@ -138,7 +141,7 @@ def build_actions(window: QMainWindow, w: WindowParts) -> WindowActions:
     menu.addSeparator()
     menu.addAction(refresh)
     menu.addSeparator()
-    for dock in (w.catalog, w.inspector, w.queue):
+    for dock in (w.catalog, w.inspector, w.queue, w.pods_dock):
         menu.addAction(dock.toggleViewAction())
     menu.addAction(reset_layout)
     menu = window.menuBar().addMenu("&Help")

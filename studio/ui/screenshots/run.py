@@ -58,6 +58,9 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
                                     FOUR, negative_prompt="blurry", seed=1234, aspect="4:5")
         board_id = make_library(studio)
         lineage_id = await make_lineage(studio)
+        from studio.ui.screenshots.pods_view import make_pods
+
+        await make_pods(studio)
         studio.set_favourite("fal", "fal-ai/flux/dev", True)
         studio.note_used([("fal", "fal-ai/flux/dev"), ("stability", "ultra")])
         session.reload_catalog()
@@ -115,6 +118,9 @@ async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: s
     await shoot_viewer(window, camera)
     await shoot_settings(window, camera)
     await shoot_batch(window, camera)
+    from studio.ui.screenshots.pods_view import shoot_pods
+
+    await shoot_pods(window, camera)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from studio.core.config import (
     ContentPolicy,
     ImageHostSettings,
     NetworkLimits,
+    PodSettings,
     QuotaSettings,
     Settings,
 )
@@ -60,6 +61,8 @@ LABELS = {
     "max_download_mb": "Largest download (MB)",
     "low_quota_usd": "Low-quota warning below (USD)",
     "cache_seconds": "Re-check quotas after (seconds)",
+    "idle_minutes": "Stop a pod no job used for (minutes)",
+    "warn_minutes": "Warn before stopping it (minutes)",
     "host": "Image host",
 }
 
@@ -137,12 +140,15 @@ class SettingsDialog(QDialog):
         host_box.setContentsMargins(0, 0, 0, 0)
         host_box.addWidget(self.image_host)
         host_box.addWidget(self.s3_secret)
+        self.pods = ParamForm(PodSettings, self, LABELS)
+        self.pods.set_values(s.pods.model_dump())
         tabs.addTab(self._page(("Content policy", self.policy),
                                ("Compliance (enterprise providers)", self.compliance)),
                     "Content policy")
         tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota),
                                ("Image host (providers that fetch images by URL)",
-                                host)), "Network")
+                                host),
+                               ("RunPod pods (idle timer)", self.pods)), "Network")
         self.budgets = BudgetsTab(session, self)
         tabs.addTab(self.budgets, "Budgets")
         tabs.addTab(self._paths_page(), "Paths")
@@ -249,6 +255,7 @@ class SettingsDialog(QDialog):
         data["image_host"] = self.image_host.values()
         data["network"] = self.network.values()
         data["quota"] = self.quota.values()
+        data["pods"] = self.pods.values()
         data["export_dir"] = self.export_dir.text().strip() or None
         data["automation_api"] = self.automation.values()
         data["budgets"] = self.budgets.values()
@@ -259,7 +266,7 @@ class SettingsDialog(QDialog):
         from pydantic import ValidationError
 
         bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors(),
-               **self.image_host.errors(), **self.budgets.errors(),
+               **self.image_host.errors(), **self.budgets.errors(), **self.pods.errors(),
                **self.assistant.errors()}
         if bad:
             self.error.setText("Fix the marked values: " + ", ".join(bad))
