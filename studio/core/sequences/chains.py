@@ -97,6 +97,18 @@ class Chains:
                seed: int | None = None, negative_prompt: str | None = None,
                end_images: list[str | None] | None = None) -> Chain:
         """A new chain (not run yet). One prompt per link, or one prompt and `links`."""
+        prompts = self.check(provider, model, prompts, links=links, end_images=end_images)
+        ends = list(end_images or [])
+        spec = ChainSpec(provider, model, self._start_ref(image), tuple(prompts),
+                         dict(params or {}), seed, negative_prompt,
+                         tuple(self._start_ref(e) if e else None for e in ends))
+        return self.records.create(spec)
+
+    def check(self, provider: str, model: str, prompts: list[str], *,
+              links: int | None = None, end_images: list[str | None] | None = None
+              ) -> list[str]:
+        """The prompts, one per link; ChainError when the chain cannot be made (nothing is
+        written)."""
         prompts = [p for p in prompts if p is not None]
         if not prompts or not all(p.strip() for p in prompts):
             raise ChainError("give at least one prompt (and no empty ones)")
@@ -122,10 +134,7 @@ class Chains:
                 raise ChainError(f"{provider}:{model} takes no end frame")
             if len(ends) > len(prompts):
                 raise ChainError("more end frames than links")
-        spec = ChainSpec(provider, model, self._start_ref(image), tuple(prompts),
-                         dict(params or {}), seed, negative_prompt,
-                         tuple(self._start_ref(e) if e else None for e in ends))
-        return self.records.create(spec)
+        return prompts
 
     def _start_ref(self, text: str) -> str:
         """An asset, a URL as given, or a file imported as an asset (so lineage has it)."""
