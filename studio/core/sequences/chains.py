@@ -74,10 +74,14 @@ class ChainHost(LocalHost, Protocol):
     def job_assets(self, job_id: str) -> list[Asset]: ...
 
 
+JobHook = Callable[[int, str], None]  # (link index, job id) of each link job sent
+
+
 @dataclass
 class _Run:
     """A chain being run by this process."""
 
+    on_job: JobHook | None = None
     cancelled: bool = False
     job_id: str | None = None
     stitch_cancel: threading.Event = field(default_factory=threading.Event)
@@ -89,6 +93,7 @@ class Chains:
         self.store = host.store
         self.records = ChainRecords(host.store)
         self._runs: dict[str, _Run] = {}
+        self._tasks: set[asyncio.Task[Chain]] = set()
 
     # -- making ------------------------------------------------------------------------
 
@@ -168,13 +173,25 @@ class Chains:
 
     # -- running -----------------------------------------------------------------------
 
-    async def run(self, chain_id: str, *, until: int | None = None) -> Chain:
+    def start(self, chain_id: str, *, on_job: JobHook | None = None) -> asyncio.Task[Chain]:
+        """`run` in the background (the API); the task is kept until it ends."""
+        self.get(chain_id)
+        if chain_id in self._runs:
+            raise ChainError(f"chain {chain_id} is already running here")
+        task = asyncio.create_task(self.run(chain_id, on_job=on_job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def run(self, chain_id: str, *, until: int | None = None,
+                  on_job: JobHook | None = None) -> Chain:
         """Make every link not made yet (up to link `until`), in order, then stitch. Safe
-        to call again after a cancel, a failure or a restart: it picks up where it was."""
+        to call again after a cancel, a failure or a restart: it picks up where it was.
+        `on_job` hears of each link job sent (an API webhook registers it)."""
         chain = self.get(chain_id)
         if chain_id in self._runs:
             raise ChainError(f"chain {chain_id} is already running here")
-        run = self._runs[chain_id] = _Run()
+        run = self._runs[chain_id] = _Run(on_job)
         try:
             return await self._run(chain, run, until)
         finally:
@@ -296,6 +313,8 @@ class Chains:
             link.status = LinkStatus.RUNNING
             link.error = None
             self.records.save_link(link)
+            if run.on_job is not None:
+                run.on_job(link.index, job.id)
         elif job.status.active:  # left out by an earlier session: follow it from here
             await self.host.drive(job.id)
         if job.dry_run or job.status is JobStatus.REFUSED:
