@@ -27,7 +27,7 @@ from typing import Protocol
 
 from studio.core.events import StoreEvent
 from studio.core.inputs import ASSET_PREFIX, is_url
-from studio.core.jobs import Asset, Job, JobStatus
+from studio.core.jobs import Asset, Job, JobBusy, JobStatus
 from studio.core.local_assets import LocalHost
 from studio.core.sequences.chain_store import (
     Chain,
@@ -263,7 +263,7 @@ class Chains:
                         (link.index - 1) / total * _LINKS_SHARE)
             try:
                 job = await self._make_link(chain, link, previous, run, dry_reason)
-            except (ChainError, ValueError, KeyError, OSError) as exc:
+            except (ChainError, ValueError, KeyError, OSError, JobBusy) as exc:
                 link.status, link.error = LinkStatus.FAILED, str(exc)
                 self.records.save_link(link)
                 return self._end(chain, ChainStatus.FAILED, f"link {link.index}: {exc}")
