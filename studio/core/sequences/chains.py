@@ -171,6 +171,15 @@ class Chains:
     def running(self, chain_id: str) -> bool:
         return chain_id in self._runs
 
+    async def aclose(self) -> None:
+        """Stop the background runs (the app is closing): each chain stays `running`
+        with its link job out, and resumes later."""
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
     # -- running -----------------------------------------------------------------------
 
     def start(self, chain_id: str, *, on_job: JobHook | None = None) -> asyncio.Task[Chain]:
@@ -273,6 +282,10 @@ class Chains:
                 self.records.save_link(link)
                 previous = link
                 continue
+            if job.status.active and not run.cancelled:
+                # Nobody here drives the job any more (the app is closing): the chain
+                # stays running with its link out, for a later resume.
+                return self.get(chain.id)
             if not self._take_output(link, job, run):
                 self.records.save_link(link)
                 if link.status is LinkStatus.CANCELLED:
