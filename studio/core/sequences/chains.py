@@ -104,8 +104,11 @@ class Chains:
         """A new chain (not run yet). One prompt per link, or one prompt and `links`."""
         prompts = self.check(provider, model, prompts, links=links, end_images=end_images)
         ends = list(end_images or [])
-        spec = ChainSpec(provider, model, self._start_ref(image), tuple(prompts),
-                         dict(params or {}), seed, negative_prompt,
+        redact = self.host.redactor  # stored like a job's request: never a secret
+        spec = ChainSpec(provider, model, self._start_ref(image),
+                         tuple(redact.text(p) for p in prompts),
+                         dict(redact.value(dict(params or {}))), seed,
+                         redact.text(negative_prompt) if negative_prompt else None,
                          tuple(self._start_ref(e) if e else None for e in ends))
         return self.records.create(spec)
 
@@ -253,6 +256,8 @@ class Chains:
 
     async def _run(self, chain: Chain, run: _Run, until: int | None) -> Chain:
         total = len(chain.links)
+        if chain.status is ChainStatus.SUCCEEDED and chain.final_asset_id:
+            return chain  # nothing is missing
         if chain.status is ChainStatus.DRY_RUN:  # a dry-run again (a flag may be on now)
             for link in chain.links:
                 link.status, link.job_id, link.output_asset_id = LinkStatus.PENDING, None, None
