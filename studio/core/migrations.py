@@ -171,6 +171,28 @@ _POD_SEEN = (
 )
 
 
+# Issue 14 (chains): a chain of image-to-video links, each starting from the last frame
+# of the one before, and its links (one row per link; attempts keep every job tried).
+_CHAINS = (
+    "CREATE TABLE IF NOT EXISTS chains (id TEXT PRIMARY KEY, created_at REAL NOT NULL, "
+    "updated_at REAL NOT NULL, status TEXT NOT NULL, spec TEXT NOT NULL, "
+    "final_asset_id TEXT, error TEXT)",
+    "CREATE INDEX IF NOT EXISTS chains_created ON chains(created_at)",
+    "CREATE TABLE IF NOT EXISTS chain_links (chain_id TEXT NOT NULL, position INTEGER NOT "
+    "NULL, prompt TEXT NOT NULL, status TEXT NOT NULL, job_id TEXT, input_ref TEXT, "
+    "input_asset_id TEXT, input_path TEXT, input_sha256 TEXT, placeholder INTEGER NOT NULL "
+    "DEFAULT 0, output_asset_id TEXT, attempts TEXT NOT NULL DEFAULT '[]', error TEXT, "
+    "updated_at REAL NOT NULL, PRIMARY KEY (chain_id, position))",
+    "CREATE INDEX IF NOT EXISTS chain_links_job ON chain_links(job_id)",
+)
+
+
+def add_chain_tables(db: sqlite3.Connection) -> None:
+    """Issue 14's chains step: self-contained and idempotent (it may be renumbered on merge)."""
+    for sql in _CHAINS:
+        db.execute(sql)
+
+
 @dataclass(frozen=True)
 class Step:
     version: int
@@ -189,6 +211,7 @@ STEPS: tuple[Step, ...] = (
     Step(6, "RunPod pod actions and the pods registered as ComfyUI servers",
          run=add_pod_tables),
     Step(7, "RunPod pods as last seen (their cost in the budget status)", _POD_SEEN),
+    Step(8, "video chains and their links", run=add_chain_tables),
 )
 LATEST = STEPS[-1].version
 

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from studio.core.library import Library
     from studio.core.pods import PodsService
     from studio.core.preferences import Preferences, PreferenceStore
+    from studio.core.sequences.chains import Chains
     from studio.core.spend_guard import BatchOutcome, SpendGuard
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,13 @@ class Studio:
     @cached_property
     def iteration(self) -> Iteration:
         return Iteration(self)
+
+    @cached_property
+    def chains(self) -> Chains:
+        """Video chains: N image-to-video links from one image, stitched (core.sequences)."""
+        from studio.core.sequences.chains import Chains
+
+        return Chains(self)
 
     @cached_property
     def votes(self) -> Votes:
@@ -628,6 +636,8 @@ class Studio:
         )
 
     async def aclose(self) -> None:
+        if "chains" in self.__dict__:  # chains in progress stop first (they resume later)
+            await self.chains.aclose()
         await self.runner.close()
         await asyncio.to_thread(self.metrics.close)  # measurements in hand finish first
         for provider in self.providers.values():
