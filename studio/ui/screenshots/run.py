@@ -98,6 +98,7 @@ def _fill_compose(window, studio) -> None:
 
 async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: str,
                       board_id: str, lineage_id: str) -> None:
+    from studio.ui.screenshots.dashboard_views import shoot_dashboard
     from studio.ui.screenshots.iterate_views import shoot_iterate
     from studio.ui.screenshots.views import (
         shoot_compare,
@@ -111,6 +112,7 @@ async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: s
     await shoot_gallery(window, camera, board_id)
     await shoot_iterate(window, studio, camera, lineage_id)
     await shoot_compare(window, camera, group_id)
+    await shoot_dashboard(window, camera)
     await shoot_viewer(window, camera)
     await shoot_settings(window, camera)
 
