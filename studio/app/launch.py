@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         set_theme_preference,
     )
 
+    if QApplication.instance() is None:
+        use_exact_scale()
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     if not isinstance(app, QApplication):  # a real check: asserts vanish under python -O
         raise RuntimeError("a non-GUI Qt application is already running in this process")
@@ -185,6 +187,17 @@ def _hand_over(app, name: str, argv: list[str]) -> int:
     print("studio: Provider Studio is already running for this data folder; its window "
           "was brought to the front.", flush=True)
     return 0
+
+
+def use_exact_scale() -> None:
+    """HiDPI: follow the screen's scale exactly (150 % is 1.5, not rounded to 2), so the
+    icons (drawn at the device pixel ratio: ui.widgets.painted_icon) and text stay sharp.
+    Qt 6 always scales for high DPI; the rounding must be chosen before the app exists."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
 
 
 def saved_theme(config_dir: Path) -> str:
