@@ -219,6 +219,7 @@ def _warm_imports() -> None:
     import anyio._backends._asyncio  # noqa: F401 (httpcore's first request)
     import av  # noqa: F401
     import httpcore._backends.anyio  # noqa: F401
+    import numpy  # noqa: F401 (masks, the first scoreboard fit, metrics; not on the start-up path)
     from PIL import Image, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
 
 
