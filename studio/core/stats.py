@@ -10,6 +10,8 @@ Over a window of the last `days` local days (today included):
   `BINS` equal bins from 0 to the slowest run;
 - outcomes per provider and per provider/model of live jobs created in the window;
 - the compare scoreboard (all of the artist's votes) with its uncertainty.
+Outputs made on this computer (masks, saved frames: core.local_assets) are not renders
+and are left out.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from studio.core.local_assets import LOCAL_PROVIDER
 from studio.core.store import Store
 
 if TYPE_CHECKING:  # the scoreboard pulls numpy in: only when it is asked for
@@ -169,6 +172,8 @@ def compute(store: Store, scoreboard: Iterable[ScoreRow], days: int = 30,
     dry_runs: dict[str, int] = defaultdict(int)
     for row in store.query(_ROWS, (since,)):
         provider, model, status = row["provider"], row["model"], row["status"]
+        if provider == LOCAL_PROVIDER:  # masks and saved frames made here, not renders
+            continue
         live = not row["dry_run"] and status not in ("dry_run", "refused")
         if not live:
             if status == "dry_run" and row["created_at"] >= since:

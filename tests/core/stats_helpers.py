@@ -43,6 +43,8 @@ def expected(studio: Studio) -> dict:
     runs: dict = defaultdict(list)
     outcomes: dict = defaultdict(lambda: defaultdict(int))
     for job in studio.store.list_jobs(limit=10_000):
+        if job.provider == "studio":  # masks and frames made on this computer
+            continue
         if job.dry_run:
             outcomes[job.provider]["dry_runs"] += 1
             continue

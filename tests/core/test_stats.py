@@ -75,6 +75,24 @@ async def test_spend_latency_outcomes_and_scoreboard_match_the_jobs(filled):
         assert r["high"] - r["rating"] == pytest.approx(2 * r["uncertainty"], abs=0.2)
 
 
+async def test_local_outputs_are_not_counted_as_renders(filled, tmp_path):
+    import io
+
+    from PIL import Image
+
+    studio = filled
+    before = studio.stats(days=7)
+    output = studio.asset_ids()[0]
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(buffer, "PNG")
+    mask = studio.save_mask(output, buffer.getvalue())
+    assert studio.job(mask.job_id).provider == "studio"  # a local job, succeeded
+    after = studio.stats(days=7)
+    assert after["latency"] == before["latency"]
+    assert after["outcomes"] == before["outcomes"]
+    assert {t["provider"] for t in after["spend"]["totals"]} == {"fal", "stability"}
+
+
 async def test_a_window_that_ends_before_the_jobs_is_empty_and_days_are_checked(filled):
     studio = filled
     later = time.time() + 3 * 86400
