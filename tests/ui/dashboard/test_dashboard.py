@@ -121,3 +121,20 @@ def test_window_has_the_tab_a_shortcut_and_a_menu_entry(window, qtbot):
     qtbot.waitUntil(lambda: page._tab is not None and page.tab.data is not None)
     view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
     assert "Dashboard" in [a.text() for a in view.actions()]
+
+
+def test_charts_follow_the_theme(session, qtbot, qapp):
+    from PySide6.QtCharts import QChart
+
+    from studio.ui.widgets import apply_theme
+
+    tab = DashboardTab(session)
+    qtbot.addWidget(tab)
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert tab.chart("spend").theme() == QChart.ChartTheme.ChartThemeLight
+    try:
+        apply_theme(qapp, dark=True)
+        qtbot.waitUntil(lambda: tab.chart("spend").theme() == QChart.ChartTheme.ChartThemeDark)
+    finally:
+        apply_theme(qapp, dark=False)
