@@ -16,7 +16,6 @@ and are left out.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import defaultdict
@@ -35,12 +34,20 @@ BINS = 8
 SCHEMA = 1
 _SENDING = ("(SELECT MIN(e.at) FROM events e WHERE e.job_id = j.id AND e.kind = 'status' "
             "AND json_extract(e.data, '$.to') = 'submitting')")
+
+def _usd(column: str) -> str:
+    """SQL for `column`'s JSON `usd` when it is a number, else NULL (CASE is lazy)."""
+    return (f"CASE WHEN json_valid({column}) THEN CASE WHEN json_type({column}, '$.usd') IN "
+            f"('real', 'integer') THEN json_extract({column}, '$.usd') END END")
+
+
+# Columns by position (a refresh reads every job of the window: ~10,000 rows).
 _ROWS = f"""
-SELECT j.provider, j.model, j.status, j.dry_run, j.estimate, j.actual_cost, j.remote,
-       j.created_at, j.submitted_at, j.finished_at,
-       CASE WHEN j.status = 'succeeded' THEN {_SENDING} END AS sending_at
+SELECT j.provider, j.model, j.status, j.dry_run, {_usd('j.estimate')}, {_usd('j.actual_cost')},
+       j.remote IS NOT NULL, j.created_at, j.submitted_at, j.finished_at,
+       CASE WHEN j.status = 'succeeded' THEN {_SENDING} END
 FROM jobs j
-WHERE j.created_at >= ?1 OR j.submitted_at >= ?1
+WHERE (j.created_at >= ?1 OR j.submitted_at >= ?1) AND j.provider != ?2
 """
 _ACTIVE = ("draft", "queued", "submitting", "submitted", "running")
 
@@ -133,16 +140,6 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _usd(text: str | None) -> float | None:
-    if not text:
-        return None
-    try:
-        value = json.loads(text).get("usd")
-    except (ValueError, AttributeError):
-        return None
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
-
-
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -170,33 +167,30 @@ def compute(store: Store, scoreboard: Iterable[ScoreRow], days: int = 30,
     by_provider: dict[str, Outcomes] = defaultdict(Outcomes)
     by_model: dict[tuple[str, str], Outcomes] = defaultdict(Outcomes)
     dry_runs: dict[str, int] = defaultdict(int)
-    for row in store.query(_ROWS, (since,)):
-        provider, model, status = row["provider"], row["model"], row["status"]
-        if provider == LOCAL_PROVIDER:  # masks and saved frames made here, not renders
-            continue
-        live = not row["dry_run"] and status not in ("dry_run", "refused")
+    for (provider, model, status, dry_run, estimate, actual, has_remote, created_at,
+         submitted_at, finished_at, sending_at) in store.query(_ROWS, (since, LOCAL_PROVIDER)):
+        # Masks and saved frames made on this computer (LOCAL_PROVIDER) are not renders.
+        live = not dry_run and status not in ("dry_run", "refused")
         if not live:
-            if status == "dry_run" and row["created_at"] >= since:
+            if status == "dry_run" and created_at >= since:
                 dry_runs[provider] += 1
             continue
-        accepted = (row["remote"] is not None or row["submitted_at"] is not None
-                    or status in ("succeeded", "unknown"))
-        at = row["submitted_at"] if row["submitted_at"] is not None else row["created_at"]
+        accepted = has_remote or submitted_at is not None or status in ("succeeded", "unknown")
+        at = submitted_at if submitted_at is not None else created_at
         if accepted and since <= at <= now:
             day = datetime.fromtimestamp(at).date()
-            estimate, actual = _usd(row["estimate"]), _usd(row["actual_cost"])
             for bucket in (daily[(provider, day)], weekly[(provider, week_of(day))],
                            totals[provider]):
                 bucket.add(estimate, actual)
-        if row["created_at"] < since:
+        if created_at < since:
             continue
         if status != "draft":
             by_provider[provider].add(status)
             by_model[(provider, model)].add(status)
-        if status == "succeeded" and row["finished_at"] is not None:
-            start = row["sending_at"] or row["submitted_at"] or row["created_at"]
+        if status == "succeeded" and finished_at is not None:
+            start = sending_at or submitted_at or created_at
             runs = latency.setdefault((provider, model), Latency(provider, model))
-            runs.seconds.append(max(0.0, row["finished_at"] - start))
+            runs.seconds.append(max(0.0, finished_at - start))
     return {
         "schema": SCHEMA, "days": days, "since": since, "until": now,
         "spend": {

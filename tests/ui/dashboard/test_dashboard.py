@@ -24,7 +24,8 @@ def filled(live_studio, ui_sandbox, qtbot):
     tab.resize(1200, 900)
     tab.show()
     qtbot.waitExposed(tab)
-    assert tab.data is not None and tab.data["latency"] == []  # empty at first
+    qtbot.waitUntil(lambda: tab.data is not None)  # read in a worker thread on show
+    assert tab.data["latency"] == []  # empty at first
     run(qtbot, fill(live_studio, ui_sandbox), timeout=60_000)
     want = expected(live_studio)
     # Redrawn from the store events of the finished jobs, without pressing Refresh.
@@ -79,8 +80,9 @@ def test_period_and_grouping_redraw(filled, qtbot):
     spend = _series(tab, "spend", QBarSeries)
     weeks = len(tab.data["spend"]["weeks"])
     assert all(b.count() == weeks for b in spend.barSets())
-    tab.period.setCurrentIndex(0)  # 7 days
-    assert tab.data["days"] == 7
+    with qtbot.waitSignal(tab.refreshed):
+        tab.period.setCurrentIndex(0)  # 7 days
+    assert tab.data["days"] == 7 and len(tab.data["spend"]["days"]) == 7
 
 
 def test_exports_write_a_png_and_the_csv_rows(filled, tmp_path):
@@ -132,6 +134,7 @@ def test_charts_follow_the_theme(session, qtbot, qapp):
     qtbot.addWidget(tab)
     tab.show()
     qtbot.waitExposed(tab)
+    qtbot.waitUntil(lambda: tab.data is not None)
     assert tab.chart("spend").theme() == QChart.ChartTheme.ChartThemeLight
     try:
         apply_theme(qapp, dark=True)
