@@ -33,6 +33,7 @@ from studio.cli import (
     providers,
     resume,
     serve,
+    stats,
     workflows,
 )
 
@@ -84,6 +85,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             compare.run_vote),
     Command("scoreboard", "one artist's ranking of provider/models", compare.build_scoreboard,
             compare.run_scoreboard),
+    Command("stats", "spend & speed: spend per day, latency, success rates, scoreboard",
+            stats.build, stats.run),
     Command("export", "copy outputs to a folder with metadata and sidecars",
             export.build_export, export.run_export),
     Command("verify", "what a file's content credentials and sidecar say",

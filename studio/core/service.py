@@ -760,6 +760,12 @@ class Studio:
 
         return artist_scoreboard(self.store, self.votes, artist)
 
+    def stats(self, days: int = 30, now: float | None = None) -> dict[str, Any]:
+        """Spend & speed over the last `days` local days (core.stats; docs/dashboard.md)."""
+        from studio.core.stats import compute
+
+        return compute(self.store, self.scoreboard(), days, now)
+
     def measure_asset(self, asset_id: str) -> QualityRecord:
         """Measure one output now and store the result (blocking: run it in a worker
         thread). A file that cannot be measured is stored with its reason as `note`;

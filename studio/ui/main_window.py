@@ -33,6 +33,7 @@ SHORTCUTS = [
     ("*", "Model lists: favourite or not"), ("Ctrl+,", "Settings"),
     ("F5", "Refresh the provider catalog"),
     ("Ctrl+1 / Ctrl+2 / Ctrl+3", "Compose / Gallery / Compare"),
+    ("Ctrl+Shift+D", "Dashboard: spend & speed"),
     ("Ctrl+E", "Export outputs to a folder"), ("Ctrl+Q", "Quit"),
     ("Ctrl+Shift+B", "Batch from list: a text or CSV file of prompts to several models"),
 ]
@@ -152,6 +153,9 @@ class MainWindow(QMainWindow):
         self.export_action, self.import_workflow_action = made.export, made.import_workflow
         self.quit_action, self.reset_layout_action = made.quit, made.reset_layout
         self.compare_action, self.toolbar = made.compare, made.toolbar
+        from studio.ui.dashboard import install as install_dashboard
+
+        self.dashboard = install_dashboard(self, self.tabs, session)
         self.analyze_action = QAction("Analyze image…", self)  # the gallery's context menu
         self.analyze_action.setStatusTip("Theme, subject, palette, lighting and motion prompts "
                                          "from the assistant")

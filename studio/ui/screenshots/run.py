@@ -102,7 +102,9 @@ def _fill_compose(window, studio) -> None:
 async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: str,
                       board_id: str, lineage_id: str) -> None:
     from studio.ui.screenshots.batch_views import shoot_batch
+    from studio.ui.screenshots.dashboard_views import shoot_dashboard
     from studio.ui.screenshots.iterate_views import shoot_iterate
+    from studio.ui.screenshots.pods_view import shoot_pods
     from studio.ui.screenshots.views import (
         shoot_compare,
         shoot_gallery,
@@ -115,11 +117,10 @@ async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: s
     await shoot_gallery(window, camera, board_id)
     await shoot_iterate(window, studio, camera, lineage_id)
     await shoot_compare(window, camera, group_id)
+    await shoot_dashboard(window, camera)
     await shoot_viewer(window, camera)
     await shoot_settings(window, camera)
     await shoot_batch(window, camera)
-    from studio.ui.screenshots.pods_view import shoot_pods
-
     await shoot_pods(window, camera)
 
 
