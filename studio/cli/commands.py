@@ -16,7 +16,9 @@ from typing import Any
 
 from studio.cli import (
     assist,
+    batch,
     budget,
+    chain,
     compare,
     config,
     db,
@@ -26,9 +28,12 @@ from studio.cli import (
     keys,
     lineage,
     metrics,
+    pods,
+    presets,
     providers,
     resume,
     serve,
+    stats,
     workflows,
 )
 
@@ -49,6 +54,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("budget", "spend budgets: what was spent and what is left", budget.build,
             budget.run),
     Command("generate", "send (or dry-run) one request", generate.build, generate.run),
+    Command("chain", "animate one image into N chained clips, stitched into one film",
+            chain.build, chain.run),
+    Command("chains", "video chains: list, show, resume, regenerate a link, cancel",
+            chain.build_chains, chain.run_chains),
     Command("jobs", "list jobs", jobs.build_list, jobs.run_list),
     Command("job", "one job in full (--refresh asks the provider now)", jobs.build_show,
             jobs.run_show),
@@ -61,6 +70,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             resume.run_resume),
     Command("replay", "re-run a saved dry-run payload (never the network)",
             resume.build_replay, resume.run_replay),
+    Command("batch", "send a list of prompts (text or CSV) to one or more models as one "
+            "batch", batch.build, batch.run),
     Command("compare", "fan one prompt out to several models as a group", compare.build_compare,
             compare.run_compare),
     Command("groups", "list compare groups", compare.build_groups, compare.run_groups),
@@ -74,6 +85,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             compare.run_vote),
     Command("scoreboard", "one artist's ranking of provider/models", compare.build_scoreboard,
             compare.run_scoreboard),
+    Command("stats", "spend & speed: spend per day, latency, success rates, scoreboard",
+            stats.build, stats.run),
     Command("export", "copy outputs to a folder with metadata and sidecars",
             export.build_export, export.run_export),
     Command("verify", "what a file's content credentials and sidecar say",
@@ -88,6 +101,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,
             workflows.run),
+    Command("presets", "named parameter sets per model: list, export, import",
+            presets.build, presets.run),
+    Command("pods", "RunPod pods: your own GPU by the hour (ComfyUI on it)", pods.build,
+            pods.run),
     Command("db", "check the job database, or set a damaged one aside", db.build, db.run,
             opens_studio=False),
 )}

@@ -20,6 +20,10 @@ _FLAG = {
 }
 
 
+_SILENT = "the server does not answer; check its URL in Settings"
+_UNCHECKED = "not checked yet whether the server answers (Refresh, or Test in Settings)"
+
+
 @dataclass(frozen=True)
 class Decision:
     live: bool
@@ -64,8 +68,12 @@ def decide(
                        reachable=reachable, disabled=disabled, unchecked=unchecked)
     if not sandbox:
         return real
-    if disabled or reachable is False or unchecked:
-        return Decision(False, real.reason, real.status, outside=real)
+    if disabled:
+        return Decision(False, disabled, "disabled", outside=real)
+    if reachable is False:
+        return Decision(False, _SILENT, "dry-run", outside=real)
+    if unchecked:
+        return Decision(False, _UNCHECKED, "dry-run", outside=real)
     if real.live:
         reason = f"sandbox: nothing is billed; outside the sandbox this runs live too " \
                  f"({real.reason})"
@@ -98,11 +106,9 @@ def _real_world(
         return Decision(False, f"features.{flag} is off (API key required; dry-run only by "
                         "default)", "dry-run")
     if reachable is False:
-        return Decision(False, "the server does not answer; check its URL in Settings",
-                        "dry-run")
+        return Decision(False, _SILENT, "dry-run")
     if unchecked:
-        return Decision(False, "not checked yet whether the server answers (Refresh, or "
-                        "Test in Settings)", "dry-run")
+        return Decision(False, _UNCHECKED, "dry-run")
     if flag is None:
         where = "the server answers" if reachable else "self-hosted"
         return Decision(True, where, "live")

@@ -73,7 +73,9 @@ if TYPE_CHECKING:
     from studio.core.compare.votes import Votes
     from studio.core.first_run import FirstRun
     from studio.core.library import Library
+    from studio.core.pods import PodsService
     from studio.core.preferences import Preferences, PreferenceStore
+    from studio.core.sequences.chains import Chains
     from studio.core.spend_guard import BatchOutcome, SpendGuard
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,7 @@ class Studio:
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None
+        self.pods.restore()  # running pods' ComfyUI servers registered by earlier runs
 
     @cached_property
     def compare(self) -> CompareGroups:
@@ -154,6 +157,13 @@ class Studio:
         return Iteration(self)
 
     @cached_property
+    def chains(self) -> Chains:
+        """Video chains: N image-to-video links from one image, stitched (core.sequences)."""
+        from studio.core.sequences.chains import Chains
+
+        return Chains(self)
+
+    @cached_property
     def votes(self) -> Votes:
         """Votes and blind rounds over compare groups (one per studio)."""
         from studio.core.compare.votes import Votes
@@ -166,6 +176,16 @@ class Studio:
         from studio.core.spend_guard import SpendGuard
 
         return SpendGuard(self)
+
+    @cached_property
+    def pods(self) -> PodsService:
+        """RunPod pods and their ComfyUI servers (core.pods)."""
+        from typing import cast
+
+        from studio.core.pods import PodsService
+
+        return PodsService(self, self.store, cast(dict[str, Provider], self.providers),
+                           self.catalog)
 
     @cached_property
     def assist(self) -> Assistant:
@@ -208,6 +228,13 @@ class Studio:
         self.keys.store(S3_SECRET, value)
         self.redactor.add([value.strip()])
 
+    def delete_image_host_secret(self) -> bool:
+        return self.keys.delete(S3_SECRET)
+
+    def image_host_secret(self) -> KeyLookup:
+        """Where the S3 image host's secret comes from (never its value to print)."""
+        return self.keys.lookup(S3_SECRET)
+
     def delete_key(self, provider_id: str) -> bool:
         removed = self.keys.delete(self.providers[provider_id].info.key)
         self.catalog.invalidate(servers=False)
@@ -243,7 +270,10 @@ class Studio:
                       key_required=provider.info.key_required,
                       reachable=self.catalog.reachable(provider_id), disabled=disabled,
                       sandbox=self.sandbox_live,
-                      unchecked=self.catalog.reach(provider_id) is Reach.UNCHECKED)
+                      # A server the artist runs (no key needed: ComfyUI, a pod's ComfyUI) is
+                      # live only once it answers; a hosted endpoint only stops when silent.
+                      unchecked=not provider.info.key_required
+                      and self.catalog.reach(provider_id) is Reach.UNCHECKED)
 
     async def check_connection(self, provider_id: str) -> tuple[bool, str]:
         """Settings' "Test connection": one provider's health and balance, in words."""
@@ -627,6 +657,8 @@ class Studio:
         )
 
     async def aclose(self) -> None:
+        if "chains" in self.__dict__:  # chains in progress stop first (they resume later)
+            await self.chains.aclose()
         await self.runner.close()
         await asyncio.to_thread(self.metrics.close)  # measurements in hand finish first
         for provider in self.providers.values():
@@ -754,6 +786,12 @@ class Studio:
         from studio.core.compare.scoreboard import artist_scoreboard
 
         return artist_scoreboard(self.store, self.votes, artist)
+
+    def stats(self, days: int = 30, now: float | None = None) -> dict[str, Any]:
+        """Spend & speed over the last `days` local days (core.stats; docs/dashboard.md)."""
+        from studio.core.stats import compute
+
+        return compute(self.store, self.scoreboard(), days, now)
 
     def measure_asset(self, asset_id: str) -> QualityRecord:
         """Measure one output now and store the result (blocking: run it in a worker
