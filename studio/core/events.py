@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     COMPARE_CHANGED = "compare_changed"  # a compare group was made, grew or got a run
     VOTE_CAST = "vote_cast"
     LIBRARY_CHANGED = "library_changed"  # boards, their outputs or the trash changed
+    STORYBOARD_CHANGED = "storyboard_changed"  # group: the storyboard's id
 
     @property
     def about_job(self) -> bool:
@@ -61,8 +62,8 @@ class StoreEvent:
         kind = EventKind(self.kind)
         missing = ((kind.about_job and self.job is None)
                    or (kind.about_asset and self.asset is None)
-                   or (kind in (EventKind.COMPARE_CHANGED, EventKind.VOTE_CAST)
-                       and not self.group)
+                   or (kind in (EventKind.COMPARE_CHANGED, EventKind.VOTE_CAST,
+                                EventKind.STORYBOARD_CHANGED) and not self.group)
                    or (kind is EventKind.VOTE_CAST and not self.vote)
                    or (kind is EventKind.LIBRARY_CHANGED and not self.what))
         if missing:
@@ -84,6 +85,10 @@ class StoreEvent:
     @classmethod
     def vote_cast(cls, group: str, vote: str) -> StoreEvent:
         return cls(EventKind.VOTE_CAST, "", group=group, vote=vote)
+
+    @classmethod
+    def storyboard_changed(cls, storyboard: str, job_id: str = "") -> StoreEvent:
+        return cls(EventKind.STORYBOARD_CHANGED, job_id, group=storyboard)
 
     @classmethod
     def library_changed(cls, what: str, board: str | None = None) -> StoreEvent:

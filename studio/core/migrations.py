@@ -144,6 +144,23 @@ def add_quality_and_assistant_tables(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
+# Storyboards (issue 14): the spec (scenes, models, transitions) and the run state of each
+# scene's stages (attempts, the approved one) as JSON, and the stitched result. IF NOT
+# EXISTS, so the step is safe whatever number it is given.
+_STORYBOARDS = (
+    "CREATE TABLE IF NOT EXISTS storyboards (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+    "created_at REAL NOT NULL, updated_at REAL NOT NULL, spec TEXT NOT NULL, "
+    "state TEXT NOT NULL, final TEXT)",
+    "CREATE INDEX IF NOT EXISTS storyboards_updated ON storyboards(updated_at)",
+)
+
+
+def add_storyboard_tables(db: sqlite3.Connection) -> None:
+    """Issue 14's storyboard step: self-contained and idempotent (renumbered on merge)."""
+    for sql in _STORYBOARDS:
+        db.execute(sql)
+
+
 @dataclass(frozen=True)
 class Step:
     version: int
@@ -159,6 +176,8 @@ STEPS: tuple[Step, ...] = (
     Step(4, "job parents (lineage) and batches", run=_lineage),
     Step(5, "output quality metrics, the assistant's opinions and runs",
          run=add_quality_and_assistant_tables),
+    Step(6, "storyboards: scenes, their stages' attempts, the stitched result",
+         run=add_storyboard_tables),
 )
 LATEST = STEPS[-1].version
 

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from studio.core.first_run import FirstRun
     from studio.core.library import Library
     from studio.core.preferences import Preferences, PreferenceStore
+    from studio.core.sequences.storyboards import Storyboards
     from studio.core.spend_guard import BatchOutcome, SpendGuard
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,13 @@ class Studio:
         from studio.core.compare.groups import CompareGroups
 
         return CompareGroups(self)
+
+    @cached_property
+    def storyboards(self) -> Storyboards:
+        """Storyboards: scenes made keyframe -> clip, approved stage by stage (issue 14)."""
+        from studio.core.sequences.storyboards import Storyboards
+
+        return Storyboards(self)
 
     @cached_property
     def lineage_records(self) -> LineageRecords:
