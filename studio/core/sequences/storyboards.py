@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from studio.core.events import StoreEvent
 from studio.core.jobs import Asset, Job, JobStatus
+from studio.core.local_assets import LocalHost
 from studio.core.ports import Submissions
 from studio.core.sequences.storyboard_requests import (
     KEYFRAME_PLACEHOLDER,
@@ -38,11 +39,13 @@ from studio.core.sequences.storyboard_spec import (
 )
 from studio.providers.base import RenderRequest
 
+FINAL_KEYS = ("path", "sha256", "duration_seconds", "width", "height")
 FAILED = (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.UNKNOWN, JobStatus.REFUSED)
 
 
-class StoryboardHost(Submissions, Protocol):
-    """What storyboards take of the studio: the submissions port, and waiting on a job."""
+class StoryboardHost(Submissions, LocalHost, Protocol):
+    """What storyboards take of the studio: the submissions port, waiting on a job, and
+    what making a local asset (the stitched film) takes."""
 
     async def wait(self, job_id: str) -> Job: ...
 
@@ -204,6 +207,10 @@ class Storyboards:
         """The newest attempt's output (what Approve would approve)."""
         latest = board.state(scene).stage(stage).latest
         return self._output(latest.job_id if latest else None)
+
+    def output_of(self, job_id: str | None) -> Asset | None:
+        """A finished job's first output."""
+        return self._output(job_id)
 
     def _output(self, job_id: str | None) -> Asset | None:
         if not job_id:
@@ -413,7 +420,9 @@ class Storyboards:
                 "created_at": board.created_at, "updated_at": board.updated_at,
                 "auto_approve": board.spec.auto_approve, "status": self.status(board),
                 "reference_images": board.spec.reference_images,
-                "scenes": scenes, "final": board.final,
+                "scenes": scenes,
+                "final": {k: board.final.get(k) for k in FINAL_KEYS} if board.final else None,
+                "final_asset_id": board.final.get("asset_id") if board.final else None,
                 "spec": board.spec.model_dump(mode="json")}
 
     def status(self, board: Storyboard) -> str:

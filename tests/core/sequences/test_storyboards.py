@@ -3,11 +3,14 @@ from the approved keyframe; approve, regenerate with notes (history kept), dry-r
 
 from __future__ import annotations
 
+import asyncio
+
 import av
 import pytest
 
 from studio.core.jobs import JobStatus
 from studio.core.sequences.storyboard_spec import StoryboardSpec
+from studio.core.sequences.storyboard_stitch import stitch_storyboard
 from studio.core.sequences.storyboards import StoryboardError
 from studio.core.service import Studio
 from tests.conftest import sandbox_requests
@@ -23,9 +26,11 @@ def spec(**changes) -> StoryboardSpec:
                         "params": {"output_format": "png"}},
         "video_model": {"provider": "fal", "model": KLING},
         "scenes": [
-            {"prompt": "a red fox wakes in the snow", "duration_seconds": 5, "seed": 3},
-            {"prompt": "the fox runs through a forest", "duration_seconds": 5, "seed": 4,
+            {"prompt": "a red fox wakes in the snow", "duration_seconds": 5, "seed": 3,
              "transition": {"kind": "crossfade", "seconds": 0.5}},
+            # the last scene's transition leads nowhere: ignored when stitching
+            {"prompt": "the fox runs through a forest", "duration_seconds": 5, "seed": 4,
+             "transition": {"kind": "crossfade", "seconds": 1.0}},
         ],
         **changes,
     }
@@ -58,6 +63,22 @@ async def test_auto_approve_runs_keyframes_then_clips_from_them(home, sandbox):
                 ("start_frame", key["output"]["asset_id"])]
         sent = [r for r in sandbox_requests(sandbox, "fal") if r["method"] == "POST"]
         assert len(sent) == 4  # two keyframes, two clips
+
+        final = await asyncio.to_thread(stitch_storyboard, studio.storyboards, board.id)
+        clips = [s["stages"]["clip"]["output"] for s in data["scenes"]]
+        expected = sum(c["duration_seconds"] for c in clips) - 0.5  # minus the crossfade
+        assert abs(final["duration_seconds"] - expected) <= 2 / 24
+        with av.open(final["path"]) as box:
+            stream = box.streams.video[0]
+            assert (stream.width, stream.height) == (final["width"], final["height"])
+        assert frames(final["path"]) > 0
+        film = studio.asset(final["asset_id"])
+        assert film is not None and film.sha256 == final["sha256"]
+        assert [s["asset_id"] for s in film.provenance["segments"]] == [
+            c["asset_id"] for c in clips]
+        shown = studio.storyboards.board_dict(studio.storyboards.require(board.id))
+        assert shown["status"] == "stitched"
+        assert set(shown["final"]) == {"path", "sha256", "duration_seconds", "width", "height"}
     finally:
         await studio.aclose()
 
