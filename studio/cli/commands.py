@@ -29,6 +29,7 @@ from studio.cli import (
     providers,
     resume,
     serve,
+    storyboard,
     workflows,
 )
 
@@ -84,6 +85,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             metrics.build, metrics.run),
     Command("assist", "the prompt assistant: enhance, adapt, analyze, story, judge",
             assist.build, assist.run),
+    Command("storyboard", "storyboards: scenes made keyframe -> clip, approved, stitched",
+            storyboard.build, storyboard.run),
     Command("serve", "serve the automation API on 127.0.0.1 until Ctrl+C", serve.build,
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,

@@ -356,28 +356,8 @@ class Storyboards:
         attempts before it stay in the history; a new keyframe makes the clip run again."""
         async with self._lock(board_id):
             board = self._require_id(board_id)
-            scene = board.scene(scene_number)
-            state = board.state(scene)
-            stage_state = state.stage(stage)
-            use_notes = stage_state.notes if notes is None else notes.strip()
-            try:
-                if stage == "keyframe":
-                    if scene.keyframe.kind != "generate":
-                        raise StoryboardError(
-                            f"scene {scene_number}'s keyframe is given (an image you chose); "
-                            "set it to be generated to regenerate it")
-                    built = keyframe_request(self.host.providers, board.spec, scene,
-                                             use_notes)
-                    keyframe = None
-                else:
-                    keyframe = self.keyframe_ref(board, scene)
-                    if keyframe is None:
-                        raise StoryboardError(f"scene {scene_number} has no approved "
-                                              "keyframe yet: approve one first")
-                    built = clip_request(self.host.providers, board.spec, scene, keyframe,
-                                         use_notes)
-            except StageError as exc:
-                raise StoryboardError(str(exc)) from None
+            built, keyframe, use_notes = self._again(board, scene_number, stage, notes)
+            stage_state = board.state(board.scene(scene_number)).stage(stage)
             previous = stage_state.latest.job_id if stage_state.latest else None
             async with self.host.budget.fan_out([built.request]):
                 job = await self.host.submit(built.request, retried_from=previous)
@@ -393,6 +373,33 @@ class Storyboards:
                     created_at=time.time(), keyframe_asset=keyframe))
                 board.final = None
             return job
+
+    def stage_request(self, board_id: str, scene_number: int, stage: str,
+                      notes: str | None = None) -> RenderRequest:
+        """What `regenerate` would send (for the spend check before it)."""
+        return self._again(self._require_id(board_id), scene_number, stage, notes)[0].request
+
+    def _again(self, board: Storyboard, scene_number: int, stage: str, notes: str | None
+               ) -> tuple[StageRequest, str | None, str]:
+        scene = board.scene(scene_number)
+        stage_state = board.state(scene).stage(stage)
+        use_notes = stage_state.notes if notes is None else notes.strip()
+        try:
+            if stage == "keyframe":
+                if scene.keyframe.kind != "generate":
+                    raise StoryboardError(
+                        f"scene {scene_number}'s keyframe is given (an image you chose); "
+                        "set it to be generated to regenerate it")
+                return keyframe_request(self.host.providers, board.spec, scene,
+                                        use_notes), None, use_notes
+            keyframe = self.keyframe_ref(board, scene)
+            if keyframe is None:
+                raise StoryboardError(f"scene {scene_number} has no approved keyframe "
+                                      "yet: approve one first")
+            return clip_request(self.host.providers, board.spec, scene, keyframe,
+                                use_notes), keyframe, use_notes
+        except StageError as exc:
+            raise StoryboardError(str(exc)) from None
 
     # -- JSON ---------------------------------------------------------------------------
 
