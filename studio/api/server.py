@@ -24,6 +24,7 @@ from studio.api.auth import ApiToken
 from studio.api.guard import MAX_BODY_BYTES, Guard
 from studio.api.openapi import build_openapi
 from studio.api.routes import OPERATIONS, ApiContext, ApiError, api_error
+from studio.api.storyboard_routes import STORYBOARD_OPERATIONS
 from studio.api.webhooks import WebhookDispatcher
 from studio.core.service import Studio
 
@@ -39,10 +40,11 @@ class ApiStartError(RuntimeError):
 def build_app(studio: Studio, token: ApiToken, webhooks: WebhookDispatcher, *, port: int,
               allowed_origins: Iterable[str] = (), max_body_bytes: int = MAX_BODY_BYTES
               ) -> Guard:
+    operations = [*OPERATIONS, *STORYBOARD_OPERATIONS]
     ctx = ApiContext(studio, webhooks, max_body_bytes, studio.paths.data_dir / "api_inputs",
-                     openapi=build_openapi(OPERATIONS))
+                     openapi=build_openapi(operations))
     app = Starlette(
-        routes=[Route(op.path, op.endpoint, methods=[op.method]) for op in OPERATIONS],
+        routes=[Route(op.path, op.endpoint, methods=[op.method]) for op in operations],
         exception_handlers={ApiError: api_error, HTTPException: _http_error,
                             Exception: _crash})
     app.state.ctx = ctx

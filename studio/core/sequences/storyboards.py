@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -269,7 +269,8 @@ class Storyboards:
 
     # -- running ------------------------------------------------------------------------
 
-    async def advance(self, board_id: str, *, auto_approve: bool | None = None) -> list[Job]:
+    async def advance(self, board_id: str, *, auto_approve: bool | None = None,
+                      on_sent: Callable[[list[Job]], None] | None = None) -> list[Job]:
         """One pass: approve what auto-approve lets through, then send every stage that is
         ready (as one spend-budget fan-out). Returns the jobs sent."""
         async with self._lock(board_id):
@@ -295,16 +296,19 @@ class Storyboards:
                         job_id=job.id, prompt=p.request.prompt, notes=stage.notes,
                         created_at=time.time(), keyframe_asset=p.keyframe))
                 board.final = None
+            if on_sent is not None:
+                on_sent(jobs)
             return jobs
 
     async def run(self, board_id: str, *, auto_approve: bool | None = None,
-                  wait: bool = False) -> Storyboard:
+                  wait: bool = False, on_sent: Callable[[list[Job]], None] | None = None
+                  ) -> Storyboard:
         """Send what is ready; with `wait`, keep going (waiting on live jobs, approving
         when auto-approve is on) until nothing more can move without the artist."""
         if auto_approve is not None:
             self.set_auto_approve(board_id, auto_approve)
         while True:
-            sent = await self.advance(board_id)
+            sent = await self.advance(board_id, on_sent=on_sent)
             if not wait:
                 break
             active = self._active_jobs(self._require_id(board_id))
