@@ -148,6 +148,22 @@ class Storyboards:
             self._publish(board_id)
         return bool(gone)
 
+    def snapshot(self, board_id: str) -> dict[str, Any]:
+        """The whole stored row (spec, run state, film): what `restore` puts back (undo)."""
+        rows = self.store.query("SELECT * FROM storyboards WHERE id=?", (board_id,))
+        if not rows:
+            raise StoryboardError(f"no storyboard {board_id!r}")
+        return dict(rows[0])
+
+    def restore(self, row: dict[str, Any]) -> Storyboard:
+        """Put a deleted storyboard back as it was (Undo delete)."""
+        with self.store.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO storyboards VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (row["id"], row["title"], row["created_at"], row["updated_at"],
+                        row["spec"], row["state"], row["final"]))
+        self._publish(row["id"])
+        return self._require_id(row["id"])
+
     def export_json(self, board_id: str) -> str:
         spec = self._require_id(board_id).spec
         return json.dumps(spec.model_dump(mode="json"), indent=2) + "\n"
