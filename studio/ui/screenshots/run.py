@@ -58,6 +58,9 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
                                     FOUR, negative_prompt="blurry", seed=1234, aspect="4:5")
         board_id = make_library(studio)
         lineage_id = await make_lineage(studio)
+        from studio.ui.screenshots.sequence_views import make_storyboard
+
+        storyboard_id = await make_storyboard(studio)
         studio.set_favourite("fal", "fal-ai/flux/dev", True)
         studio.note_used([("fal", "fal-ai/flux/dev"), ("stability", "ultra")])
         session.reload_catalog()
@@ -72,6 +75,9 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
             await _size_window(window, size)
             await _shoot_size(window, studio, camera, special, group_id, board_id,
                               lineage_id)
+            from studio.ui.screenshots.sequence_views import shoot_sequences
+
+            await shoot_sequences(window, camera, storyboard_id)
         window.close()
     finally:
         await session.close()

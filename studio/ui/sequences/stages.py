@@ -22,7 +22,7 @@ from studio.ui.sequences.timeline import stage_colour
 from studio.ui.widgets import ImageLoader
 
 THUMB = 120
-SIDE_BY_SIDE = 640  # px: narrower than this, the clip goes under the keyframe
+SIDE_BY_SIDE = 480  # px: narrower than this, the clip goes under the keyframe
 EXPLAIN = {
     "pending": "not made yet: Run makes it",
     "waiting": "waits for an approved keyframe",

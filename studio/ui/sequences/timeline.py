@@ -74,7 +74,7 @@ class TileDelegate(QStyledItemDelegate):
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         line = QRect(tile.left() + 6, thumb.bottom() + 4, tile.width() - 12, 18)
         painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         f"{scene.get('index', '?')}")
+                         f"Scene {scene.get('index', '?')}")
         painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          f"{float(scene.get('duration_seconds', 0)):g} s")
         badges = QRect(tile.left() + 6, line.bottom() + 3, tile.width() - 12, 18)
