@@ -9,6 +9,7 @@ never from the store. Each kind carries one payload, checked when the event is m
     compare_changed                                      group (+ job_id of a new run)
     vote_cast                                            group, vote
     library_changed                                      what (+ board)
+    chain_changed                                        chain (+ message, fraction)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class EventKind(StrEnum):
     COMPARE_CHANGED = "compare_changed"  # a compare group was made, grew or got a run
     VOTE_CAST = "vote_cast"
     LIBRARY_CHANGED = "library_changed"  # boards, their outputs or the trash changed
+    CHAIN_CHANGED = "chain_changed"  # a video chain's link started, moved on or ended
     STORYBOARD_CHANGED = "storyboard_changed"  # group: the storyboard's id
 
     @property
@@ -56,6 +58,9 @@ class StoreEvent:
     vote: str | None = None  # vote_cast
     what: str | None = None  # library_changed: board_created, trashed, emptied, ...
     board: str | None = None  # library_changed about one board
+    chain: str | None = None  # chain_changed: the chain id
+    message: str | None = None  # chain_changed: "Generating link 2/3", ...
+    fraction: float | None = None  # chain_changed: the whole chain's progress, 0..1
 
     def __post_init__(self) -> None:
         # A real check (not an assert): a subscriber may rely on the payload of its kind.
@@ -65,7 +70,8 @@ class StoreEvent:
                    or (kind in (EventKind.COMPARE_CHANGED, EventKind.VOTE_CAST,
                                 EventKind.STORYBOARD_CHANGED) and not self.group)
                    or (kind is EventKind.VOTE_CAST and not self.vote)
-                   or (kind is EventKind.LIBRARY_CHANGED and not self.what))
+                   or (kind is EventKind.LIBRARY_CHANGED and not self.what)
+                   or (kind is EventKind.CHAIN_CHANGED and not self.chain))
         if missing:
             raise ValueError(f"a {kind.value} event needs its payload")
         object.__setattr__(self, "kind", kind)
@@ -93,6 +99,12 @@ class StoreEvent:
     @classmethod
     def library_changed(cls, what: str, board: str | None = None) -> StoreEvent:
         return cls(EventKind.LIBRARY_CHANGED, "", what=what, board=board)
+
+    @classmethod
+    def chain_changed(cls, chain: str, message: str, fraction: float | None = None,
+                      job_id: str = "") -> StoreEvent:
+        return cls(EventKind.CHAIN_CHANGED, job_id, chain=chain, message=message,
+                   fraction=fraction)
 
 
 Subscriber = Callable[[StoreEvent], None]

@@ -144,6 +144,28 @@ def add_quality_and_assistant_tables(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
+# Issue 14 (chains): a chain of image-to-video links, each starting from the last frame
+# of the one before, and its links (one row per link; attempts keep every job tried).
+_CHAINS = (
+    "CREATE TABLE IF NOT EXISTS chains (id TEXT PRIMARY KEY, created_at REAL NOT NULL, "
+    "updated_at REAL NOT NULL, status TEXT NOT NULL, spec TEXT NOT NULL, "
+    "final_asset_id TEXT, error TEXT)",
+    "CREATE INDEX IF NOT EXISTS chains_created ON chains(created_at)",
+    "CREATE TABLE IF NOT EXISTS chain_links (chain_id TEXT NOT NULL, position INTEGER NOT "
+    "NULL, prompt TEXT NOT NULL, status TEXT NOT NULL, job_id TEXT, input_ref TEXT, "
+    "input_asset_id TEXT, input_path TEXT, input_sha256 TEXT, placeholder INTEGER NOT NULL "
+    "DEFAULT 0, output_asset_id TEXT, attempts TEXT NOT NULL DEFAULT '[]', error TEXT, "
+    "updated_at REAL NOT NULL, PRIMARY KEY (chain_id, position))",
+    "CREATE INDEX IF NOT EXISTS chain_links_job ON chain_links(job_id)",
+)
+
+
+def add_chain_tables(db: sqlite3.Connection) -> None:
+    """Issue 14's chains step: self-contained and idempotent (it may be renumbered on merge)."""
+    for sql in _CHAINS:
+        db.execute(sql)
+
+
 # Storyboards (issue 14): the spec (scenes, models, transitions) and the run state of each
 # scene's stages (attempts, the approved one) as JSON, and the stitched result. IF NOT
 # EXISTS, so the step is safe whatever number it is given.
@@ -176,7 +198,8 @@ STEPS: tuple[Step, ...] = (
     Step(4, "job parents (lineage) and batches", run=_lineage),
     Step(5, "output quality metrics, the assistant's opinions and runs",
          run=add_quality_and_assistant_tables),
-    Step(6, "storyboards: scenes, their stages' attempts, the stitched result",
+    Step(6, "video chains and their links", run=add_chain_tables),
+    Step(7, "storyboards: scenes, their stages' attempts, the stitched result",
          run=add_storyboard_tables),
 )
 LATEST = STEPS[-1].version

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from studio.core.first_run import FirstRun
     from studio.core.library import Library
     from studio.core.preferences import Preferences, PreferenceStore
+    from studio.core.sequences.chains import Chains
     from studio.core.sequences.storyboard_spec import StoryboardSpec
     from studio.core.sequences.storyboards import Storyboards
     from studio.core.spend_guard import BatchOutcome, SpendGuard
@@ -156,6 +157,13 @@ class Studio:
     @cached_property
     def iteration(self) -> Iteration:
         return Iteration(self)
+
+    @cached_property
+    def chains(self) -> Chains:
+        """Video chains: N image-to-video links from one image, stitched (core.sequences)."""
+        from studio.core.sequences.chains import Chains
+
+        return Chains(self)
 
     @cached_property
     def votes(self) -> Votes:

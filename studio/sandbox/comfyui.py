@@ -32,6 +32,7 @@ from . import edits
 from .formdata import FormDataError, parse_form
 from .gateway import Dialect, provider_route, unknown_route
 from .jobs import OutputSpec
+from .keyframes import animate
 from .sizes import cap_video
 from .state import SandboxState
 
@@ -228,6 +229,8 @@ class ComfyServer:
                 fps = max(1, round(plan.fps))
                 spec = OutputSpec(filename, plan.prompt, plan.seed, width, height, "mp4",
                                   (plan.frames or 1) / fps, fps)
+                start = self.inputs.get(plan.start_upload) if plan.start_upload else None
+                spec = animate(spec, self.state, start)
             else:
                 filename = f"{base}_{number:05d}_.png"
                 side = config.max_image_side

@@ -287,6 +287,8 @@ class RenderPlan:
     outputs: list[SavedOutput]
     # VAEEncodeForInpaint's (image, mask, mask channel, grow_mask_by) uploads, if any.
     inpaint: tuple[str, str, str, int] | None = None
+    # The upload a WanImageToVideo starts from (its start_image's LoadImage), if any.
+    start_upload: str | None = None
 
 
 def plan(graph: Mapping[str, Any], outputs: list[str],
@@ -313,7 +315,17 @@ def plan(graph: Mapping[str, Any], outputs: list[str],
         for nid in outputs]
     return RenderPlan(_prompt_text(nodes, s_inputs), int(seed), int(width), int(height),
                       int(batch), frames, fps, int(s_inputs.get("steps", 1)), sampler,
-                      _topological(nodes), saved, _inpaint(nodes))
+                      _topological(nodes), saved, _inpaint(nodes), _start_upload(nodes))
+
+
+def _start_upload(nodes: Mapping[str, tuple[str, dict[str, Any]]]) -> str | None:
+    for class_type, inputs in nodes.values():
+        link = inputs.get("start_image") if class_type == "WanImageToVideo" else None
+        if isinstance(link, list) and link and str(link[0]) in nodes:
+            source = nodes[str(link[0])]
+            if source[0] == "LoadImage":
+                return str(source[1].get("image"))
+    return None
 
 
 def _inpaint(nodes: Mapping[str, tuple[str, dict[str, Any]]]

@@ -12,6 +12,8 @@ class SandboxConfig:
     queue_seconds: float = 0.3
     run_seconds: float = 1.0
     video_fps: int = 12
+    # Every rendered video gets an audio track (a request can also ask: generate_audio).
+    video_audio: bool = False
     # Rendered videos are scaled down to this long side so tests and demos stay fast.
     max_video_side: int = 640
     # Stability answers synchronously after min(run_seconds, this) seconds.

@@ -5,6 +5,7 @@ upload (stands in for https://rest.fal.ai under /fal/_rest and https://v3.fal.me
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import uuid
@@ -16,9 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .fal_edits import is_edit_endpoint, plan_edit
-from .fal_inputs import FalInputError, plan_request
+from .fal_inputs import FalInputError, FalPlan, plan_request
 from .gateway import Dialect, file_url, origin, provider_route, unknown_route
 from .jobs import Failure, Job, LogLine, Phase
+from .keyframes import animate
 from .state import SandboxState
 
 PROVIDER = "fal"
@@ -124,6 +126,8 @@ def routes(state: SandboxState) -> list[Route]:
                 plan = plan_edit(endpoint_id, payload, request_id, state)
             else:
                 plan = plan_request(endpoint_id, payload, request_id, state.config)
+                if plan.is_video:
+                    plan = _from_frames(plan, payload, state)
         except FalInputError as exc:
             return JSONResponse({"detail": exc.detail()}, status_code=422)
         timing = state.timing()
@@ -269,3 +273,15 @@ async def _result_body(state: SandboxState, request: Request, job: Job) -> dict[
         "prompt": plan.prompt,
         "timings": {"inference": job.run_seconds},
     }
+
+
+def _from_frames(plan: FalPlan, body: Any, state: SandboxState) -> FalPlan:
+    """Image to video: the clip starts on image_url (or the first of image_urls) and ends on
+    tail_image_url / end_image_url (or the last of image_urls) when given."""
+    body = body if isinstance(body, dict) else {}
+    urls = body.get("image_urls") if isinstance(body.get("image_urls"), list) else None
+    start = body.get("image_url") or (urls[0] if urls else None)
+    end = body.get("tail_image_url") or body.get("end_image_url") or (
+        urls[-1] if urls and len(urls) > 1 else None)
+    outputs = tuple(animate(o, state, start, end, body) for o in plan.outputs)
+    return dataclasses.replace(plan, outputs=outputs)

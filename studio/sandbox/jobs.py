@@ -46,6 +46,10 @@ class OutputSpec:
     seconds: float = 0.0
     fps: int = 12
     blurred: bool = False
+    # Image to video: the clip starts on this image (and ends on end_image when given).
+    start_image: bytes | None = field(default=None, repr=False)
+    end_image: bytes | None = field(default=None, repr=False)
+    audio: bool = False
 
     @property
     def content_type(self) -> str:
@@ -58,7 +62,9 @@ class OutputSpec:
     def produce(self) -> bytes:
         if self.is_video:
             size = (self.width, self.height)
-            return render_mp4(self.prompt, self.seed, *size, self.seconds, self.fps)
+            return render_mp4(self.prompt, self.seed, *size, self.seconds, self.fps,
+                              start_image=self.start_image, end_image=self.end_image,
+                              audio=self.audio)
         return render_image(
             self.prompt, self.seed, self.width, self.height, self.fmt, blurred=self.blurred
         )

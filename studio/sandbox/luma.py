@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from .gateway import Dialect, file_url, origin, provider_route, unknown_route
 from .jobs import Failure, Job, OutputSpec, Phase
+from .keyframes import animate
 from .sizes import ASPECT_SIZES, VIDEO_RESOLUTIONS, cap_video, video_size
 from .state import SandboxState
 
@@ -169,6 +170,9 @@ def plan(kind: str, body: Any, job_id: str, state: SandboxState,
         seconds = DURATIONS[duration]
         output = OutputSpec(name, prompt or f"{model} keyframes", seed, width, height, "mp4",
                             seconds, state.config.video_fps)
+        frames = body.get("keyframes") if isinstance(body, dict) else None
+        frames = frames if isinstance(frames, dict) else {}
+        output = animate(output, state, frames.get("frame0"), frames.get("frame1"), body)
         cents = _CENTS_PER_SECOND[model] * _RESOLUTION_FACTOR[resolution] * seconds
         return Generation(kind, model, prompt, output, cents)
     prompt = _prompt(body, required=True)

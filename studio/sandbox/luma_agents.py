@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from .gateway import Dialect, file_url, provider_route, unknown_route
 from .jobs import Failure, Job, OutputSpec, Phase
+from .keyframes import animate
 from .sizes import ASPECT_SIZES, VIDEO_RESOLUTIONS, cap_video, parse_ratio, video_size
 from .state import SandboxState
 
@@ -132,8 +133,10 @@ def plan(body: Any, job_id: str, state: SandboxState) -> tuple[str, str, OutputS
                 _ref(video[frame], f"video.{frame}")
         width, height = cap_video(*video_size(VIDEO_RESOLUTIONS[resolution], aspect),
                                   state.config.max_video_side)
-        return model, kind, OutputSpec(f"{job_id}.mp4", prompt, seed, width, height, "mp4",
-                                       DURATIONS[duration], state.config.video_fps)
+        output = OutputSpec(f"{job_id}.mp4", prompt, seed, width, height, "mp4",
+                            DURATIONS[duration], state.config.video_fps)
+        return model, kind, animate(output, state, video.get("start_frame"),
+                                    video.get("end_frame"), video)
     aspect = body.get("aspect_ratio", "1:1")
     if aspect not in IMAGE_ASPECTS:
         raise AgentsInputError(f"aspect_ratio: must be one of {', '.join(IMAGE_ASPECTS)}")

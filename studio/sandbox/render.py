@@ -153,9 +153,15 @@ def render_png(prompt: str, seed: int, width: int, height: int) -> bytes:
 
 
 def render_mp4(
-    prompt: str, seed: int, width: int, height: int, seconds: float, fps: int = 12
+    prompt: str, seed: int, width: int, height: int, seconds: float, fps: int = 12, *,
+    start_image: bytes | None = None, end_image: bytes | None = None, audio: bool = False,
 ) -> bytes:
-    """An H.264 MP4 (yuv420p) of round(seconds * fps) frames; width and height must be even."""
+    """An H.264 MP4 (yuv420p) of round(seconds * fps) frames; width and height must be even.
+
+    With `start_image` (image to video), the first frame is that image resized to the output
+    size and the clip moves away from it (a slow zoom into the seeded scene), so its last
+    frame differs; with `end_image` too, the clip ends on that image. `audio` adds an AAC
+    tone (pitch from the seed) as long as the video."""
     _check_size(width, height)
     if width % 2 or height % 2:
         raise ValueError(f"video dimensions must be even, got {width}x{height}")
@@ -166,11 +172,55 @@ def render_mp4(
     overlay = np.asarray(_overlay(prompt, seed, width, height), dtype=np.float32)
     alpha = overlay[..., 3:4] / 255.0
     ink = overlay[..., :3] * alpha
+    keyframes = None
+    if start_image is not None:
+        try:
+            keyframes = (_fit_image(start_image, width, height),
+                         _fit_image(end_image, width, height) if end_image is not None else None)
+        except (OSError, ValueError):  # not a readable image: render from the prompt alone
+            keyframes = None
     with tempfile.TemporaryDirectory(prefix="sandbox-mp4-") as folder:
         path = os.path.join(folder, "out.mp4")
-        _encode(path, scene, frames, fps, (width, height), (alpha, ink))
+        _encode(path, scene, frames, fps, (width, height), (alpha, ink), keyframes,
+                _tone(seed, frames / fps) if audio else None)
         with open(path, "rb") as handle:
             return handle.read()
+
+
+def _fit_image(data: bytes, width: int, height: int) -> Image.Image:
+    """An input frame as RGB at exactly width x height (stretched, like a provider's resize)."""
+    with Image.open(io.BytesIO(data)) as image:
+        rgb = image.convert("RGB")
+    if rgb.size != (width, height):
+        rgb = rgb.resize((width, height), Image.Resampling.LANCZOS)
+    return rgb
+
+
+def _tone(seed: int, seconds: float, rate: int = 48_000) -> np.ndarray:
+    t = np.arange(round(seconds * rate), dtype=np.float32) / rate
+    pitch = 220.0 + (seed % 12) * 30.0
+    tone = (0.2 * np.sin(2 * np.pi * pitch * t)).astype(np.float32)
+    return np.stack([tone, tone])
+
+
+def _i2v_frame(scene: _Scene, start: Image.Image, end: Image.Image | None, t: float,
+               size: tuple[int, int], overlay: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Frame at phase t (0..1) of an image-to-video clip: t=0 is the start image exactly."""
+    width, height = size
+    if t <= 0:
+        return np.asarray(start, dtype=np.uint8)
+    zoom = 1.0 + 0.25 * t
+    cw, ch = width / zoom, height / zoom
+    box = ((width - cw) / 2, (height - ch) / 2, (width + cw) / 2, (height + ch) / 2)
+    moved = np.asarray(start.resize((width, height), Image.Resampling.BILINEAR, box=box),
+                       dtype=np.float32)
+    field = np.asarray(_field(scene, width, height, t), dtype=np.float32)
+    frame = moved * (1 - 0.4 * t) + field * (0.4 * t)
+    alpha, ink = overlay
+    frame = frame * (1 - alpha * t) + ink * t  # the SANDBOX badge fades in
+    if end is not None:
+        frame = frame * (1 - t) + np.asarray(end, dtype=np.float32) * t
+    return np.clip(frame + 0.5, 0, 255).astype(np.uint8)
 
 
 def _encode(
@@ -180,6 +230,8 @@ def _encode(
     fps: int,
     size: tuple[int, int],
     overlay: tuple[np.ndarray, np.ndarray],
+    keyframes: tuple[Image.Image, Image.Image | None] | None = None,
+    tone: np.ndarray | None = None,
 ) -> None:
     (width, height), (alpha, ink) = size, overlay
     bar_y = max(2, height // 90)
@@ -191,14 +243,30 @@ def _encode(
         # One thread keeps the encoder's output byte-identical between runs.
         stream.codec_context.thread_count = 1
         stream.codec_context.options = {"preset": "ultrafast", "crf": "26"}
+        sound = container.add_stream("aac", rate=48_000, layout="stereo") if tone is not None \
+            else None
         for index in range(frames):
-            field = np.asarray(_field(scene, width, height, index / frames), dtype=np.float32)
-            frame = (field * (1 - alpha) + ink).astype(np.uint8)
-            frame[height - bar_y :, : max(1, round(width * (index + 1) / frames))] = (255, 214, 0)
+            if keyframes is not None:
+                t = index / (frames - 1) if frames > 1 else 0.0
+                frame = _i2v_frame(scene, keyframes[0], keyframes[1], t, size, overlay)
+            else:
+                field = np.asarray(_field(scene, width, height, index / frames), dtype=np.float32)
+                frame = (field * (1 - alpha) + ink).astype(np.uint8)
+                frame[height - bar_y :, : max(1, round(width * (index + 1) / frames))] = (
+                    255, 214, 0)
             video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
             video_frame.pts = index
             container.mux(stream.encode(video_frame))
         container.mux(stream.encode(None))
+        if sound is not None and tone is not None:
+            for start in range(0, tone.shape[1], 1024):
+                chunk = np.ascontiguousarray(tone[:, start:start + 1024])
+                audio_frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+                audio_frame.sample_rate = 48_000
+                audio_frame.pts = start
+                audio_frame.time_base = Fraction(1, 48_000)
+                container.mux(sound.encode(audio_frame))
+            container.mux(sound.encode(None))
 
 
 def content_type_for(fmt: str) -> str:

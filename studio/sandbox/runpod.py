@@ -24,6 +24,7 @@ from starlette.routing import Route
 from . import comfyui_nodes as nodes
 from .gateway import Dialect, file_url, provider_route, unknown_route
 from .jobs import Failure, Job, OutputSpec, Phase
+from .keyframes import animate
 from .sizes import cap_video
 from .state import SandboxState
 
@@ -91,8 +92,10 @@ def _workflow_job(job: Job, payload: dict[str, Any], state: SandboxState) -> Non
         if saved.kind == "video":
             width, height = cap_video(plan.width, plan.height, state.config.max_video_side)
             fps = max(1, round(plan.fps))
-            specs.append(OutputSpec(f"{name}.mp4", plan.prompt, plan.seed, width, height, "mp4",
-                                    (plan.frames or 1) / fps, fps))
+            spec = OutputSpec(f"{name}.mp4", plan.prompt, plan.seed, width, height, "mp4",
+                              (plan.frames or 1) / fps, fps)
+            start = images.get(plan.start_upload) if plan.start_upload else None
+            specs.append(animate(spec, state, start))
         else:
             specs.append(OutputSpec(f"{name}.png", plan.prompt, plan.seed, plan.width,
                                     plan.height, "png"))

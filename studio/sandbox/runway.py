@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from .gateway import Dialect, Handler, file_url, provider_route, unknown_route
 from .jobs import Failure, Job, OutputSpec, Phase
+from .keyframes import animate
 from .runway_models import MODELS, TaskRequest, validate
 from .sizes import cap_video
 from .state import SandboxState
@@ -97,7 +98,9 @@ def routes(state: SandboxState) -> list[Route]:
             charge_succeeded(state)
             if state.ledger.runway < task.credits:
                 return _error(400, "You do not have enough credits to run this task.")
-            return JSONResponse({"id": _start(state, task).id})
+            job = _start(state, task)
+            job.outputs = tuple(_from_frames(o, payload, state) for o in job.outputs)
+            return JSONResponse({"id": job.id})
 
         return handler
 
@@ -167,3 +170,12 @@ def _start(state: SandboxState, task: TaskRequest) -> Job:
             fault.options.get("message", "An unexpected error occurred (sandbox fault)."),
         )
     return state.jobs.add(job)
+
+
+def _from_frames(spec: OutputSpec, body: Any, state: SandboxState) -> OutputSpec:
+    """promptImage: a URI (the first frame) or [{uri, position: first|last}]."""
+    image = body.get("promptImage") if isinstance(body, dict) else None
+    if isinstance(image, list):
+        by = {i.get("position"): i.get("uri") for i in image if isinstance(i, dict)}
+        return animate(spec, state, by.get("first"), by.get("last"), body)
+    return animate(spec, state, image, None, body)

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from .formdata import FormData, FormDataError, is_multipart, parse_form
 from .gateway import Dialect, file_url, provider_route, unknown_route
 from .jobs import Failure, Job, OutputSpec, Phase
+from .keyframes import animate
 from .sizes import cap_video
 from .state import SandboxState
 
@@ -192,6 +193,9 @@ def routes(state: SandboxState) -> list[Route]:
         job = Job(PROVIDER, values["model"], created_at=state.clock.now(),
                   queue_seconds=timing.queue_seconds, run_seconds=timing.run_seconds)
         spec, frames = _spec(job.id, values, state.config.max_video_side)
+        image = form.file("image")
+        spec = animate(spec, state, image.data if image is not None else values["image_url"],
+                       None, values)
         job.outputs, job.meta = (spec,), {"frames": frames, "image_url": values["image_url"]}
         fault = state.faults.take("fail_next", PROVIDER)
         if fault is not None:
