@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import av
+import numpy as np
 import pytest
+from PIL import Image
 
 from studio.core.jobs import JobStatus
 from studio.core.sequences.storyboard_spec import StoryboardSpec
@@ -37,6 +39,12 @@ def spec(**changes) -> StoryboardSpec:
     return StoryboardSpec.model_validate(data)
 
 
+def first_frame(path: str) -> np.ndarray:
+    with av.open(path) as box:
+        frame = next(box.decode(video=0))
+        return frame.to_ndarray(format="rgb24").astype(np.float32)
+
+
 def frames(path: str) -> int:
     with av.open(path) as box:
         return sum(1 for _ in box.decode(video=0))
@@ -58,6 +66,12 @@ async def test_auto_approve_runs_keyframes_then_clips_from_them(home, sandbox):
             # the clip's start frame is the approved keyframe, recorded as its parent
             [attempt] = clip["attempts"]
             assert attempt["keyframe"] == f"asset:{key['output']['asset_id']}"
+            # the sandbox's clip opens on the keyframe it was sent (decoded, H.264 noise)
+            first = first_frame(clip["output"]["path"])
+            height, width = first.shape[:2]
+            key_pixels = np.asarray(Image.open(key["output"]["path"]).convert("RGB").resize(
+                (width, height), Image.Resampling.LANCZOS), np.float32)
+            assert np.abs(first - key_pixels).mean() < 4
             parents = studio.lineage(clip["output"]["asset_id"]).parents
             assert [(e.role.value, e.node.asset_id) for e in parents] == [
                 ("start_frame", key["output"]["asset_id"])]
