@@ -59,6 +59,17 @@ def build(p: argparse.ArgumentParser) -> None:
     s.add_argument("--wait", action="store_true")
     s.add_argument("--json", action="store_true")
     add_max_usd(s)
+    s = sub.add_parser("audition", help="fan a stage out to several models as a compare "
+                       "group (vote on it, then `pick`)")
+    _stage_args(s)
+    s.add_argument("--target", action="append", required=True, metavar="PROVIDER:MODEL")
+    s.add_argument("--wait", action="store_true")
+    s.add_argument("--json", action="store_true")
+    add_max_usd(s)
+    s = sub.add_parser("pick", help="the audition's winner (or --job) becomes the take")
+    _stage_args(s)
+    s.add_argument("--job", metavar="JOB", help="default: the winner of the newest vote")
+    s.add_argument("--json", action="store_true")
     s = sub.add_parser("stitch", help="join the approved clips into one film (an asset)")
     s.add_argument("id", metavar="ID")
     s.add_argument("--json", action="store_true")
@@ -93,7 +104,37 @@ async def run(studio: Studio, args: argparse.Namespace) -> int:
                                                   args.notes)], args)
         job = await boards.regenerate(board.id, args.scene, args.stage, args.notes)
         return await _finish(studio, boards, board.id, [job], args)
+    if command == "audition":
+        return await _audition(studio, boards, board, args)
+    if command == "pick":
+        from studio.core.sequences.storyboard_audition import pick
+
+        return _show(boards, pick(boards, board.id, args.scene, args.stage, args.job),
+                     args.json)
     return await _stitch(boards, board, args.json)
+
+
+async def _audition(studio: Studio, boards: Storyboards, board: Storyboard,
+                    args: argparse.Namespace) -> int:
+    from studio.core.compare.adapt import Target
+    from studio.core.sequences.storyboard_audition import audition, audition_brief
+    from studio.core.sequences.storyboard_spec import ModelChoice
+
+    try:
+        targets = [Target.parse(t) for t in args.target]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    brief, _ = audition_brief(boards, board, args.scene, args.stage)
+    check_spend(studio, [a.request for a in studio.compare.plan(brief, targets)], args)
+    group_id = await audition(boards, board.id, args.scene, args.stage, [
+        ModelChoice(provider=t.provider, model=t.model) for t in targets])
+    group = studio.compare.get(group_id)
+    jobs = [j for i in (group.latest_jobs() if group else []) if (j := studio.store.get_job(i))]
+    if not args.json:
+        print(f"audition: compare group {group_id} (`studio-cli group {group_id}`; vote, "
+              f"then `studio-cli storyboard pick {board.id} --scene {args.scene} "
+              f"--stage {args.stage}`)")
+    return await _finish(studio, boards, board.id, jobs, args)
 
 
 def _create(boards: Storyboards, args: argparse.Namespace) -> int:

@@ -138,3 +138,29 @@ def test_bad_files_and_ids_exit_2(home, capsys, tmp_path):
     assert code == 2 and "scenes 1 to 2" in err
     code, out, _ = run(capsys, "storyboard", "list", "--json")
     assert len(json.loads(out)) == 1
+
+
+def test_audition_then_vote_then_pick(home, capsys, tmp_path, sandbox):
+    pre = live(capsys, sandbox)
+    board_id = create(capsys, tmp_path)
+    code, out, err = run(capsys, *pre, "storyboard", "audition", board_id, "--scene", "1",
+                         "--stage", "keyframe", "--target", "fal:fal-ai/flux/schnell",
+                         "--target", "fal:fal-ai/flux/dev", "--wait", "--json")
+    assert code == 0, err
+    key = json.loads(out)["scenes"][0]["stages"]["keyframe"]
+    assert key["status"] == "audition"
+    group = key["audition_group"]
+    code, out, _ = run(capsys, "group", group, "--json")
+    jobs = [t["job_id"] for t in json.loads(out)["targets"]]
+    assert len(jobs) == 2
+    code, _, err = run(capsys, "storyboard", "pick", board_id, "--scene", "1",
+                       "--stage", "keyframe")
+    assert code == 2 and "no winner yet" in err
+    code, _, err = run(capsys, "vote", group, "--winner", "B")
+    assert code == 0, err
+    code, out, err = run(capsys, "storyboard", "pick", board_id, "--scene", "1",
+                         "--stage", "keyframe", "--json")
+    assert code == 0, err
+    scene = json.loads(out)["scenes"][0]
+    assert scene["stages"]["keyframe"]["approved_job"] == jobs[1]
+    assert scene["image_model"] == "fal:fal-ai/flux/dev"

@@ -134,6 +134,7 @@ class StageState(BaseModel):
     attempts: list[Attempt] = Field(default_factory=list)
     approved_job: str | None = None
     notes: str = ""  # the newest Regenerate notes: they edit the prompt of later attempts
+    audition_group: str | None = None  # a compare group waiting for its pick
 
     @property
     def latest(self) -> Attempt | None:

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from studio.core.compare.groups import CompareGroups
+from studio.core.compare.votes import Votes
 from studio.core.events import StoreEvent
 from studio.core.jobs import Asset, Job, JobStatus
 from studio.core.local_assets import LocalHost
@@ -44,10 +46,17 @@ FAILED = (JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.UNKNOWN, JobStatus.RE
 
 
 class StoryboardHost(Submissions, LocalHost, Protocol):
-    """What storyboards take of the studio: the submissions port, waiting on a job, and
-    what making a local asset (the stitched film) takes."""
+    """What storyboards take of the studio: the submissions port, waiting on a job, what
+    making a local asset (the stitched film) takes, compare groups and their votes
+    (auditions)."""
 
     async def wait(self, job_id: str) -> Job: ...
+
+    @property
+    def compare(self) -> CompareGroups: ...
+
+    @property
+    def votes(self) -> Votes: ...
 
 
 class StoryboardError(ValueError):
@@ -126,7 +135,7 @@ class Storyboards:
     def update_spec(self, board_id: str, spec: StoryboardSpec) -> Storyboard:
         """An edited spec (scenes changed, reordered, added or removed). Scenes keep their
         state by id; the state of a removed scene is dropped."""
-        with self._editing(board_id) as board:
+        with self.editing(board_id) as board:
             board.spec = spec
             keep = {s.id for s in spec.scenes}
             board.states = {k: v for k, v in board.states.items() if k in keep}
@@ -169,12 +178,12 @@ class Storyboards:
         return json.dumps(spec.model_dump(mode="json"), indent=2) + "\n"
 
     def set_auto_approve(self, board_id: str, on: bool) -> Storyboard:
-        with self._editing(board_id) as board:
+        with self.editing(board_id) as board:
             board.spec = board.spec.model_copy(update={"auto_approve": on})
         return self._require_id(board_id)
 
     def set_final(self, board_id: str, final: dict[str, Any] | None) -> Storyboard:
-        with self._editing(board_id) as board:
+        with self.editing(board_id) as board:
             board.final = final
         return self._require_id(board_id)
 
@@ -193,8 +202,9 @@ class Storyboards:
         return f"asset:{asset.id}" if asset is not None else None
 
     def stage_status(self, board: Storyboard, scene: SceneSpec, stage: str) -> str:
-        """given | waiting | pending | running | review | approved | dry_run | failed |
-        stale (a clip made from an earlier keyframe)."""
+        """given | waiting | pending | audition (a compare group waits for its pick) |
+        running | review | approved | dry_run | failed | stale (a clip made from an
+        earlier keyframe)."""
         state = board.state(scene).stage(stage)
         if stage == "keyframe" and scene.keyframe.kind != "generate":
             return "given"
@@ -205,6 +215,8 @@ class Storyboards:
             latest = state.latest
             if latest is not None and latest.keyframe_asset != keyframe:
                 return "stale"
+        if state.audition_group:
+            return "audition"
         latest = state.latest
         if latest is None:
             return "pending"
@@ -305,7 +317,7 @@ class Storyboards:
             async with self.host.budget.fan_out([p.request for p in planned]):
                 for p in planned:
                     jobs.append(await self.host.submit(p.request))
-            with self._editing(board_id) as board:
+            with self.editing(board_id) as board:
                 for p, job in zip(planned, jobs, strict=True):
                     stage = board.state(board.scene(p.scene)).stage(p.stage)
                     stage.attempts.append(Attempt(
@@ -355,7 +367,7 @@ class Storyboards:
 
     def approve(self, board_id: str, scene_number: int, stage: str) -> Storyboard:
         """Approve the newest attempt of a stage (it must have finished with an output)."""
-        with self._editing(board_id) as board:
+        with self.editing(board_id) as board:
             scene = board.scene(scene_number)
             status = self.stage_status(board, scene, stage)
             if status == "given":
@@ -381,11 +393,12 @@ class Storyboards:
             previous = stage_state.latest.job_id if stage_state.latest else None
             async with self.host.budget.fan_out([built.request]):
                 job = await self.host.submit(built.request, retried_from=previous)
-            with self._editing(board_id) as board:
+            with self.editing(board_id) as board:
                 state = board.state(board.scene(scene_number))
                 stage_state = state.stage(stage)
                 stage_state.notes = use_notes
                 stage_state.approved_job = None
+                stage_state.audition_group = None  # a new attempt replaces the audition
                 if stage == "keyframe":
                     state.clip.approved_job = None  # its clip runs again from the new one
                 stage_state.attempts.append(Attempt(
@@ -434,6 +447,7 @@ class Storyboards:
                 stages[stage] = {
                     "status": self.stage_status(board, scene, stage),
                     "approved_job": st.approved_job, "notes": st.notes,
+                    "audition_group": st.audition_group,
                     "output": _asset_dict(output),
                     "attempts": [self._attempt_dict(a) for a in st.attempts]}
             scenes.append({"index": number, "id": scene.id, "prompt": scene.prompt,
@@ -491,7 +505,7 @@ class Storyboards:
         return board
 
     @contextmanager
-    def _editing(self, board_id: str) -> Iterator[Storyboard]:
+    def editing(self, board_id: str) -> Iterator[Storyboard]:
         """Read, change and write one storyboard in one transaction."""
         with self.store.transaction() as db:
             row = db.execute("SELECT * FROM storyboards WHERE id=?", (board_id,)).fetchone()

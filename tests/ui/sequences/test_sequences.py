@@ -162,7 +162,7 @@ def approved_board(studio, n: int = 2):
         {"prompt": f"scene {i}", "keyframe": {"kind": "asset",
                                               "ref": add_output(studio).id}}
         for i in range(n)]))
-    with studio.storyboards._editing(board.id) as b:
+    with studio.storyboards.editing(board.id) as b:
         from studio.core.sequences.storyboard_spec import Attempt
 
         for scene in b.spec.scenes:
