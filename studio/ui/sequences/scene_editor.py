@@ -63,6 +63,34 @@ class ModelDialog(QDialog):
         self.ok.setEnabled(target is not None)
 
 
+class AuditionDialog(QDialog):
+    """Check the models a stage is auditioned on (the catalog's picker, checkable)."""
+
+    def __init__(self, session: Session, stage: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from studio.ui.catalog import ModelPicker
+
+        self.setWindowTitle(f"Audition the {stage} on several models")
+        self.setObjectName("auditionDialog")
+        self.resize(460, 560)
+        self.picker = ModelPicker(session, self, checkable=True, name="auditionPicker")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Audition")
+        self.ok.setEnabled(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.picker.targetsChanged.connect(
+            lambda: self.ok.setEnabled(len(self.picker.checked()) >= 2))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.picker)
+        layout.addWidget(buttons)
+
+    def choices(self) -> list[ModelChoice]:
+        return [ModelChoice(provider=p, model=m) for p, m in self.picker.checked()]
+
+
 class ModelButton(QPushButton):
     """Shows a scene's model ("storyboard default" when it has none); opens the picker."""
 
@@ -235,5 +263,5 @@ class SceneEditor(QWidget):
             self.changed.emit(scene)
 
 
-__all__ = ["ModelButton", "ModelDialog", "SceneEditor"]
+__all__ = ["AuditionDialog", "ModelButton", "ModelDialog", "SceneEditor"]
 

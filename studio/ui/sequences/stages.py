@@ -33,12 +33,16 @@ EXPLAIN = {
     "dry_run": "dry-run: the request was recorded, nothing was sent",
     "failed": "failed: regenerate to try again",
     "stale": "made from an earlier keyframe: Run makes it again",
+    "audition": "auditioned across models: vote in Compare, then take the winner",
 }
 
 
 class StageBox(QGroupBox):
     approve = Signal(str)  # stage
     regenerate = Signal(str, str)  # stage, notes
+    audition = Signal(str)  # stage: fan it out to several models
+    pick = Signal(str)  # stage: the audition's winner becomes the take
+    openGroup = Signal(str)  # compare group id
 
     def __init__(self, stage: str, loader: ImageLoader, parent: QWidget | None = None) -> None:
         super().__init__(stage.capitalize(), parent)
@@ -69,9 +73,30 @@ class StageBox(QGroupBox):
         self.regenerate_button.clicked.connect(
             lambda: self.regenerate.emit(self.stage, self.notes.text().strip()))
         self.notes.returnPressed.connect(self.regenerate_button.click)
+        self.audition_button = QPushButton("Audition…", self)
+        self.audition_button.setObjectName(f"{stage}Audition")
+        self.audition_button.setToolTip("Make this stage with several models side by side "
+                                        "(a compare group); the one you pick is the take")
+        self.audition_button.clicked.connect(lambda: self.audition.emit(self.stage))
+        self.pick_button = QPushButton("Take the winner", self)
+        self.pick_button.setObjectName(f"{stage}Pick")
+        self.pick_button.setToolTip("The winner of your vote in Compare becomes this "
+                                    "stage's take")
+        self.pick_button.clicked.connect(lambda: self.pick.emit(self.stage))
+        self.group_button = QPushButton("Open in Compare", self)
+        self.group_button.setObjectName(f"{stage}OpenGroup")
+        self.group_button.clicked.connect(lambda: self.openGroup.emit(self.group_id or ""))
+        self.group_id: str | None = None
+        for b in (self.approve_button, self.regenerate_button, self.audition_button,
+                  self.pick_button, self.group_button):
+            b.setMinimumWidth(40)
         buttons = QHBoxLayout()
         buttons.addWidget(self.approve_button)
         buttons.addWidget(self.regenerate_button)
+        buttons.addWidget(self.audition_button)
+        audition_row = QHBoxLayout()
+        audition_row.addWidget(self.group_button)
+        audition_row.addWidget(self.pick_button)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(self.picture)
@@ -83,6 +108,7 @@ class StageBox(QGroupBox):
         layout.addLayout(top)
         layout.addWidget(self.notes)
         layout.addLayout(buttons)
+        layout.addLayout(audition_row)
         loader.loaded.connect(lambda _k: self._paint_picture())
 
     def show_stage(self, data: dict[str, Any] | None, can_regenerate: bool) -> None:
@@ -101,6 +127,12 @@ class StageBox(QGroupBox):
         self.regenerate_button.setEnabled(can_regenerate and status not in ("running",
                                                                             "given"))
         self.notes.setEnabled(self.regenerate_button.isEnabled())
+        self.group_id = data.get("audition_group")
+        auditioning = status == "audition"
+        self.audition_button.setEnabled(can_regenerate and status not in (
+            "running", "given", "audition"))
+        self.pick_button.setVisible(auditioning)
+        self.group_button.setVisible(auditioning)
 
     def _paint_picture(self) -> None:
         out = self.output
@@ -119,6 +151,9 @@ class StageBox(QGroupBox):
 class StagePanel(QWidget):
     approve = Signal(str)
     regenerate = Signal(str, str)
+    audition = Signal(str)
+    pick = Signal(str)
+    openGroup = Signal(str)
 
     def __init__(self, loader: ImageLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,6 +166,9 @@ class StagePanel(QWidget):
             layout.addWidget(box, 1)
             box.approve.connect(self.approve)
             box.regenerate.connect(self.regenerate)
+            box.audition.connect(self.audition)
+            box.pick.connect(self.pick)
+            box.openGroup.connect(self.openGroup)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

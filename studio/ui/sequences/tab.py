@@ -10,17 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -36,31 +32,32 @@ from PySide6.QtWidgets import (
 
 from studio.core.events import EventKind, StoreEvent
 from studio.core.sequences.storyboard_spec import (
-    ImportError_,
+    ModelChoice,
     SceneSpec,
     StoryboardSpec,
-    from_text,
 )
+from studio.ui.sequences.board_list import BoardList
 from studio.ui.sequences.player import SequencePlayer
-from studio.ui.sequences.scene_editor import SceneEditor
+from studio.ui.sequences.scene_editor import AuditionDialog, SceneEditor
 from studio.ui.sequences.stages import StagePanel
 from studio.ui.sequences.stitcher import StitchRunner
 from studio.ui.sequences.timeline import TimelineStrip
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, ImageLoader, SpendGate
 
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
 
 def _button(parent: QWidget, text: str, name: str, tip: str = "") -> QPushButton:
     b = QPushButton(text, parent)
     b.setObjectName(name)
+    b.setMinimumWidth(50)
     if tip:
         b.setToolTip(tip)
     return b
 
 
 class SequencesTab(QWidget):
+    compareRequested = Signal(str)  # a compare group to show (an audition)
+
     def __init__(self, session: Session, loader: ImageLoader,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,44 +67,15 @@ class SequencesTab(QWidget):
         self.board_id: str | None = None
         self.view: dict[str, Any] | None = None
         self.spec: StoryboardSpec | None = None
-        self.deleted: dict[str, Any] | None = None  # the last deleted row, for Undo
         self._jobs: set[str] = set()
         self._stale = False
 
         # -- the list of storyboards
-        self.boards = QListWidget(self)
-        self.boards.setObjectName("storyboardList")
-        self.boards.setAccessibleName("Storyboards")
-        self.boards.currentItemChanged.connect(self._on_board_picked)
-        self.new_button = _button(self, "New", "newStoryboard", "A new storyboard (Ctrl+N)")
-        self.duplicate_button = _button(self, "Duplicate", "duplicateStoryboard")
-        self.delete_button = _button(self, "Delete…", "deleteStoryboard",
-                                     "Delete the storyboard (its outputs stay in the gallery)")
-        self.import_button = _button(self, "Import…", "importStoryboard",
-                                     "A storyboard JSON file, or an assistant's draft")
-        self.export_button = _button(self, "Export…", "exportStoryboard")
-        self.undo_button = _button(self, "Undo delete", "undoDelete")
-        self.undo_button.hide()
-        self.new_button.clicked.connect(self.new_board)
-        self.duplicate_button.clicked.connect(self.duplicate_board)
-        self.delete_button.clicked.connect(self.ask_delete)
-        self.import_button.clicked.connect(self.import_dialog)
-        self.export_button.clicked.connect(self.export_dialog)
-        self.undo_button.clicked.connect(self.undo_delete)
-        left = QWidget(self)
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(QLabel("<b>Storyboards</b>", left))
-        lv.addWidget(self.boards, 1)
-        grid = QGridLayout()
-        for i, b in enumerate((self.new_button, self.duplicate_button, self.delete_button,
-                               self.import_button, self.export_button)):
-            b.setMinimumWidth(40)
-            grid.addWidget(b, i // 2, i % 2)
-        lv.addLayout(grid)
-        self.undo_button.setMinimumWidth(40)
-        lv.addWidget(self.undo_button)
-        left.setMinimumWidth(150)
+        self.board_list = BoardList(session, self)
+        self.board_list.chosen.connect(self._chosen)
+        self.boards = self.board_list.list
+        self.undo_button = self.board_list.undo_button
+        left = self.board_list
 
         # -- the selected storyboard
         self.title = QLineEdit(self)
@@ -155,6 +123,9 @@ class SequencesTab(QWidget):
         self.stages = StagePanel(loader, self)
         self.stages.approve.connect(self.approve)
         self.stages.regenerate.connect(self.regenerate)
+        self.stages.audition.connect(self.audition)
+        self.stages.pick.connect(self.pick)
+        self.stages.openGroup.connect(self.compareRequested)
         self.player = SequencePlayer(self)
         self.stitcher = StitchRunner(session, self)
         self.stitcher.progress.connect(lambda f: self.progress.setValue(int(f * 1000)))
@@ -230,28 +201,21 @@ class SequencesTab(QWidget):
     # -- reading ------------------------------------------------------------------------
 
     def refresh_list(self) -> None:
-        rows = self.studio.storyboard_rows()
-        with QSignalBlocker(self.boards):
-            self.boards.clear()
-            for row in rows:
-                item = QListWidgetItem(f"{row['title']}\n{row['scenes']} scenes · "
-                                       f"{row['status'].replace('_', '-')}")
-                item.setData(ID_ROLE, row["id"])
-                self.boards.addItem(item)
-                if row["id"] == self.board_id:
-                    self.boards.setCurrentItem(item)
-        if self.board_id is None and rows:
-            self.select(rows[0]["id"])
-        elif self.board_id is not None and self.board_id not in {r["id"] for r in rows}:
-            self.select(rows[0]["id"] if rows else None)
+        ids = self.board_list.refresh(self.board_id)
+        if self.board_id not in ids:
+            self.board_id = ids[0] if ids else None
+            self.board_list.mark(self.board_id)
+            self._show_board()
 
     def select(self, board_id: str | None) -> None:
         self.board_id = board_id
-        for i in range(self.boards.count()):
-            if self.boards.item(i).data(ID_ROLE) == board_id:
-                with QSignalBlocker(self.boards):
-                    self.boards.setCurrentRow(i)
+        self.board_list.refresh(board_id)
         self._show_board()
+
+    def _chosen(self, board_id: str | None) -> None:
+        self.editor.flush()
+        self.select(board_id)
+        self.refresh_list()
 
     def refresh(self) -> None:
         if not self.isVisible():
@@ -266,16 +230,9 @@ class SequencesTab(QWidget):
         if self._stale:
             self.refresh()
 
-    def _on_board_picked(self, item: QListWidgetItem | None, _old: Any = None) -> None:
-        self.editor.flush()
-        self.board_id = item.data(ID_ROLE) if item is not None else None
-        self._show_board()
-
     def _show_board(self) -> None:
         self.view = self.studio.storyboard_view(self.board_id) if self.board_id else None
         self.detail.setEnabled(self.view is not None)
-        for b in (self.duplicate_button, self.delete_button, self.export_button):
-            b.setEnabled(self.view is not None)
         if self.view is None:
             self.spec = None
             self.timeline.set_scenes([])
@@ -379,88 +336,19 @@ class SequencesTab(QWidget):
         self._save(self.spec.model_copy(update={
             "scenes": [s for s in self.spec.scenes if s.id != scene["id"]]}))
 
-    # -- storyboards --------------------------------------------------------------------
+    # -- storyboards (the list's actions, for the window and tests) --------------------
 
     def new_board(self) -> str:
-        spec = StoryboardSpec(title="New storyboard",
-                              scenes=[SceneSpec(prompt="Describe the first scene")])
-        board_id = self.studio.save_storyboard(spec)
-        self.select(board_id)
-        self.refresh_list()
-        return board_id
-
-    def duplicate_board(self) -> None:
-        if self.board_id is not None:
-            self.select(self.studio.storyboards.duplicate(self.board_id).id)
-            self.refresh_list()
+        return self.board_list.new_board()
 
     def ask_delete(self) -> QMessageBox | None:
-        if self.view is None:
-            return None
-        box = QMessageBox(QMessageBox.Icon.Question, "Delete storyboard",
-                          f"Delete “{self.view['title']}”? Its jobs and outputs stay in the "
-                          "gallery, and Undo delete puts it back.",
-                          QMessageBox.StandardButton.Cancel, self)
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setObjectName("deleteStoryboardQuestion")
-        box.buttonClicked.connect(lambda b: self.delete_board() if b is delete else None)
-        box.open()
-        return box
-
-    def delete_board(self) -> None:
-        if self.board_id is None:
-            return
-        self.deleted = self.studio.storyboards.snapshot(self.board_id)
-        self.studio.storyboards.delete(self.board_id)
-        self.board_id = None
-        self.undo_button.setText(f"Undo delete of “{self.deleted['title']}”")
-        self.undo_button.show()
-        self.refresh_list()
-        self._show_board()
-
-    def undo_delete(self) -> None:
-        if self.deleted is None:
-            return
-        board = self.studio.storyboards.restore(self.deleted)
-        self.deleted = None
-        self.undo_button.hide()
-        self.select(board.id)
-        self.refresh_list()
+        return self.board_list.ask_delete()
 
     def import_file(self, path: str | Path) -> str | None:
-        try:
-            spec = from_text(Path(path).read_bytes())
-        except (OSError, ImportError_) as exc:
-            self.session.toast.emit("error", f"Could not import {Path(path).name}: {exc}")
-            return None
-        board_id = self.studio.save_storyboard(spec)
-        self.select(board_id)
-        self.refresh_list()
-        self.session.toast.emit("success", f"Imported “{spec.title}” "
-                                           f"({len(spec.scenes)} scenes). Nothing was sent.")
-        return board_id
-
-    def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import storyboard", "",
-                                              "Storyboard JSON (*.json)")
-        if path:
-            self.import_file(path)
+        return self.board_list.import_file(path)
 
     def export_file(self, path: str | Path) -> None:
-        if self.board_id is not None:
-            Path(path).write_text(self.studio.storyboards.export_json(self.board_id),
-                                  encoding="utf-8")
-            self.session.toast.emit("success", f"Exported to {path}")
-
-    def export_dialog(self) -> None:
-        if self.view is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export storyboard",
-                                              f"{self.view['title']}.json",
-                                              "Storyboard JSON (*.json)")
-        if path:
-            self.export_file(path)
+        self.board_list.export_file(path)
 
     # -- running ------------------------------------------------------------------------
 
@@ -510,6 +398,51 @@ class SequencesTab(QWidget):
             await self.studio.run_storyboard(board_id, wait=True)
         SpendGate.of(self.session).ask(self, [request], lambda: self.session.spawn(
             again(), what=f"Regenerating scene {number}'s {stage}"))
+
+    def audition(self, stage: str) -> AuditionDialog | None:
+        scene = self.current_scene()
+        board_id = self.board_id
+        if board_id is None or scene is None:
+            return None
+        dialog = AuditionDialog(self.session, stage, self)
+        dialog.accepted.connect(lambda: self._audition(board_id, scene["index"], stage,
+                                                       dialog.choices()))
+        dialog.open()
+        return dialog
+
+    def _audition(self, board_id: str, number: int, stage: str,
+                  choices: list[ModelChoice]) -> None:
+        from studio.core.compare.adapt import Target
+        from studio.core.sequences.storyboard_audition import audition, audition_brief
+
+        boards = self.studio.storyboards
+        try:
+            brief, _ = audition_brief(boards, boards.require(board_id), number, stage)
+            requests = [a.request for a in self.studio.compare.plan(brief, [
+                Target(provider=c.provider, model=c.model) for c in choices])]
+        except ValueError as exc:
+            self.session.toast.emit("error", str(exc))
+            return
+
+        async def go() -> None:
+            group_id = await audition(boards, board_id, number, stage, choices)
+            self.compareRequested.emit(group_id)
+        SpendGate.of(self.session).ask(self, requests, lambda: self.session.spawn(
+            go(), what=f"Auditioning scene {number}'s {stage}"))
+
+    def pick(self, stage: str) -> None:
+        from studio.core.sequences.storyboard_audition import pick
+
+        scene = self.current_scene()
+        if self.board_id is None or scene is None:
+            return
+        try:
+            pick(self.studio.storyboards, self.board_id, scene["index"], stage)
+        except ValueError as exc:
+            self.session.toast.emit("error", str(exc))
+            return
+        if stage == "keyframe":
+            self.run()
 
     def segment_paths(self) -> list[str]:
         """Each scene's clip to play: the approved one, else the newest."""
@@ -567,6 +500,13 @@ def install(window: QMainWindow, tabs: QTabWidget, session: Session,
     show.setStatusTip("Storyboards: scenes made keyframe -> clip, approved, stitched")
     show.triggered.connect(lambda: tabs.setCurrentWidget(tab))
     window.addAction(show)
+    compare = getattr(window, "compare", None)
+    if compare is not None:  # an audition opens in the Compare tab
+
+        def show_group(group_id: str) -> None:
+            compare.focus_group(group_id)
+            tabs.setCurrentWidget(compare)
+        tab.compareRequested.connect(show_group)
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
         if menu_action.text().replace("&", "") == "View" and isinstance(menu, QMenu):

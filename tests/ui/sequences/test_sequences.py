@@ -154,6 +154,12 @@ def test_import_export_and_a_bad_file(studio, session, qtbot, tmp_path):
         assert tab.import_file(bad) is None
     assert toast.args[0] == "error" and "not JSON" in toast.args[1]
     assert tab.boards.count() == 1
+    tab.board_list.duplicate_button.click()
+    assert tab.boards.count() == 2 and tab.view["title"] == "Fox ad (copy)"
+    assert tab.timeline.count() == 2
+    tab.board_list.new_button.click()
+    assert tab.boards.count() == 3 and tab.view["title"] == "New storyboard"
+    assert tab.timeline.count() == 1 and tab.editor.isEnabled()
 
 
 def approved_board(studio, n: int = 2):
@@ -210,3 +216,39 @@ def test_the_main_window_has_the_tab_on_ctrl_4(window, qtbot):
     action.trigger()
     assert window.tabs.currentWidget() is window.sequences
     assert window.tabs.tabText(window.tabs.currentIndex()) == "Sequences"
+
+
+def test_audition_opens_a_compare_group_and_the_winner_becomes_the_take(live_studio, qtbot,
+                                                                       tmp_path):
+    from studio.ui.session import Session
+
+    studio = live_studio
+    session = Session(studio)
+    try:
+        board = studio.storyboards.create(spec(1))
+        tab = make_tab(session, qtbot, tmp_path)
+        box = tab.stages.keyframe
+        assert box.audition_button.isEnabled() and not box.pick_button.isVisible()
+        dialog = tab.audition("keyframe")
+        assert dialog is not None and not dialog.ok.isEnabled()
+        dialog.picker.set_checked(("fal", "fal-ai/flux/schnell"))
+        dialog.picker.set_checked(("fal", "fal-ai/flux/dev"))
+        assert dialog.ok.isEnabled()
+        with qtbot.waitSignal(tab.compareRequested, timeout=20_000) as shown:
+            dialog.ok.click()
+        group_id = shown.args[0]
+        qtbot.waitUntil(lambda: tab.timeline.status_of(0, "keyframe") == "audition")
+        assert box.pick_button.isVisible() and box.group_id == group_id
+        group = studio.compare.get(group_id)
+        qtbot.waitUntil(lambda: len(group.votable(studio.store)) == 2, timeout=20_000)
+        with qtbot.waitSignal(session.toast) as toast:
+            box.pick_button.click()  # nobody voted yet
+        assert toast.args[0] == "error" and "no winner yet" in toast.args[1]
+        shown_jobs = group.votable(studio.store)
+        studio.votes.cast(group_id, shown_jobs, winner=shown_jobs[0])
+        box.pick_button.click()
+        qtbot.waitUntil(lambda: tab.timeline.status_of(0, "keyframe") == "approved")
+        state = studio.storyboards.require(board.id).states[board.spec.scenes[0].id]
+        assert state.keyframe.approved_job == shown_jobs[0]
+    finally:
+        session.detach()
