@@ -164,3 +164,32 @@ def test_audition_then_vote_then_pick(home, capsys, tmp_path, sandbox):
     scene = json.loads(out)["scenes"][0]
     assert scene["stages"]["keyframe"]["approved_job"] == jobs[1]
     assert scene["image_model"] == "fal:fal-ai/flux/dev"
+
+
+def test_run_is_priced_whole_before_anything_is_sent(home, capsys, tmp_path, sandbox):
+    pre = live(capsys, sandbox)
+    board_id = create(capsys, tmp_path)
+    # two keyframes (flux schnell) and two 5 s Kling clips priced before the first job
+    code, out, err = run(capsys, *pre, "storyboard", "run", board_id, "--max-usd", "0.10",
+                         "--json")
+    assert code == 2 and "Nothing was sent" in err
+    quote = json.loads(out)["quote"]
+    assert len(quote["items"]) == 4
+    assert sandbox_requests(sandbox, "fal") == []
+    code, out, _ = run(capsys, "storyboard", "show", board_id, "--json")
+    assert all(s["stages"]["keyframe"]["attempts"] == [] for s in json.loads(out)["scenes"])
+    code, _, err = run(capsys, *pre, "storyboard", "run", board_id, "--max-usd", "1", "--json")
+    assert code == 0, err
+    assert len([r for r in sandbox_requests(sandbox, "fal") if r["method"] == "POST"]) == 2
+
+
+def test_a_budget_refuses_a_pass_whole(home, capsys, tmp_path, sandbox):
+    pre = live(capsys, sandbox)
+    board_id = create(capsys, tmp_path)
+    code, _, err = run(capsys, "budget", "set", "provider=fal", "daily=0.001")
+    assert code == 0, err
+    code, out, err = run(capsys, *pre, "storyboard", "run", board_id, "--json")
+    assert code == 2 and "refused" in err
+    assert sandbox_requests(sandbox, "fal") == []
+    statuses = [s["stages"]["keyframe"]["status"] for s in json.loads(out)["scenes"]]
+    assert statuses == ["refused", "refused"]  # regenerate once there is room

@@ -203,8 +203,8 @@ class Storyboards:
 
     def stage_status(self, board: Storyboard, scene: SceneSpec, stage: str) -> str:
         """given | waiting | pending | audition (a compare group waits for its pick) |
-        running | review | approved | dry_run | failed | stale (a clip made from an
-        earlier keyframe)."""
+        running | review | approved | dry_run | failed | refused (by a spend budget) |
+        stale (a clip made from an earlier keyframe)."""
         state = board.state(scene).stage(stage)
         if stage == "keyframe" and scene.keyframe.kind != "generate":
             return "given"
@@ -223,6 +223,8 @@ class Storyboards:
         if latest.job_id is None:
             return "failed"
         job = self.store.get_job(latest.job_id)
+        if job is not None and job.status is JobStatus.REFUSED:
+            return "refused"  # a spend budget said no: nothing was sent
         if job is None or job.status in FAILED:
             return "failed"
         if job.status is JobStatus.DRY_RUN:
@@ -477,7 +479,7 @@ class Storyboards:
             return "ready"
         if "running" in every:
             return "running"
-        if "failed" in every:
+        if "failed" in every or "refused" in every:
             return "failed"
         if "review" in every:
             return "review"

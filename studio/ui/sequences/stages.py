@@ -32,6 +32,7 @@ EXPLAIN = {
     "given": "your image",
     "dry_run": "dry-run: the request was recorded, nothing was sent",
     "failed": "failed: regenerate to try again",
+    "refused": "refused by a spend budget (nothing was sent): regenerate when there is room",
     "stale": "made from an earlier keyframe: Run makes it again",
     "audition": "auditioned across models: vote in Compare, then take the winner",
 }
