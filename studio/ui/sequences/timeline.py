@@ -27,10 +27,11 @@ THUMB_H = 92
 MARKER_W = 22  # the transition marker at a tile's right edge
 STAGE_SHORT = {"keyframe": "K", "clip": "C"}
 STATUS_WORD = {"dry_run": "dry-run", "review": "review", "approved": "ok", "given": "given",
-               "running": "…", "failed": "failed", "refused": "refused", "waiting": "wait", "pending": "—",
-               "stale": "stale"}
+               "running": "…", "failed": "failed", "refused": "refused", "waiting": "wait",
+               "pending": "—", "stale": "stale", "audition": "audition"}
 _COLOURS = {"review": "submitted", "approved": "succeeded", "given": "succeeded",
-            "waiting": "draft", "pending": "draft", "stale": "refused"}
+            "waiting": "draft", "pending": "draft", "stale": "refused",
+            "audition": "sandbox"}
 
 
 def stage_colour(status: str) -> QColor:
