@@ -17,6 +17,7 @@ from typing import Any
 from studio.cli import (
     assist,
     budget,
+    chain,
     compare,
     config,
     db,
@@ -50,6 +51,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("budget", "spend budgets: what was spent and what is left", budget.build,
             budget.run),
     Command("generate", "send (or dry-run) one request", generate.build, generate.run),
+    Command("chain", "animate one image into N chained clips, stitched into one film",
+            chain.build, chain.run),
+    Command("chains", "video chains: list, show, resume, regenerate a link, cancel",
+            chain.build_chains, chain.run_chains),
     Command("jobs", "list jobs", jobs.build_list, jobs.run_list),
     Command("job", "one job in full (--refresh asks the provider now)", jobs.build_show,
             jobs.run_show),

@@ -27,7 +27,7 @@ from typing import Protocol
 
 from studio.core.events import StoreEvent
 from studio.core.inputs import ASSET_PREFIX, is_url
-from studio.core.jobs import Asset, Job, JobStatus
+from studio.core.jobs import Asset, Job, JobBusy, JobStatus
 from studio.core.local_assets import LocalHost
 from studio.core.sequences.chain_store import (
     Chain,
@@ -74,10 +74,14 @@ class ChainHost(LocalHost, Protocol):
     def job_assets(self, job_id: str) -> list[Asset]: ...
 
 
+JobHook = Callable[[int, str], None]  # (link index, job id) of each link job sent
+
+
 @dataclass
 class _Run:
     """A chain being run by this process."""
 
+    on_job: JobHook | None = None
     cancelled: bool = False
     job_id: str | None = None
     stitch_cancel: threading.Event = field(default_factory=threading.Event)
@@ -89,6 +93,7 @@ class Chains:
         self.store = host.store
         self.records = ChainRecords(host.store)
         self._runs: dict[str, _Run] = {}
+        self._tasks: set[asyncio.Task[Chain]] = set()
 
     # -- making ------------------------------------------------------------------------
 
@@ -97,6 +102,18 @@ class Chains:
                seed: int | None = None, negative_prompt: str | None = None,
                end_images: list[str | None] | None = None) -> Chain:
         """A new chain (not run yet). One prompt per link, or one prompt and `links`."""
+        prompts = self.check(provider, model, prompts, links=links, end_images=end_images)
+        ends = list(end_images or [])
+        spec = ChainSpec(provider, model, self._start_ref(image), tuple(prompts),
+                         dict(params or {}), seed, negative_prompt,
+                         tuple(self._start_ref(e) if e else None for e in ends))
+        return self.records.create(spec)
+
+    def check(self, provider: str, model: str, prompts: list[str], *,
+              links: int | None = None, end_images: list[str | None] | None = None
+              ) -> list[str]:
+        """The prompts, one per link; ChainError when the chain cannot be made (nothing is
+        written)."""
         prompts = [p for p in prompts if p is not None]
         if not prompts or not all(p.strip() for p in prompts):
             raise ChainError("give at least one prompt (and no empty ones)")
@@ -122,10 +139,7 @@ class Chains:
                 raise ChainError(f"{provider}:{model} takes no end frame")
             if len(ends) > len(prompts):
                 raise ChainError("more end frames than links")
-        spec = ChainSpec(provider, model, self._start_ref(image), tuple(prompts),
-                         dict(params or {}), seed, negative_prompt,
-                         tuple(self._start_ref(e) if e else None for e in ends))
-        return self.records.create(spec)
+        return prompts
 
     def _start_ref(self, text: str) -> str:
         """An asset, a URL as given, or a file imported as an asset (so lineage has it)."""
@@ -159,13 +173,25 @@ class Chains:
 
     # -- running -----------------------------------------------------------------------
 
-    async def run(self, chain_id: str, *, until: int | None = None) -> Chain:
+    def start(self, chain_id: str, *, on_job: JobHook | None = None) -> asyncio.Task[Chain]:
+        """`run` in the background (the API); the task is kept until it ends."""
+        self.get(chain_id)
+        if chain_id in self._runs:
+            raise ChainError(f"chain {chain_id} is already running here")
+        task = asyncio.create_task(self.run(chain_id, on_job=on_job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def run(self, chain_id: str, *, until: int | None = None,
+                  on_job: JobHook | None = None) -> Chain:
         """Make every link not made yet (up to link `until`), in order, then stitch. Safe
-        to call again after a cancel, a failure or a restart: it picks up where it was."""
+        to call again after a cancel, a failure or a restart: it picks up where it was.
+        `on_job` hears of each link job sent (an API webhook registers it)."""
         chain = self.get(chain_id)
         if chain_id in self._runs:
             raise ChainError(f"chain {chain_id} is already running here")
-        run = self._runs[chain_id] = _Run()
+        run = self._runs[chain_id] = _Run(on_job)
         try:
             return await self._run(chain, run, until)
         finally:
@@ -237,7 +263,7 @@ class Chains:
                         (link.index - 1) / total * _LINKS_SHARE)
             try:
                 job = await self._make_link(chain, link, previous, run, dry_reason)
-            except (ChainError, ValueError, KeyError, OSError) as exc:
+            except (ChainError, ValueError, KeyError, OSError, JobBusy) as exc:
                 link.status, link.error = LinkStatus.FAILED, str(exc)
                 self.records.save_link(link)
                 return self._end(chain, ChainStatus.FAILED, f"link {link.index}: {exc}")
@@ -287,6 +313,8 @@ class Chains:
             link.status = LinkStatus.RUNNING
             link.error = None
             self.records.save_link(link)
+            if run.on_job is not None:
+                run.on_job(link.index, job.id)
         elif job.status.active:  # left out by an earlier session: follow it from here
             await self.host.drive(job.id)
         if job.dry_run or job.status is JobStatus.REFUSED:
