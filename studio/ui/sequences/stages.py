@@ -160,7 +160,7 @@ class StagePanel(QWidget):
         super().__init__(parent)
         self.keyframe = StageBox("keyframe", loader, self)
         self.clip = StageBox("clip", loader, self)
-        layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)  # side by side when wide
         layout.setContentsMargins(0, 0, 0, 0)
         self.box_layout = layout
         for box in (self.keyframe, self.clip):
@@ -173,7 +173,8 @@ class StagePanel(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        wide = event.size().width() >= SIDE_BY_SIDE
+        need = max(SIDE_BY_SIDE, 2 * self.keyframe.minimumSizeHint().width() + 12)
+        wide = event.size().width() >= need
         self.box_layout.setDirection(QBoxLayout.Direction.LeftToRight if wide
                                      else QBoxLayout.Direction.TopToBottom)
 
