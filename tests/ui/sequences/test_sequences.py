@@ -252,3 +252,18 @@ def test_audition_opens_a_compare_group_and_the_winner_becomes_the_take(live_stu
         assert state.keyframe.approved_job == shown_jobs[0]
     finally:
         session.detach()
+
+
+def test_play_runs_the_segments_one_after_another(studio, session, qtbot, tmp_path):
+    approved_board(studio)
+    tab = make_tab(session, qtbot, tmp_path)
+    paths = tab.segment_paths()
+    seen: list[int] = []
+    tab.player.segmentChanged.connect(seen.append)
+    tab.play_button.click()
+    assert tab.pages.currentWidget() is tab.player
+    assert tab.player.player.source().toLocalFile() == paths[0]
+    assert tab.player.where.text() == "Segment 1 of 2"
+    # each 2 s clip plays to its end, then the next starts; after the last, it stops
+    qtbot.waitUntil(lambda: seen[-1:] == [-1], timeout=15_000)
+    assert seen == [0, 1, -1]
