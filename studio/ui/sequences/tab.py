@@ -37,6 +37,7 @@ from studio.core.sequences.storyboard_spec import (
     StoryboardSpec,
 )
 from studio.ui.sequences.board_list import BoardList
+from studio.ui.sequences.board_settings import BoardSettings
 from studio.ui.sequences.player import SequencePlayer
 from studio.ui.sequences.scene_editor import AuditionDialog, SceneEditor
 from studio.ui.sequences.stages import StagePanel
@@ -164,6 +165,12 @@ class SequencesTab(QWidget):
         self.pages.setDocumentMode(True)
         self.pages.addTab(scroll, "Scene")
         self.pages.addTab(self.player, "Preview")
+        self.settings = BoardSettings(session, self)
+        self.settings.changed.connect(self._settings_changed)
+        settings_scroll = QScrollArea(self)
+        settings_scroll.setWidgetResizable(True)
+        settings_scroll.setWidget(self.settings)
+        self.pages.addTab(settings_scroll, "Storyboard")
         right = QWidget(self)
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -235,6 +242,7 @@ class SequencesTab(QWidget):
         self.detail.setEnabled(self.view is not None)
         if self.view is None:
             self.spec = None
+            self.settings.show_spec(None)
             self.timeline.set_scenes([])
             self.title.clear()
             self.state.setText("No storyboard yet: New makes one, Import reads a JSON file.")
@@ -242,6 +250,7 @@ class SequencesTab(QWidget):
             return
         view = self.view
         self.spec = StoryboardSpec.model_validate(view["spec"])
+        self.settings.show_spec(self.spec)
         self._jobs = {a["job_id"] for s in view["scenes"] for st in s["stages"].values()
                       for a in st["attempts"] if a["job_id"]}
         if not self.title.hasFocus():
@@ -308,6 +317,10 @@ class SequencesTab(QWidget):
         if set(ids) != set(by_id):
             return
         self._save(self.spec.model_copy(update={"scenes": [by_id[i] for i in ids]}))
+
+    def _settings_changed(self, spec: StoryboardSpec) -> None:
+        self._save(spec)
+        self._show_board()
 
     def _title_edited(self) -> None:
         text = self.title.text().strip()

@@ -79,6 +79,15 @@ def test_editing_a_scene_saves_it(studio, session, qtbot, tmp_path):
     scene = studio.storyboards.require(board.id).spec.scenes[1]
     assert scene.duration_seconds == 7.5
     assert (scene.transition.kind, scene.transition.seconds) == ("crossfade", 0.75)
+    dialog = tab.editor.image_model.open_picker()  # the catalog's model picker
+    dialog.picker.select("stability", "ultra")
+    qtbot.waitUntil(lambda: dialog.ok.isEnabled())
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: studio.storyboards.require(board.id).spec.scenes[1].image_model
+                    is not None)
+    assert studio.storyboards.require(board.id).spec.scenes[1].image_model.label == \
+        "stability:ultra"
+    assert studio.storyboards.require(board.id).spec.scenes[0].image_model is None
     tab.add_scene.click()
     qtbot.waitUntil(lambda: len(studio.storyboards.require(board.id).spec.scenes) == 3)
     assert tab.timeline.count() == 3 and tab.timeline.currentRow() == 2
@@ -267,3 +276,33 @@ def test_play_runs_the_segments_one_after_another(studio, session, qtbot, tmp_pa
     # each 2 s clip plays to its end, then the next starts; after the last, it stops
     qtbot.waitUntil(lambda: seen[-1:] == [-1], timeout=15_000)
     assert seen == [0, 1, -1]
+
+
+def test_storyboard_settings_set_references_aspect_and_default_models(studio, session, qtbot,
+                                                                     tmp_path):
+    from tests.ui.conftest import make_png
+
+    board = studio.storyboards.create(spec(1))
+    tab = make_tab(session, qtbot, tmp_path)
+    settings = tab.settings
+    refs = [str(make_png(tmp_path / f"r{i}.png", (40 * i, 80, 120))) for i in range(4)]
+    for ref in refs:
+        settings.add(ref)
+    saved = studio.storyboards.require(board.id).spec
+    assert saved.reference_images == refs[:3]  # three at most
+    assert not settings.add_reference.isEnabled() and settings.references.count() == 3
+    settings.references.setCurrentRow(0)
+    settings.remove_reference.click()
+    assert studio.storyboards.require(board.id).spec.reference_images == refs[1:3]
+    settings.aspect.setCurrentIndex(settings.aspect.findData("16:9"))
+    settings.aspect.activated.emit(settings.aspect.currentIndex())
+    assert studio.storyboards.require(board.id).spec.aspect == "16:9"
+    dialog = settings.video_model.open_picker()
+    dialog.picker.select("fal", "fal-ai/wan-i2v")
+    qtbot.waitUntil(lambda: dialog.ok.isEnabled())
+    dialog.ok.click()
+    saved = studio.storyboards.require(board.id).spec
+    assert saved.video_model.model == "fal-ai/wan-i2v"
+    # the scene without its own model now shows the new default
+    assert "storyboard default" in tab.editor.video_model.text()
+    assert tab.editor.video_model.fallback.model == "fal-ai/wan-i2v"
