@@ -446,6 +446,9 @@ class Storyboards:
             for stage in STAGES:
                 st = state.stage(stage)
                 output = self.stage_output(board, scene, stage)
+                if stage == "keyframe" and scene.keyframe.kind == "asset" and scene.keyframe.ref:
+                    # a given keyframe shows as the stage's output
+                    output = self.store.get_asset(scene.keyframe.ref.removeprefix("asset:"))
                 stages[stage] = {
                     "status": self.stage_status(board, scene, stage),
                     "approved_job": st.approved_job, "notes": st.notes,

@@ -5,6 +5,7 @@ Edits come out as `changed(SceneSpec)`; the tab saves them."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -198,6 +199,33 @@ class SceneEditor(QWidget):
         self.image_model.chosen.connect(lambda c: self._emit(image_model=c))
         self.video_model.chosen.connect(lambda c: self._emit(video_model=c))
         self.setEnabled(False)
+        self.setAcceptDrops(True)  # an output dragged from the Gallery becomes the keyframe
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        from studio.ui.iterate import read_mime
+
+        dropped = read_mime(event.mimeData())
+        if self.scene is not None and (dropped.asset_ids or dropped.files):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        from studio.ui.iterate import read_mime
+
+        dropped = read_mime(event.mimeData())
+        if dropped.asset_ids:
+            self.use_keyframe("asset", dropped.asset_ids[0])
+        elif dropped.files:
+            self.use_keyframe("file", dropped.files[0])
+        else:
+            return
+        event.acceptProposedAction()
+
+    def use_keyframe(self, kind: str, ref: str) -> None:
+        """The scene's keyframe is this output (asset id) or image file from now on."""
+        with QSignalBlocker(self.source):
+            self.source.setCurrentIndex(max(0, self.source.findData(kind)))
+        self.source_ref.setText(ref)
+        self._emit()
 
     def show_scene(self, scene: SceneSpec | None, image_default: ModelChoice | None = None,
                    video_default: ModelChoice | None = None) -> None:

@@ -306,3 +306,27 @@ def test_storyboard_settings_set_references_aspect_and_default_models(studio, se
     # the scene without its own model now shows the new default
     assert "storyboard default" in tab.editor.video_model.text()
     assert tab.editor.video_model.fallback.model == "fal-ai/wan-i2v"
+
+
+def test_an_output_dropped_on_the_scene_becomes_its_keyframe(studio, session, qtbot,
+                                                            tmp_path):
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+
+    from studio.ui.iterate import asset_mime
+
+    board = studio.storyboards.create(spec(1))
+    output = add_output(studio)
+    tab = make_tab(session, qtbot, tmp_path)
+    mime = asset_mime(studio, [output.id])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    tab.editor.dropEvent(event)
+    qtbot.waitUntil(lambda: studio.storyboards.require(board.id).spec.scenes[0].keyframe.kind
+                    == "asset")
+    scene = studio.storyboards.require(board.id).spec.scenes[0]
+    assert scene.keyframe.ref == output.id
+    qtbot.waitUntil(lambda: tab.timeline.status_of(0, "keyframe") == "given")
+    shown = tab.timeline.item(0).data(0x0101)["stages"]["keyframe"]["output"]
+    assert shown["asset_id"] == output.id  # the tile and the stage show the given picture
+    assert tab.stages.keyframe.regenerate_button.isEnabled() is False
