@@ -86,6 +86,7 @@ class Storyboard:
 @dataclass(frozen=True)
 class Planned:
     scene: int  # 1-based
+    scene_id: str
     stage: str
     request: RenderRequest
     keyframe: str | None = None  # clips: the start frame
@@ -263,13 +264,13 @@ class Storyboards:
             if keyframe is None and scene.keyframe.kind == "generate":
                 status = self.stage_status(board, scene, "keyframe")
                 if status == "pending":
-                    out.append(self._planned(number, "keyframe", keyframe_request(
+                    out.append(self._planned(number, scene.id, "keyframe", keyframe_request(
                         self.host.providers, board.spec, scene, state.keyframe.notes)))
                 elif status == "review" and auto_approve:
                     keyframe = self._approvable(board, scene, "keyframe")
             if keyframe is not None and self.stage_status(board, scene, "clip") in (
                     "pending", "stale"):
-                out.append(self._planned(number, "clip", clip_request(
+                out.append(self._planned(number, scene.id, "clip", clip_request(
                     self.host.providers, board.spec, scene, keyframe, state.clip.notes),
                     keyframe))
         return out
@@ -293,9 +294,9 @@ class Storyboards:
         return f"asset:{asset.id}" if asset is not None else None
 
     @staticmethod
-    def _planned(number: int, stage: str, built: StageRequest,
+    def _planned(number: int, scene_id: str, stage: str, built: StageRequest,
                  keyframe: str | None = None) -> Planned:
-        return Planned(number, stage, built.request, keyframe, built.notes)
+        return Planned(number, scene_id, stage, built.request, keyframe, built.notes)
 
     # -- running ------------------------------------------------------------------------
 
@@ -315,20 +316,33 @@ class Storyboards:
                 raise StoryboardError(str(exc)) from None
             if not planned:
                 return []
+            for p in planned:  # a missing file or a bad setting: nothing is sent
+                self.host.check(p.request)
             jobs: list[Job] = []
-            async with self.host.budget.fan_out([p.request for p in planned]):
-                for p in planned:
-                    jobs.append(await self.host.submit(p.request))
-            with self.editing(board_id) as board:
-                for p, job in zip(planned, jobs, strict=True):
-                    stage = board.state(board.scene(p.scene)).stage(p.stage)
-                    stage.attempts.append(Attempt(
-                        job_id=job.id, prompt=p.request.prompt, notes=stage.notes,
-                        created_at=time.time(), keyframe_asset=p.keyframe))
-                board.final = None
+            try:
+                async with self.host.budget.fan_out([p.request for p in planned]):
+                    for p in planned:
+                        jobs.append(await self.host.submit(p.request))
+            finally:  # what was sent is recorded, even when a later submit failed
+                self._record(board_id, planned[:len(jobs)], jobs)
             if on_sent is not None:
                 on_sent(jobs)
             return jobs
+
+    def _record(self, board_id: str, planned: list[Planned], jobs: list[Job]) -> None:
+        if not jobs:
+            return
+        with self.editing(board_id) as board:
+            by_id = {s.id: s for s in board.spec.scenes}
+            for p, job in zip(planned, jobs, strict=True):
+                scene = by_id.get(p.scene_id)
+                if scene is None:  # removed meanwhile: its job stays in the library
+                    continue
+                stage = board.state(scene).stage(p.stage)
+                stage.attempts.append(Attempt(
+                    job_id=job.id, prompt=p.request.prompt, notes=stage.notes,
+                    created_at=time.time(), keyframe_asset=p.keyframe))
+            board.final = None
 
     async def run(self, board_id: str, *, auto_approve: bool | None = None,
                   wait: bool = False, on_sent: Callable[[list[Job]], None] | None = None
@@ -391,12 +405,17 @@ class Storyboards:
         async with self._lock(board_id):
             board = self._require_id(board_id)
             built, keyframe, use_notes = self._again(board, scene_number, stage, notes)
+            scene_id = board.scene(scene_number).id
             stage_state = board.state(board.scene(scene_number)).stage(stage)
+            self.host.check(built.request)  # a missing file: nothing is sent
             previous = stage_state.latest.job_id if stage_state.latest else None
             async with self.host.budget.fan_out([built.request]):
                 job = await self.host.submit(built.request, retried_from=previous)
             with self.editing(board_id) as board:
-                state = board.state(board.scene(scene_number))
+                found = [sc for sc in board.spec.scenes if sc.id == scene_id]
+                if not found:  # removed meanwhile: its job stays in the library
+                    return job
+                state = board.state(found[0])
                 stage_state = state.stage(stage)
                 stage_state.notes = use_notes
                 stage_state.approved_job = None

@@ -166,3 +166,21 @@ async def test_a_clip_model_that_cannot_animate_an_image_is_a_clear_error(home, 
         assert studio.jobs() == []
     finally:
         await studio.aclose()
+
+
+async def test_a_missing_keyframe_file_sends_nothing_at_all(home, sandbox, tmp_path):
+    from studio.core.requests import RequestError
+
+    studio = live_studio(home, sandbox)
+    try:
+        board = studio.storyboards.create(spec(scenes=[
+            {"prompt": "a fox wakes"},
+            {"prompt": "a fox runs", "keyframe": {"kind": "file",
+                                                   "ref": str(tmp_path / "gone.png")}}]))
+        with pytest.raises(RequestError, match=r"gone\.png"):
+            await studio.storyboards.run(board.id, wait=True)
+        assert sandbox_requests(sandbox, "fal") == [] and studio.jobs() == []
+        data = studio.storyboards.board_dict(studio.storyboards.require(board.id))
+        assert all(s["stages"]["keyframe"]["attempts"] == [] for s in data["scenes"])
+    finally:
+        await studio.aclose()
