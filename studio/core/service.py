@@ -658,6 +658,8 @@ class Studio:
         )
 
     async def aclose(self) -> None:
+        if "chains" in self.__dict__:  # chains in progress stop first (they resume later)
+            await self.chains.aclose()
         await self.runner.close()
         await asyncio.to_thread(self.metrics.close)  # measurements in hand finish first
         for provider in self.providers.values():

@@ -93,6 +93,10 @@ def test_without_wait_link_one_goes_out_and_chains_resume_makes_the_rest(live, c
     assert done["status"] == "succeeded" and done["final"] is not None
     assert done["links"][0]["job_id"] == data["links"][0]["job_id"]  # followed, not resent
     assert len(_posts(live)) == 2
+    code, out, _ = run(capsys, "--sandbox-url", live.url, "chains", "resume",
+                       data["chain_id"], "--json")  # nothing is missing: nothing is made
+    assert code == 0 and json.loads(out)["final"] == done["final"]
+    assert len(_posts(live)) == 2
     code, out, _ = run(capsys, "chains", "show", data["chain_id"], "--json")
     assert code == 0 and json.loads(out)["final"] == done["final"]
     code, out, _ = run(capsys, "chains", "list")
@@ -136,3 +140,20 @@ def test_bad_chains_and_spend_refusals_exit_2_and_send_nothing(live, capsys, tmp
     assert _posts(live) == []
     code, out, _ = run(capsys, "chains", "list", "--json")
     assert json.loads(out) == []
+
+
+def test_a_key_pasted_into_a_prompt_is_never_written(live, capsys, tmp_path, home,
+                                                     monkeypatch):
+    from tests.conftest import TEST_KEY, scan_for_secret
+
+    monkeypatch.setenv("RUNWAY_API_KEY", TEST_KEY)  # a real key, sent to the emulator
+    monkeypatch.setenv("STUDIO_RUNWAY_BASE_URL", f"{live.url}/runway")
+    image = start_image(tmp_path / "s.png")
+    code, out, err = run(capsys, "chain", *RUNWAY, "--image",
+                         str(image), "--prompt", f"waves {TEST_KEY}", "--links", "2",
+                         "--wait", "--json")
+    assert code == 0, err
+    assert json.loads(out)["status"] == "succeeded"
+    assert TEST_KEY not in out and TEST_KEY not in err
+    root = home.data_dir.parent
+    assert scan_for_secret(root, TEST_KEY) == []

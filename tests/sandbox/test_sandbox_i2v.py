@@ -111,3 +111,15 @@ def test_render_ends_on_the_end_frame_when_one_is_given(tmp_path):
     # The same request renders the same bytes (deterministic, like every sandbox render).
     assert render_mp4("x", 1, 64, 48, 1.0, 12, start_image=start.read_bytes(),
                       end_image=end.read_bytes()) == data
+
+
+def test_an_i2v_clip_has_the_asked_length_at_the_sandbox_rate(home, sandbox, tmp_path):
+    start = _start_image(tmp_path / "start.png")
+    studio = _live(home, sandbox)
+    _, [asset] = _run(studio, RenderRequest(provider="runway", model="gen4_turbo",
+                                            mode=Mode.IMG2VIDEO, prompt="tide",
+                                            input_images=[str(start)],
+                                            params={"duration": 3}))
+    frames, rate, audio = _decode(asset.path)
+    assert rate == Fraction(12) and len(frames) == 36 and not audio  # 3 s at 12 fps
+    assert asset.duration_seconds == 3.0

@@ -104,8 +104,11 @@ class Chains:
         """A new chain (not run yet). One prompt per link, or one prompt and `links`."""
         prompts = self.check(provider, model, prompts, links=links, end_images=end_images)
         ends = list(end_images or [])
-        spec = ChainSpec(provider, model, self._start_ref(image), tuple(prompts),
-                         dict(params or {}), seed, negative_prompt,
+        redact = self.host.redactor  # stored like a job's request: never a secret
+        spec = ChainSpec(provider, model, self._start_ref(image),
+                         tuple(redact.text(p) for p in prompts),
+                         dict(redact.value(dict(params or {}))), seed,
+                         redact.text(negative_prompt) if negative_prompt else None,
                          tuple(self._start_ref(e) if e else None for e in ends))
         return self.records.create(spec)
 
@@ -170,6 +173,15 @@ class Chains:
 
     def running(self, chain_id: str) -> bool:
         return chain_id in self._runs
+
+    async def aclose(self) -> None:
+        """Stop the background runs (the app is closing): each chain stays `running`
+        with its link job out, and resumes later."""
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
 
     # -- running -----------------------------------------------------------------------
 
@@ -244,6 +256,8 @@ class Chains:
 
     async def _run(self, chain: Chain, run: _Run, until: int | None) -> Chain:
         total = len(chain.links)
+        if chain.status is ChainStatus.SUCCEEDED and chain.final_asset_id:
+            return chain  # nothing is missing
         if chain.status is ChainStatus.DRY_RUN:  # a dry-run again (a flag may be on now)
             for link in chain.links:
                 link.status, link.job_id, link.output_asset_id = LinkStatus.PENDING, None, None
@@ -273,6 +287,10 @@ class Chains:
                 self.records.save_link(link)
                 previous = link
                 continue
+            if job.status.active and not run.cancelled:
+                # Nobody here drives the job any more (the app is closing): the chain
+                # stays running with its link out, for a later resume.
+                return self.get(chain.id)
             if not self._take_output(link, job, run):
                 self.records.save_link(link)
                 if link.status is LinkStatus.CANCELLED:

@@ -138,11 +138,16 @@ def stitch(segments: Sequence[Segment], out: Path, *,
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    import av
+
     try:
-        if _can_copy(segments, probes):
-            result = _copy(probes, tmp, progress, cancel)
-        else:
-            result = _reencode(segments, probes, tmp, progress, cancel)
+        try:
+            if _can_copy(segments, probes):
+                result = _copy(probes, tmp, progress, cancel)
+            else:
+                result = _reencode(segments, probes, tmp, progress, cancel)
+        except av.FFmpegError as exc:  # a clip damaged past its header
+            raise StitchError(f"the clips could not be stitched ({exc})") from None
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, out)

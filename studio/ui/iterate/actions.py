@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from studio.providers.base import Mode, Role
 from studio.ui.iterate.cleanup import Cleanup
 from studio.ui.iterate.request import USES, InputsRequest, Outpaint, asset_ref
+from studio.ui.sequences.chain_dialog import chain_action
 from studio.ui.widgets import ImageLoader, status_label
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class AssetActions(QObject):
                                                self.vary_prompt)
         self.lineage_action = self._action("iterateLineage", "Show lineage…",
                                            self.show_lineage)
+        self.chain_action = chain_action(session, widget, ids)  # ui/sequences/chain_dialog
 
     def _action(self, name: str, text: str, slot: Callable[[], object]) -> QAction:
         action = QAction(text, self.widget)
@@ -74,7 +76,7 @@ class AssetActions(QObject):
                               self.upscale_menu.menuAction(),
                               self.background_menu.menuAction(), self.vary_action,
                               self.vary_prompt_action, self._separator(),
-                              self.lineage_action]
+                              self.lineage_action, self.chain_action]
         return out
 
     def _separator(self) -> QAction:

@@ -4,7 +4,9 @@ Edits come out as `changed(SceneSpec)`; the tab saves them."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, QTimer, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,6 +31,9 @@ from studio.core.sequences.storyboard_spec import (
 )
 from studio.ui.session import Session
 
+# The drag format of outputs (ui/iterate/mime.py: newline-separated asset ids).
+ASSET_IDS_MIME = "application/x-provider-studio-assets"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 SOURCES = (("generate", "Generate"), ("asset", "An output"), ("file", "A file"))
 
 
@@ -62,6 +67,21 @@ class ModelDialog(QDialog):
         target = getattr(node, "target", None)
         self.chosen = target
         self.ok.setEnabled(target is not None)
+
+
+def dropped_keyframe(mime: QMimeData | None) -> tuple[str, str] | None:
+    """("asset", id) for outputs dragged from any view, ("file", path) for an image file.
+    Read here, not through ui.iterate (which opens chains from this package)."""
+    if mime is None:
+        return None
+    if mime.hasFormat(ASSET_IDS_MIME):
+        text = bytes(mime.data(ASSET_IDS_MIME).data()).decode(errors="replace")
+        ids = [i.strip() for i in text.split("\n") if i.strip()]
+        return ("asset", ids[0]) if ids else None
+    for url in mime.urls():
+        if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in IMAGE_SUFFIXES:
+            return ("file", url.toLocalFile())
+    return None
 
 
 class AuditionDialog(QDialog):
@@ -202,22 +222,14 @@ class SceneEditor(QWidget):
         self.setAcceptDrops(True)  # an output dragged from the Gallery becomes the keyframe
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        from studio.ui.iterate import read_mime
-
-        dropped = read_mime(event.mimeData())
-        if self.scene is not None and (dropped.asset_ids or dropped.files):
+        if self.scene is not None and dropped_keyframe(event.mimeData()) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        from studio.ui.iterate import read_mime
-
-        dropped = read_mime(event.mimeData())
-        if dropped.asset_ids:
-            self.use_keyframe("asset", dropped.asset_ids[0])
-        elif dropped.files:
-            self.use_keyframe("file", dropped.files[0])
-        else:
+        found = dropped_keyframe(event.mimeData())
+        if found is None:
             return
+        self.use_keyframe(*found)
         event.acceptProposedAction()
 
     def use_keyframe(self, kind: str, ref: str) -> None:

@@ -248,3 +248,52 @@ def test_a_chain_cut_off_mid_link_follows_that_links_job_after_a_restart(home, s
     assert chain.status.value == "succeeded", chain.error
     assert chain.links[1].job_id == out_job and chain.links[1].attempts == [out_job]
     assert len(_posts(sandbox)) == 2  # link 2 was followed, never sent again
+
+
+def test_an_end_frame_goes_to_models_that_take_one(home, sandbox, tmp_path):
+    studio = live_studio(home, sandbox)
+    end = tmp_path / "end.png"
+    Image.new("RGB", (160, 96), (30, 200, 90)).save(end)
+    kling = "fal-ai/kling-video/v2.1/pro/image-to-video"
+
+    async def go():
+        try:
+            chain = studio.chains.create("fal", kling, str(start_image(tmp_path / "s.png")),
+                                         ["to green"], end_images=[str(end)])
+            chain = await studio.chains.run(chain.id)
+            [asset] = studio.job_assets(chain.links[0].job_id)
+            return chain, asset
+        finally:
+            await studio.aclose()
+
+    chain, asset = asyncio.run(go())
+    assert chain.status.value == "succeeded", chain.error
+    [post] = [r for r in sandbox_requests(sandbox, "fal") if r["method"] == "POST"]
+    assert post["body"]["tail_image_url"].startswith("data:image/png;base64,")
+    last = _frames(asset.path)[-1]
+    assert np.abs(last - np.array([30, 200, 90], np.float32)).mean() < 6  # ends on it
+
+
+def test_closing_the_studio_mid_link_leaves_the_chain_to_resume(home, sandbox, tmp_path):
+    studio = live_studio(home, sandbox)
+    set_faults(sandbox, run_seconds=3.0)
+
+    async def go():
+        chain = studio.chains.create(PROVIDER, MODEL, str(start_image(tmp_path / "s.png")),
+                                     ["one", "two"], params=PARAMS)
+        studio.chains.start(chain.id)
+        for _ in range(300):
+            job_id = studio.chains.get(chain.id).links[0].job_id
+            job = studio.store.get_job(job_id) if job_id else None
+            if job is not None and job.remote_id:
+                break
+            await asyncio.sleep(0.02)
+        await studio.aclose()  # the app closes with link 1 out at the provider
+        return chain.id
+
+    chain_id = asyncio.run(go())
+    set_faults(sandbox, run_seconds=0.3)
+    left = Studio(home).chains.get(chain_id)
+    assert left.status.value == "running"
+    assert [lk.status.value for lk in left.links] == ["running", "pending"]
+    assert len(_posts(sandbox)) == 1  # nothing was sent on the way out

@@ -330,3 +330,18 @@ def test_an_output_dropped_on_the_scene_becomes_its_keyframe(studio, session, qt
     shown = tab.timeline.item(0).data(0x0101)["stages"]["keyframe"]["output"]
     assert shown["asset_id"] == output.id  # the tile and the stage show the given picture
     assert tab.stages.keyframe.regenerate_button.isEnabled() is False
+
+
+def test_the_drop_format_is_the_one_every_output_view_drags(tmp_path):
+    from PySide6.QtCore import QMimeData, QUrl
+
+    from studio.ui.iterate import mime
+    from studio.ui.sequences import scene_editor
+
+    assert scene_editor.ASSET_IDS_MIME == mime.ASSET_IDS_MIME
+    assert scene_editor.IMAGE_SUFFIXES == mime.IMAGE_SUFFIXES
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(tmp_path / "key.png"))])
+    assert scene_editor.dropped_keyframe(data) == ("file", str(tmp_path / "key.png"))
+    data.setUrls([QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    assert scene_editor.dropped_keyframe(data) is None
