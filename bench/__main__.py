@@ -7,7 +7,8 @@ import sys
 
 BENCHES = ["runner_overhead", "polling_latency", "gui_startup", "gui_gallery",
            "gui_responsiveness", "metrics", "crash_resume", "view_reads", "budget_check",
-           "iteration", "mask_paint", "stitch"]
+           "iteration", "mask_paint", "stitch",
+           "dashboard_stats"]
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,8 @@
 """Start-up: time from process start to the main window's first paint, Studio vs bare Qt.
 
 Each run is a fresh process (`python -m studio.app` with an empty STUDIO_HOME, and a bare
-PySide6 QMainWindow), alternating, offscreen. Target: Studio <= 1.5x the bare window.
+PySide6 QMainWindow), alternating, offscreen. Targets: the window on screen <= 1.5x the
+bare window; the window usable (catalog, forms, queue, gallery filled in) <= 3x (issue 16).
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     print(f"  ratio: {s / b:.2f}  (target <= 1.5)")
     print(f"  Provider Studio filled in (catalog, forms, queue, gallery ready): "
           f"median {r * 1000:.0f} ms  {ms(ready)}")
-    return {"bare_s": b, "studio_s": s, "ratio": s / b, "ready_s": r}
+    print(f"  ratio filled in: {r / b:.2f}  (target <= 3)")
+    return {"bare_s": b, "studio_s": s, "ratio": s / b, "ready_s": r, "ready_ratio": r / b}
 
 
 if __name__ == "__main__":

@@ -5,11 +5,14 @@ port or origin list. The GUI calls `apply` on its qasync loop after every settin
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from studio.api.auth import ApiToken
-from studio.api.server import ApiServer, ApiStartError
 from studio.core.config import AutomationApiSettings
 from studio.core.service import Studio
+
+if TYPE_CHECKING:  # the server (Starlette, uvicorn) loads when the API is switched on
+    from studio.api.server import ApiServer
 
 
 class ApiSwitch:
@@ -35,6 +38,8 @@ class ApiSwitch:
                 await server.stop()
             self.error = None
             if wanted.enabled and self.server is None:
+                from studio.api.server import ApiServer, ApiStartError
+
                 self.server = server = ApiServer(self.studio, self.token, port=wanted.port,
                                                  allowed_origins=wanted.allowed_origins)
                 try:

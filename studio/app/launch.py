@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         set_theme_preference,
     )
 
+    if QApplication.instance() is None:
+        use_exact_scale()
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     if not isinstance(app, QApplication):  # a real check: asserts vanish under python -O
         raise RuntimeError("a non-GUI Qt application is already running in this process")
@@ -76,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         _probe_first_paint(window)
     window.show()
     app.processEvents()
+    keyring_found = _find_keyring_in_background()
     # After the first paint: Qt's network module costs ~20 ms to load.
     from studio.app.single_instance import SingleInstance, bring_to_front
 
@@ -96,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"studio: the sandbox did not start: {exc}", file=sys.stderr)
             return 1
     try:
-        return qasync.run(_run(app, window, sandbox_url, args.quit_after))
+        return qasync.run(_run(app, window, sandbox_url, args.quit_after, keyring_found))
     finally:
         instance.release()
         if process is not None:
@@ -107,13 +111,17 @@ def main(argv: list[str] | None = None) -> int:
                 process.kill()
 
 
-async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None) -> int:
+async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None,
+               keyring_found: threading.Thread | None = None) -> int:
     from PySide6.QtCore import QTimer
 
     from studio.app.startup_error import STARTUP_ERRORS, ask_what_to_do
     from studio.core import logsetup
     from studio.core.service import Studio
     from studio.ui.session import Session
+
+    if keyring_found is not None:
+        keyring_found.join(timeout=10)  # the service asks the keyring next
 
     while True:
         try:
@@ -181,6 +189,17 @@ def _hand_over(app, name: str, argv: list[str]) -> int:
     return 0
 
 
+def use_exact_scale() -> None:
+    """HiDPI: follow the screen's scale exactly (150 % is 1.5, not rounded to 2), so the
+    icons (drawn at the device pixel ratio: ui.widgets.painted_icon) and text stay sharp.
+    Qt 6 always scales for high DPI; the rounding must be chosen before the app exists."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+
+
 def saved_theme(config_dir: Path) -> str:
     """The theme from preferences.json (core.preferences), read with the standard library:
     the first frame paints before pydantic loads."""
@@ -200,7 +219,27 @@ def _warm_imports() -> None:
     import anyio._backends._asyncio  # noqa: F401 (httpcore's first request)
     import av  # noqa: F401
     import httpcore._backends.anyio  # noqa: F401
+    import numpy  # noqa: F401 (masks, the first scoreboard fit, metrics; not on the start-up path)
     from PIL import Image, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
+
+
+def _find_keyring_in_background() -> threading.Thread:
+    """Let keyring pick the OS backend while the service's modules load: it imports every
+    backend it knows (D-Bus, and the macOS one runs `ldconfig` to look for a library),
+    100-600 ms that would otherwise come before the window fills in. Errors are left for
+    the service, which reports an unusable keyring properly."""
+
+    def find() -> None:
+        try:
+            import keyring
+
+            keyring.get_keyring()
+        except Exception:  # the service meets it again and says what is wrong
+            log.debug("keyring warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=find, name="keyring-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _probe_first_paint(window) -> None:

@@ -121,6 +121,9 @@ def human(status: BudgetStatus) -> str:
     rows = [("overall", status.overall), *status.providers.items()]
     for who, figures in rows:
         lines.append(f"{who:<12} {_cell(figures['day']):<34} {_cell(figures['month'])}")
+    if status.pods.pods:
+        lines.append(status.pods_text() + " when last seen (RunPod bills pods by the hour; "
+                     "not counted in the job budgets above)")
     lines.append(f"Live actions above {money(status.confirm_above_usd)} ask first "
                  "(studio-cli: --max-usd).")
     return "\n".join(lines)

@@ -126,21 +126,28 @@ async def run_chains(studio: Studio, args: argparse.Namespace) -> int:
     if args.action == "cancel":
         chain = await studio.chains.cancel(chain.id)
         return _report(studio, chain, args.json, exit_on_status=False)
-    requests = [RenderRequest(provider=chain.spec.provider, model=chain.spec.model,
-                              mode=Mode.IMG2VIDEO, prompt=lk.prompt, params=chain.spec.params,
-                              input_images=[chain.spec.start_image])
-                for lk in chain.links if lk.status.value != "succeeded"]
     if args.action == "regenerate":
         try:
-            chain = studio.chains.regenerate(chain.id, args.link)
+            link = chain.link(args.link)
         except KeyError as exc:
             raise UsageError(str(exc.args[0])) from None
-        check_spend(studio, requests[:1], args)
+        check_spend(studio, _requests(chain, [link.prompt]), args)  # before anything changes
+        chain = studio.chains.regenerate(chain.id, args.link)
         chain = await _drive(studio, chain.id, wait=True, until=args.link)
         return _report(studio, chain, args.json)
-    check_spend(studio, requests, args)  # resume
+    missing = [lk.prompt for lk in chain.links if lk.status.value != "succeeded"]
+    check_spend(studio, _requests(chain, missing), args)  # resume
     chain = await _drive(studio, chain.id, wait=True)
     return _report(studio, chain, args.json)
+
+
+def _requests(chain: Chain, prompts: list[str]) -> list[RenderRequest]:
+    """What the links to make will send, for the spend check (start image as a stand-in
+    for frames not taken yet: the price does not depend on the picture)."""
+    return [RenderRequest(provider=chain.spec.provider, model=chain.spec.model,
+                          mode=Mode.IMG2VIDEO, prompt=p, params=chain.spec.params,
+                          seed=chain.spec.seed, input_images=[chain.spec.start_image])
+            for p in prompts]
 
 
 def _get(studio: Studio, chain_id: str) -> Chain:

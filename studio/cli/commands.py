@@ -16,6 +16,7 @@ from typing import Any
 
 from studio.cli import (
     assist,
+    batch,
     budget,
     chain,
     compare,
@@ -27,9 +28,12 @@ from studio.cli import (
     keys,
     lineage,
     metrics,
+    pods,
+    presets,
     providers,
     resume,
     serve,
+    stats,
     storyboard,
     workflows,
 )
@@ -67,6 +71,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             resume.run_resume),
     Command("replay", "re-run a saved dry-run payload (never the network)",
             resume.build_replay, resume.run_replay),
+    Command("batch", "send a list of prompts (text or CSV) to one or more models as one "
+            "batch", batch.build, batch.run),
     Command("compare", "fan one prompt out to several models as a group", compare.build_compare,
             compare.run_compare),
     Command("groups", "list compare groups", compare.build_groups, compare.run_groups),
@@ -80,6 +86,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             compare.run_vote),
     Command("scoreboard", "one artist's ranking of provider/models", compare.build_scoreboard,
             compare.run_scoreboard),
+    Command("stats", "spend & speed: spend per day, latency, success rates, scoreboard",
+            stats.build, stats.run),
     Command("export", "copy outputs to a folder with metadata and sidecars",
             export.build_export, export.run_export),
     Command("verify", "what a file's content credentials and sidecar say",
@@ -96,6 +104,10 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,
             workflows.run),
+    Command("presets", "named parameter sets per model: list, export, import",
+            presets.build, presets.run),
+    Command("pods", "RunPod pods: your own GPU by the hour (ComfyUI on it)", pods.build,
+            pods.run),
     Command("db", "check the job database, or set a damaged one aside", db.build, db.run,
             opens_studio=False),
 )}

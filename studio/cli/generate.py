@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from studio.cli.common import human_job, print_json
 from studio.cli.follow import acceptance_note, until_accepted
 from studio.cli.params import parse_params
+from studio.cli.presets import preset_params
 from studio.cli.prompts import add_prompt_args, prompt_from
 from studio.cli.spend import add_max_usd, check_spend, report_refused
 from studio.core.jobs import Job, JobStatus
@@ -35,6 +36,9 @@ def build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a model setting, read by the setting's type (duration=5, audio=no, "
                         "a JSON value for lists and objects)")
+    p.add_argument("--preset", metavar="NAME",
+                   help="start from this preset's settings (studio-cli presets list); "
+                        "--param values override it")
     p.add_argument("--image", action="append", default=[],
                    metavar="ASSET_ID_OR_PATH_OR_URL")
     p.add_argument("--mask", metavar="ASSET_ID_OR_PATH",
@@ -50,11 +54,13 @@ def build(p: argparse.ArgumentParser) -> None:
 
 async def run(studio: Studio, args: argparse.Namespace) -> int:
     prompt = prompt_from(args)
+    params = parse_params(args.param, _fields(studio, args.provider, args.model))
+    if args.preset:
+        params = {**preset_params(studio, args.provider, args.model, args.preset), **params}
     try:
         request = RenderRequest(
             provider=args.provider, model=args.model, mode=args.mode, prompt=prompt,
-            negative_prompt=args.negative, seed=args.seed,
-            params=parse_params(args.param, _fields(studio, args.provider, args.model)),
+            negative_prompt=args.negative, seed=args.seed, params=params,
             input_images=[studio.input_ref(i) for i in args.image],
             mask=studio.input_ref(args.mask) if args.mask else None,
             confirm_weaker_safety=args.confirm_weaker_safety)

@@ -192,6 +192,15 @@ class AssistantSettings(BaseModel):
         return url.strip().rstrip("/")
 
 
+class PodSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idle_minutes: float = Field(15.0, ge=0.01, le=24 * 60, description=(
+        "Stop a RunPod pod when no job has used it for this many minutes"))
+    warn_minutes: float = Field(2.0, ge=0, le=60, description=(
+        "Warn this many minutes before an idle pod is stopped"))
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -216,6 +225,7 @@ class Settings(BaseModel):
     budgets: BudgetSettings = BudgetSettings()
     metrics: MetricsSettings = MetricsSettings()
     assistant: AssistantSettings = AssistantSettings()
+    pods: PodSettings = PodSettings()
 
     @field_validator("compliance", mode="before")
     @classmethod

@@ -43,6 +43,9 @@ def key_owner(providers: Mapping[str, Provider], provider_id: str) -> Provider:
 def base_url(providers: Mapping[str, Provider], provider_id: str, env: Mapping[str, str],
              settings: Settings, sandbox_url: str | None) -> str:
     """Raises ValueError for a bad URL or a base-URL variable under an old spelling."""
+    fixed = getattr(providers[provider_id], "fixed_base_url", None)
+    if isinstance(fixed, str) and fixed:  # a server registered at run time (a RunPod pod)
+        return fixed
     owner = key_owner(providers, provider_id).info
     if sandbox_url:
         return f"{sandbox_url}/{owner.id}"

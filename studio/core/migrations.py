@@ -144,6 +144,33 @@ def add_quality_and_assistant_tables(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
+# RunPod pods (issue 18): every pod action as it was decided (dry-run with its price per
+# hour, or sent) and the pods whose ComfyUI is registered as a server of its own.
+_PODS = (
+    "CREATE TABLE IF NOT EXISTS pod_actions (id TEXT PRIMARY KEY, created_at REAL NOT NULL, "
+    "action TEXT NOT NULL, pod_id TEXT, live INTEGER NOT NULL, reason TEXT NOT NULL, "
+    "usd_per_hour REAL, request TEXT NOT NULL, result TEXT, error TEXT)",
+    "CREATE INDEX IF NOT EXISTS pod_actions_created ON pod_actions(created_at)",
+    "CREATE TABLE IF NOT EXISTS pod_servers (pod_id TEXT PRIMARY KEY, provider_id TEXT NOT "
+    "NULL, name TEXT NOT NULL, base_url TEXT NOT NULL, checkpoints TEXT NOT NULL, "
+    "usd_per_hour REAL, registered_at REAL NOT NULL)",
+)
+
+
+def add_pod_tables(db: sqlite3.Connection) -> None:
+    """Issue 18's step: self-contained and idempotent (it may be renumbered on merge)."""
+    for sql in _PODS:
+        db.execute(sql)
+
+
+# The pods as last seen (status, rate, cost so far), for the budget status in any process
+# (core.pod_spend).
+_POD_SEEN = (
+    "CREATE TABLE IF NOT EXISTS pod_seen (pod_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+    "status TEXT NOT NULL, usd_per_hour REAL, cost_so_far REAL, seen_at REAL NOT NULL)",
+)
+
+
 # Issue 14 (chains): a chain of image-to-video links, each starting from the last frame
 # of the one before, and its links (one row per link; attempts keep every job tried).
 _CHAINS = (
@@ -198,8 +225,11 @@ STEPS: tuple[Step, ...] = (
     Step(4, "job parents (lineage) and batches", run=_lineage),
     Step(5, "output quality metrics, the assistant's opinions and runs",
          run=add_quality_and_assistant_tables),
-    Step(6, "video chains and their links", run=add_chain_tables),
-    Step(7, "storyboards: scenes, their stages' attempts, the stitched result",
+    Step(6, "RunPod pod actions and the pods registered as ComfyUI servers",
+         run=add_pod_tables),
+    Step(7, "RunPod pods as last seen (their cost in the budget status)", _POD_SEEN),
+    Step(8, "video chains and their links", run=add_chain_tables),
+    Step(9, "storyboards: scenes, their stages' attempts, the stitched result",
          run=add_storyboard_tables),
 )
 LATEST = STEPS[-1].version

@@ -146,8 +146,9 @@ class JobRunner:
             return job
         task = self._tasks.get(job_id)
         if task is not None and not task.done():
-            self._user_cancelled.add(job_id)
-            task.cancel()
+            if not task.cancelling():  # a second cancel would cut the first one's clean-up
+                self._user_cancelled.add(job_id)
+                task.cancel()
             await asyncio.wait({task})
             return self.store.get_job(job_id) or job
         # Not driven here: left from an earlier session, or driven by another process

@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from studio.core.compare.votes import Votes
     from studio.core.first_run import FirstRun
     from studio.core.library import Library
+    from studio.core.pods import PodsService
     from studio.core.preferences import Preferences, PreferenceStore
     from studio.core.sequences.chains import Chains
     from studio.core.sequences.storyboard_spec import StoryboardSpec
@@ -129,6 +130,7 @@ class Studio:
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None
+        self.pods.restore()  # running pods' ComfyUI servers registered by earlier runs
 
     @cached_property
     def compare(self) -> CompareGroups:
@@ -180,6 +182,16 @@ class Studio:
         return SpendGuard(self)
 
     @cached_property
+    def pods(self) -> PodsService:
+        """RunPod pods and their ComfyUI servers (core.pods)."""
+        from typing import cast
+
+        from studio.core.pods import PodsService
+
+        return PodsService(self, self.store, cast(dict[str, Provider], self.providers),
+                           self.catalog)
+
+    @cached_property
     def assist(self) -> Assistant:
         """The prompt assistant: enhance, analyze, storyboard, judge (core.assist)."""
         from studio.core.assist import Assistant, ChatAccess
@@ -217,6 +229,13 @@ class Studio:
         """The S3 image host's secret access key: into the keyring, never the settings."""
         self.keys.store(S3_SECRET, value)
         self.redactor.add([value.strip()])
+
+    def delete_image_host_secret(self) -> bool:
+        return self.keys.delete(S3_SECRET)
+
+    def image_host_secret(self) -> KeyLookup:
+        """Where the S3 image host's secret comes from (never its value to print)."""
+        return self.keys.lookup(S3_SECRET)
 
     def delete_key(self, provider_id: str) -> bool:
         removed = self.keys.delete(self.providers[provider_id].info.key)
@@ -781,6 +800,12 @@ class Studio:
         from studio.core.compare.scoreboard import artist_scoreboard
 
         return artist_scoreboard(self.store, self.votes, artist)
+
+    def stats(self, days: int = 30, now: float | None = None) -> dict[str, Any]:
+        """Spend & speed over the last `days` local days (core.stats; docs/dashboard.md)."""
+        from studio.core.stats import compute
+
+        return compute(self.store, self.scoreboard(), days, now)
 
     def measure_asset(self, asset_id: str) -> QualityRecord:
         """Measure one output now and store the result (blocking: run it in a worker

@@ -17,7 +17,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from studio.core.budget import (
     unpriced_refusal,
 )
 from studio.core.jobs import Job, JobStatus
+from studio.core.pod_spend import pod_spend
 from studio.core.spend import SpendLedger, Totals
 from studio.core.spend_quote import BudgetLine, Quote, QuoteItem, quote_item
 from studio.core.spend_status import BudgetStatus, budget_status
@@ -205,15 +206,19 @@ class SpendGuard:
             return None
         return refusal_for(crossing, sum(charges.values()), len(live))
 
-    async def batch(self, requests: Sequence[RenderRequest]) -> BatchOutcome:
+    async def batch(self, requests: Sequence[RenderRequest], *,
+                    on_job: Callable[[int, Job], bool] | None = None) -> BatchOutcome:
         """Submit one after another (a batch, a chain's links); the first job a budget
-        refuses stops the rest, which are not written at all."""
+        refuses stops the rest, which are not written at all. `on_job(position, job)` sees
+        each job as it is written; returning False stops the rest too (cancelled)."""
         outcome = BatchOutcome()
         for n, request in enumerate(requests):
             job = await self.studio.submit(request)
             outcome.jobs.append(job)
+            go_on = on_job(n, job) if on_job is not None else True
             if job.status is JobStatus.REFUSED:
                 outcome.refusal = self.refusal_of(job)
+            if job.status is JobStatus.REFUSED or not go_on:
                 outcome.not_sent = len(requests) - n - 1
                 break
         return outcome
@@ -243,9 +248,10 @@ class SpendGuard:
 
     def status(self, now: float | None = None) -> BudgetStatus:
         """Budgets, spent, reserved and left, overall and per provider, today and this
-        month (local time)."""
+        month (local time); and what the pods last seen up cost."""
         now = self.clock() if now is None else now
-        return budget_status(self.settings, self.ledger.totals(now), now)
+        return budget_status(self.settings, self.ledger.totals(now), now,
+                             pod_spend(self.store))
 
 
 def refusal_of(store: Store, job: Job) -> Refusal | None:

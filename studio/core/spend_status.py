@@ -1,9 +1,10 @@
 """Budgets with what has been spent and what is left, today and this month: what
-`studio-cli budget show` prints and the status bar shows."""
+`studio-cli budget show` prints and the status bar shows. Beside them, what the RunPod
+pods last seen up cost (core.pod_spend): shown, not counted against the job budgets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from studio.core.budget import (
@@ -15,6 +16,7 @@ from studio.core.budget import (
     money,
     period_names,
 )
+from studio.core.pod_spend import PodSpend
 from studio.core.spend import Totals
 
 _PERIOD_KEYS: dict[Period, str] = {"day": "today", "month": "this_month"}
@@ -45,6 +47,7 @@ class BudgetStatus:
     confirm_above_usd: float
     overall: dict[Period, Figures]
     providers: dict[str, dict[Period, Figures]]
+    pods: PodSpend = field(default_factory=lambda: PodSpend(0, 0.0, 0.0, None))
 
     def tightest_today(self) -> tuple[str, Figures] | None:
         """The daily budget with the least left (overall or a provider's), if any is set."""
@@ -60,10 +63,19 @@ class BudgetStatus:
         spent = self.overall["day"]
         text = f"Today {money(spent.spent_usd + spent.pending_usd)}"
         tightest = self.tightest_today()
-        if tightest is None:
-            return text + " · no daily budget"
-        who, figures = tightest
-        return text + f" · {money(figures.left_usd or 0.0)} left ({who})"
+        text += " · no daily budget" if tightest is None else \
+            f" · {money(tightest[1].left_usd or 0.0)} left ({tightest[0]})"
+        if self.pods.pods:  # the Pods label beside it gives their count and rate
+            text += f" · pods {money(self.pods.usd_so_far)} so far"
+        return text
+
+    def pods_text(self, lead: str = "") -> str:
+        """`Pods: 2 up, $1.23 so far, $1.23/h` (empty without a pod up)."""
+        pods = self.pods
+        if not pods.pods:
+            return ""
+        return (f"{lead}Pods: {pods.pods} up, {money(pods.usd_so_far)} so far, "
+                f"{money(pods.usd_per_hour)}/h")
 
     def as_dict(self) -> dict[str, Any]:
         names = period_names(self.now)
@@ -73,6 +85,7 @@ class BudgetStatus:
             "confirm_above_usd": self.confirm_above_usd,
             "overall": _periods(self.overall),
             "providers": {p: _periods(f) for p, f in self.providers.items()},
+            "pods": self.pods.as_dict(),
         }
 
 
@@ -80,8 +93,10 @@ def _periods(figures: dict[Period, Figures]) -> dict[str, Any]:
     return {_PERIOD_KEYS[p]: figures[p].as_dict() for p in PERIODS}
 
 
-def budget_status(settings: BudgetSettings, totals: Totals, now: float) -> BudgetStatus:
-    """Every provider with a budget or with spending this month, and the overall total."""
+def budget_status(settings: BudgetSettings, totals: Totals, now: float,
+                  pods: PodSpend | None = None) -> BudgetStatus:
+    """Every provider with a budget or with spending this month, and the overall total;
+    beside them, the pods last seen up."""
     def figures(provider: str | None, limits: BudgetLimit) -> dict[Period, Figures]:
         return {p: Figures(limits.of(p), totals.of(provider, p).spent_usd,
                            totals.of(provider, p).pending_usd) for p in PERIODS}
@@ -89,4 +104,4 @@ def budget_status(settings: BudgetSettings, totals: Totals, now: float) -> Budge
     names = sorted({*settings.providers, *totals.providers()})
     return BudgetStatus(now, settings.confirm_above_usd, figures(None, settings.overall),
                         {p: figures(p, settings.providers.get(p, BudgetLimit()))
-                         for p in names})
+                         for p in names}, pods or PodSpend(0, 0.0, 0.0, None))

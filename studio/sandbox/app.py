@@ -12,7 +12,7 @@ import importlib
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
-from . import admin, s3
+from . import admin, runpod_pods, s3
 from .config import SandboxConfig
 from .cut import quiet_server_logs
 from .faults import sandbox_providers
@@ -39,6 +39,8 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     app = Starlette(routes=[
         *provider_mounts(state),
         Mount("/s3", routes=s3.routes(state)),
+        Mount(runpod_pods.MOUNT, routes=runpod_pods.routes(state)),
+        *runpod_pods.admin_routes(state),
         *admin.routes(state),
     ])
     app.state.sandbox = state

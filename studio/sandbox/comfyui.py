@@ -276,9 +276,10 @@ class _Handshake:
         self.query_params = websocket.query_params
 
 
-def routes(state: SandboxState) -> list[BaseRoute]:
-    server = ComfyServer(state)
-    state.extensions[PROVIDER] = server
+def routes(state: SandboxState, server: ComfyServer | None = None) -> list[BaseRoute]:
+    """The server's routes; a server of its own (a RunPod pod's) is not the /comfyui one."""
+    if server is None:
+        server = state.extensions[PROVIDER] = ComfyServer(state)
 
     async def system_stats(request: Request, body: bytes) -> Response:
         return JSONResponse(nodes.SYSTEM_STATS)

@@ -13,9 +13,17 @@ from typing import Any
 
 CHECKPOINTS = ["sd_xl_base_1.0.safetensors", "juggernautXL_v9.safetensors",
                "flux1-schnell-fp8.safetensors"]
-UNETS = ["wan2.1_i2v_480p_14B_fp16.safetensors", "wan2.1_i2v_720p_14B_fp16.safetensors"]
-SAMPLERS = ["euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "dpmpp_3m_sde", "uni_pc"]
-SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple"]
+UNETS = ["wan2.1_i2v_480p_14B_fp16.safetensors", "wan2.1_i2v_720p_14B_fp16.safetensors",
+         "qwen_image_fp8_e4m3fn.safetensors", "qwen_image_edit_fp8_e4m3fn.safetensors"]
+TEXT_ENCODERS = ["umt5_xxl_fp8_e4m3fn_scaled.safetensors", "qwen_2.5_vl_7b_fp8_scaled.safetensors"]
+VAES = ["wan_2.1_vae.safetensors", "sdxl_vae.safetensors", "qwen_image_vae.safetensors"]
+LORAS = ["Qwen-Image-Lightning-4steps-V1.0.safetensors",
+         "Qwen-Image-Lightning-8steps-V1.1.safetensors",
+         "Qwen-Image-Edit-Lightning-4steps-V1.0-bf16.safetensors"]
+UPSCALE_METHODS = ["nearest-exact", "bilinear", "area", "bicubic", "lanczos"]
+SAMPLERS = ["euler", "euler_ancestral", "dpmpp_2m", "dpmpp_2m_sde", "dpmpp_3m_sde", "uni_pc",
+            "res_multistep"]
+SCHEDULERS = ["normal", "karras", "exponential", "sgm_uniform", "simple", "beta"]
 SAMPLER_NODES = {"KSampler": "seed", "KSamplerAdvanced": "noise_seed"}
 SEED_MAX = 0xFFFFFFFFFFFFFFFF
 UPLOADED_INPUTS = ("LoadImage", "LoadImageMask")  # their `image` is an uploaded file
@@ -53,11 +61,25 @@ NODES: dict[str, NodeDef] = {
     "UNETLoader": NodeDef({"unet_name": _combo(UNETS),
                            "weight_dtype": _combo(["default", "fp8_e4m3fn"])},
                           ("MODEL",), "advanced/loaders"),
-    "CLIPLoader": NodeDef({"clip_name": _combo(["umt5_xxl_fp8_e4m3fn_scaled.safetensors"]),
-                           "type": _combo(["stable_diffusion", "wan", "sd3"])},
-                          ("CLIP",), "advanced/loaders"),
-    "VAELoader": NodeDef({"vae_name": _combo(["wan_2.1_vae.safetensors", "sdxl_vae.safetensors"])},
-                         ("VAE",), "loaders"),
+    "CLIPLoader": NodeDef({"clip_name": _combo(TEXT_ENCODERS),
+                           "type": _combo(["stable_diffusion", "wan", "sd3", "qwen_image"])},
+                          ("CLIP",), "advanced/loaders",
+                          optional={"device": _combo(["default", "cpu"])}),
+    "VAELoader": NodeDef({"vae_name": _combo(VAES)}, ("VAE",), "loaders"),
+    "LoraLoaderModelOnly": NodeDef({"model": ["MODEL"], "lora_name": _combo(LORAS),
+                                    "strength_model": _float(1.0, -100.0, 100.0)},
+                                   ("MODEL",), "loaders"),
+    "ModelSamplingAuraFlow": NodeDef({"model": ["MODEL"], "shift": _float(1.73, 0.0, 100.0)},
+                                     ("MODEL",), "advanced/model"),
+    "CFGNorm": NodeDef({"model": ["MODEL"], "strength": _float(1.0, 0.0, 100.0)},
+                       ("MODEL",), "advanced/guidance"),
+    "TextEncodeQwenImageEdit": NodeDef({"clip": ["CLIP"], "prompt": _TEXT}, ("CONDITIONING",),
+                                       "advanced/conditioning",
+                                       optional={"vae": ["VAE"], "image": ["IMAGE"]}),
+    "ImageScaleToTotalPixels": NodeDef({"image": ["IMAGE"],
+                                        "upscale_method": _combo(UPSCALE_METHODS),
+                                        "megapixels": _float(1.0, 0.01, 16.0)},
+                                       ("IMAGE",), "image/upscaling"),
     "CLIPVisionLoader": NodeDef({"clip_name": _combo(["clip_vision_h.safetensors"])},
                                 ("CLIP_VISION",), "loaders"),
     "CLIPVisionEncode": NodeDef({"clip_vision": ["CLIP_VISION"], "image": ["IMAGE"],
@@ -309,6 +331,9 @@ def plan(graph: Mapping[str, Any], outputs: list[str],
         loaded = next((image_size(i["image"]) for ct, i in nodes.values() if ct == "LoadImage"),
                       None)
         width, height = loaded or (width, height)
+        scale = next((i for ct, i in nodes.values() if ct == "ImageScaleToTotalPixels"), None)
+        if loaded and scale is not None:
+            width, height = scaled_to_total(width, height, float(scale["megapixels"]))
     fps = next((float(i["fps"]) for ct, i in nodes.values() if ct == "CreateVideo"), 16.0)
     saved = [SavedOutput(nid, {"SaveImage": "image", "SaveVideo": "video"}.get(
         nodes[nid][0], "preview"), str(nodes[nid][1].get("filename_prefix") or "ComfyUI"))
@@ -326,6 +351,12 @@ def _start_upload(nodes: Mapping[str, tuple[str, dict[str, Any]]]) -> str | None
             if source[0] == "LoadImage":
                 return str(source[1].get("image"))
     return None
+
+
+def scaled_to_total(width: int, height: int, megapixels: float) -> tuple[int, int]:
+    """ImageScaleToTotalPixels: the same aspect ratio at megapixels * 1024 * 1024 pixels."""
+    scale = math.sqrt(megapixels * 1024 * 1024 / max(1, width * height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _inpaint(nodes: Mapping[str, tuple[str, dict[str, Any]]]
@@ -359,8 +390,9 @@ def _prompt_text(nodes: Mapping[str, tuple[str, dict[str, Any]]],
         if not is_link(link) or link[0] not in nodes:
             break
         inputs = nodes[link[0]][1]
-        if isinstance(inputs.get("text"), str):
-            return inputs["text"]
+        for key in ("text", "prompt"):  # CLIPTextEncode, TextEncodeQwenImageEdit
+            if isinstance(inputs.get(key), str):
+                return str(inputs[key])
         link = inputs.get("positive") or inputs.get("conditioning")
     return next((i["text"] for ct, i in nodes.values() if ct == "CLIPTextEncode"), "")
 

@@ -39,6 +39,8 @@ class DockLayout(QObject):
         self.window = window
         self.places = places
         self.user: dict[QDockWidget, int] = {}  # sizes the artist dragged docks to
+        # Docks kept as a tab behind a placed one: (the placed dock, the tabbed dock).
+        self.tabbed: list[tuple[QDockWidget, QDockWidget]] = []
         self._grow = QTimer(self, singleShot=True, interval=0)
         self._grow.timeout.connect(self.grow_back)
         window.installEventFilter(self)
@@ -64,6 +66,10 @@ class DockLayout(QObject):
             place.dock.setFloating(False)
             self.window.addDockWidget(place.area, place.dock)
             place.dock.show()
+        for host, guest in self.tabbed:
+            guest.setFloating(False)
+            self.window.tabifyDockWidget(host, guest)
+            host.raise_()
         self.user.clear()
         QTimer.singleShot(0, self.apply_defaults)  # once the docks are laid out again
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
     from studio.ui.about_dialog import AboutDialog
+    from studio.ui.batch import BatchDialog
     from studio.ui.catalog import WorkflowImportDialog
     from studio.ui.export import ExportDialog
     from studio.ui.session import Session
@@ -32,7 +33,9 @@ SHORTCUTS = [
     ("*", "Model lists: favourite or not"), ("Ctrl+,", "Settings"),
     ("F5", "Refresh the provider catalog"),
     ("Ctrl+1 / Ctrl+2 / Ctrl+3 / Ctrl+4", "Compose / Gallery / Compare / Sequences"),
+    ("Ctrl+Shift+D", "Dashboard: spend & speed"),
     ("Ctrl+E", "Export outputs to a folder"), ("Ctrl+Q", "Quit"),
+    ("Ctrl+Shift+B", "Batch from list: a text or CSV file of prompts to several models"),
 ]
 
 
@@ -126,16 +129,24 @@ class MainWindow(QMainWindow):
         self.addDockWidget(left, self.catalog)
         self.addDockWidget(right, self.inspector)
         self.addDockWidget(bottom, self.queue)
+        from studio.ui.pods import PodsCostLabel, PodsDock
+
+        self.pods_dock = PodsDock(session, self)  # a tab behind the Queue
+        self.addDockWidget(bottom, self.pods_dock)
+        self.tabifyDockWidget(self.queue, self.pods_dock)
+        self.queue.raise_()
         self.dock_layout = DockLayout(self, [
             DockPlace(self.catalog, left, 0.23, 240, 380),
             DockPlace(self.inspector, right, 0.24, 250, 420),
             DockPlace(self.queue, bottom, 0.22, 130, 260)])
+        self.dock_layout.tabbed.append((self.queue, self.pods_dock))
         self.toasts = ToastArea(self)
         self.notifier = DesktopNotifier(self)
         self.notices = FinishedNotices(session, self.queue.model, self.toasts, self.notifier,
                                        self)
         self.viewer: ViewerWindow | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.batch_dialog: BatchDialog | None = None
         self._before_full: tuple | None = None
         made = build_actions(self, self)
         self.generate_action, self.settings_action = made.generate, made.settings
@@ -145,6 +156,10 @@ class MainWindow(QMainWindow):
         from studio.ui.sequences.tab import install as install_sequences
 
         self.sequences = install_sequences(self, self.tabs, session, self.loader)
+
+        from studio.ui.dashboard import install as install_dashboard
+
+        self.dashboard = install_dashboard(self, self.tabs, session)
         self.analyze_action = QAction("Analyze image…", self)  # the gallery's context menu
         self.analyze_action.setStatusTip("Theme, subject, palette, lighting and motion prompts "
                                          "from the assistant")
@@ -153,6 +168,9 @@ class MainWindow(QMainWindow):
         self.mode_label = QLabel(self)
         self.spend_label = SpendStatus(session, self)  # today's spend and what is left
         self.statusBar().addPermanentWidget(self.spend_label)
+        self.pods_cost = PodsCostLabel(session, self)  # shown while a pod is up
+        self.pods_dock.costChanged.connect(self.pods_cost.update_cost)
+        self.statusBar().addPermanentWidget(self.pods_cost)
         self.statusBar().addPermanentWidget(self.mode_label)
         self.statusBar().setSizeGripEnabled(True)
 
@@ -221,6 +239,23 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()  # never exec(): a nested loop inside the async loop fails
         return dialog
+
+    def open_batch(self) -> BatchDialog:
+        """Batch from list (ui/batch): one dialog, kept while its batch runs."""
+        from studio.ui.batch import BatchDialog
+
+        if self.batch_dialog is None:
+            assert self.session is not None
+            self.batch_dialog = BatchDialog(self.session, self)
+            self.batch_dialog.showInGallery.connect(self.show_batches)
+        self.batch_dialog.open()  # never exec(): a nested loop inside the async loop fails
+        self.batch_dialog.raise_()
+        return self.batch_dialog
+
+    def show_batches(self, _batch_id: str = "") -> None:
+        """The Gallery with outputs stacked by batch (a list's batch is one stack)."""
+        self.tabs.setCurrentWidget(self.gallery)
+        self.gallery.group.setCurrentIndex(max(0, self.gallery.group.findData("batch")))
 
     def open_settings(self) -> SettingsDialog:
         from studio.ui.settings import SettingsDialog
@@ -362,45 +397,50 @@ class MainWindow(QMainWindow):
         """Jobs this window's process is sending or polling right now."""
         return self.session.studio.runner.active() if self.session is not None else []
 
+    def running_pods(self) -> list[dict]:
+        """RunPod pods last seen running, with what each costs per hour."""
+        return self.session.studio.pods.quit_check() if self.session is not None else []
+
     def request_quit(self) -> None:
-        """Quit (Ctrl+Q, the window's close button): with live jobs, ask first."""
-        live = self.live_jobs()
-        if not live:
+        """Quit (Ctrl+Q, the window's close button): with live jobs or running pods, ask
+        first (one question for both)."""
+        live, pods = self.live_jobs(), self.running_pods()
+        if not live and not pods:
             self._quit_confirmed = True
             self.close()
             return
         if self.quit_question is not None and self.quit_question.isVisible():
             self.quit_question.raise_()
             return
-        from PySide6.QtWidgets import QMessageBox
+        from studio.ui.pods import quit_question
 
-        n = len(live)
-        box = QMessageBox(
-            QMessageBox.Icon.Question, "Quit with jobs running?",
-            f"{n} job{'s are' if n != 1 else ' is'} still running. "
-            f"{'They keep' if n != 1 else 'It keeps'} running at the provider (and "
-            f"{'are' if n != 1 else 'is'} charged there); Provider Studio picks "
-            f"{'them' if n != 1 else 'it'} up again and downloads the results the next time "
-            "it starts (or run studio-cli resume).",
-            QMessageBox.StandardButton.Cancel, self)
-        box.setObjectName("quitConfirm")
-        quit_button = box.addButton("Quit", QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box, quit_button, stop_button = quit_question(self, len(live), pods)
 
         def decided(_result: int) -> None:
-            if box.clickedButton() is quit_button:
+            clicked = box.clickedButton()
+            if clicked is quit_button:
                 self._quit_confirmed = True
                 self.close()
+            elif stop_button is not None and clicked is stop_button and self.session:
+                ids = [p["pod_id"] for p in pods]
+                task = self.session.spawn(self.session.studio.pods.stop_all(ids),
+                                          what="Stopping pods")
+                task.add_done_callback(lambda _t: self._quit_after_stopping())
 
         box.finished.connect(decided)
         box.finished.connect(box.deleteLater)
         self.quit_question = box
         box.open()  # never exec(): a nested loop inside the async loop fails
 
+    def _quit_after_stopping(self) -> None:
+        self._quit_confirmed = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         # The window's own close button asks like Ctrl+Q; close() from code (tests,
         # --quit-after) does not.
-        if event.spontaneous() and not self._quit_confirmed and self.live_jobs():
+        if event.spontaneous() and not self._quit_confirmed and (self.live_jobs()
+                                                                 or self.running_pods()):
             event.ignore()
             self.request_quit()
             return
@@ -409,6 +449,7 @@ class MainWindow(QMainWindow):
             self.save_layout()
             self.session.detach()
             self.queue.stop_timers()
+            self.pods_dock.stop_timers()
             if self.viewer is not None:
                 self.viewer.close()
         super().closeEvent(event)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QToolBar
 
 if TYPE_CHECKING:
     from studio.ui.catalog import CatalogDock
@@ -32,6 +32,9 @@ class WindowParts(Protocol):
     def inspector(self) -> InspectorDock: ...
 
     @property
+    def pods_dock(self) -> QDockWidget: ...
+
+    @property
     def gallery(self) -> GalleryTab: ...
 
     @property
@@ -50,6 +53,8 @@ class WindowParts(Protocol):
     def open_export(self) -> Any: ...
 
     def open_workflow_import(self) -> Any: ...
+
+    def open_batch(self) -> Any: ...
 
     def request_quit(self) -> None: ...
 
@@ -108,7 +113,12 @@ def build_actions(window: QMainWindow, w: WindowParts) -> WindowActions:
     refresh = w.catalog.refresh_action
     window.addAction(refresh)  # F5 works from anywhere in the window
 
+    batch = action(window, "Batch from list…", w.open_batch, "Ctrl+Shift+B",
+                   "Send a text or CSV file of prompts to one or more models as one batch")
+    batch.setObjectName("batchFromList")
+    window.addAction(batch)
     menu = window.menuBar().addMenu("&File")
+    menu.addAction(batch)
     menu.addAction(import_workflow)
     menu.addAction(export)
     menu.addAction(settings)
@@ -131,7 +141,7 @@ def build_actions(window: QMainWindow, w: WindowParts) -> WindowActions:
     menu.addSeparator()
     menu.addAction(refresh)
     menu.addSeparator()
-    for dock in (w.catalog, w.inspector, w.queue):
+    for dock in (w.catalog, w.inspector, w.queue, w.pods_dock):
         menu.addAction(dock.toggleViewAction())
     menu.addAction(reset_layout)
     menu = window.menuBar().addMenu("&Help")

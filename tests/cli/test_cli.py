@@ -9,8 +9,11 @@ import sys
 import time
 
 import pytest
+from PIL import Image
 
 from studio.cli import main
+from studio.core.secrets import SANDBOX_KEY
+from studio.sandbox.config import SandboxConfig
 from tests.conftest import TEST_KEY, sandbox_requests, scan_for_secret, set_faults
 
 
@@ -189,3 +192,49 @@ def test_replay_re_estimates_a_saved_payload_offline(home, capsys, tmp_path):
     saved.write_text("not json")
     code, _, err = run(capsys, "replay", str(saved))
     assert code == 2 and "not a readable JSON file" in err
+
+
+def test_the_s3_image_host_secret_set_from_stdin_signs_a_real_upload(
+        home, capsys, memory_keyring, monkeypatch, tmp_path, sandbox):
+    """`keys set image-host-s3` is how the S3 host gets its secret; a live Luma job (not in
+    sandbox mode: the bucket and Luma are only pointed at the emulator) uploads its input
+    with it, and the emulator's S3 checks the signature."""
+    secret = SandboxConfig().s3_secret
+    picture = tmp_path / "ref.png"
+    Image.new("RGB", (32, 32), (10, 200, 90)).save(picture)
+    monkeypatch.setenv("LUMA_API_KEY", SANDBOX_KEY)
+    monkeypatch.setenv("STUDIO_LUMA_BASE_URL", f"{sandbox.url}/luma")
+    for key, value in (("features.enable_public_image_providers", "true"),
+                       ("image_host.host", "s3"), ("image_host.s3_bucket", "renders"),
+                       ("image_host.s3_access_key_id", "AKIAEXAMPLE"),
+                       ("image_host.s3_endpoint_url", f"{sandbox.url}/s3")):
+        assert run(capsys, "config", "set", key, value)[0] == 0
+
+    def luma_job() -> dict:
+        _, out, err = run(capsys, "generate", "--provider", "luma", "--model", "photon-1",
+                          "--prompt", "a lighthouse", "--image", str(picture), "--wait",
+                          "--max-usd", "1", "--json")
+        assert out, err
+        return json.loads(out)
+
+    code, out, _ = run(capsys, "keys", "status", "image-host-s3")
+    assert code == 0 and out.startswith("image-host-s3: none")
+    job = luma_job()
+    assert job["status"] == "dry_run"
+    assert "missing the secret (STUDIO_IMAGE_HOST_S3_SECRET or the keyring)" in \
+        job["dry_run_reason"]
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(secret + "\n"))
+    code, out, err = run(capsys, "keys", "set", "image-host-s3")
+    assert code == 0 and "stored in the OS keyring" in out
+    code, out, _ = run(capsys, "keys", "status")
+    assert code == 0 and "image-host-s3 keyring" in out
+    job = luma_job()
+    assert job.get("status") == "succeeded", job
+    [put] = sandbox_requests(sandbox, "s3")
+    assert (put["method"], put["status"]) == ("PUT", 200)
+    assert put["query"]["X-Amz-Credential"].startswith("AKIAEXAMPLE/")
+    code, out, _ = run(capsys, "keys", "delete", "image-host-s3")
+    assert code == 0 and "deleted" in out
+    assert memory_keyring.get_password("provider-studio", "image-host-s3") is None
+    code, _, err = run(capsys, "keys", "set", "nope")
+    assert code == 2 and "image-host-s3" in err

@@ -109,6 +109,11 @@ def test_regenerate_one_link_then_resume_the_stale_ones(live, capsys, tmp_path):
                          str(image), "--prompt", "a", "--links", "3", "--wait", "--json")
     assert code == 0, err
     first = json.loads(out)
+    code, _, err = run(capsys, "--sandbox-url", live.url, "chains", "regenerate",
+                       first["chain_id"], "--link", "2", "--max-usd", "0.001")
+    assert code == 2 and "--max-usd" in err  # refused before anything changed
+    code, out, _ = run(capsys, "chains", "show", first["chain_id"], "--json")
+    assert json.loads(out)["status"] == "succeeded" and len(_posts(live)) == 3
     code, out, err = run(capsys, "--sandbox-url", live.url, "chains", "regenerate",
                          first["chain_id"], "--link", "2", "--json")
     assert code == 0, err

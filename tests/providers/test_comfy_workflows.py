@@ -26,7 +26,8 @@ def test_bundled_templates_cover_image_and_video_modes():
     assert {t.id: t.modes for t in TEMPLATES.values()} == {
         "sdxl-txt2img": (Mode.TXT2IMG,), "sdxl-img2img": (Mode.IMG2IMG,),
         "flux-schnell-txt2img": (Mode.TXT2IMG,), "wan21-img2video": (Mode.IMG2VIDEO,),
-        "sdxl-inpaint": (Mode.INPAINT, Mode.OUTPAINT)}
+        "sdxl-inpaint": (Mode.INPAINT, Mode.OUTPAINT),
+        "qwen-image-txt2img": (Mode.TXT2IMG,), "qwen-image-edit": (Mode.IMG2IMG,)}
     for template in TEMPLATES.values():
         assert template.role("prompt"), template.id
         assert build_params_model(template)().checkpoint  # every one names its model file

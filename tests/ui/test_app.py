@@ -131,6 +131,7 @@ def test_screenshot_tool_renders_every_view(tmp_path):
              "gallery_board", "gallery_trash", "inspector", "compare", "compare_9up",
              "compare_fullscreen", "compare_new", "compare_wipe", "compare_scoreboard",
              "viewer", "viewer_video", "settings", "settings_appearance"}
+    views |= {"main_window_dashboard", "dashboard", "dashboard_week_scrolled"}
     for size in ("1024x700", "1600x1000"):
         assert {f"{v}_{size}" for v in views} <= names
         with Image.open(tmp_path / f"main_window_{size}.png") as im:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from studio.core.assist.access import ChatAccess
 from studio.core.assist.answers import parse_answer, schema_name, strict_schema
+from studio.core.assist.errors import AssistError
 from studio.core.assist.runs import AssistRun
 from studio.core.ports import JobLogWriter
 from studio.core.redaction import Redactor
@@ -24,15 +25,6 @@ from studio.providers.chat import AnswerSchema, ChatAnswer, ChatMessage, ChatReq
 
 M = TypeVar("M", bound=BaseModel)
 ATTEMPTS = 2
-
-
-class AssistError(Exception):
-    """An assistant call that could not give a usable answer; the message says why."""
-
-    def __init__(self, message: str, run_id: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.run_id = run_id
 
 
 class DryRunStop(Exception):

@@ -14,14 +14,16 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from studio.core.compare.groups import cost_usd, latency_seconds
 from studio.core.compare.votes import Outcome, Vote, Votes
 from studio.core.jobs import Job
 from studio.core.quality_store import QualityStore
 from studio.core.store import Store
+
+if TYPE_CHECKING:  # numpy loads when a scoreboard is fitted, not with the Compare tab
+    import numpy as np
 
 PRIOR_SD = 1.0  # log-strength; a model needs evidence to move far from the reference
 Z = 2.0  # lower bound = mean - Z * standard error
@@ -131,6 +133,8 @@ def fit(players: list[str], games: list[Game], prior_sd: float = PRIOR_SD) -> di
     n = len(players)
     if n == 0:
         return {}
+    import numpy as np
+
     index = {p: i for i, p in enumerate(players)}
     a = np.array([index.get(g.a, -1) for g in games], dtype=int)
     b = np.array([index.get(g.b, -1) for g in games], dtype=int)
@@ -153,6 +157,8 @@ def fit(players: list[str], games: list[Game], prior_sd: float = PRIOR_SD) -> di
 
 def _gradient_and_information(theta: np.ndarray, a: np.ndarray, b: np.ndarray, s: np.ndarray,
                               w: np.ndarray, precision: float) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     n = len(theta)
     padded = np.append(theta, 0.0)  # index -1: the reference player, fixed at 0
     p = 1.0 / (1.0 + np.exp(-(padded[a] - padded[b])))

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.assist import AssistError, AssistRun
+from studio.core.assist.errors import AssistError
+from studio.core.assist.runs import AssistRun
 from studio.ui.assist.run_dialog import AssistRunDialog, dry_run_text, label
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, status_color

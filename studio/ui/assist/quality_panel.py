@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from studio.core.assist import AssistError
+from studio.core.assist.errors import AssistError
 from studio.core.events import EventKind, StoreEvent
 from studio.core.jobs import Asset
 from studio.core.quality_store import OPINION_LABEL, QualityRecord

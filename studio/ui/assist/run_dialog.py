@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.assist import AssistError, AssistRun
+from studio.core.assist.errors import AssistError
+from studio.core.assist.runs import AssistRun
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, mono_font
 

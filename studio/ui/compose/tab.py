@@ -67,6 +67,7 @@ class ComposeTab(QWidget):
         self.targets = ModelPicker(session, self, checkable=True, name="composeTargets")
         self.targets.view.setAccessibleName("Send to: models")
         self._add_enhance()
+        self._add_examples()
         self.targets.targetsChanged.connect(self._sync_panels)
         self.panel_host = QWidget(self)
         self.panel_box = QVBoxLayout(self.panel_host)
@@ -156,6 +157,15 @@ class ComposeTab(QWidget):
                                      self.enhance_bar, self.box)
         self.box.head.insertWidget(self.box.head.count() - 1, self.enhance)
         self.box.body.insertWidget(self.box.body.indexOf(self.box.prompt) + 1, self.enhance_bar)
+
+    def _add_examples(self) -> None:
+        """Example prompts of the checked models (Qwen-Image ships some) beside History."""
+        from studio.ui.compose.examples import ExamplesButton
+
+        self.examples = ExamplesButton(self.presets, self.box.prompt, self.targets.checked,
+                                       self.box)
+        self.box.head.insertWidget(self.box.head.count() - 1, self.examples)
+        self.targets.targetsChanged.connect(self.examples.refresh)
 
     # Shortcuts to the shared fields, used by the window and the tests.
     @property

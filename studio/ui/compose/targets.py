@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QInputDialog,
@@ -71,10 +72,13 @@ class TargetPanel(QFrame):
         menu.addAction("Save as preset…", self.ask_preset_name)
         self.delete_preset_action = menu.addAction("Delete this preset", self._delete_preset)
         menu.addSeparator()
+        menu.addAction("Export presets…", self.ask_export)
+        menu.addAction("Import presets…", self.ask_import)
+        menu.addSeparator()
         menu.addAction("Reset to the model's defaults", self._reset)
         more = QToolButton(self)
         more.setText("Presets")
-        more.setToolTip("Save, delete or reset presets")
+        more.setToolTip("Save, delete, export, import or reset presets")
         more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         more.setMenu(menu)
         presets_row = QHBoxLayout()
@@ -174,24 +178,82 @@ class TargetPanel(QFrame):
     # -- presets ------------------------------------------------------------------------
 
     def reload_presets(self, select: str | None = None) -> None:
-        names = self.presets.names(*self.target)
+        presets = self.presets.presets(*self.target)
         self.preset_box.blockSignals(True)
         self.preset_box.clear()
-        self.preset_box.addItem("(none)" if names else "No presets yet", None)
-        for name in names:
-            self.preset_box.addItem(name, name)
+        self.preset_box.addItem("(none)" if presets else "No presets yet", None)
+        for preset in presets:
+            shipped = preset.source == "shipped"
+            self.preset_box.addItem(f"{preset.name} (shipped)" if shipped else preset.name,
+                                    preset.name)
+            tip = preset.description or ", ".join(f"{k}={v}" for k, v in preset.params.items())
+            self.preset_box.setItemData(self.preset_box.count() - 1, tip,
+                                        Qt.ItemDataRole.ToolTipRole)
         if select:
             self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(select)))
         self.preset_box.blockSignals(False)
-        self.delete_preset_action.setEnabled(bool(names))
+        self._sync_delete()
+
+    def _sync_delete(self) -> None:
+        name = self.preset_box.currentData()
+        self.delete_preset_action.setEnabled(
+            bool(name) and not self.presets.is_shipped(*self.target, name))
 
     def _load_preset(self, index: int) -> None:
         name = self.preset_box.itemData(index)
+        self._sync_delete()
         if name:
-            params = self.presets.get(*self.target, name)
-            if params is not None:
-                self.form.reset()
-                self.form.set_values(params)
+            self.apply_preset(name)
+
+    def apply_preset(self, name: str) -> bool:
+        """Fill the form with a preset (the model's defaults for what it leaves out)."""
+        params = self.presets.get(*self.target, name)
+        if params is None:
+            return False
+        self.form.reset()
+        self.form.set_values({k: v for k, v in params.items() if k in self.form.fields})
+        self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(name)))
+        return True
+
+    def ask_export(self) -> None:
+        dialog = QFileDialog(self, "Export presets", f"{self.model.name} presets.json",
+                             "Presets (*.json)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(self.export_presets)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def export_presets(self, path: str) -> int:
+        """This model's presets (shipped and yours) as one JSON file."""
+        from pathlib import Path
+
+        count = self.presets.export_to(Path(path), [self.target], shipped=True)
+        if self._session is not None:
+            self._session.toast.emit("info", f"Exported {count} preset(s) to {path}")
+        return count
+
+    def ask_import(self) -> None:
+        dialog = QFileDialog(self, "Import presets", "", "Presets (*.json)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.import_presets)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def import_presets(self, path: str) -> None:
+        from pathlib import Path
+
+        from studio.core.presets import PresetError
+
+        try:
+            result = self.presets.import_document(Path(path))
+        except PresetError as exc:
+            if self._session is not None:
+                self._session.toast.emit("error", str(exc))
+            return
+        self.reload_presets()
+        if self._session is not None:
+            self._session.toast.emit("info", f"Imported {len(result.added)} new and "
+                                     f"{len(result.replaced)} replaced preset(s)")
 
     def ask_preset_name(self) -> None:
         dialog = QInputDialog(self)

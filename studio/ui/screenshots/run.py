@@ -61,6 +61,9 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
         from studio.ui.screenshots.sequence_views import make_storyboard
 
         storyboard_id = await make_storyboard(studio)
+        from studio.ui.screenshots.pods_view import make_pods
+
+        await make_pods(studio)
         studio.set_favourite("fal", "fal-ai/flux/dev", True)
         studio.note_used([("fal", "fal-ai/flux/dev"), ("stability", "ultra")])
         session.reload_catalog()
@@ -104,7 +107,10 @@ def _fill_compose(window, studio) -> None:
 
 async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: str,
                       board_id: str, lineage_id: str) -> None:
+    from studio.ui.screenshots.batch_views import shoot_batch
+    from studio.ui.screenshots.dashboard_views import shoot_dashboard
     from studio.ui.screenshots.iterate_views import shoot_iterate
+    from studio.ui.screenshots.pods_view import shoot_pods
     from studio.ui.screenshots.views import (
         shoot_compare,
         shoot_gallery,
@@ -117,8 +123,11 @@ async def _shoot_size(window, studio, camera: Camera, special: dict, group_id: s
     await shoot_gallery(window, camera, board_id)
     await shoot_iterate(window, studio, camera, lineage_id)
     await shoot_compare(window, camera, group_id)
+    await shoot_dashboard(window, camera)
     await shoot_viewer(window, camera)
     await shoot_settings(window, camera)
+    await shoot_batch(window, camera)
+    await shoot_pods(window, camera)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ from studio.core.config import (
     ContentPolicy,
     ImageHostSettings,
     NetworkLimits,
+    PodSettings,
     QuotaSettings,
     Settings,
 )
@@ -37,6 +38,7 @@ from studio.ui.settings.assistant_tab import AssistantTab
 from studio.ui.settings.automation_tab import AutomationTab
 from studio.ui.settings.budgets_tab import BudgetsTab
 from studio.ui.settings.keys import KeyRow
+from studio.ui.settings.s3_secret import S3SecretRow
 from studio.ui.widgets import (
     SPACING,
     THEMES,
@@ -59,6 +61,8 @@ LABELS = {
     "max_download_mb": "Largest download (MB)",
     "low_quota_usd": "Low-quota warning below (USD)",
     "cache_seconds": "Re-check quotas after (seconds)",
+    "idle_minutes": "Stop a pod no job used for (minutes)",
+    "warn_minutes": "Warn before stopping it (minutes)",
     "host": "Image host",
 }
 
@@ -130,12 +134,21 @@ class SettingsDialog(QDialog):
                                     for p in compliance_labels(studio.providers)})
         self.image_host = ParamForm(ImageHostSettings, self, LABELS)
         self.image_host.set_values(s.image_host.model_dump())
+        self.s3_secret = S3SecretRow(session, self)
+        host = QWidget(self)
+        host_box = QVBoxLayout(host)
+        host_box.setContentsMargins(0, 0, 0, 0)
+        host_box.addWidget(self.image_host)
+        host_box.addWidget(self.s3_secret)
+        self.pods = ParamForm(PodSettings, self, LABELS)
+        self.pods.set_values(s.pods.model_dump())
         tabs.addTab(self._page(("Content policy", self.policy),
                                ("Compliance (enterprise providers)", self.compliance)),
                     "Content policy")
         tabs.addTab(self._page(("Network limits", self.network), ("Quota", self.quota),
                                ("Image host (providers that fetch images by URL)",
-                                self.image_host)), "Network")
+                                host),
+                               ("RunPod pods (idle timer)", self.pods)), "Network")
         self.budgets = BudgetsTab(session, self)
         tabs.addTab(self.budgets, "Budgets")
         tabs.addTab(self._paths_page(), "Paths")
@@ -242,6 +255,7 @@ class SettingsDialog(QDialog):
         data["image_host"] = self.image_host.values()
         data["network"] = self.network.values()
         data["quota"] = self.quota.values()
+        data["pods"] = self.pods.values()
         data["export_dir"] = self.export_dir.text().strip() or None
         data["automation_api"] = self.automation.values()
         data["budgets"] = self.budgets.values()
@@ -252,7 +266,7 @@ class SettingsDialog(QDialog):
         from pydantic import ValidationError
 
         bad = {**self.policy.errors(), **self.network.errors(), **self.quota.errors(),
-               **self.image_host.errors(), **self.budgets.errors(),
+               **self.image_host.errors(), **self.budgets.errors(), **self.pods.errors(),
                **self.assistant.errors()}
         if bad:
             self.error.setText("Fix the marked values: " + ", ".join(bad))
@@ -274,11 +288,14 @@ class SettingsDialog(QDialog):
         self._theme_before = self.theme.currentData()
         # A key typed but not saved with its own button is saved now, or the artist is
         # told why not and the dialog stays open on it.
-        failed = [(row, why) for row in self.key_rows.values()
-                  if (why := row.store_typed()) is not None]
+        rows: list[KeyRow | S3SecretRow] = [*self.key_rows.values(), self.s3_secret]
+        failed = [(row, why) for row in rows if (why := row.store_typed()) is not None]
         self.session.reload_catalog()
         if failed:
-            self.tabs.setCurrentIndex(0)
+            page = failed[0][0].parentWidget()
+            while page is not None and self.tabs.indexOf(page) < 0:
+                page = page.parentWidget()
+            self.tabs.setCurrentIndex(max(0, self.tabs.indexOf(page)) if page else 0)
             failed[0][0].edit.setFocus()
             names = ", ".join(row.name for row, _ in failed)
             self.error.setText(f"Settings saved, but the key for {names} was not: "

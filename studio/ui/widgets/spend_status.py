@@ -49,6 +49,8 @@ def _tooltip(status: BudgetStatus) -> str:
     for who, figures in rows:
         lines.append(f"{who}: today {_figure(figures['day'])}; "
                      f"this month {_figure(figures['month'])}")
+    if status.pods.pods:
+        lines.append(status.pods_text() + " (billed by the hour, not part of the budgets)")
     lines.append(f"Live actions above {money(status.confirm_above_usd)} ask first. "
                  "Budgets: Settings › Budgets.")
     return "\n".join(lines)

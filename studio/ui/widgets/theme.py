@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -15,7 +15,6 @@ from PySide6.QtGui import (
     QIcon,
     QPainter,
     QPalette,
-    QPixmap,
 )
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
@@ -278,17 +277,11 @@ _icon_cache: dict[str, QIcon] = {}
 
 
 def status_icon(status: str) -> QIcon:
-    """A small filled dot in the status colour (cached per theme)."""
+    """A small filled dot in the status colour, sharp at any scale (cached per theme)."""
     if status not in _icon_cache:
-        pm = QPixmap(12, 12)
-        pm.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pm)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(status_color(status))
-        p.drawEllipse(1, 1, 10, 10)
-        p.end()
-        _icon_cache[status] = QIcon(pm)
+        from studio.ui.widgets.painted_icon import dot_icon
+
+        _icon_cache[status] = dot_icon(status_color(status))
     return _icon_cache[status]
 
 
@@ -304,27 +297,18 @@ def app_icon() -> QIcon:
 
 def icon(name: str) -> QIcon:
     """A UI icon (resources/icons/ui/NAME.svg) drawn in the palette's text colour, with a
-    disabled variant; cached per theme like the status dots."""
+    disabled variant, at the size and pixel ratio it is shown at; cached per theme."""
     key = f"ui:{name}"
     if key not in _icon_cache:
-        from PySide6.QtSvg import QSvgRenderer
+        from studio.ui.widgets.painted_icon import svg_icon
 
         svg = (RESOURCES / "icons" / "ui" / f"{name}.svg").read_bytes()
         palette = QApplication.palette()
-        result = QIcon()
-        for mode, group in ((QIcon.Mode.Normal, QPalette.ColorGroup.Active),
-                            (QIcon.Mode.Disabled, QPalette.ColorGroup.Disabled)):
-            color = palette.color(group, QPalette.ColorRole.WindowText).name().encode()
-            renderer = QSvgRenderer(QByteArray(svg.replace(b"currentColor", color)))
-            for size in (16, 20, 24, 32, 48):
-                pm = QPixmap(size, size)
-                pm.fill(Qt.GlobalColor.transparent)
-                painter = QPainter(pm)
-                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-                renderer.render(painter)
-                painter.end()
-                result.addPixmap(pm, mode)
-        _icon_cache[key] = result
+        _icon_cache[key] = svg_icon(svg, {
+            QIcon.Mode.Normal: palette.color(QPalette.ColorGroup.Active,
+                                             QPalette.ColorRole.WindowText),
+            QIcon.Mode.Disabled: palette.color(QPalette.ColorGroup.Disabled,
+                                               QPalette.ColorRole.WindowText)})
     return _icon_cache[key]
 
 

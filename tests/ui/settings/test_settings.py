@@ -163,3 +163,40 @@ def test_a_provider_added_from_one_module_gets_its_key_row_and_switch(
     finally:
         session.detach()
         run(qtbot, studio.aclose())
+
+
+def test_the_s3_secret_is_saved_by_the_dialogs_save_and_kept_out_of_the_settings(
+        window, qtbot, studio, ui_keyring):
+    secret = "s3-secret-ui-5f4e3d2c1b0a99887766554433221100"
+    dialog = window.open_settings()
+    row = dialog.s3_secret
+    assert row.edit.echoMode() == row.edit.EchoMode.Password
+    assert "no key" in row.source.text() and not row.delete_button.isEnabled()
+    qtbot.keyClicks(row.edit, secret)
+    dialog.save()  # the dialog's Save stores the typed secret too
+    assert not dialog.isVisible()
+    assert ui_keyring.items[("provider-studio", "image-host-s3")] == secret
+    assert studio.image_host_secret().source is KeySource.KEYRING
+    assert secret not in studio.paths.config_file.read_text()
+    dialog = window.open_settings()
+    assert "keyring" in dialog.s3_secret.source.text()
+    assert secret not in dialog.s3_secret.source.text() and dialog.s3_secret.edit.text() == ""
+    qtbot.mouseClick(dialog.s3_secret.delete_button, Qt.MouseButton.LeftButton)
+    assert ("provider-studio", "image-host-s3") not in ui_keyring.items
+    dialog.reject()
+
+
+def test_an_s3_secret_that_cannot_be_stored_keeps_the_dialog_open_on_its_tab(
+        window, qtbot, studio):
+    old = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        dialog = window.open_settings()
+        qtbot.keyClicks(dialog.s3_secret.edit, "some-secret")
+        dialog.save()
+        assert dialog.isVisible()
+        assert "the S3 image host" in dialog.error.text()
+        assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Network"
+        assert studio.image_host_secret().source is KeySource.NONE
+    finally:
+        keyring.set_keyring(old)
