@@ -142,6 +142,7 @@ async def _run(app, window, sandbox_url: str | None, quit_after: float | None = 
     warm_up = asyncio.ensure_future(_warm_up())
     if os.environ.get("STUDIO_STARTUP_PROBE"):
         print(f"READY {time.time():.6f}", flush=True)
+        print(f"READY_CPU {time.process_time():.4f}", flush=True)  # CPU since start
         QTimer.singleShot(300, window.close)
     window.show_startup_messages()
     if quit_after is not None:
