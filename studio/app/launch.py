@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None,
                keyring_found: threading.Thread | None = None) -> int:
+    skip_httpx_cli()  # before the service imports httpx
     from PySide6.QtCore import QTimer
 
     from studio.app.startup_error import STARTUP_ERRORS, ask_what_to_do
@@ -188,6 +189,15 @@ def _hand_over(app, name: str, argv: list[str]) -> int:
     print("studio: Provider Studio is already running for this data folder; its window "
           "was brought to the front.", flush=True)
     return 0
+
+
+def skip_httpx_cli() -> None:
+    """httpx imports its command-line client (click, rich, pygments: ~60 ms of CPU at
+    start-up where they are installed) only to offer `httpx.main`; the desktop app never
+    runs it. A None entry in sys.modules makes that optional import fail as if they were
+    not installed, and httpx defines its fallback `main` instead (httpx/__init__.py)."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def use_exact_scale() -> None:
