@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtGui import QAction
 
         from studio.ui.catalog import CatalogDock
-        from studio.ui.compare import CompareTab
+        from studio.ui.compare import ComparePage
         from studio.ui.compose import ComposeTab
         from studio.ui.dock_layout import DockLayout, DockPlace
         from studio.ui.gallery import GalleryTab, InspectorDock
@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.loader = ImageLoader(studio.paths.thumbs_dir, self)
         self.compose = ComposeTab(session, self.loader, self)
         self.gallery = GalleryTab(session, self.loader, self)
-        self.compare = CompareTab(session, self.loader, self)
+        self.compare = ComparePage(session, self.loader, self)  # built on first show
         from PySide6.QtWidgets import QTabWidget
 
         self.tabs = QTabWidget(self)
