@@ -19,6 +19,7 @@ def main() -> int:
 
     def report() -> None:
         print(f"FIRST_PAINT {time.time():.6f}", flush=True)
+        print(f"PAINT_CPU {time.process_time():.4f}", flush=True)  # CPU since start
         QTimer.singleShot(200, window.close)
 
     FirstPaintProbe(window, report)

@@ -34,6 +34,7 @@ from studio.cli import (
     resume,
     serve,
     stats,
+    storyboard,
     workflows,
 )
 
@@ -97,6 +98,8 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             metrics.build, metrics.run),
     Command("assist", "the prompt assistant: enhance, adapt, analyze, story, judge",
             assist.build, assist.run),
+    Command("storyboard", "storyboards: scenes made keyframe -> clip, approved, stitched",
+            storyboard.build, storyboard.run),
     Command("serve", "serve the automation API on 127.0.0.1 until Ctrl+C", serve.build,
             serve.run),
     Command("workflows", "ComfyUI workflows imported as models", workflows.build,

@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     VOTE_CAST = "vote_cast"
     LIBRARY_CHANGED = "library_changed"  # boards, their outputs or the trash changed
     CHAIN_CHANGED = "chain_changed"  # a video chain's link started, moved on or ended
+    STORYBOARD_CHANGED = "storyboard_changed"  # group: the storyboard's id
 
     @property
     def about_job(self) -> bool:
@@ -66,8 +67,8 @@ class StoreEvent:
         kind = EventKind(self.kind)
         missing = ((kind.about_job and self.job is None)
                    or (kind.about_asset and self.asset is None)
-                   or (kind in (EventKind.COMPARE_CHANGED, EventKind.VOTE_CAST)
-                       and not self.group)
+                   or (kind in (EventKind.COMPARE_CHANGED, EventKind.VOTE_CAST,
+                                EventKind.STORYBOARD_CHANGED) and not self.group)
                    or (kind is EventKind.VOTE_CAST and not self.vote)
                    or (kind is EventKind.LIBRARY_CHANGED and not self.what)
                    or (kind is EventKind.CHAIN_CHANGED and not self.chain))
@@ -90,6 +91,10 @@ class StoreEvent:
     @classmethod
     def vote_cast(cls, group: str, vote: str) -> StoreEvent:
         return cls(EventKind.VOTE_CAST, "", group=group, vote=vote)
+
+    @classmethod
+    def storyboard_changed(cls, storyboard: str, job_id: str = "") -> StoreEvent:
+        return cls(EventKind.STORYBOARD_CHANGED, job_id, group=storyboard)
 
     @classmethod
     def library_changed(cls, what: str, board: str | None = None) -> StoreEvent:

@@ -193,6 +193,23 @@ def add_chain_tables(db: sqlite3.Connection) -> None:
         db.execute(sql)
 
 
+# Storyboards (issue 14): the spec (scenes, models, transitions) and the run state of each
+# scene's stages (attempts, the approved one) as JSON, and the stitched result. IF NOT
+# EXISTS, so the step is safe whatever number it is given.
+_STORYBOARDS = (
+    "CREATE TABLE IF NOT EXISTS storyboards (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+    "created_at REAL NOT NULL, updated_at REAL NOT NULL, spec TEXT NOT NULL, "
+    "state TEXT NOT NULL, final TEXT)",
+    "CREATE INDEX IF NOT EXISTS storyboards_updated ON storyboards(updated_at)",
+)
+
+
+def add_storyboard_tables(db: sqlite3.Connection) -> None:
+    """Issue 14's storyboard step: self-contained and idempotent (renumbered on merge)."""
+    for sql in _STORYBOARDS:
+        db.execute(sql)
+
+
 @dataclass(frozen=True)
 class Step:
     version: int
@@ -212,6 +229,8 @@ STEPS: tuple[Step, ...] = (
          run=add_pod_tables),
     Step(7, "RunPod pods as last seen (their cost in the budget status)", _POD_SEEN),
     Step(8, "video chains and their links", run=add_chain_tables),
+    Step(9, "storyboards: scenes, their stages' attempts, the stitched result",
+         run=add_storyboard_tables),
 )
 LATEST = STEPS[-1].version
 

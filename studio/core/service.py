@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
@@ -76,6 +77,8 @@ if TYPE_CHECKING:
     from studio.core.pods import PodsService
     from studio.core.preferences import Preferences, PreferenceStore
     from studio.core.sequences.chains import Chains
+    from studio.core.sequences.storyboard_spec import StoryboardSpec
+    from studio.core.sequences.storyboards import Storyboards
     from studio.core.spend_guard import BatchOutcome, SpendGuard
 
 log = logging.getLogger(__name__)
@@ -141,6 +144,13 @@ class Studio:
         from studio.core.compare.groups import CompareGroups
 
         return CompareGroups(self)
+
+    @cached_property
+    def storyboards(self) -> Storyboards:
+        """Storyboards: scenes made keyframe -> clip, approved stage by stage (issue 14)."""
+        from studio.core.sequences.storyboards import Storyboards
+
+        return Storyboards(self)
 
     @cached_property
     def lineage_records(self) -> LineageRecords:
@@ -630,6 +640,37 @@ class Studio:
     def import_image(self, path: str | Path) -> Asset:
         """A local image file as an asset (dropped on Compose)."""
         return self.iteration.import_image(path)
+
+    # -- storyboards (core/sequences): what the Sequences view reads and does ------------
+
+    def storyboard_rows(self) -> list[dict[str, Any]]:
+        boards = self.storyboards
+        return [{"id": b.id, "title": b.spec.title, "scenes": len(b.spec.scenes),
+                 "status": boards.status(b)} for b in boards.recent()]
+
+    def storyboard_view(self, board_id: str) -> dict[str, Any]:
+        """The storyboard with each scene's stages, attempts and outputs (board_dict)."""
+        return self.storyboards.board_dict(self.storyboards.require(board_id))
+
+    def save_storyboard(self, spec: StoryboardSpec, board_id: str | None = None) -> str:
+        if board_id is None:
+            return self.storyboards.create(spec).id
+        return self.storyboards.update_spec(board_id, spec).id
+
+    def storyboard_requests(self, board_id: str) -> list[RenderRequest]:
+        """What running it may send (priced before a run)."""
+        return self.storyboards.quote_requests(self.storyboards.require(board_id))
+
+    async def run_storyboard(self, board_id: str, *, auto_approve: bool | None = None,
+                             wait: bool = False) -> None:
+        await self.storyboards.run(board_id, auto_approve=auto_approve, wait=wait)
+
+    def stitch_storyboard(self, board_id: str, progress: Callable[[float], None] | None = None,
+                          cancel: threading.Event | None = None) -> dict[str, Any]:
+        """Blocking (a worker thread): the approved clips joined into one film asset."""
+        from studio.core.sequences.storyboard_stitch import stitch_storyboard
+
+        return stitch_storyboard(self.storyboards, board_id, progress=progress, cancel=cancel)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

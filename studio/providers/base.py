@@ -76,7 +76,9 @@ class Capabilities:
 class ParamsBase(BaseModel):
     """Base for each model's params model: unknown fields are errors, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # defer_build: each model's validator is built when first used, not for all ~80
+    # models at start-up (bench/gui_startup).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
     def weakened_safety(self) -> dict[str, str]:
         """Fields set to weaken the provider's safety filter, with why; none by default."""

@@ -32,7 +32,7 @@ SHORTCUTS = [
     (", / .", "Viewer: one frame back / forward"), ("Z / F", "Viewer: 1:1 / fit"),
     ("*", "Model lists: favourite or not"), ("Ctrl+,", "Settings"),
     ("F5", "Refresh the provider catalog"),
-    ("Ctrl+1 / Ctrl+2 / Ctrl+3", "Compose / Gallery / Compare"),
+    ("Ctrl+1 / Ctrl+2 / Ctrl+3 / Ctrl+4", "Compose / Gallery / Compare / Sequences"),
     ("Ctrl+Shift+D", "Dashboard: spend & speed"),
     ("Ctrl+E", "Export outputs to a folder"), ("Ctrl+Q", "Quit"),
     ("Ctrl+Shift+B", "Batch from list: a text or CSV file of prompts to several models"),
@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtGui import QAction
 
         from studio.ui.catalog import CatalogDock
-        from studio.ui.compare import CompareTab
+        from studio.ui.compare import ComparePage
         from studio.ui.compose import ComposeTab
         from studio.ui.dock_layout import DockLayout, DockPlace
         from studio.ui.gallery import GalleryTab, InspectorDock
@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.loader = ImageLoader(studio.paths.thumbs_dir, self)
         self.compose = ComposeTab(session, self.loader, self)
         self.gallery = GalleryTab(session, self.loader, self)
-        self.compare = CompareTab(session, self.loader, self)
+        self.compare = ComparePage(session, self.loader, self)  # built on first show
         from PySide6.QtWidgets import QTabWidget
 
         self.tabs = QTabWidget(self)
@@ -153,6 +153,10 @@ class MainWindow(QMainWindow):
         self.export_action, self.import_workflow_action = made.export, made.import_workflow
         self.quit_action, self.reset_layout_action = made.quit, made.reset_layout
         self.compare_action, self.toolbar = made.compare, made.toolbar
+        from studio.ui.sequences.tab import install as install_sequences
+
+        self.sequences = install_sequences(self, self.tabs, session, self.loader)
+
         from studio.ui.dashboard import install as install_dashboard
 
         self.dashboard = install_dashboard(self, self.tabs, session)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QToolBar
 
 if TYPE_CHECKING:
     from studio.ui.catalog import CatalogDock
-    from studio.ui.compare import CompareTab
+    from studio.ui.compare import ComparePage
     from studio.ui.compose import ComposeTab
     from studio.ui.gallery import GalleryTab, InspectorDock
     from studio.ui.queue import QueueDock
@@ -41,7 +41,7 @@ class WindowParts(Protocol):
     def compose(self) -> ComposeTab: ...
 
     @property
-    def compare(self) -> CompareTab: ...
+    def compare(self) -> ComparePage: ...
 
     @property
     def tabs(self) -> QTabWidget: ...

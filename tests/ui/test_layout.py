@@ -102,7 +102,7 @@ def test_reset_layout_puts_every_panel_back(window, qtbot):
 
 
 def test_every_control_touched_has_a_name_and_a_focus_order(window, qtbot):
-    roots = [window.catalog, window.compose.targets, window.gallery, window.compare,
+    roots = [window.catalog, window.compose.targets, window.gallery, window.compare.tab,
              window.queue]
     for root in roots:
         assert unnamed(root) == [], type(root).__name__

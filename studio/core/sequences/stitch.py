@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads when a clip is re-encoded, not with the GUI (bench/gui_startup)
+    import numpy as np
 
 TransitionKind = Literal["cut", "crossfade"]
 
@@ -304,6 +305,7 @@ def _reencode(segments: Sequence[Segment], probes: list[_Probe], tmp: Path,
               callback: Callable[[float], None] | None,
               cancel: threading.Event | None) -> _Result:
     import av
+    import numpy as np
 
     width, height = _most_common([(p.width, p.height) for p in probes])
     width, height = width - width % 2, height - height % 2
@@ -402,6 +404,7 @@ def _encode_frame(output: Any, stream: Any, pixels: np.ndarray, index: int) -> N
 
 def _encode_audio(output: Any, stream: Any, samples: np.ndarray, written: int) -> int:
     import av
+    import numpy as np
 
     for start in range(0, samples.shape[1], _AUDIO_FRAME):
         chunk = np.ascontiguousarray(samples[:, start:start + _AUDIO_FRAME], dtype=np.float32)
@@ -444,6 +447,8 @@ def _frames(p: _Probe, fps: Fraction, count: int, width: int,
 
 
 def _fit(frame: Any, width: int, height: int) -> np.ndarray:
+    import numpy as np
+
     if frame.width == width and frame.height == height:
         return frame.to_ndarray(format="yuv420p")
     scale = min(width / frame.width, height / frame.height)
@@ -471,6 +476,7 @@ def _audio_of(p: _Probe, seconds: float) -> np.ndarray:
     """The clip's audio as (2, n) float32 at AUDIO_RATE, exactly `seconds` long
     (silence when it has none; trimmed or padded with silence otherwise)."""
     import av
+    import numpy as np
 
     wanted = round(seconds * AUDIO_RATE)
     out = np.zeros((2, wanted), dtype=np.float32)

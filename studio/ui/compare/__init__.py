@@ -11,9 +11,11 @@ from studio.ui._lazy import lazy_exports
 
 _EXPORTS = {
     "CompareTab": "view",
+    "ComparePage": "page",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
+    from studio.ui.compare.page import ComparePage
     from studio.ui.compare.view import CompareTab

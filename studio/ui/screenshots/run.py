@@ -58,6 +58,9 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
                                     FOUR, negative_prompt="blurry", seed=1234, aspect="4:5")
         board_id = make_library(studio)
         lineage_id = await make_lineage(studio)
+        from studio.ui.screenshots.sequence_views import make_storyboard
+
+        storyboard_id = await make_storyboard(studio)
         from studio.ui.screenshots.pods_view import make_pods
 
         await make_pods(studio)
@@ -75,6 +78,9 @@ async def shoot(out: Path, sandbox_url: str) -> list[Path]:
             await _size_window(window, size)
             await _shoot_size(window, studio, camera, special, group_id, board_id,
                               lineage_id)
+            from studio.ui.screenshots.sequence_views import shoot_sequences
+
+            await shoot_sequences(window, camera, storyboard_id)
         window.close()
     finally:
         await session.close()

@@ -1,0 +1,43 @@
+"""The Sequences tab: a three-scene storyboard made over the sandbox (auto-approved), with
+one clip regenerated with notes so a stage waits for review."""
+
+from __future__ import annotations
+
+from studio.ui.screenshots.camera import Camera, settle
+
+KLING = "fal-ai/kling-video/v2.1/standard/image-to-video"
+
+
+async def make_storyboard(studio) -> str:
+    from studio.core.sequences.storyboard_spec import StoryboardSpec
+
+    spec = StoryboardSpec.model_validate({
+        "title": "Lighthouse at dusk (30 s spot)",
+        "image_model": {"provider": "fal", "model": "fal-ai/flux/schnell",
+                        "params": {"output_format": "png"}},
+        "video_model": {"provider": "fal", "model": KLING},
+        "scenes": [
+            {"prompt": "a lighthouse on a cliff at dusk, waves below, oil painting",
+             "duration_seconds": 5, "seed": 1,
+             "transition": {"kind": "crossfade", "seconds": 0.5}},
+            {"prompt": "the lamp turns on, beams sweep the sea", "duration_seconds": 5,
+             "seed": 2},
+            {"prompt": "a small boat follows the beam home", "duration_seconds": 5, "seed": 3,
+             "transition": {"kind": "crossfade", "seconds": 1.0}},
+        ]})
+    boards = studio.storyboards
+    board = boards.create(spec)
+    await boards.run(board.id, auto_approve=True, wait=True)
+    job = await boards.regenerate(board.id, 3, "clip", "slower, calmer sea")
+    await studio.wait(job.id)
+    return board.id
+
+
+async def shoot_sequences(window, camera: Camera, board_id: str) -> None:
+    tab = window.sequences
+    window.tabs.setCurrentWidget(tab)
+    tab.select(board_id)
+    tab.timeline.setCurrentRow(2)
+    await settle(1.2)  # keyframe thumbnails decode on worker threads
+    camera.grab(window, "main_window_sequences")
+    camera.grab(tab, "sequences")
