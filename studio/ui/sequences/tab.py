@@ -293,7 +293,8 @@ class SequencesTab(QWidget):
     def _on_event(self, event: StoreEvent) -> None:
         if event.kind is EventKind.STORYBOARD_CHANGED or (
                 event.kind.about_job and event.job_id in self._jobs) or (
-                event.kind is EventKind.ASSET_ADDED and event.job_id in self._jobs):
+                event.kind in (EventKind.ASSET_ADDED, EventKind.ASSET_QUALITY)
+                and event.job_id in self._jobs):
             self._refresh_timer.start()
 
     # -- editing ------------------------------------------------------------------------
