@@ -6,15 +6,27 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from studio.core.assist.runs import AssistRun
 from studio.ui.assist.run_dialog import label
 from studio.ui.widgets import SPACING
 
 
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def rich(text: str, parent: QWidget, *, role: str | None = None) -> QLabel:
+    """A label whose text is always read as HTML (the model's words escaped in it)."""
+    out = label(text, parent, role=role)
+    out.setTextFormat(Qt.TextFormat.RichText)
+    return out
+
+
 def _items(values: list[str]) -> str:
-    return "".join(f"<li>{html.escape(v)}</li>" for v in values) or "<li>—</li>"
+    return "".join(f"<li>{_esc(v)}</li>" for v in values) or "<li>—</li>"
 
 
 class StoryView(QWidget):
@@ -27,26 +39,26 @@ class StoryView(QWidget):
         box.setSpacing(SPACING)
         verdict = "approved by the Critic" if board.get("approved") else \
             "not approved by the Critic (the last draft stands)"
-        box.addWidget(label(f"<b>{html.escape(str(board.get('title', '')))}</b> — "
+        box.addWidget(rich(f"<b>{_esc(str(board.get('title', '')))}</b> — "
                             f"{len(board.get('scenes') or [])} scenes, {verdict}, score "
                             f"{board.get('critic_score', '—')} after "
                             f"{board.get('rounds', '?')} round(s)", self, role="heading"))
-        box.addWidget(label(html.escape(str(board.get("story", ""))), self))
+        box.addWidget(rich(_esc(str(board.get("story", ""))), self))
         self.scene_labels = []
         for scene in board.get("scenes") or []:
-            text = (f"<b>{scene['index']}.</b> {html.escape(scene['prompt'])} "
+            text = (f"<b>{scene['index']}.</b> {_esc(scene['prompt'])} "
                     f"<i>({scene['duration_seconds']:g} s)</i>")
             if scene.get("transition"):
-                text += (f"<br>→ {html.escape(scene['transition'])}: "
-                         f"{html.escape(scene.get('transition_note', ''))}")
-            shown = label(text, self)
+                text += (f"<br>→ {_esc(scene['transition'])}: "
+                         f"{_esc(scene.get('transition_note', ''))}")
+            shown = rich(text, self)
             self.scene_labels.append(shown)
             box.addWidget(shown)
-        box.addWidget(label("Critic", self, role="heading"))
+        box.addWidget(rich("Critic", self, role="heading"))
         self.critique_labels = []
         for review in result.get("critiques") or []:
             state = "approved" if review.get("approved") else "needs revision"
-            shown = label(
+            shown = rich(
                 f"<b>Round {review['round']}: {review['score']}/100, {state}</b>"
                 f"<br>Strengths:<ul>{_items(review.get('strengths') or [])}</ul>"
                 f"Improvements:<ul>{_items(review.get('improvements') or [])}</ul>", self)
@@ -54,16 +66,16 @@ class StoryView(QWidget):
             self.critique_labels.append(shown)
             box.addWidget(shown)
         cohesion = result.get("cohesion") or {}
-        box.addWidget(label("Cohesion", self, role="heading"))
-        self.cohesion = label(html.escape(str(cohesion.get("overall", "—"))), self)
+        box.addWidget(rich("Cohesion", self, role="heading"))
+        self.cohesion = rich(_esc(str(cohesion.get("overall", "—"))), self)
         box.addWidget(self.cohesion)
-        box.addWidget(label("Conversation", self, role="heading"))
+        box.addWidget(rich("Conversation", self, role="heading"))
         self.messages = []
         for message in run.conversation:
             pictures = message.get("images") or []
-            extra = f" [images: {html.escape(', '.join(pictures))}]" if pictures else ""
-            shown = label(f"<b>{html.escape(message['agent'])} · {message['role']}</b>"
-                          f"{extra}<br>{html.escape(message['text'])}".replace("\n", "<br>"),
+            extra = f" [images: {_esc(', '.join(pictures))}]" if pictures else ""
+            shown = rich(f"<b>{_esc(message['agent'])} · {message['role']}</b>"
+                          f"{extra}<br>{_esc(message['text'])}".replace("\n", "<br>"),
                           self)
             shown.setFrameShape(QFrame.Shape.StyledPanel)
             self.messages.append(shown)
