@@ -23,7 +23,7 @@ from studio.core.compare.votes import Votes
 from studio.core.events import StoreEvent
 from studio.core.jobs import Asset, Job, JobStatus
 from studio.core.local_assets import LocalHost
-from studio.core.ports import Submissions
+from studio.core.ports import Submissions, Tables
 from studio.core.sequences.storyboard_requests import (
     KEYFRAME_PLACEHOLDER,
     StageError,
@@ -481,6 +481,7 @@ class Storyboards:
                            "keyframe_source": scene.keyframe.model_dump(mode="json"),
                            "transition": scene.transition.model_dump(mode="json"),
                            "stages": stages})
+        _add_quality(self.store, scenes)
         return {"storyboard_id": board.id, "title": board.spec.title,
                 "created_at": board.created_at, "updated_at": board.updated_at,
                 "auto_approve": board.spec.auto_approve, "status": self.status(board),
@@ -559,6 +560,18 @@ def _board(row: Any) -> Storyboard:  # a sqlite3.Row
     final = json.loads(row["final"]) if row["final"] else None
     return Storyboard(row["id"], row["created_at"], row["updated_at"],
                       StoryboardSpec.model_validate(json.loads(row["spec"])), states, final)
+
+
+def _add_quality(tables: Tables, scenes: list[dict[str, Any]]) -> None:
+    """Each stage take's quality score (0-100; None while not measured or not measurable),
+    read in one query."""
+    from studio.core.quality_store import QualityStore
+
+    takes = [st for s in scenes for st in s["stages"].values()]
+    ids = [st["output"]["asset_id"] for st in takes if st["output"]]
+    scores = QualityStore(tables).scores(ids) if ids else {}
+    for st in takes:
+        st["quality_score"] = scores.get(st["output"]["asset_id"]) if st["output"] else None
 
 
 def _asset_dict(asset: Asset | None) -> dict[str, Any] | None:

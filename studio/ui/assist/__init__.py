@@ -17,6 +17,7 @@ _EXPORTS = {
     "QUALITY_FILTERS": "quality",
     "QUALITY_TIP": "quality",
     "paint_quality": "quality",
+    "quality_color": "quality",
     "quality_text": "quality",
     "QualityPanel": "quality_panel",
     "AssistRunDialog": "run_dialog",
@@ -27,6 +28,12 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from studio.ui.assist.analysis import AnalysisView, analyze_asset
     from studio.ui.assist.enhance import ChangeBar, EnhanceButton
-    from studio.ui.assist.quality import QUALITY_FILTERS, QUALITY_TIP, paint_quality, quality_text
+    from studio.ui.assist.quality import (
+        QUALITY_FILTERS,
+        QUALITY_TIP,
+        paint_quality,
+        quality_color,
+        quality_text,
+    )
     from studio.ui.assist.quality_panel import QualityPanel
     from studio.ui.assist.run_dialog import AssistRunDialog

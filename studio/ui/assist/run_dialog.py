@@ -3,6 +3,7 @@ the dry-run's reason with the exact request that would have been sent, or the er
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 from collections.abc import Awaitable, Callable
@@ -37,7 +38,7 @@ class AssistRunDialog(QDialog):
     finishedRun = Signal(object)  # the AssistRun, or None after an error
 
     def __init__(self, session: Session, title: str,
-                 work: Callable[[], Awaitable[AssistRun]], view: ResultView,
+                 work: Callable[[], Awaitable[AssistRun]] | None, view: ResultView,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("assistRunDialog")
@@ -54,14 +55,25 @@ class AssistRunDialog(QDialog):
         self.body.setFrameShape(QScrollArea.Shape.NoFrame)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.close)
+        self.buttons = buttons
         box = QVBoxLayout(self)
+        self.box = box  # a dialog that asks for input first puts its form above
         box.setContentsMargins(SPACING * 2, SPACING * 2, SPACING * 2, SPACING * 2)
         box.setSpacing(SPACING)
         box.addWidget(self.status)
         box.addWidget(self.body, 1)
         box.addWidget(buttons)
         self.resize(640, 560)
-        self.task = session.spawn(self._work(work), what=title)
+        self.task: asyncio.Task[None] | None = None
+        if work is not None:
+            self.start(work)
+
+    def start(self, work: Callable[[], Awaitable[AssistRun]]) -> None:
+        """Ask the assistant (again): off the GUI thread, the window says how it went."""
+        self.run, self.error = None, None
+        self.status.setText("Asking the assistant…")
+        self.status.setProperty("state", "running")
+        self.task = self.session.spawn(self._work(work), what=self.windowTitle())
 
     async def _work(self, work: Callable[[], Awaitable[AssistRun]]) -> None:
         try:

@@ -41,3 +41,30 @@ async def shoot_sequences(window, camera: Camera, board_id: str) -> None:
     await settle(1.2)  # keyframe thumbnails decode on worker threads
     camera.grab(window, "main_window_sequences")
     camera.grab(tab, "sequences")
+    await shoot_write_storyboard(window, camera)
+
+
+async def shoot_write_storyboard(window, camera: Camera) -> None:
+    """*Write storyboard…* after a live run against the sandbox's chat API: the draft, the
+    Critic's rounds, the Cohesion notes and the conversation, Create storyboard ready."""
+    studio = window.session.studio
+    before = studio.settings
+    s = before.model_copy(deep=True)
+    s.features.enable_assistant = True
+    studio.update_settings(s)
+    try:
+        dialog = window.sequences.write_storyboard()
+        dialog.brief.setPlainText("A lighthouse keeper's last night before the lamp is "
+                                  "automated; a 30 s spot for a coastal charity")
+        dialog.scenes.setValue(3)
+        found = studio.assets(studio.asset_ids())
+        images = [i for i, a in found.items() if a.media_type.startswith("image/")]
+        dialog.references.add([f"asset:{i}" for i in images[-1:]])
+        dialog.write()
+        if dialog.task is not None:
+            await dialog.task
+        await settle(0.4)
+        camera.grab(dialog, "write_storyboard")
+        dialog.close()
+    finally:
+        studio.update_settings(before)

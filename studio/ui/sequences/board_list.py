@@ -59,6 +59,9 @@ class BoardList(QWidget):
         self.import_button = _button(self, "Import…", "importStoryboard",
                                      "A storyboard JSON file, or an assistant's draft")
         self.export_button = _button(self, "Export…", "exportStoryboard")
+        self.write_button = _button(self, "Write storyboard…", "writeStoryboard",
+                                    "The assistant's Director and Critic draft a storyboard "
+                                    "from a brief (nothing is rendered)")
         self.undo_button = _button(self, "Undo delete", "undoDelete")
         self.undo_button.hide()
         self.new_button.clicked.connect(self.new_board)
@@ -76,6 +79,7 @@ class BoardList(QWidget):
                                self.import_button, self.export_button)):
             grid.addWidget(b, i // 2, i % 2)
         layout.addLayout(grid)
+        layout.addWidget(self.write_button)
         layout.addWidget(self.undo_button)
         self.setMinimumWidth(150)
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.assist import QUALITY_TIP, quality_color, quality_text
 from studio.ui.sequences.timeline import stage_colour
 from studio.ui.widgets import ImageLoader
 
@@ -58,6 +59,10 @@ class StageBox(QGroupBox):
         self.picture.setFixedSize(THUMB + 40, THUMB)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setMinimumWidth(80)
+        self.quality = QLabel(self)  # the take's quality score (ui/assist's badge text)
+        self.quality.setObjectName(f"{stage}Quality")
+        self.quality.setToolTip(QUALITY_TIP)
+        self.quality.hide()
         self.attempts = QLabel(self)
         self.attempts.setWordWrap(True)
         self.attempts.setProperty("role", "muted")
@@ -103,6 +108,7 @@ class StageBox(QGroupBox):
         top.addWidget(self.picture)
         info = QVBoxLayout()
         info.addWidget(self.status)
+        info.addWidget(self.quality)
         info.addWidget(self.attempts)
         info.addStretch(1)
         top.addLayout(info, 1)
@@ -123,6 +129,7 @@ class StageBox(QGroupBox):
         self.attempts.setText(f"attempt {len(attempts)}" + (
             f" · notes: {data['notes']}" if data.get("notes") else "") if attempts else "")
         self.output = data.get("output")
+        self._show_quality(data.get("quality_score"))
         self._paint_picture()
         self.approve_button.setEnabled(status == "review")
         self.regenerate_button.setEnabled(can_regenerate and status not in ("running",
@@ -134,6 +141,15 @@ class StageBox(QGroupBox):
             "running", "given", "audition"))
         self.pick_button.setVisible(auditioning)
         self.group_button.setVisible(auditioning)
+
+    def _show_quality(self, score: float | None) -> None:
+        """The take's score, coloured like the Gallery's badge; "Q …" until measured."""
+        self.quality.setVisible(self.output is not None)
+        measured = score is not None
+        self.quality.setText(f"<b style='color:{quality_color(score).name()}'>"
+                             f"{quality_text(score, measured)}</b>")
+        self.quality.setAccessibleName(f"{self.stage} quality: " + (
+            f"{score:.0f} of 100" if measured else "not measured yet"))
 
     def _paint_picture(self) -> None:
         out = self.output

@@ -8,7 +8,7 @@ Widgets read through Studio (`storyboard_view`, `storyboard_rows`) and act throu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
@@ -46,6 +46,9 @@ from studio.ui.sequences.timeline import TimelineStrip
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, ImageLoader, SpendGate
 
+if TYPE_CHECKING:
+    from studio.ui.sequences.write_dialog import WriteStoryboardDialog
+
 
 def _button(parent: QWidget, text: str, name: str, tip: str = "") -> QPushButton:
     b = QPushButton(text, parent)
@@ -76,6 +79,7 @@ class SequencesTab(QWidget):
         self.board_list.chosen.connect(self._chosen)
         self.boards = self.board_list.list
         self.undo_button = self.board_list.undo_button
+        self.board_list.write_button.clicked.connect(self.write_storyboard)
         left = self.board_list
 
         # -- the selected storyboard
@@ -293,7 +297,8 @@ class SequencesTab(QWidget):
     def _on_event(self, event: StoreEvent) -> None:
         if event.kind is EventKind.STORYBOARD_CHANGED or (
                 event.kind.about_job and event.job_id in self._jobs) or (
-                event.kind is EventKind.ASSET_ADDED and event.job_id in self._jobs):
+                event.kind in (EventKind.ASSET_ADDED, EventKind.ASSET_QUALITY)
+                and event.job_id in self._jobs):
             self._refresh_timer.start()
 
     # -- editing ------------------------------------------------------------------------
@@ -356,6 +361,15 @@ class SequencesTab(QWidget):
 
     def ask_delete(self) -> QMessageBox | None:
         return self.board_list.ask_delete()
+
+    def write_storyboard(self) -> WriteStoryboardDialog:
+        """The assistant drafts a storyboard; Create selects the new one here."""
+        from studio.ui.sequences.write_dialog import WriteStoryboardDialog
+
+        dialog = WriteStoryboardDialog(self.session, self.window())
+        dialog.created.connect(self._chosen)
+        dialog.show()  # non-modal: a nested loop inside the async loop fails
+        return dialog
 
     def import_file(self, path: str | Path) -> str | None:
         return self.board_list.import_file(path)
