@@ -50,8 +50,9 @@ def test_dry_run_storyboard_records_keyframes_and_shows_json(home, capsys, tmp_p
     assert row == {"storyboard_id": board_id, "title": "Fox ad", "scenes": 2,
                    "status": "draft", "updated_at": row["updated_at"],
                    "duration_seconds": 10.0}
-    code, out, _ = run(capsys, "--sandbox-url", sandbox.url, "storyboard", "run", board_id,
-                       "--auto-approve", "--wait", "--json")
+    # Outside the sandbox (where every job runs live), with the flags off: dry-runs.
+    code, out, _ = run(capsys, "storyboard", "run", board_id, "--auto-approve", "--wait",
+                       "--json")
     assert code == 0
     data = json.loads(out)
     assert data["storyboard_id"] == board_id and data["auto_approve"] is True

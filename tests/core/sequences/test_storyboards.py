@@ -98,7 +98,8 @@ async def test_auto_approve_runs_keyframes_then_clips_from_them(home, sandbox):
 
 
 async def test_dry_run_records_keyframes_and_waits(home, sandbox):
-    studio = Studio(home, sandbox_url=sandbox.url)  # flags off: every job is a dry-run
+    # The real-world rule over the emulator (flags off: every job is a dry-run).
+    studio = Studio(home, sandbox_url=sandbox.url, sandbox_live=False)
     try:
         board = studio.storyboards.create(spec())
         board = await studio.storyboards.run(board.id, auto_approve=True, wait=True)
