@@ -14,6 +14,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -185,9 +186,17 @@ class SequencesTab(QWidget):
         rv.addLayout(strip)
         rv.addWidget(self.pages, 1)
         self.detail = right
+        # At 1024x700 the Queue dock leaves the tab about 300 px: the column scrolls rather
+        # than forcing the window taller.
+        right_scroll = QScrollArea(self)
+        right_scroll.setObjectName("storyboardDetailScroll")
+        right_scroll.setWidgetResizable(True)
+        right_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        right_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right_scroll.setWidget(right)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
-        split.addWidget(right)
+        split.addWidget(right_scroll)
         split.setStretchFactor(1, 1)
         split.setSizes([200, 800])
         split.setChildrenCollapsible(False)
