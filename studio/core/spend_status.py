@@ -65,8 +65,8 @@ class BudgetStatus:
         tightest = self.tightest_today()
         text += " · no daily budget" if tightest is None else \
             f" · {money(tightest[1].left_usd or 0.0)} left ({tightest[0]})"
-        if self.pods.pods:  # the Pods label beside it gives their count and rate
-            text += f" · pods {money(self.pods.usd_so_far)} so far"
+        # Pods are not here: the status bar's Pods label beside it shows their live cost
+        # (this figure is as of the last read); the tooltip and `budget show` list it.
         return text
 
     def pods_text(self, lead: str = "") -> str:

@@ -233,14 +233,15 @@ async def test_the_budget_status_shows_what_the_pods_up_cost(home, cloud):
         assert status.pods.usd_per_hour == pytest.approx(0.69 + 0.54)
         assert status.pods.usd_so_far == pytest.approx(125 * (0.69 + 0.54) / 3600)
         assert status.as_dict()["pods"]["usd_so_far"] == round(125 * 1.23 / 3600, 6)
-        assert "pods $0.0427 so far" in status.today_text()  # 125 s x $1.23/h
+        assert "2 up, $0.0427 so far" in status.pods_text()  # 125 s x $1.23/h
+        assert "pods" not in status.today_text()  # the live Pods label shows them
         assert status.overall["day"].spent_usd == 0.0  # pods are not jobs: not counted
         await studio.pods.act(a, "stop")
         assert studio.budget.status().pods.pods == 1  # b only
         await studio.pods.act(b, "terminate")
         await studio.pods.pods()
         status = studio.budget.status()
-        assert status.pods.pods == 0 and "pods" not in status.today_text()
+        assert status.pods.pods == 0 and status.pods_text() == ""
         # A stopped pod keeps its rate for the next start (RunPod v2 says cost 0.0 then).
         assert studio.pods.rate(a) == pytest.approx(0.69)
     finally:
