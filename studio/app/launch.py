@@ -152,6 +152,7 @@ async def _run(app, window, sandbox_url: str | None, quit_after: float | None = 
         resumed = await studio.resume()
         if resumed:
             window.toasts.show("info", f"Resumed {len(resumed)} unfinished job(s).")
+        studio.resume_storyboards()  # storyboards cut off mid-run carry on
         session.sync_api()  # the automation API, if Settings has it on
         await stop.wait()
     finally:

@@ -26,11 +26,15 @@ def build_resume(p: argparse.ArgumentParser) -> None:
 async def run_resume(studio: Studio, args: argparse.Namespace) -> int:
     ids = await studio.resume()
     print(f"resuming {len(ids)} job(s)", file=sys.stderr)
+    boards = studio.resume_storyboards()  # storyboards cut off mid-run carry on
+    if boards:
+        print(f"resuming {len(boards)} storyboard run(s)", file=sys.stderr)
     failed = 0
     for job_id in ids:
         job = await studio.wait(job_id)
         print(human_job(job_dict(job, studio.store)))
         failed += job.status != JobStatus.SUCCEEDED
+    await studio.storyboard_runs.join()  # their next stages (and film, with auto-approve)
     for bad in studio.store.problems:  # rows that cannot be read were left alone
         print(f"studio-cli: skipped: {bad} (`studio-cli db check` lists every such row)",
               file=sys.stderr)

@@ -32,6 +32,9 @@ async def run(studio: Studio, args: argparse.Namespace) -> int:
     resumed = await studio.resume()
     if resumed:
         print(f"studio-cli: resumed {len(resumed)} unfinished job(s)", file=sys.stderr)
+    boards = studio.resume_storyboards()  # storyboards cut off mid-run carry on
+    if boards:
+        print(f"studio-cli: resumed {len(boards)} storyboard run(s)", file=sys.stderr)
     token = ApiToken(studio.keys, studio.redactor)
     server = ApiServer(studio, token, port=port,
                        allowed_origins=studio.settings.automation_api.allowed_origins)

@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from studio.core.pods import PodsService
     from studio.core.preferences import Preferences, PreferenceStore
     from studio.core.sequences.chains import Chains
+    from studio.core.sequences.storyboard_resume import StoryboardRuns
     from studio.core.sequences.storyboard_spec import StoryboardSpec
     from studio.core.sequences.storyboards import Storyboards
     from studio.core.spend_guard import BatchOutcome, SpendGuard
@@ -661,6 +662,17 @@ class Studio:
         """What running it may send (priced before a run)."""
         return self.storyboards.quote_requests(self.storyboards.require(board_id))
 
+    def resume_storyboards(self) -> list[str]:
+        """Storyboards cut off mid-run carry on in the background (after `resume`)."""
+        return self.storyboard_runs.resume_running()
+
+    @cached_property
+    def storyboard_runs(self) -> StoryboardRuns:
+        """Storyboards carried on after a restart (core.sequences.storyboard_resume)."""
+        from studio.core.sequences.storyboard_resume import StoryboardRuns
+
+        return StoryboardRuns(self.storyboards)
+
     async def run_storyboard(self, board_id: str, *, auto_approve: bool | None = None,
                              wait: bool = False) -> None:
         await self.storyboards.run(board_id, auto_approve=auto_approve, wait=wait)
@@ -700,6 +712,8 @@ class Studio:
     async def aclose(self) -> None:
         if "chains" in self.__dict__:  # chains in progress stop first (they resume later)
             await self.chains.aclose()
+        if "storyboard_runs" in self.__dict__:  # so do resumed storyboard runs
+            await self.storyboard_runs.aclose()
         await self.runner.close()
         await asyncio.to_thread(self.metrics.close)  # measurements in hand finish first
         for provider in self.providers.values():

@@ -355,15 +355,17 @@ class Storyboards:
             sent = await self.advance(board_id, on_sent=on_sent)
             if not wait:
                 break
-            active = self._active_jobs(self._require_id(board_id))
+            active = self.active_jobs(self._require_id(board_id))
             if not active:
                 if sent:
                     continue  # dry-runs finish at once: see whether more can move
                 break
             await asyncio.gather(*(self.host.wait(j) for j in active))
+            if self.active_jobs(self._require_id(board_id)) == active:
+                break  # driven by another process: nothing moved here
         return self._require_id(board_id)
 
-    def _active_jobs(self, board: Storyboard) -> list[str]:
+    def active_jobs(self, board: Storyboard) -> list[str]:
         out = []
         for scene in board.spec.scenes:
             for stage in STAGES:

@@ -1,0 +1,66 @@
+"""Storyboards cut off mid-run (the studio closed with a stage's job out) carry on in the
+next studio on the same home: `Studio.resume` drives their jobs, and each such storyboard
+then moves on as `run --wait` would: with auto-approve straight through keyframe -> clip ->
+the stitched film, without it up to the stages awaiting review. Only storyboards with a
+job still out are picked up (one never run, or waiting on the artist, sends nothing)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+
+from studio.core.sequences.storyboard_stitch import stitch_storyboard
+from studio.core.sequences.storyboards import Storyboard, StoryboardError, Storyboards
+
+log = logging.getLogger(__name__)
+
+
+class StoryboardRuns:
+    """The background runs of resumed storyboards (one per storyboard at most)."""
+
+    def __init__(self, boards: Storyboards) -> None:
+        self.boards = boards
+        self._tasks: dict[str, asyncio.Task[Storyboard]] = {}
+
+    def resume_running(self) -> list[str]:
+        """Start carrying on every storyboard with a job still out; returns their ids.
+        Call after `Studio.resume` (which drives those jobs)."""
+        out = []
+        for board in self.boards.recent():
+            if board.id in self._tasks or not self.boards.active_jobs(board):
+                continue
+            task = asyncio.ensure_future(self._carry_on(board.id))
+            self._tasks[board.id] = task
+            task.add_done_callback(partial(self._forget, board.id))
+            out.append(board.id)
+        return out
+
+    async def join(self) -> None:
+        """Wait for the storyboards picked up to go as far as they can."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks.values()))
+
+    async def aclose(self) -> None:
+        """Stop the runs (the studio is closing): their jobs stay out at the providers
+        and the storyboards resume next time."""
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    def _forget(self, board_id: str, _task: object) -> None:
+        self._tasks.pop(board_id, None)
+
+    async def _carry_on(self, board_id: str) -> Storyboard:
+        boards = self.boards
+        try:
+            board = await boards.run(board_id, wait=True)
+            if (board.spec.auto_approve and board.final is None
+                    and boards.status(board) == "ready"):
+                await asyncio.to_thread(stitch_storyboard, boards, board_id)
+        except (StoryboardError, ValueError, OSError) as exc:  # shown on the storyboard
+            log.warning("storyboard.resume_failed",
+                        extra={"storyboard": board_id, "error": str(exc)})
+        return boards.require(board_id)
