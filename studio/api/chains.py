@@ -9,6 +9,7 @@ The start image is a data URI, an asset id or an https URL (no file paths, like 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,13 +18,14 @@ from starlette.responses import Response
 
 from studio.api.openapi import Operation
 from studio.api.routes import ApiContext, ApiError, _ctx, invalid, read_body, reply
+from studio.api.spend_check import budget_refusal
 from studio.api.uploads import TooManyPixels, decode_images, save_images
 from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.core.requests import FieldError, RequestError
 from studio.core.sequences.chain_store import Chain, ChainStatus
 from studio.core.sequences.chain_view import chain_dict
 from studio.core.sequences.chains import MAX_LINKS, ChainError
-from studio.providers.base import Kind
+from studio.providers.base import Kind, Mode, RenderRequest
 
 
 class ChainCreate(BaseModel):
@@ -110,11 +112,20 @@ async def create_chain(request: Request) -> Response:
         except WebhookRefused as exc:
             raise invalid([FieldError("webhook", str(exc))]) from None
     try:
-        studio.chains.check(body.provider, body.model, body.prompts, links=body.links)
+        prompts = studio.chains.check(body.provider, body.model, body.prompts,
+                                      links=body.links)
     except ChainError as exc:
         raise invalid([FieldError("model" if "model" in str(exc) else "prompts",
                                   str(exc))]) from None
     image = await _image_ref(ctx, body.image)
+    stop = budget_refusal(request, [RenderRequest(  # the whole chain, before link 1 is sent
+        provider=body.provider, model=body.model, mode=Mode.IMG2VIDEO, prompt=p,
+        negative_prompt=body.negative_prompt, seed=body.seed, params=body.parameters,
+        input_images=[image]) for p in prompts])
+    if stop is not None:
+        if body.image.strip().startswith("data:"):
+            Path(image).unlink(missing_ok=True)  # the upload goes too: nothing is kept
+        return stop
     try:
         chain = studio.chains.create(body.provider, body.model, image, body.prompts,
                                      links=body.links, params=body.parameters, seed=body.seed,

@@ -21,9 +21,11 @@ from starlette.responses import Response
 
 from studio.api.openapi import Operation
 from studio.api.routes import ApiContext, ApiError, invalid, read_body, refused, reply
+from studio.api.spend_check import budget_refusal
 from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.core.jobs import Job, JobStatus
 from studio.core.requests import FieldError
+from studio.core.sequences.storyboard_requests import StageError
 from studio.core.sequences.storyboard_spec import ImportError_, StoryboardSpec, from_json
 from studio.core.sequences.storyboards import Storyboard, StoryboardError
 
@@ -164,6 +166,13 @@ async def run(request: Request) -> Response:
     body = await read_body(request, RunIn)
     _webhook(request, body.webhook)
     studio = _ctx(request).studio
+    try:  # the whole run is quoted first: over a budget, nothing is sent or written
+        quoted = studio.storyboard_requests(board.id)
+    except (StoryboardError, StageError) as exc:
+        raise invalid([FieldError("storyboard", str(exc))]) from None
+    stop = budget_refusal(request, quoted)
+    if stop is not None:
+        return stop
     on_sent = _register(request, body.webhook)
     sent: list[Job] = []
 
