@@ -217,7 +217,7 @@ async def cancel_chain(request: Request) -> Response:
 CHAIN_OPERATIONS: list[Operation] = [
     Operation("POST", "/api/chains", create_chain, "Make and run a video chain: link k+1 "
               "starts from the last frame of link k; the clips are stitched into one film",
-              ChainOut, ChainCreate, status=201, errors=(400, 413, 422), tag="chains"),
+              ChainOut, ChainCreate, status=201, errors=(400, 402, 413, 422), tag="chains"),
     Operation("GET", "/api/chains", list_chains, "Recent chains, newest first", ChainList,
               tag="chains"),
     Operation("GET", "/api/chains/{chain_id}", get_chain, "One chain: its links (job, "
