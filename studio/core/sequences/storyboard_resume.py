@@ -1,7 +1,7 @@
 """Storyboards cut off mid-run (the studio closed with a stage's job out) carry on in the
 next studio on the same home: `Studio.resume` drives their jobs, and each such storyboard
-then moves on as `run --wait` would: with auto-approve straight through keyframe -> clip ->
-the stitched film, without it up to the stages awaiting review. Only storyboards with a
+then moves on exactly as `run --wait` would: with auto-approve straight through keyframe ->
+clip (ready to stitch), without it up to the stages awaiting review. Only storyboards with a
 job still out are picked up (one never run, or waiting on the artist, sends nothing)."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import asyncio
 import logging
 from functools import partial
 
-from studio.core.sequences.storyboard_stitch import stitch_storyboard
 from studio.core.sequences.storyboards import Storyboard, StoryboardError, Storyboards
 
 log = logging.getLogger(__name__)
@@ -56,10 +55,7 @@ class StoryboardRuns:
     async def _carry_on(self, board_id: str) -> Storyboard:
         boards = self.boards
         try:
-            board = await boards.run(board_id, wait=True)
-            if (board.spec.auto_approve and board.final is None
-                    and boards.status(board) == "ready"):
-                await asyncio.to_thread(stitch_storyboard, boards, board_id)
+            await boards.run(board_id, wait=True)
         except (StoryboardError, ValueError, OSError) as exc:  # shown on the storyboard
             log.warning("storyboard.resume_failed",
                         extra={"storyboard": board_id, "error": str(exc)})

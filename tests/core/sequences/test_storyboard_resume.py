@@ -8,6 +8,7 @@ import asyncio
 
 import av
 
+from studio.core.sequences.storyboard_stitch import stitch_storyboard
 from studio.core.service import Studio
 from tests.conftest import set_faults
 from tests.core.live_helpers import live_studio, submissions
@@ -37,7 +38,7 @@ async def _close_mid_keyframes(home, sandbox, *, auto: bool) -> str:
     return board.id
 
 
-def test_an_auto_approve_storyboard_carries_on_to_its_film_after_a_restart(home, sandbox):
+def test_an_auto_approve_storyboard_carries_on_to_its_clips_after_a_restart(home, sandbox):
     async def go():
         board_id = await _close_mid_keyframes(home, sandbox, auto=True)
         assert len(submissions(sandbox, "fal")) == 2  # the keyframes only
@@ -50,6 +51,10 @@ def test_an_auto_approve_storyboard_carries_on_to_its_film_after_a_restart(home,
             assert studio.resume_storyboards() == [board_id]
             assert studio.resume_storyboards() == []  # already carrying on
             await asyncio.wait_for(studio.storyboard_runs.join(), 60)
+            ready = studio.storyboard_view(board_id)
+            # As after an uninterrupted run: every clip made, the film one Stitch away.
+            assert ready["status"] == "ready" and ready["final"] is None
+            await asyncio.to_thread(stitch_storyboard, studio.storyboards, board_id)
             return studio.storyboard_view(board_id)
         finally:
             await studio.aclose()
