@@ -158,6 +158,8 @@ class AssetActions(QObject):
     def edit_mask(self) -> MaskEditor | None:
         """Reopen a saved mask over the image it was painted on; saving makes a new mask
         whose parents are the image and this mask."""
+        from studio.ui.mask import open_mask_editor
+
         mask_id = self._first()
         if mask_id is None:
             return None
@@ -199,24 +201,3 @@ class AssetActions(QObject):
         self.dialog = dialog
         return dialog
 
-
-def open_mask_editor(session: Session, mask_ref: str, widget: QWidget,
-                     on_saved: Callable[[SavedMask], object]) -> MaskEditor | None:
-    """The mask editor over a saved mask's image with the mask loaded (a toast says why
-    not: not a mask, or no image of this studio under it)."""
-    from studio.ui.mask import MaskEditor
-
-    mask_id = mask_ref.removeprefix("asset:")
-    source = session.studio.mask_source(mask_id)
-    if source is None:
-        session.toast.emit("error", "Cannot edit this mask: it is not a mask painted over "
-                                    "an image of this studio")
-        return None
-    try:
-        editor = MaskEditor(session, source.id, widget.window(), mask=mask_id)
-    except ValueError as exc:
-        session.toast.emit("error", f"Cannot edit the mask: {exc}")
-        return None
-    editor.saved.connect(on_saved)
-    editor.show()
-    return editor

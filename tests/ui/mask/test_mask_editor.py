@@ -264,7 +264,7 @@ def test_a_mask_of_another_size_is_scaled_into_the_editor_with_a_note(session, s
     # given without an image asset): it cannot be reopened on its own ...
     small = studio.iteration._store_mask(None, png.read_bytes())
     assert studio.mask_source(small.id) is None  # no image under it: cannot be reopened
-    from studio.ui.iterate.actions import open_mask_editor
+    from studio.ui.mask import open_mask_editor
     assert open_mask_editor(session, small.id, editor_parent(qtbot), lambda s: None) is None
 
     # ... but opened over a picture it is scaled to the picture's size, with a note
