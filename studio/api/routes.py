@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from studio.api import views
+from studio.api.mask_input import resolve_mask
 from studio.api.openapi import Operation
 from studio.api.render import translate
 from studio.api.schemas import (
@@ -34,9 +35,10 @@ from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.api.webhooks import WebhookDispatcher
 from studio.core import safe_json
 from studio.core.jobs import Job, JobStatus
+from studio.core.masks import MaskError
 from studio.core.requests import FieldError, RequestError, field_errors
 from studio.core.service import Studio
-from studio.providers.base import Kind
+from studio.providers.base import Kind, Mode
 
 _THREAD_JSON_BYTES = 256 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -143,18 +145,27 @@ async def generate(request: Request, kind: Kind) -> Response:
         translated = translate(body, kind, ctx.studio.providers, [])
         images = (await asyncio.to_thread(decode_images, body.input_images)
                   if body.input_images else [])
+        mask, created = await asyncio.to_thread(resolve_mask, ctx.studio, body.mask,
+                                                ctx.inputs_dir)
     except TooManyPixels as exc:
         raise ApiError(413, "; ".join(str(e) for e in exc.errors), exc.errors) from None
     except RequestError as exc:
         raise invalid(exc.errors) from None
-    paths, created = await asyncio.to_thread(save_images, images, ctx.inputs_dir)
-    render = translated.request.model_copy(update={"input_images": paths})
+    paths, saved = await asyncio.to_thread(save_images, images, ctx.inputs_dir)
+    created += saved
+    render = translated.request.model_copy(update={"input_images": paths, "mask": mask})
     try:
+        if mask is not None:  # a bad mask is refused before a data URI's is kept
+            await asyncio.to_thread(ctx.studio.check, render)
+        if mask is not None or render.mode is Mode.OUTPAINT:  # as the CLI's --mask
+            render = await asyncio.to_thread(ctx.studio.iteration.prepare_request, render)
         job = await ctx.studio.submit(render)
     except BaseException as exc:  # whatever happened, the uploads of this call go
         await asyncio.shield(asyncio.to_thread(_remove, created))
         if isinstance(exc, RequestError):
             raise invalid(translated.api_errors(exc.errors)) from None
+        if isinstance(exc, MaskError):  # a mask or outpaint canvas that cannot be used
+            raise invalid([FieldError("mask", str(exc))]) from None
         if isinstance(exc, ValueError):  # e.g. a base URL in settings that is not allowed
             raise ApiError(400, str(exc)) from None
         raise

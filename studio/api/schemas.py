@@ -36,6 +36,12 @@ class ImageGenerateRequest(BaseModel):
         default_factory=list, max_length=MAX_INPUT_IMAGES,
         description="Input or reference images as data URIs (data:image/png;base64,...): "
                     "PNG, JPEG or WebP, 20 MB each at most")
+    mask: str | None = Field(
+        None, max_length=30_000_000,
+        description="inpaint/outpaint mask (white = change, black = keep): asset:<id> of "
+                    "this studio, an https:// URL, or a data URI like input_images; file "
+                    "paths are not accepted. A mask of another size than the input image is "
+                    "scaled to it, and the job says so")
     webhook: str | None = Field(
         None, max_length=2048,
         description="http(s) URL that receives the job's status object when it ends (and "

@@ -186,12 +186,40 @@ class Iteration:
             save_local, self.studio, LocalKind.FRAME, frame.png, name, operation,
             [Parent(0, video.id, Role.SOURCE, video.sha256)], source.prompt if source else "")
 
-    def save_mask(self, image_ref: str, mask_png: bytes) -> Asset:
+    def save_mask(self, image_ref: str, mask_png: bytes, edited_from: str | None = None
+                  ) -> Asset:
         """A painted mask over an image asset, stored as an asset of its own (greyscale PNG
-        the image's size; another size is scaled, and the provenance says so)."""
-        return self._store_mask(self._asset(image_ref, media="image/"), mask_png)
+        the image's size; another size is scaled, and the provenance says so). A mask
+        edited from an earlier one (`edited_from`) has that mask as a parent too."""
+        image = self._asset(image_ref, media="image/")
+        previous = self.mask_asset(edited_from) if edited_from else None
+        if edited_from and previous is None:
+            raise MaskError(f"asset {edited_from!r} is not a mask of this studio")
+        return self._store_mask(image, mask_png, previous)
 
-    def _store_mask(self, image: Asset | None, mask_png: bytes) -> Asset:
+    def mask_asset(self, ref: str) -> Asset | None:
+        """The asset when it is a mask the studio stored (painted or from a file)."""
+        asset = self.find_asset(ref)
+        job = self.store.get_job(asset.job_id) if asset is not None else None
+        if job is None or not is_local(job) or job.mode != LocalKind.MASK.value:
+            return None
+        return asset
+
+    def mask_source(self, ref: str) -> Asset | None:
+        """The image a mask asset was painted over (its source parent), or None when the
+        mask has no image of this studio under it (or `ref` is not a mask)."""
+        mask = self.mask_asset(ref)
+        if mask is None:
+            return None
+        for parent in self.studio.lineage_records.parents(mask.job_id):
+            if parent.role is Role.SOURCE:
+                found = self.store.get_asset(parent.asset_id)
+                if found is not None and found.media_type.startswith("image/"):
+                    return found
+        return None
+
+    def _store_mask(self, image: Asset | None, mask_png: bytes,
+                    previous: Asset | None = None) -> Asset:
         from PIL import Image, UnidentifiedImageError
 
         from studio.core.masks import _greyscale
@@ -212,6 +240,9 @@ class Iteration:
         histogram = grey.histogram()
         operation["coverage"] = round(sum(histogram[128:]) / max(1, sum(histogram)), 4)
         parents = [Parent(0, image.id, Role.SOURCE, image.sha256)] if image else []
+        if previous is not None:  # an edit of an earlier mask: that mask is a parent too
+            operation["edited_from"] = previous.id
+            parents.append(Parent(len(parents), previous.id, Role.MASK, previous.sha256))
         return save_local(self.studio, LocalKind.MASK, png_bytes(grey), "mask.png", operation,
                           parents)
 

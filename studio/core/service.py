@@ -634,9 +634,15 @@ class Studio:
         """A video's frame at `at` seconds, or exactly its last frame, as a new asset."""
         return await self.iteration.save_frame(video_ref, at)
 
-    def save_mask(self, image_ref: str, mask_png: bytes) -> Asset:
-        """A painted mask over an image asset, as an asset of its own."""
-        return self.iteration.save_mask(image_ref, mask_png)
+    def save_mask(self, image_ref: str, mask_png: bytes, edited_from: str | None = None
+                  ) -> Asset:
+        """A painted mask over an image asset, as an asset of its own (an edit of the
+        mask `edited_from` has it as a parent)."""
+        return self.iteration.save_mask(image_ref, mask_png, edited_from)
+
+    def mask_source(self, mask_ref: str) -> Asset | None:
+        """The image a mask asset was painted over (None: not a mask, or no image)."""
+        return self.iteration.mask_source(mask_ref)
 
     def import_image(self, path: str | Path) -> Asset:
         """A local image file as an asset (dropped on Compose)."""

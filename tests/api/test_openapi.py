@@ -36,7 +36,7 @@ async def test_openapi_schemas_describe_bodies_and_answers(api):
     video = doc["paths"]["/api/providers/video/generate"]["post"]
     body = resolve(video["requestBody"]["content"]["application/json"]["schema"])
     assert {"provider", "model", "prompt", "webhook", "duration_seconds", "resolution",
-            "input_images"} <= set(body["properties"])
+            "input_images", "mask"} <= set(body["properties"])
     assert body["additionalProperties"] is False
     answer = resolve(video["responses"]["201"]["content"]["application/json"]["schema"])
     assert {"dry_run", "job_id", "estimates", "remote_id"} <= set(answer["properties"])

@@ -178,3 +178,21 @@ async def test_images_without_a_mode_pick_the_models_image_mode(studio):
     assert job.mode == "img2img" and job.prepared["inputs"][0]["role"] == "input"
     plain = await studio.submit(RenderRequest(provider="stability", model="ultra", prompt="x"))
     assert plain.mode == "txt2img"
+
+
+def test_an_edited_mask_has_the_image_and_the_old_mask_as_parents(studio, tmp_path):
+    from studio.core.masks import MaskError
+
+    image = stored_output(studio)
+    first = studio.save_mask(image.id, white_box_mask(tmp_path / "a.png").read_bytes())
+    assert studio.mask_source(first.id).id == image.id
+    assert studio.mask_source(image.id) is None  # not a mask
+    second = studio.save_mask(image.id, white_box_mask(tmp_path / "b.png", size=(48, 32))
+                              .read_bytes(), edited_from=first.id)
+    parents = {(e.node.asset_id, e.role) for e in studio.lineage(second.id).parents}
+    assert parents == {(image.id, Role.SOURCE), (first.id, Role.MASK)}
+    assert second.provenance["operation"]["edited_from"] == first.id
+    assert studio.mask_source(second.id).id == image.id
+    with pytest.raises(MaskError, match="not a mask"):
+        studio.save_mask(image.id, white_box_mask(tmp_path / "c.png").read_bytes(),
+                         edited_from=image.id)

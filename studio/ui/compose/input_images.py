@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.inputs import InputError, check_url, is_url
+from studio.core.inputs import ASSET_PREFIX, InputError, check_url, is_url
 from studio.providers.base import Mode, Role
 from studio.ui.compose.input_plan import Chosen
 from studio.ui.compose.input_strip import PREVIEW, InputStrip
@@ -47,6 +47,7 @@ MODES = [(None, "Mode: automatic"), (Mode.TXT2IMG, "Text to image"),
 class InputImages(QWidget):
     changed = Signal()
     problem = Signal(str)  # an input that could not be added, in words
+    editMask = Signal(str)  # the mask chip's "Edit mask…": reopen it in the mask editor
 
     def __init__(self, loader: ImageLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +76,12 @@ class InputImages(QWidget):
         self.mask_chip.setText("mask ✕")
         self.mask_chip.setToolTip("The mask (white = change). Click to remove it")
         self.mask_chip.clicked.connect(lambda: self.set_mask(None))
+        self.mask_chip.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.mask_chip.customContextMenuRequested.connect(self._mask_menu)
+        self.edit_mask_action = QAction("Edit mask…", self)
+        self.edit_mask_action.setObjectName("maskChipEdit")
+        self.edit_mask_action.triggered.connect(
+            lambda _=False: self._mask and self.editMask.emit(self._mask))
         self.strip = QWidget(self)  # placed by the parent, under the controls row
         strip_box = QHBoxLayout(self.strip)
         strip_box.setContentsMargins(0, 0, 0, 0)
@@ -305,6 +312,20 @@ class InputImages(QWidget):
             row < self.list.count() - 1)
         menu.addAction("Remove", lambda: self._remove_row(row))
         menu.popup(self.list.viewport().mapToGlobal(pos))
+        return menu
+
+    def _mask_menu(self, pos: QPoint) -> QMenu | None:
+        """The mask chip's menu: edit the mask (a saved mask asset) or remove it."""
+        if self._mask is None:
+            return None
+        editable = self._mask.startswith(ASSET_PREFIX)
+        self.edit_mask_action.setEnabled(editable)
+        self.edit_mask_action.setToolTip("" if editable else "Only a mask saved in this "
+                                         "studio can be edited")
+        menu = QMenu(self.mask_chip)
+        menu.addAction(self.edit_mask_action)
+        menu.addAction("Remove mask", lambda: self.set_mask(None))
+        menu.popup(self.mask_chip.mapToGlobal(pos))
         return menu
 
     def _remove_row(self, row: int) -> None:

@@ -4,7 +4,7 @@ a fan-out to several targets is a compare group, so Compare shows it at once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -23,7 +23,7 @@ from studio.core.compare.adapt import Brief
 from studio.core.compare.adapt import Target as CompareTarget
 from studio.core.jobs import Job, JobStatus
 from studio.core.requests import FieldError, RequestError, field_errors
-from studio.providers.base import RenderRequest
+from studio.providers.base import Mode, RenderRequest
 from studio.ui.catalog import ModelPicker
 from studio.ui.compose.drops import ComposeDrops
 from studio.ui.compose.feedback import apply_errors, fallback_price, show_price
@@ -33,9 +33,12 @@ from studio.ui.compose.prompt_box import PromptBox, heading
 from studio.ui.compose.recall import fill_compose
 from studio.ui.compose.targets import Target, TargetPanel
 from studio.ui.compose.variations import VariationsBox, quoted, send_variations
-from studio.ui.iterate.request import InputsRequest
+from studio.ui.iterate.request import InputsRequest, Outpaint
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, ImageLoader, SpendGate, money
+
+if TYPE_CHECKING:
+    from studio.ui.mask import MaskEditor, SavedMask
 
 
 class ComposeTab(QWidget):
@@ -63,6 +66,8 @@ class ComposeTab(QWidget):
         self.box.images.attach(self.studio, self.marks.next_role)
         self.box.images.problem.connect(lambda text: session.toast.emit("error", text))
         self.box.images.changed.connect(self.mark_inputs)
+        self.box.images.editMask.connect(self.edit_mask)
+        self.mask_editor: MaskEditor | None = None
         self.drops = ComposeDrops(self, self.box.images)
         self.targets = ModelPicker(session, self, checkable=True, name="composeTargets")
         self.targets.view.setAccessibleName("Send to: models")
@@ -235,6 +240,23 @@ class ComposeTab(QWidget):
             self.targets.set_checked(target)
         self.images.take(request)
         self.revalidate()
+
+    def edit_mask(self, ref: str) -> MaskEditor | None:
+        """The mask chip's "Edit mask…": the saved mask reopened over its image; the new
+        mask (its parents: the image and the old mask) replaces it here."""
+        from studio.ui.mask import open_mask_editor
+
+        self.mask_editor = open_mask_editor(self.session, ref, self, self._mask_edited)
+        return self.mask_editor
+
+    def _mask_edited(self, saved: SavedMask) -> None:
+        if saved.mode is Mode.INPAINT:  # the same picture: only the mask changes
+            self.images.set_mask(saved.mask)
+            self.revalidate()
+            return
+        outpaint = None if saved.extension.empty else Outpaint(saved.source, saved.extension)
+        self.take_inputs(InputsRequest(refs=(saved.image,), mode=saved.mode, mask=saved.mask,
+                                       outpaint=outpaint, replace=True))
 
     # -- validation ---------------------------------------------------------------------
 

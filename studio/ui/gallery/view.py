@@ -230,6 +230,7 @@ class GalleryTab(QWidget):
         self.mode.addItem("All modes", None)
         for m in modes:
             self.mode.addItem(m, m)
+        self.mode.addItem("mask (painted masks: Edit mask…)", "mask")  # hidden otherwise
         self.mode.setCurrentIndex(max(0, self.mode.findData(keep_mode)))
         self.mode.blockSignals(False)
         self._fill_models()

@@ -47,6 +47,8 @@ class AssetActions(QObject):
                                         self.paint_mask)
         self.outpaint_action = self._action("iterateOutpaint", "Outpaint (extend the "
                                             "canvas)…", partial(self.paint_mask, True))
+        self.edit_mask_action = self._action("iterateEditMask", "Edit mask…",
+                                             self.edit_mask)
         self.upscale_menu = self._menu("iterateUpscale", "Upscale", Mode.UPSCALE)
         self.background_menu = self._menu("iterateRemoveBackground", "Remove background",
                                           Mode.REMOVE_BACKGROUND)
@@ -72,8 +74,8 @@ class AssetActions(QObject):
     def actions(self) -> list[QAction]:
         """In menu order, with separators (for a view's ActionsContextMenu)."""
         out: list[QAction] = [self._separator(), *self.uses.values(), self._separator(),
-                              self.mask_action, self.outpaint_action,
-                              self.upscale_menu.menuAction(),
+                              self.mask_action, self.edit_mask_action,
+                              self.outpaint_action, self.upscale_menu.menuAction(),
                               self.background_menu.menuAction(), self.vary_action,
                               self.vary_prompt_action, self._separator(),
                               self.lineage_action, self.chain_action]
@@ -103,6 +105,8 @@ class AssetActions(QObject):
             action.setEnabled(image)
         for action in (self.vary_action, self.vary_prompt_action):
             action.setEnabled(made)
+        self.edit_mask_action.setEnabled(image and job is not None and job.provider == "studio"
+                                         and job.mode == "mask")
         self.lineage_action.setEnabled(first is not None)
         video = first is not None and not image
         tip = "A video cannot be an input image: save a frame of it first" if video else ""
@@ -151,6 +155,18 @@ class AssetActions(QObject):
         self.editor = editor
         return editor
 
+    def edit_mask(self) -> MaskEditor | None:
+        """Reopen a saved mask over the image it was painted on; saving makes a new mask
+        whose parents are the image and this mask."""
+        from studio.ui.mask import open_mask_editor
+
+        mask_id = self._first()
+        if mask_id is None:
+            return None
+        editor = open_mask_editor(self.session, mask_id, self.widget, self.mask_saved)
+        self.editor = editor or self.editor
+        return editor
+
     def mask_saved(self, saved: SavedMask) -> None:
         """Compose set up for the inpaint or outpaint job: image + mask (+ the sides)."""
         outpaint = None if saved.extension.empty else Outpaint(saved.source, saved.extension)
@@ -184,3 +200,4 @@ class AssetActions(QObject):
         dialog.open()  # never exec(): a nested loop inside the async loop fails
         self.dialog = dialog
         return dialog
+

@@ -13,6 +13,7 @@ _EXPORTS = {
     "MaskEditor": "editor",
     "MaskLayer": "layer",
     "SavedMask": "editor",
+    "open_mask_editor": "reopen",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)
@@ -20,3 +21,4 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from studio.ui.mask.editor import MaskEditor, SavedMask
     from studio.ui.mask.layer import MaskLayer
+    from studio.ui.mask.reopen import open_mask_editor

@@ -72,7 +72,7 @@ class MaskEditor(QWidget):
     saved = Signal(object)  # SavedMask, once stored (the editor closes then)
 
     def __init__(self, session: Session, asset_id: str, parent: QWidget | None = None, *,
-                 outpaint: bool = False) -> None:
+                 outpaint: bool = False, mask: str | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("maskEditor")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -90,6 +90,12 @@ class MaskEditor(QWidget):
         self.setWindowTitle(f"Mask — {asset.width or picture.width()}×"
                             f"{asset.height or picture.height()} — Provider Studio")
         self.layer = MaskLayer(picture.size(), self)
+        # Editing a saved mask: it is the starting layer; the new mask names it as parent.
+        self.edited: Asset | None = None
+        self.load_note = ""
+        if mask is not None:
+            self.edited, loaded, self.load_note = _read_mask(self.studio, mask, picture.size())
+            self.layer.load(loaded)
         self.canvas = MaskView(self.layer, picture, self)
         self.saving = False
 
@@ -199,6 +205,11 @@ class MaskEditor(QWidget):
         self.layer.resized.connect(self._update_status)
         self.set_tool(Tool.BRUSH)
         self.resize(QSize(1100, 760))
+        if self.edited is not None:
+            self.setWindowTitle(f"Edit mask — {self.windowTitle().removeprefix('Mask — ')}")
+            self.save_button.setText("Save as a new mask and use in Compose")
+        if self.load_note:
+            self.session.toast.emit("info", self.load_note)
         if outpaint:
             self.outpaint.aspect.setFocus()
         self._update_status()
@@ -222,8 +233,9 @@ class MaskEditor(QWidget):
     def _update_status(self) -> None:
         rect = self.layer.rect()
         grown = "" if self.layer.extension.empty else " (extended: outpaint)"
+        note = f" {self.load_note}" if self.load_note else ""
         self.status.setText(f"Canvas {rect.width()}×{rect.height()}{grown}. White = change, "
-                            "black = keep.")
+                            f"black = keep.{note}")
 
     # -- saving -------------------------------------------------------------------------
 
@@ -257,7 +269,8 @@ class MaskEditor(QWidget):
         png = await asyncio.to_thread(_png, mask)
         image = asset_ref(self.asset.id)
         if extension.empty:
-            stored = await asyncio.to_thread(self.studio.save_mask, self.asset.id, png)
+            edited = self.edited.id if self.edited is not None else None
+            stored = await asyncio.to_thread(self.studio.save_mask, self.asset.id, png, edited)
             return SavedMask(image, asset_ref(stored.id), Mode.INPAINT, image, extension)
         canvas, auto = await asyncio.to_thread(self.studio.iteration.outpaint_canvas,
                                                self.asset.id, extension)
@@ -265,6 +278,28 @@ class MaskEditor(QWidget):
             auto = await asyncio.to_thread(self.studio.save_mask, canvas.id, png)
         return SavedMask(asset_ref(canvas.id), asset_ref(auto.id), Mode.OUTPAINT, image,
                          extension)
+
+
+def _read_mask(studio, mask_ref: str, size: QSize) -> tuple[Asset, np.ndarray, str]:
+    """(the mask asset, its pixels at the picture's size, a note when it was scaled)."""
+    from PIL import Image, UnidentifiedImageError
+
+    from studio.core.masks import _greyscale
+
+    found = studio.asset(mask_ref.removeprefix(ASSET_PREFIX))
+    if found is None or not found.media_type.startswith("image/"):
+        raise ValueError(f"no mask {mask_ref!r} in this studio")
+    try:
+        with Image.open(found.path) as source:
+            grey = _greyscale(source)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"the mask could not be read ({exc})") from None
+    note = ""
+    if grey.size != (size.width(), size.height()):
+        note = (f"The mask was {grey.width}×{grey.height} and was scaled to the picture's "
+                f"{size.width()}×{size.height()}: check its edges.")
+        grey = grey.resize((size.width(), size.height()), Image.Resampling.BILINEAR)
+    return found, np.asarray(grey, dtype=np.uint8).copy(), note
 
 
 def _png(mask: np.ndarray) -> bytes:

@@ -198,6 +198,14 @@ class MaskLayer(QObject):
     def clear(self) -> None:
         self._whole("Clear", np.zeros((self.image.height(), self.image.width()), np.uint8))
 
+    def load(self, array: np.ndarray) -> None:
+        """Start from a saved mask (the picture's size): the starting point, not an edit
+        (nothing to undo)."""
+        if array.shape != (self.image.height(), self.image.width()):
+            raise ValueError(f"a {array.shape[1]}x{array.shape[0]} mask does not fit the "
+                             f"{self.image.width()}x{self.image.height()} canvas")
+        self.put_alpha(QPoint(0, 0), alpha_image(array))
+
     def fill_all(self) -> None:
         self._whole("Mask everything", np.full((self.image.height(), self.image.width()), 255,
                                                np.uint8))

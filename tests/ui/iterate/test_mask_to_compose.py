@@ -92,3 +92,67 @@ def test_an_outpaint_sends_each_model_what_it_takes(window, qtbot, studio):
     assert compose.panels[STABILITY_OUTPAINT].input_notes.isHidden()
     images.set_mask(None)  # removing the mask ends the outpaint set-up
     assert images.outpaint is None and not images.mask_chip.isVisible()
+
+
+def test_compose_mask_chip_edits_the_mask_into_a_new_one_with_lineage(window, qtbot, studio):
+    import numpy as np
+    import shiboken6
+    from PIL import Image
+    from PySide6.QtCore import QPoint
+
+    fox = add_output(studio, prompt="a red fox", color=(200, 40, 40))
+    editor = _open_editor(window, qtbot, fox.id)
+    editor.brush_size.setValue(16)
+    editor.canvas.press(QPointF(20, 20))
+    editor.canvas.release(QPointF(20, 20))
+    editor.save()
+    images = window.compose.images
+    qtbot.waitUntil(lambda: images.mask_ref is not None, timeout=10_000)
+    old_ref = images.mask_ref
+    menu = images._mask_menu(QPoint(2, 2))
+    assert images.edit_mask_action.isEnabled()
+    menu.close()
+    images.edit_mask_action.trigger()
+    reopened = window.compose.mask_editor
+    assert reopened is not None and reopened.asset.id == fox.id
+    qtbot.waitExposed(reopened)
+    with Image.open(studio.asset(old_ref.removeprefix("asset:")).path) as saved:
+        assert np.array_equal(reopened.layer.array(), np.asarray(saved.convert("L")))
+    reopened.canvas.press(QPointF(70, 45))
+    reopened.canvas.release(QPointF(70, 45))
+    reopened.save()
+    qtbot.waitUntil(lambda: images.mask_ref != old_ref, timeout=10_000)
+    assert not shiboken6.isValid(reopened) or not reopened.isVisible()
+    assert [(c.ref, c.role) for c in images.chosen()] == [(f"asset:{fox.id}", Role.INPUT)]
+    assert images.mode() is Mode.INPAINT
+    new_id = images.mask_ref.removeprefix("asset:")
+    parents = {(e.node.asset_id, e.role) for e in studio.lineage(new_id).parents}
+    assert parents == {(fox.id, Role.SOURCE), (old_ref.removeprefix("asset:"), Role.MASK)}
+
+
+def test_the_gallery_lists_masks_under_their_mode_and_edits_one(window, qtbot, studio):
+    fox = add_output(studio, prompt="a red fox", color=(200, 40, 40))
+    editor = _open_editor(window, qtbot, fox.id)
+    editor.canvas.press(QPointF(20, 20))
+    editor.canvas.release(QPointF(20, 20))
+    editor.save()
+    qtbot.waitUntil(lambda: window.compose.images.mask_ref is not None, timeout=10_000)
+    mask_id = window.compose.images.mask_ref.removeprefix("asset:")
+    gallery = window.gallery
+    window.tabs.setCurrentWidget(gallery)
+    assert gallery.model.row_of(mask_id) < 0  # hidden among the outputs
+    gallery.mode.setCurrentIndex(gallery.mode.findData("mask"))
+    qtbot.waitUntil(lambda: gallery.model.row_of(mask_id) >= 0, timeout=10_000)
+    gallery.select_row(gallery.model.row_of(mask_id))
+    gallery.iterate.update()
+    assert gallery.iterate.edit_mask_action.isEnabled()
+    reopened = gallery.iterate.edit_mask()
+    qtbot.waitExposed(reopened)
+    assert reopened.asset.id == fox.id and reopened.edited.id == mask_id
+    assert reopened.layer.coverage() > 0
+    reopened.close()
+    gallery.mode.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: gallery.model.row_of(fox.id) >= 0, timeout=10_000)
+    gallery.select_row(gallery.model.row_of(fox.id))
+    gallery.iterate.update()
+    assert not gallery.iterate.edit_mask_action.isEnabled()  # an output is not a mask

@@ -201,3 +201,82 @@ def test_a_picture_that_cannot_be_read_gives_a_clear_error(window, qtbot, studio
     gallery.select_row(0)
     assert gallery.iterate.paint_mask() is None
     assert toasts and toasts[-1][0] == "error" and "could not be read" in toasts[-1][1]
+
+
+def test_a_saved_mask_reopens_with_its_pixels_and_saves_a_new_child_mask(
+        editor, session, studio, qtbot):
+    from studio.ui.iterate.actions import AssetActions
+
+    editor.brush_size.setValue(20)
+    editor.hardness.setValue(100)
+    stroke(editor, (10, 20), (40, 20))
+    with qtbot.waitSignal(editor.saved, timeout=10_000) as got:
+        editor.save_button.click()
+    first_id = got.args[0].mask.removeprefix("asset:")
+    first = studio.asset(first_id)
+    with Image.open(first.path) as saved:
+        saved_pixels = np.asarray(saved.convert("L"))
+
+    actions = AssetActions(session, editor_parent(qtbot), lambda: [first_id])
+    actions.update()
+    assert actions.edit_mask_action.isEnabled()
+    reopened = actions.edit_mask()
+    assert reopened is not None
+    qtbot.waitExposed(reopened)
+    try:
+        assert reopened.asset.id == editor_image(studio, first_id)  # the image underneath
+        assert np.array_equal(reopened.layer.array(), saved_pixels)
+        assert not reopened.undo_button.isEnabled()  # the loaded mask is the start, not an edit
+        reopened.brush_size.setValue(20)
+        reopened.hardness.setValue(100)
+        stroke(reopened, (60, 50), (85, 50))
+        with qtbot.waitSignal(reopened.saved, timeout=10_000) as got:
+            reopened.save_button.click()
+    finally:
+        if shiboken6.isValid(reopened):
+            reopened.close()
+    request = got.args[0]
+    assert request.mode is Mode.INPAINT
+    second = studio.asset(request.mask.removeprefix("asset:"))
+    assert second.id != first_id and second.sha256 != first.sha256
+    with Image.open(second.path) as saved:
+        pixels = np.asarray(saved.convert("L"))
+    assert pixels[50, 72] == 255 and saved_pixels[50, 72] == 0  # the new stroke
+    assert pixels[20, 25] == 255  # the old one kept
+    parents = {(e.node.asset_id, e.role.value) for e in studio.lineage(second.id).parents}
+    assert parents == {(request.image.removeprefix("asset:"), "source"), (first_id, "mask")}
+    assert second.provenance["operation"]["edited_from"] == first_id
+
+
+def editor_image(studio, mask_id):
+    source = studio.mask_source(mask_id)
+    return source.id if source is not None else None
+
+
+def test_a_mask_of_another_size_is_scaled_into_the_editor_with_a_note(session, studio, qtbot,
+                                                                      tmp_path, opened):
+    image = studio.import_image(make_png(tmp_path / "pic.png", (90, 90, 90), (64, 48)))
+    half = np.zeros((24, 32), np.uint8)
+    half[:, :16] = 255  # the left half
+    png = tmp_path / "half.png"
+    Image.fromarray(half, "L").save(png)
+    # a mask file of another size with no image under it (as the CLI stores a mask file
+    # given without an image asset): it cannot be reopened on its own ...
+    small = studio.iteration._store_mask(None, png.read_bytes())
+    assert studio.mask_source(small.id) is None  # no image under it: cannot be reopened
+    from studio.ui.mask import open_mask_editor
+    assert open_mask_editor(session, small.id, editor_parent(qtbot), lambda s: None) is None
+
+    # ... but opened over a picture it is scaled to the picture's size, with a note
+    edited = opened(session, image.id, mask=small.id)
+    assert "scaled" in edited.status.text() and "32×24" in edited.status.text()
+    array = edited.layer.array()
+    assert array.shape == (48, 64) and array[24, 5] == 255 and array[24, 60] == 0
+
+
+def editor_parent(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    return widget
