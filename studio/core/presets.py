@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.core.atomic import write_atomic
+from studio.core.json_files import read_json, write_json
 from studio.resources import ROOT as RESOURCES
 
 log = logging.getLogger(__name__)
@@ -71,21 +71,6 @@ class ImportResult:
     def as_dict(self) -> dict[str, Any]:
         return {"added": [p.as_dict() for p in self.added],
                 "replaced": [p.as_dict() for p in self.replaced], "skipped": self.skipped}
-
-
-def _read(path: Path, default: Any) -> Any:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return default
-    except (OSError, ValueError) as exc:
-        log.warning("presets.file_unreadable path=%s error=%s", path, exc)
-        return default
-    return data if isinstance(data, type(default)) else default
-
-
-def _write(path: Path, data: Any) -> None:
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def split_target(text: str) -> tuple[str, str]:
@@ -207,7 +192,7 @@ class PresetLibrary:
     # -- reading ---------------------------------------------------------------------------
 
     def _user(self) -> dict[str, Any]:
-        return _read(self.path, {})
+        return read_json(self.path, {})
 
     def _user_presets(self, provider: str, model: str) -> list[Preset]:
         found = self._user().get(self.key(provider, model), {})
@@ -261,7 +246,7 @@ class PresetLibrary:
         if not isinstance(slot, dict):
             slot = data[self.key(provider, model)] = {}
         slot[name] = params
-        _write(self.path, data)
+        write_json(self.path, data)
         return Preset(provider, model, name, params)
 
     def delete(self, provider: str, model: str, name: str) -> bool:
@@ -270,7 +255,7 @@ class PresetLibrary:
         slot = data.get(self.key(provider, model), {})
         removed = isinstance(slot, dict) and slot.pop(name, None) is not None
         if removed:
-            _write(self.path, data)
+            write_json(self.path, data)
         return removed
 
     # -- export and import -----------------------------------------------------------------
@@ -288,7 +273,7 @@ class PresetLibrary:
     def export_to(self, path: Path, targets: Iterable[tuple[str, str]] | None = None, *,
                   shipped: bool = False) -> int:
         document = self.export(targets, shipped=shipped)
-        _write(path, document)
+        write_json(path, document)
         return len(document["presets"])
 
     def import_document(self, source: Path | str | bytes, *,
@@ -325,7 +310,7 @@ class PresetLibrary:
                 Preset(preset.provider, preset.model, preset.name, preset.params))
             slot[preset.name] = preset.params
         if result.added or result.replaced:
-            _write(self.path, user)
+            write_json(self.path, user)
         return result
 
 

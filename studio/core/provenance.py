@@ -41,16 +41,7 @@ def build_record(job: Job, asset: Asset, provider_name: str,
     start = sent_at or job.submitted_at
     latency = max(0.0, job.finished_at - start) if job.finished_at and start else None
     return {
-        "schema": SCHEMA,
-        "version": VERSION,
-        "app": {"name": "Provider Studio", "version": __version__},
-        "made_by": _who(),
-        "job_id": job.id,
-        "asset_id": asset.id,
-        "provider": job.provider,
-        "provider_name": provider_name,
-        "model": job.model,
-        "mode": job.mode,
+        **_head(job, asset, provider_name),
         "sandbox": job.sandbox,
         "endpoint": (job.prepared or {}).get("url"),
         "request": job.prepared,
@@ -73,16 +64,7 @@ def build_record(job: Job, asset: Asset, provider_name: str,
         # Each input: its sha256 and, for URL inputs and image-host uploads, where it was.
         "inputs": (job.prepared or {}).get("inputs") or [{"sha256": h} for h in
                                                            job.input_hashes],
-        "output": {
-            "index": asset.index,
-            "file": Path(asset.path).name,
-            "sha256": asset.sha256,
-            "media_type": asset.media_type,
-            "bytes": asset.bytes,
-            "width": asset.width,
-            "height": asset.height,
-            "duration_seconds": asset.duration_seconds,
-        },
+        "output": {**_output(asset), "duration_seconds": asset.duration_seconds},
         "compare_group": job.compare_group,
         "retried_from": job.retried_from,
         # The assets this output was made from (its lineage), with the role each played.
@@ -95,6 +77,18 @@ def build_local_record(job: Job, asset: Asset, operation: dict[str, Any],
                        parents: Sequence[Parent] = ()) -> dict[str, Any]:
     """The record of an asset the studio made itself (a saved frame, a mask, a canvas)."""
     return {
+        **_head(job, asset, "Provider Studio"),
+        "operation": operation,
+        "timings": {"created_at": job.created_at, "finished_at": job.finished_at},
+        "output": _output(asset),
+        "parents": [p.as_dict() for p in parents],
+        "notes": [],
+    }
+
+
+def _head(job: Job, asset: Asset, provider_name: str) -> dict[str, Any]:
+    """What every record starts with: who made what, with which app, job and model."""
+    return {
         "schema": SCHEMA,
         "version": VERSION,
         "app": {"name": "Provider Studio", "version": __version__},
@@ -102,23 +96,16 @@ def build_local_record(job: Job, asset: Asset, operation: dict[str, Any],
         "job_id": job.id,
         "asset_id": asset.id,
         "provider": job.provider,
-        "provider_name": "Provider Studio",
+        "provider_name": provider_name,
         "model": job.model,
         "mode": job.mode,
-        "operation": operation,
-        "timings": {"created_at": job.created_at, "finished_at": job.finished_at},
-        "output": {
-            "index": asset.index,
-            "file": Path(asset.path).name,
-            "sha256": asset.sha256,
-            "media_type": asset.media_type,
-            "bytes": asset.bytes,
-            "width": asset.width,
-            "height": asset.height,
-        },
-        "parents": [p.as_dict() for p in parents],
-        "notes": [],
     }
+
+
+def _output(asset: Asset) -> dict[str, Any]:
+    return {"index": asset.index, "file": Path(asset.path).name, "sha256": asset.sha256,
+            "media_type": asset.media_type, "bytes": asset.bytes, "width": asset.width,
+            "height": asset.height}
 
 
 def parents_in(record: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -28,6 +28,13 @@ _SOURCE_TEXT = {
 }
 
 
+def show_result(label: QLabel, text: str, error: bool = False) -> None:
+    """A key row's outcome line: green when done, red when refused."""
+    color = status_color("error" if error else "live").name()
+    label.setText(f"<span style='color:{color}'>{html.escape(text)}</span>")
+    label.show()
+
+
 class KeyRow(QGroupBox):
     """One provider's key: masked entry, source, save / delete / test."""
 
@@ -108,9 +115,7 @@ class KeyRow(QGroupBox):
         self.test_button.setEnabled(lookup.present or bool(self.typed()))
 
     def _say(self, text: str, error: bool = False) -> None:
-        color = status_color("error" if error else "live").name()
-        self.result.setText(f"<span style='color:{color}'>{html.escape(text)}</span>")
-        self.result.show()
+        show_result(self.result, text, error)
 
     def store_typed(self) -> str | None:
         """Save what is typed; None when saved (or nothing typed), else why it was not."""

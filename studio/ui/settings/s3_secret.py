@@ -4,14 +4,12 @@ keyring only (never the settings file)."""
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from studio.core.secrets import KeyringUnavailable, KeySource
 from studio.ui.session import Session
-from studio.ui.settings.keys import _SOURCE_TEXT
-from studio.ui.widgets import SPACING, status_color
+from studio.ui.settings.keys import _SOURCE_TEXT, show_result
+from studio.ui.widgets import SPACING
 
 
 class S3SecretRow(QWidget):
@@ -75,9 +73,7 @@ class S3SecretRow(QWidget):
         self.delete_button.setEnabled(usable and lookup.source is KeySource.KEYRING)
 
     def _say(self, text: str, error: bool = False) -> None:
-        color = status_color("error" if error else "live").name()
-        self.result.setText(f"<span style='color:{color}'>{html.escape(text)}</span>")
-        self.result.show()
+        show_result(self.result, text, error)
 
     def store_typed(self) -> str | None:
         """Save what is typed; None when saved (or nothing typed), else why it was not."""
