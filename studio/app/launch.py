@@ -11,7 +11,6 @@ import asyncio
 import logging
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -79,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         _probe_first_paint(window)
     window.show()
     app.processEvents()
-    keyring_found = _find_keyring_in_background()
     # After the first paint: Qt's network module costs ~20 ms to load.
     from studio.app.single_instance import SingleInstance, bring_to_front
 
@@ -100,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"studio: the sandbox did not start: {exc}", file=sys.stderr)
             return 1
     try:
-        return qasync.run(_run(app, window, sandbox_url, args.quit_after, keyring_found))
+        return qasync.run(_run(app, window, sandbox_url, args.quit_after))
     finally:
         instance.release()
         if process is not None:
@@ -111,8 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 process.kill()
 
 
-async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None,
-               keyring_found: threading.Thread | None = None) -> int:
+async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None) -> int:
     skip_httpx_cli()  # before the service imports httpx
     from PySide6.QtCore import QTimer
 
@@ -120,9 +117,6 @@ async def _run(app, window, sandbox_url: str | None, quit_after: float | None = 
     from studio.core import logsetup
     from studio.core.service import Studio
     from studio.ui.session import Session
-
-    if keyring_found is not None:
-        keyring_found.join(timeout=10)  # the service asks the keyring next
 
     while True:
         try:
@@ -232,26 +226,8 @@ def _warm_imports() -> None:
     import av  # noqa: F401
     import httpcore._backends.anyio  # noqa: F401
     import numpy  # noqa: F401 (masks, the first scoreboard fit, metrics; not on the start-up path)
+    import websockets.asyncio.client  # noqa: F401 (ComfyUI progress)
     from PIL import Image, JpegImagePlugin, PngImagePlugin, WebPImagePlugin  # noqa: F401
-
-
-def _find_keyring_in_background() -> threading.Thread:
-    """Let keyring pick the OS backend while the service's modules load: it imports every
-    backend it knows (D-Bus, and the macOS one runs `ldconfig` to look for a library),
-    100-600 ms that would otherwise come before the window fills in. Errors are left for
-    the service, which reports an unusable keyring properly."""
-
-    def find() -> None:
-        try:
-            import keyring
-
-            keyring.get_keyring()
-        except Exception:  # the service meets it again and says what is wrong
-            log.debug("keyring warm-up failed", exc_info=True)
-
-    thread = threading.Thread(target=find, name="keyring-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def _probe_first_paint(window) -> None:

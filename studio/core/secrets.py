@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,6 +21,24 @@ from keyring.backend import KeyringBackend
 from studio.providers.base import KeySpec
 
 log = logging.getLogger(__name__)
+
+
+def _skip_other_platforms_keychains() -> None:
+    """keyring finds its backend by importing every one it ships. Off macOS the macOS
+    backend's `api` module asks `ctypes.util.find_library` for Apple's frameworks, which
+    runs `ldconfig` and then a C compiler and a linker looking for them: 50-100 ms of
+    start-up for a backend that cannot be chosen there (its `priority` refuses anything
+    but Darwin). A None entry makes that optional import fail, as keyring allows for
+    (`keyring/backends/macOS/__init__.py` imports it inside try/except).
+
+    Keyring is found on the thread that asks for it: finding it on a thread of its own
+    while the service's modules imported once made PySide's import hook see pydantic
+    half-imported and crash the app at start-up."""
+    if sys.platform != "darwin":
+        sys.modules.setdefault("keyring.backends.macOS.api", None)  # type: ignore[arg-type]
+
+
+_skip_other_platforms_keychains()
 
 SERVICE = "provider-studio"
 SANDBOX_KEY = "sandbox-key-not-secret"

@@ -16,9 +16,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
-
 from studio.providers.http import json_object
 
 log = logging.getLogger(__name__)
@@ -68,6 +65,10 @@ class ProgressSocket:
         return (not self.watched and quiet > IDLE_SECONDS) or quiet > ABANDON_SECONDS
 
     async def _run(self) -> None:
+        # websockets loads with the first socket, not with the catalog (bench/gui_startup).
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import WebSocketException
+
         try:
             async with connect(self.url, additional_headers=self.headers,
                                open_timeout=OPEN_TIMEOUT, max_size=MAX_FRAME) as ws:

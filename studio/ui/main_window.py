@@ -153,7 +153,7 @@ class MainWindow(QMainWindow):
         self.export_action, self.import_workflow_action = made.export, made.import_workflow
         self.quit_action, self.reset_layout_action = made.quit, made.reset_layout
         self.compare_action, self.toolbar = made.compare, made.toolbar
-        from studio.ui.sequences.tab import install as install_sequences
+        from studio.ui.sequences.install import install as install_sequences
 
         self.sequences = install_sequences(self, self.tabs, session, self.loader)
 

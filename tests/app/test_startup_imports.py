@@ -1,5 +1,6 @@
 """What the desktop app's start-up leaves out: httpx's command-line client (click, rich,
-pygments), numpy and the Compare tab's QtMultimedia; httpx itself still works."""
+pygments), numpy, the Compare and Sequences tabs' QtMultimedia and widgets, the chain
+dialog and ComfyUI's websocket client; httpx itself still works."""
 
 from __future__ import annotations
 
@@ -19,15 +20,20 @@ from studio.core.service import Studio  # noqa: F401 (everything the service imp
 from studio.ui.session import Session  # noqa: F401
 import studio.ui.compare, studio.ui.iterate.actions  # noqa: F401, E401
 from studio.ui.compare.page import ComparePage  # noqa: F401
+from studio.ui.sequences.install import install  # noqa: F401
+from studio.providers import registry
+registry()  # every adapter, ComfyUI's among them
 client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, text="ok")))
 assert client.get("http://example.test/").text == "ok"
-print(sorted(m for m in ("rich", "pygments", "httpx._main", "numpy", "PySide6.QtMultimedia")
+print(sorted(m for m in ("rich", "pygments", "httpx._main", "numpy", "PySide6.QtMultimedia",
+                         "websockets", "studio.ui.sequences.tab",
+                         "studio.ui.sequences.chain_dialog")
              if sys.modules.get(m) is not None))
 print(callable(httpx.main))
 """
 
 
-def test_start_up_imports_leave_out_the_cli_numpy_and_multimedia():
+def test_start_up_imports_leave_out_what_waits_for_first_use():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
                          text=True, timeout=120, cwd=ROOT)

@@ -1,3 +1,6 @@
+import os
+import sys
+
 import pytest
 
 from studio.core.secrets import SERVICE, KeyringUnavailable, KeySource, KeyStore
@@ -75,3 +78,31 @@ def test_sandbox_mode_never_uses_real_keys(memory_keyring):
     store = KeyStore(env={"FAL_KEY": TEST_KEY}, sandbox=True)
     found = store.lookup(SPEC)
     assert found.source is KeySource.SANDBOX and found.value != TEST_KEY
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="the macOS keychain is the backend there")
+def test_the_macos_keychain_is_not_probed_off_macos():
+    """Its api module runs ldconfig, a compiler and a linker looking for Apple's frameworks
+    (50-100 ms of every start); studio.core.secrets makes that import fail instead, and
+    keyring still finds the backend this platform has."""
+    import subprocess
+
+    probe = ("import ctypes.util\n"
+             "asked = []\n"
+             "find = ctypes.util.find_library\n"
+             "ctypes.util.find_library = lambda name: asked.append(name) or find(name)\n"
+             "import studio.core.secrets, keyring\n"
+             "print('backend:', type(keyring.get_keyring()).__module__)\n"
+             "print('asked for:', sorted(asked))\n"
+             "from keyring.backends import macOS\n"
+             "try:\n"
+             "    macOS.Keyring.priority\n"
+             "except RuntimeError as exc:\n"
+             "    print('refused:', exc)\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "backend: keyring.backends." in out.stdout  # it still found one
+    assert "Security" not in out.stdout.split("asked for:")[1]
+    assert "refused: macOS required" in out.stdout

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from studio.providers.base import Mode, Role
 from studio.ui.iterate.cleanup import Cleanup
 from studio.ui.iterate.request import USES, InputsRequest, Outpaint, asset_ref
-from studio.ui.sequences.chain_dialog import chain_action
+from studio.ui.sequences.chain_action import chain_action
 from studio.ui.widgets import ImageLoader, status_label
 
 if TYPE_CHECKING:

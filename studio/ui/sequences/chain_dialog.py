@@ -8,11 +8,10 @@ The chain runs in core (studio.chains); this dialog only starts it, follows its
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -42,14 +41,6 @@ W = TypeVar("W", bound=QWidget)
 def _named(widget: W, name: str) -> W:
     widget.setObjectName(name)
     return widget
-
-
-def chain_action(session: Session, widget: QWidget, ids: Callable[[], list[str]]) -> QAction:
-    """The context-menu entry for a view's selected outputs."""
-    action = QAction("Make a chain from this…", widget)
-    action.setObjectName("sequencesMakeChain")
-    action.triggered.connect(lambda _=False: open_chain_dialog(session, widget, ids()))
-    return action
 
 
 def open_chain_dialog(session: Session, parent: QWidget, ids: list[str]) -> None:

@@ -18,8 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMainWindow,
-    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -523,32 +521,3 @@ class SequencesTab(QWidget):
     def _stitch_cancelled(self) -> None:
         self._stitch_done()
         self.session.toast.emit("info", "Stitch cancelled: nothing was written.")
-
-
-def install(window: QMainWindow, tabs: QTabWidget, session: Session,
-            loader: ImageLoader) -> SequencesTab:
-    """The main window's hook: the tab, and View > Sequences (Ctrl+4)."""
-    tab = SequencesTab(session, loader, window)
-    tabs.addTab(tab, "Sequences")
-    show = QAction("Sequences", window)
-    show.setObjectName("showSequences")
-    show.setShortcut(QKeySequence("Ctrl+4"))
-    show.setStatusTip("Storyboards: scenes made keyframe -> clip, approved, stitched")
-    show.triggered.connect(lambda: tabs.setCurrentWidget(tab))
-    window.addAction(show)
-    compare = getattr(window, "compare", None)
-    if compare is not None:  # an audition opens in the Compare tab
-
-        def show_group(group_id: str) -> None:
-            compare.focus_group(group_id)
-            tabs.setCurrentWidget(compare)
-        tab.compareRequested.connect(show_group)
-    for menu_action in window.menuBar().actions():
-        menu = menu_action.menu()
-        if menu_action.text().replace("&", "") == "View" and isinstance(menu, QMenu):
-            after_compare = menu.actions()[3:4]  # Compose, Gallery, Compare, then this
-            if after_compare:
-                menu.insertAction(after_compare[0], show)
-            else:
-                menu.addAction(show)
-    return tab

@@ -222,9 +222,22 @@ def test_a_cancelled_stitch_writes_nothing(studio, session, qtbot, tmp_path):
 def test_the_main_window_has_the_tab_on_ctrl_4(window, qtbot):
     action = window.findChild(type(window.compare_action), "showSequences")
     assert action is not None and action.shortcut().toString() == "Ctrl+4"
+    assert not window.sequences.built  # nothing of it is made until it is first shown
     action.trigger()
     assert window.tabs.currentWidget() is window.sequences
     assert window.tabs.tabText(window.tabs.currentIndex()) == "Sequences"
+    assert window.sequences.built
+    tab = window.sequences.content
+    assert isinstance(tab, SequencesTab) and tab.isVisible()
+    assert window.sequences.boards is tab.boards  # the page stands in for the tab
+
+
+def test_the_tab_built_by_use_before_it_is_shown_works_once_shown(window, qtbot):
+    board_id = window.sequences.new_board()  # used before ever being shown: built now
+    assert window.sequences.built and not window.sequences.content.isVisible()
+    window.tabs.setCurrentWidget(window.sequences)
+    assert window.sequences.content.isVisible()
+    assert window.sequences.board_id == board_id
 
 
 def test_audition_opens_a_compare_group_and_the_winner_becomes_the_take(live_studio, qtbot,
