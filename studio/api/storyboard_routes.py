@@ -1,5 +1,5 @@
-"""/api/storyboards: create, list, show, run, approve, regenerate, stitch: thin handlers
-over `Studio.storyboards`, in the style of routes.py.
+"""/api/storyboards: create, list, show, run, approve, regenerate, audition, pick, stitch:
+thin handlers over `Studio.storyboards`, in the style of routes.py.
 
 Every job a storyboard sends goes through the one job path (dry-run unless the family is
 enabled and a key is present; spend budgets refuse a pass as a whole: 402). A `webhook`
@@ -24,7 +24,7 @@ from studio.api.routes import ApiContext, ApiError, invalid, read_body, refused,
 from studio.api.spend_check import budget_refusal
 from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.core.jobs import Job, JobStatus
-from studio.core.requests import FieldError
+from studio.core.requests import FieldError, RequestError
 from studio.core.sequences.storyboard_requests import StageError
 from studio.core.sequences.storyboard_spec import ImportError_, StoryboardSpec, from_json
 from studio.core.sequences.storyboards import Storyboard, StoryboardError
@@ -71,6 +71,25 @@ class StageIn(BaseModel):
     notes: str | None = Field(None, max_length=2000, description="regenerate: edits the "
                               "prompt")
     webhook: str | None = Field(None, max_length=2048)
+
+
+class AuditionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scene: int = Field(ge=1, description="1-based")
+    stage: Literal["keyframe", "clip"]
+    targets: list[str] = Field(min_length=2, max_length=9, description="PROVIDER:MODEL for "
+                               "each model to try (a compare group, cells A, B, ...)")
+    webhook: str | None = Field(None, max_length=2048)
+
+
+class PickIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scene: int = Field(ge=1, description="1-based")
+    stage: Literal["keyframe", "clip"]
+    job: str | None = Field(None, max_length=64, description="The audition's job to take; "
+                            "by default the winner of the group's newest vote")
 
 
 class StitchOut(BaseModel):
@@ -231,6 +250,66 @@ async def regenerate(request: Request) -> Response:
     return reply(request, _out(request, board.id, [job]), 202)
 
 
+async def audition(request: Request) -> Response:
+    """Fan a stage out to several models as one compare group (priced whole first)."""
+    from studio.core.compare.adapt import Target
+    from studio.core.sequences.storyboard_audition import audition as send
+    from studio.core.sequences.storyboard_audition import audition_brief
+    from studio.core.sequences.storyboard_spec import ModelChoice
+
+    board = _board(request)
+    body = await read_body(request, AuditionIn)
+    _webhook(request, body.webhook)
+    targets, errors = [], []
+    for i, text in enumerate(body.targets):
+        try:
+            targets.append(Target.parse(text))
+        except ValueError as exc:
+            errors.append(FieldError(f"targets.{i}", str(exc)))
+    if errors:
+        raise invalid(errors)
+    studio = _ctx(request).studio
+    boards = studio.storyboards
+    try:
+        brief, _ = audition_brief(boards, board, body.scene, body.stage)
+        planned = studio.compare.plan(brief, targets)
+    except (StoryboardError, StageError) as exc:
+        raise ApiError(409, str(exc)) from None
+    except RequestError as exc:  # a model that cannot take the stage, named
+        raise invalid(exc.errors) from None
+    stop = budget_refusal(request, [p.request for p in planned])
+    if stop is not None:
+        return stop
+    try:
+        group_id = await send(boards, board.id, body.scene, body.stage, [
+            ModelChoice(provider=t.provider, model=t.model) for t in targets])
+    except StoryboardError as exc:
+        raise ApiError(409, str(exc)) from None
+    except RequestError as exc:
+        raise invalid(exc.errors) from None
+    group = studio.compare.get(group_id)
+    jobs = [j for i in (group.latest_jobs() if group else []) if (j := studio.store.get_job(i))]
+    on_sent = _register(request, body.webhook)
+    if on_sent is not None:
+        on_sent(jobs)
+    data = _out(request, board.id, jobs)
+    data["compare_group"] = group_id
+    return reply(request, data, 202)
+
+
+async def pick(request: Request) -> Response:
+    """The audition's chosen job becomes the stage's take (and the scene's model)."""
+    from studio.core.sequences.storyboard_audition import pick as take
+
+    board = _board(request)
+    body = await read_body(request, PickIn)
+    try:
+        take(_ctx(request).studio.storyboards, board.id, body.scene, body.stage, body.job)
+    except StoryboardError as exc:
+        raise ApiError(409, str(exc)) from None
+    return reply(request, _out(request, board.id))
+
+
 async def stitch(request: Request) -> Response:
     from studio.core.sequences.stitch import StitchError
     from studio.core.sequences.storyboard_stitch import final_shape, stitch_storyboard
@@ -263,6 +342,13 @@ STORYBOARD_OPERATIONS: list[Operation] = [
     Operation("POST", "/api/storyboards/{storyboard_id}/regenerate", regenerate, "Try a "
               "stage again (notes edit the prompt)", StoryboardOut, StageIn, status=202,
               errors=(402, 404, 409, 422), tag="storyboards"),
+    Operation("POST", "/api/storyboards/{storyboard_id}/audition", audition, "Try a stage "
+              "on several models as one compare group (vote in the app, then pick)",
+              StoryboardOut, AuditionIn, status=202, errors=(402, 404, 409, 422),
+              tag="storyboards"),
+    Operation("POST", "/api/storyboards/{storyboard_id}/pick", pick, "The audition's job "
+              "(or the newest vote's winner) becomes the stage's take", StoryboardOut,
+              PickIn, errors=(404, 409, 422), tag="storyboards"),
     Operation("POST", "/api/storyboards/{storyboard_id}/stitch", stitch, "Join the approved "
               "clips into one film", StitchOut, errors=(404, 409, 422), tag="storyboards"),
 ]
