@@ -1,8 +1,8 @@
 """studio-cli batch FILE --target P:M [--target P:M ...] [--wait] --json
 
 A text file (one prompt per line; blank lines and # comments skipped) or a CSV (columns
-prompt, negative, seed, and any other column as a model setting) sent to every target as
-ONE batch (the Gallery stacks it; `jobs` lists its jobs). Every row is checked before
+prompt, negative, seed, image, and any other column as a model setting) sent to every target
+as ONE batch (the Gallery stacks it; `jobs` lists its jobs). Every row is checked before
 anything is sent: a bad row (empty prompt, bad seed, a setting no target has, a value a
 model refuses) exits 2 naming its line, and nothing is sent. Live jobs pass the spend check
 first (`--max-usd`); a budget that refuses a job stops the rest of the batch (exit 2).
@@ -37,7 +37,8 @@ FAILED = (JobStatus.FAILED, JobStatus.UNKNOWN, JobStatus.CANCELLED)
 
 def build(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a .txt (one prompt per line) or .csv (prompt, negative, "
-                                "seed, setting columns)")
+                                "seed, image, setting columns; image: asset:<id>, an https "
+                                "URL or a file relative to the list)")
     p.add_argument("--target", action="append", required=True, metavar="PROVIDER:MODEL",
                    help="a model to send every row to (repeatable)")
     p.add_argument("--wait", action="store_true",

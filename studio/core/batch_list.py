@@ -1,11 +1,14 @@
 """Batch from a list: a text file (one prompt per line) or a CSV file (columns prompt,
-negative, seed, and any other column as a model setting) sent to one or more models as ONE
-batch: the same job_batches rows as variations (core/batches.py), so the Gallery stacks it
+negative, seed, image, and any other column as a model setting) sent to one or more models
+as ONE batch: the same job_batches rows as variations (core/batches.py), so the Gallery stacks it
 and `BatchRecords.jobs` lists it.
 
 Nothing is sent until every row is good: `read_list` parses, `plan_batch` checks each row
 against every target (empty prompt, a seed that is not a whole number in range, a column no
-target has, a value a model refuses) and names the row and what is wrong. Sending goes one
+target has, a value a model refuses, an image that cannot be read or that a model cannot
+take) and names the row and what is wrong. A row's `image` (an output `asset:<id>`, an
+https URL, or a file, relative to the list's folder) is sent as the input image: image
+models restyle it, video models start from it. Sending goes one
 job after another (`SpendGuard.batch`): the first job a budget refuses stops the rest, and
 `cancel()` stops the sending and cancels what was sent.
 """
@@ -40,6 +43,7 @@ SEED_MAX = 4_294_967_294  # RenderRequest's bound
 PROMPT_COLUMNS = ("prompt",)
 NEGATIVE_COLUMNS = ("negative", "negative_prompt")
 SEED_COLUMNS = ("seed",)
+IMAGE_COLUMNS = ("image", "input_image")
 FINISHED = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.DRY_RUN,
             JobStatus.REFUSED, JobStatus.UNKNOWN}
 
@@ -56,6 +60,7 @@ class BatchRow:
     prompt: str
     negative: str | None = None
     seed: int | None = None
+    image: str | None = None  # asset:<id>, an https URL or a file path (made absolute)
     params: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -65,7 +70,8 @@ class BatchRow:
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "prompt": self.prompt, "negative": self.negative,
-                "seed": self.seed, "params": self.params, "errors": self.errors}
+                "seed": self.seed, "image": self.image, "params": self.params,
+                "errors": self.errors}
 
 
 @dataclass
@@ -110,7 +116,8 @@ def read_list(source: Path | str, *, kind: str | None = None) -> BatchList:
     if kind is None:
         first = next((line for line in text.splitlines() if line.strip()), "")
         kind = "csv" if _header(first) else "text"
-    batch = _read_csv(text) if kind == "csv" else _read_text(text)
+    folder = source.parent if isinstance(source, Path) else Path.cwd()
+    batch = _read_csv(text, folder) if kind == "csv" else _read_text(text)
     if not batch.rows:
         raise BatchListError("the list has no prompts")
     if len(batch.rows) > MAX_ROWS:
@@ -133,7 +140,7 @@ def _read_text(text: str) -> BatchList:
     return BatchList(rows, "text")
 
 
-def _read_csv(text: str) -> BatchList:
+def _read_csv(text: str, folder: Path) -> BatchList:
     reader = csv.reader(io.StringIO(text))
     try:
         header = next(reader)
@@ -150,8 +157,10 @@ def _read_csv(text: str) -> BatchList:
         raise BatchListError("the CSV has a column name twice")
     if any(not n for n in names):
         raise BatchListError("a CSV column has no name")
+    if len([n for n in lowered if n in IMAGE_COLUMNS]) > 1:
+        raise BatchListError("the CSV has both an 'image' and an 'input_image' column")
     settings = [n for n in names if n.lower() not in
-                (*PROMPT_COLUMNS, *NEGATIVE_COLUMNS, *SEED_COLUMNS)]
+                (*PROMPT_COLUMNS, *NEGATIVE_COLUMNS, *SEED_COLUMNS, *IMAGE_COLUMNS)]
     rows = []
     try:
         for record in reader:
@@ -167,6 +176,8 @@ def _read_csv(text: str) -> BatchList:
             negative = next((cells[c] for c in NEGATIVE_COLUMNS if c in cells), "").strip()
             row.negative = negative or None
             row.seed = _seed(cells.get("seed", "").strip(), row)
+            image = next((cells[c] for c in IMAGE_COLUMNS if c in cells), "").strip()
+            row.image = _image_ref(image, folder) if image else None
             for key, value in cells.items():
                 if original[key] in settings and value.strip():
                     row.params[original[key]] = _value(value.strip())
@@ -188,6 +199,15 @@ def _seed(text: str, row: BatchRow) -> int | None:
         row.errors.append(f"seed {seed} is outside 0 to {SEED_MAX}")
         return None
     return seed
+
+
+def _image_ref(text: str, folder: Path) -> str:
+    """An output or URL as written; a file path made absolute against the list's folder
+    (whether it can be read is checked with the row: plan_batch)."""
+    if text.startswith(("asset:", "http://", "https://", "data:")):
+        return text
+    path = Path(text).expanduser()
+    return str(path if path.is_absolute() else folder / path)
 
 
 def _value(text: str) -> Any:
@@ -260,8 +280,10 @@ def plan_batch(studio: Checker, batch: BatchList, targets: Sequence[Target]) -> 
             try:
                 request = RenderRequest(provider=target[0], model=target[1], prompt=row.prompt,
                                         negative_prompt=row.negative, seed=row.seed,
-                                        params=params)
-                studio.check(request, load_images=False)
+                                        params=params,
+                                        input_images=[row.image] if row.image else [])
+                # A row's image is read now: a missing or broken file stops the batch here.
+                studio.check(request, load_images=row.image is not None)
             except ValidationError as exc:
                 row.errors += [_problem(target, e) for e in field_errors(exc)]
                 continue

@@ -124,3 +124,65 @@ def test_a_budget_stops_the_batch_at_the_first_refused_job(home, capsys, tmp_pat
     # FLUX.1 [dev] is $0.025 a megapixel image: 4 fit in $0.10, the 5th is refused.
     assert data["counts"] == {"refused": 1, "succeeded": 4}
     assert data["sent"] == 5 and data["not_sent"] == 5 and "Budget reached" in data["stopped"]
+
+
+def _png(path, color):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (96, 64), color).save(path)
+    return path
+
+
+I2I = "fal:fal-ai/flux/dev/image-to-image"
+
+
+def test_an_image_column_sends_each_rows_image(home, capsys, tmp_path, monkeypatch,
+                                               sandbox):
+    monkeypatch.setenv("STUDIO_SANDBOX_URL", sandbox.url)
+    set_faults(sandbox, run_seconds=0.05)
+    run(capsys, "config", "set", "features.enable_public_image_providers", "true")
+    red = _png(tmp_path / "lists" / "frames" / "red.png", (220, 30, 30))
+    blue = _png(tmp_path / "elsewhere" / "blue.png", (30, 30, 220))
+    sheet = tmp_path / "lists" / "restyle.csv"
+    sheet.write_text(f"prompt,image,strength\n"
+                     f"as a watercolour,frames/red.png,0.8\n"  # relative to the list
+                     f"as a woodcut,{blue},\n")
+    code, out, err = run(capsys, "--sandbox", "batch", str(sheet), "--target", I2I,
+                         "--wait", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["counts"] == {"succeeded": 2}
+    assert data["rows"] == 2
+    strengths = []
+    for job, sent in zip(data["jobs"], (red, blue), strict=True):
+        record = json.loads(run(capsys, "job", job["job_id"], "--json")[1])
+        strengths.append(record["input"]["params"].get("strength"))
+        assert record["input"]["input_images"] == [str(sent)]
+        assert record["input"]["mode"] in (None, "img2img")
+        assert record["request"]["body"]["image_url"].startswith("data:image/png")
+        [output] = job["outputs"]
+        with Image.open(output["path"]) as image:
+            image.load()
+    assert strengths[0] == 0.8 and strengths[1] != 0.8  # only row 1 set it
+    posts = [r for r in sandbox_requests(sandbox, "fal") if r["method"] == "POST"]
+    assert len(posts) == 2
+
+
+def test_image_problems_are_named_per_row_and_nothing_is_sent(home, capsys, tmp_path):
+    _png(tmp_path / "ok.png", (10, 200, 10))
+    (tmp_path / "notes.png").write_text("not a picture")
+    sheet = tmp_path / "list.csv"
+    sheet.write_text("prompt,image\n"
+                     "fine,ok.png\n"
+                     "missing,nowhere.png\n"
+                     "not an image,notes.png\n")
+    code, out, err = run(capsys, "batch", str(sheet), "--target", I2I, "--json")
+    assert code == 2, err
+    errors = {r["line"]: r["errors"] for r in json.loads(out)["rows"]}
+    assert 2 not in errors or errors[2] == []
+    assert len(errors[3]) == 1 and "input_images" in errors[3][0]
+    assert len(errors[4]) == 1 and "input_images" in errors[4][0]
+    # A model that takes no image is told apart from a bad file.
+    code, out, _ = run(capsys, "batch", str(sheet), "--target", FLUX, "--json")
+    errors = {r["line"]: r["errors"] for r in json.loads(out)["rows"]}
+    assert code == 2 and "input image" in errors[2][0]
+    assert json.loads(run(capsys, "jobs", "--json")[1]) == []

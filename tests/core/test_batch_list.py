@@ -42,7 +42,25 @@ def test_a_csv_reads_quoted_cells_aliases_and_typed_settings(tmp_path):
     assert read_list("prompt,seed\na cat,3\n").rows[0].seed == 3
 
 
+def test_a_csv_image_column_is_resolved_against_the_lists_folder(tmp_path):
+    path = tmp_path / "lists" / "list.csv"
+    path.parent.mkdir()
+    path.write_text("prompt,Input_Image\n"
+                    "one,frames/a.png\n"
+                    "two,asset:0123abcd\n"
+                    "three,https://example.com/b.png\n"
+                    f"four,{tmp_path / 'c.png'}\n"
+                    "five,\n")
+    rows = read_list(path).rows
+    assert [r.image for r in rows] == [str(path.parent / "frames" / "a.png"),
+                                       "asset:0123abcd", "https://example.com/b.png",
+                                       str(tmp_path / "c.png"), None]
+    assert all(r.params == {} for r in rows)  # the image is not a model setting
+    assert rows[0].as_dict()["image"] == str(path.parent / "frames" / "a.png")
+
+
 @pytest.mark.parametrize("name, text, message", [
+    ("list.csv", "prompt,image,input_image\na,b.png,c.png\n", "both an 'image'"),
     ("list.txt", "", "no prompts"),
     ("list.txt", "\n# only a comment\n", "no prompts"),
     ("list.csv", "", "the CSV file is empty"),

@@ -45,7 +45,7 @@ from studio.ui.catalog import ModelPicker
 from studio.ui.session import Session
 from studio.ui.widgets import SPACING, SpendGate, error_color
 
-COLUMNS = ("Line", "Prompt", "Negative", "Seed", "Settings", "Problems")
+COLUMNS = ("Line", "Prompt", "Negative", "Seed", "Image", "Settings", "Problems")
 PROBLEMS = COLUMNS.index("Problems")
 
 
@@ -68,7 +68,7 @@ class BatchDialog(QDialog):
         self.path = QLineEdit(self)
         self.path.setObjectName("batchFile")
         self.path.setPlaceholderText("A .txt file (one prompt per line) or a .csv file "
-                                     "(prompt, negative, seed, one column per setting)")
+                                     "(prompt, negative, seed, image, one column per setting)")
         self.path.returnPressed.connect(lambda: self.load(self.path.text()))
         choose = QPushButton("Choose…", self)
         choose.setObjectName("batchChoose")
@@ -86,11 +86,12 @@ class BatchDialog(QDialog):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column in (0, 3, 4):  # line, seed, settings: as wide as what they hold
+        for column in (0, 3, 5):  # line, seed, settings: as wide as what they hold
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(PROBLEMS, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(2, 110)
+        header.resizeSection(4, 110)  # the image's file name; its full path in the tooltip
         self.table.setAccessibleName("Rows of the list, with their problems")
 
         self.targets = ModelPicker(session, self, checkable=True, name="batchTargets")
@@ -214,11 +215,15 @@ class BatchDialog(QDialog):
         red = error_color()
         for i, row in enumerate(batch.rows):
             settings = ", ".join(f"{k}={v}" for k, v in row.params.items())
+            image = row.image or ""
+            shown = ("(data URI)" if image.startswith("data:") else image
+                     if image.startswith(("asset:", "http")) else Path(image).name)
             cells = (str(row.line), row.prompt, row.negative or "",
-                     "" if row.seed is None else str(row.seed), settings, "; ".join(row.errors))
+                     "" if row.seed is None else str(row.seed), shown, settings,
+                     "; ".join(row.errors))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(image if column == 4 else text)
                 if row.errors:
                     item.setForeground(red)
                 self.table.setItem(i, column, item)

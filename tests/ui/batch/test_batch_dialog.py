@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from studio.core.jobs import JobStatus
+from studio.ui.batch.dialog import COLUMNS
 from tests.conftest import set_faults
 from tests.ui.conftest import open_window
 
@@ -59,6 +60,12 @@ def test_rows_with_problems_are_shown_and_nothing_can_be_sent(window, qtbot, tmp
     dialog.load(str(sheet))
     assert dialog.row_problems() == {} and dialog.send_button.isEnabled()
     assert "2 rows × 1 model(s) = 2 jobs" in dialog.summary.text()
+    sheet.write_text(f"prompt,image\na menu,{tmp_path / 'frames' / 'menu.png'}\n")
+    dialog.load(str(sheet))
+    image = dialog.table.item(0, COLUMNS.index("Image"))
+    assert image.text() == "menu.png"  # the file's name; its path in the tooltip
+    assert image.toolTip() == str(tmp_path / "frames" / "menu.png")
+    assert "at most 0 input image" in dialog.row_problems()[2]  # a text-to-image model
     assert not dialog.load(str(tmp_path / "missing.txt"))
     assert "cannot be read" in dialog.summary.text() and not dialog.send_button.isEnabled()
     assert window.session.studio.jobs() == []  # nothing was sent
