@@ -7,6 +7,7 @@ only file bytes refuse it with a clear message.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import warnings
 from collections.abc import Callable
@@ -74,15 +75,25 @@ def load_input(ref: str, assets: AssetResolver | None = None,
 
 
 def load_input_image(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> InputImage:
-    from PIL import Image, UnidentifiedImageError
-
     p = Path(path).expanduser()
     if not p.is_file():
         raise InputError(f"input image {str(p)!r} does not exist")
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise InputError(f"input image {p.name} is {size / 1e6:.1f} MB; the limit is "
+    stat = p.stat()
+    if stat.st_size > max_bytes:
+        raise InputError(f"input image {p.name} is {stat.st_size / 1e6:.1f} MB; the limit is "
                          f"{max_bytes / 1e6:.0f} MB")
+    return _read_image(p.absolute(), (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
+                                      stat.st_ino))
+
+
+@functools.lru_cache(maxsize=1)
+def _read_image(p: Path, version: tuple[int, int, int, int]) -> InputImage:
+    """The file read, verified and hashed. The same unchanged file asked for again at once
+    (a batch row checked against each of its models, a request checked then sent) is read
+    once; size, times and inode are in the key, so a changed or replaced file is read
+    again."""
+    from PIL import Image, UnidentifiedImageError
+
     data = p.read_bytes()
     try:
         with _open_image(p) as im:
