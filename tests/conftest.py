@@ -114,3 +114,9 @@ def set_faults(server, **faults) -> None:
     import httpx
 
     httpx.post(f"{server.url}/_sandbox/faults", json=faults).raise_for_status()
+
+
+def instant_jobs(server) -> None:
+    """Sandbox jobs done at their first poll, for tests about what a job makes rather than
+    the wait for it (the `sandbox` fixture restores the timings for the next test)."""
+    set_faults(server, queue_seconds=0, run_seconds=0)
