@@ -3,8 +3,9 @@
 
     python3 tasks.py run [--sandbox]   set up .venv if needed, then launch the app
     python3 tasks.py test [PYTEST ARGS] set up .venv if needed, lint (ruff, lint-imports,
-                                       mypy), run every test with the coverage floor (or
-                                       only the tests named in PYTEST ARGS, without coverage)
+                                       mypy), run every test (on 2 xdist workers) with
+                                       the coverage floor (or only the tests named in
+                                       PYTEST ARGS, in one process, without coverage)
     python3 tasks.py bench             run the benchmarks and print their figures
     python3 tasks.py package [ARGS]    set up .venv with PyInstaller, build the app bundle
                                        (dist/provider-studio/; see packaging/README.md)
@@ -78,9 +79,11 @@ def test(args: list[str]) -> int:
     if types:
         return types
     # The whole suite also measures coverage (with branches) against the floor in
-    # pyproject.toml [tool.coverage.report]; a run of chosen tests does not.
-    coverage = [] if args else ["--cov", "--cov-report="]
-    return subprocess.call([_python(), "-m", "pytest", "-q", *coverage, *args], cwd=ROOT,
+    # pyproject.toml [tool.coverage.report]; a run of chosen tests does not. It runs on two
+    # pytest-xdist workers, a test file per worker at a time (much of the suite waits on
+    # sandbox jobs and subprocesses, so two workers cut CI's wall time on its two cores).
+    whole = [] if args else ["--cov", "--cov-report=", "-n", "2", "--dist", "loadfile"]
+    return subprocess.call([_python(), "-m", "pytest", "-q", *whole, *args], cwd=ROOT,
                            env=env)
 
 

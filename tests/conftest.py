@@ -93,24 +93,40 @@ def sandbox_server():
         yield server
 
 
-@pytest.fixture
-def sandbox(sandbox_server):
+_ADMIN = None
+
+
+def sandbox_admin():
+    """One httpx client for the sandbox's admin routes (/_sandbox/...), kept for the run: a
+    new client per call (httpx.get(...)) builds a TLS context each time, ~25 ms. No kept
+    connections, so a request never meets one the server has just closed."""
+    global _ADMIN
     import httpx
 
-    httpx.delete(f"{sandbox_server.url}/_sandbox/faults")
-    httpx.delete(f"{sandbox_server.url}/_sandbox/requests")
+    if _ADMIN is None:
+        _ADMIN = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
+    return _ADMIN
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    admin = sandbox_admin()
+    admin.delete(f"{sandbox_server.url}/_sandbox/faults")
+    admin.delete(f"{sandbox_server.url}/_sandbox/requests")
     yield sandbox_server
-    httpx.delete(f"{sandbox_server.url}/_sandbox/faults")
+    admin.delete(f"{sandbox_server.url}/_sandbox/faults")
 
 
 def sandbox_requests(server, provider: str | None = None) -> list[dict]:
-    import httpx
-
     params = {"provider": provider} if provider else {}
-    return httpx.get(f"{server.url}/_sandbox/requests", params=params).json()
+    return sandbox_admin().get(f"{server.url}/_sandbox/requests", params=params).json()
 
 
 def set_faults(server, **faults) -> None:
-    import httpx
+    sandbox_admin().post(f"{server.url}/_sandbox/faults", json=faults).raise_for_status()
 
-    httpx.post(f"{server.url}/_sandbox/faults", json=faults).raise_for_status()
+
+def instant_jobs(server) -> None:
+    """Sandbox jobs done at their first poll, for tests about what a job makes rather than
+    the wait for it (the `sandbox` fixture restores the timings for the next test)."""
+    set_faults(server, queue_seconds=0, run_seconds=0)

@@ -10,6 +10,7 @@ import pytest
 
 from studio.core.service import Studio
 from tests.api.conftest import enable_live, serve
+from tests.conftest import instant_jobs
 
 KLING = "fal-ai/kling-video/v2.1/standard/image-to-video"
 BOARD = {
@@ -70,6 +71,7 @@ async def test_paths_on_this_computer_and_bad_boards_are_refused(api, change, fi
 
 async def test_live_auto_approve_runs_on_then_stitches(home, memory_keyring, sandbox,
                                                        receiver):
+    instant_jobs(sandbox)  # about the stages and the film, not the wait
     studio = Studio(home, env={}, sandbox_url=sandbox.url)
     enable_live(studio, image=True, video=True)
     try:

@@ -12,7 +12,7 @@ import pytest
 
 from studio.cli import main
 from studio.core.frames import extract_frame
-from tests.conftest import sandbox_requests
+from tests.conftest import instant_jobs, sandbox_requests
 from tests.core.sequences.chain_helpers import start_image
 
 RUNWAY = ["--provider", "runway", "--model", "gen4_turbo", "--param", "duration=2"]
@@ -56,6 +56,7 @@ def test_a_chain_is_a_dry_run_by_default_in_the_contract_shape(home, capsys, tmp
 
 
 def test_a_live_chain_with_wait_makes_every_link_and_the_film(live, capsys, tmp_path):
+    instant_jobs(live)  # about the links and the film, not the wait
     image = start_image(tmp_path / "s.png")
     code, out, err = run(capsys, "--sandbox-url", live.url, "chain", *RUNWAY,
                          "--image", str(image), "--prompt", "waves", "--prompt", "storm",
@@ -105,6 +106,7 @@ def test_without_wait_link_one_goes_out_and_chains_resume_makes_the_rest(live, c
 
 
 def test_regenerate_one_link_then_resume_the_stale_ones(live, capsys, tmp_path):
+    instant_jobs(live)  # about the links and the film, not the wait
     image = start_image(tmp_path / "s.png")
     code, out, err = run(capsys, "--sandbox-url", live.url, "chain", *RUNWAY, "--image",
                          str(image), "--prompt", "a", "--links", "3", "--wait", "--json")

@@ -9,7 +9,7 @@ import json
 import av
 
 from studio.cli import main
-from tests.conftest import sandbox_requests
+from tests.conftest import instant_jobs, sandbox_requests
 
 KLING = "fal-ai/kling-video/v2.1/standard/image-to-video"
 BOARD = {
@@ -72,6 +72,7 @@ def test_dry_run_storyboard_records_keyframes_and_shows_json(home, capsys, tmp_p
 
 
 def test_live_run_approve_regenerate_and_stitch(home, capsys, tmp_path, sandbox):
+    instant_jobs(sandbox)  # about the stages and the film, not the wait
     pre = live(capsys, sandbox)
     board_id = create(capsys, tmp_path)
     code, out, err = run(capsys, *pre, "storyboard", "run", board_id, "--wait", "--json")

@@ -54,6 +54,10 @@ def test_resume_carries_a_killed_storyboard_run_on_to_its_film(home, tmp_path):
         assert _remote_jobs(home) == 2, "the keyframe jobs never got remote ids"
         run.send_signal(signal.SIGKILL)
         run.wait(10)
+        # The keyframes keep their 3 s (long enough to kill the run mid-job); the clips the
+        # resume sends are done at their first poll.
+        httpx.post(f"{url}/_sandbox/faults",
+                   json={"queue_seconds": 0, "run_seconds": 0}).raise_for_status()
         done = subprocess.run([*cli, "resume"], env=env, capture_output=True, text=True,
                               timeout=120)
         assert done.returncode == 0, done.stderr

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections import defaultdict
 from datetime import datetime
@@ -18,8 +19,10 @@ from tests.core.live_helpers import flux
 async def fill(studio: Studio, sandbox) -> None:
     """Three fal jobs, two Stability jobs (billed from its credits: an actual cost), one
     fal job the provider fails, one dry-run (Luma without its video flag), a voted group."""
-    for seed in (1, 2, 3):
-        await studio.wait((await studio.submit(flux(seed=seed))).id)
+    # The fal jobs run side by side (fal bills per job, not from a balance); the Stability
+    # ones one after another, so each one's credit drop is its own actual cost.
+    fal = [await studio.submit(flux(seed=seed)) for seed in (1, 2, 3)]
+    await asyncio.gather(*(studio.wait(job.id) for job in fal))
     for seed in (4, 5):
         job = await studio.submit(RenderRequest(provider="stability", model="core",
                                                 prompt="a lighthouse", seed=seed))

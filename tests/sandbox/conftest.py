@@ -9,6 +9,7 @@ import pytest
 from sandbox_helpers import RUNWAY_HEADERS
 
 from studio.sandbox import SandboxConfig, SandboxServer
+from tests.conftest import sandbox_admin
 
 QUEUE_SECONDS = 0.1
 RUN_SECONDS = 0.2
@@ -25,7 +26,7 @@ def sandbox() -> Iterator[SandboxServer]:
 def _fresh_sandbox(request: pytest.FixtureRequest) -> None:
     if "sandbox" in request.fixturenames:
         server = request.getfixturevalue("sandbox")
-        assert httpx.post(f"{server.url}/_sandbox/reset").status_code == 204
+        assert sandbox_admin().post(f"{server.url}/_sandbox/reset").status_code == 204
 
 
 @pytest.fixture

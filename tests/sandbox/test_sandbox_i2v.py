@@ -18,6 +18,7 @@ from studio.providers import registry
 from studio.providers.base import RenderRequest
 from studio.providers.modes import Mode
 from studio.sandbox.render import render_mp4
+from tests.conftest import instant_jobs
 
 I2V = [(pid, mid) for pid, provider in registry().items()
        for mid, model in provider.models.items() if Mode.IMG2VIDEO in model.modes]
@@ -33,6 +34,7 @@ def _start_image(path):
 
 
 def _live(home, sandbox) -> Studio:
+    instant_jobs(sandbox)  # these tests are about the clip, not the wait for it
     studio = Studio(home, sandbox_url=sandbox.url)
     settings = studio.settings
     for flag in ("enable_public_image_providers", "enable_public_video_providers"):

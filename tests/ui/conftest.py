@@ -18,7 +18,7 @@ from PIL import Image
 from studio.core.jobs import Asset, Job, JobStatus, new_job_id
 from studio.core.paths import StudioPaths
 from studio.core.service import Studio
-from tests.conftest import MemoryKeyring
+from tests.conftest import MemoryKeyring, sandbox_admin
 
 UI_KEY = "ui-test-key-9c1d7e5b3a2f4d6c8b0a"
 
@@ -178,21 +178,17 @@ def add_output(studio: Studio, *, provider: str = "fal", model: str = "fal-ai/fl
 @pytest.fixture(scope="session")
 def ui_sandbox():
     """One fast local emulator for the GUI tests (fault/timing overrides reset per test)."""
-    import httpx
-
     from studio.sandbox import SandboxConfig, SandboxServer
 
     with SandboxServer(SandboxConfig(queue_seconds=0.1, run_seconds=0.4)) as server:
-        httpx.delete(f"{server.url}/_sandbox/faults")
+        sandbox_admin().delete(f"{server.url}/_sandbox/faults")
         yield server
 
 
 @pytest.fixture
 def live_studio(tmp_path: Path, ui_keyring, loop, qapp, ui_sandbox) -> Iterator[Studio]:
     """A Studio that talks to the sandbox with the image flag on: jobs run live."""
-    import httpx
-
-    httpx.delete(f"{ui_sandbox.url}/_sandbox/faults")
+    sandbox_admin().delete(f"{ui_sandbox.url}/_sandbox/faults")
     s = Studio(StudioPaths.resolve(tmp_path / "home"), env={}, sandbox_url=ui_sandbox.url)
     enable_flags(s)
     yield s
@@ -201,4 +197,4 @@ def live_studio(tmp_path: Path, ui_keyring, loop, qapp, ui_sandbox) -> Iterator[
     while not task.done() and time.monotonic() < deadline:
         qapp.processEvents()
         time.sleep(0.002)
-    httpx.delete(f"{ui_sandbox.url}/_sandbox/faults")
+    sandbox_admin().delete(f"{ui_sandbox.url}/_sandbox/faults")

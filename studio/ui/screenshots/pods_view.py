@@ -3,8 +3,6 @@ types, the Create dialog and the terminate confirmation."""
 
 from __future__ import annotations
 
-import asyncio
-
 from studio.ui.screenshots.camera import Camera, settle
 
 
@@ -19,8 +17,7 @@ async def make_pods(studio) -> None:
                                               cloud_type="COMMUNITY",
                                               template_id="runpod-comfyui"))
     if up.pod_id and down.pod_id:
-        await asyncio.sleep(1.2)
-        await studio.pods.wait_ready(up.pod_id, timeout=20, interval=0.2)
+        await studio.pods.wait_ready(up.pod_id, timeout=20, interval=0.2)  # polls the boot
         await studio.pods.act(down.pod_id, "stop")
 
 

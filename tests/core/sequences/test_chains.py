@@ -18,7 +18,7 @@ from studio.core.frames import extract_frame
 from studio.core.sequences.chains import ChainError
 from studio.core.service import Studio
 from studio.providers.modes import Role
-from tests.conftest import sandbox_requests, set_faults
+from tests.conftest import instant_jobs, sandbox_requests, set_faults
 from tests.core.sequences.chain_helpers import MODEL, PARAMS, PROVIDER, live_studio, start_image
 
 
@@ -32,6 +32,7 @@ def _frames(path):
 
 
 def test_three_links_each_start_on_the_last_frame_of_the_one_before(home, sandbox, tmp_path):
+    instant_jobs(sandbox)  # about the frames and links, not the wait
     studio = live_studio(home, sandbox)
     events = []
     studio.subscribe(lambda e: events.append(e) if e.kind is EventKind.CHAIN_CHANGED else None)
@@ -164,6 +165,7 @@ def test_cancel_keeps_finished_links_and_a_restart_resumes(home, sandbox, tmp_pa
 
 
 def test_regenerate_one_link_marks_later_links_stale(home, sandbox, tmp_path):
+    instant_jobs(sandbox)  # about the frames and links, not the wait
     studio = live_studio(home, sandbox)
 
     async def go():

@@ -15,7 +15,7 @@ from studio.core.sequences.storyboard_spec import StoryboardSpec
 from studio.core.sequences.storyboard_stitch import stitch_storyboard
 from studio.core.sequences.storyboards import StoryboardError
 from studio.core.service import Studio
-from tests.conftest import sandbox_requests
+from tests.conftest import instant_jobs, sandbox_requests
 from tests.core.live_helpers import live_studio
 
 KLING = "fal-ai/kling-video/v2.1/standard/image-to-video"
@@ -51,6 +51,7 @@ def frames(path: str) -> int:
 
 
 async def test_auto_approve_runs_keyframes_then_clips_from_them(home, sandbox):
+    instant_jobs(sandbox)  # about the stages and the film, not the wait
     studio = live_studio(home, sandbox)
     try:
         board = studio.storyboards.create(spec())
@@ -116,6 +117,7 @@ async def test_dry_run_records_keyframes_and_waits(home, sandbox):
 
 
 async def test_one_regenerated_scene_keeps_history_and_remakes_its_clip(home, sandbox):
+    instant_jobs(sandbox)  # about the stages and the film, not the wait
     studio = live_studio(home, sandbox)
     boards = studio.storyboards
     try:
