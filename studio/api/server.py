@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from studio.api.auth import ApiToken
+from studio.api.batch_routes import BATCH_OPERATIONS
 from studio.api.chains import CHAIN_OPERATIONS
 from studio.api.guard import MAX_BODY_BYTES, Guard
 from studio.api.openapi import build_openapi
@@ -41,7 +42,7 @@ class ApiStartError(RuntimeError):
 def build_app(studio: Studio, token: ApiToken, webhooks: WebhookDispatcher, *, port: int,
               allowed_origins: Iterable[str] = (), max_body_bytes: int = MAX_BODY_BYTES
               ) -> Guard:
-    operations = [*OPERATIONS, *CHAIN_OPERATIONS, *STORYBOARD_OPERATIONS]
+    operations = [*OPERATIONS, *CHAIN_OPERATIONS, *STORYBOARD_OPERATIONS, *BATCH_OPERATIONS]
     ctx = ApiContext(studio, webhooks, max_body_bytes, studio.paths.data_dir / "api_inputs",
                      openapi=build_openapi(operations))
     app = Starlette(

@@ -55,9 +55,11 @@ async def test_the_api_cannot_raise_a_budget(live_api, home):
     assert live_api.studio.settings.budgets.overall.daily_usd == 0.01
     doc = (await client.get("/openapi.json")).json()
     writes = [(p, m) for p, item in doc["paths"].items() for m in item if m != "get"]
-    # Writes make or stop jobs (single, chains, storyboards); none reaches the settings.
+    # Writes make or stop jobs (single, chains, storyboards, batches); none reaches the
+    # settings.
     assert all("generate" in p or p.endswith("/cancel")
-               or p.startswith(("/api/chains", "/api/storyboards")) for p, _ in writes), writes
+               or p.startswith(("/api/chains", "/api/storyboards", "/api/batches"))
+               for p, _ in writes), writes
     assert not [p for p, _ in writes if any(w in p for w in ("budget", "setting", "config"))]
     r = await client.post("/api/providers/image/generate", json=DEV)
     assert r.status_code == 402  # still refused: the limit did not move
