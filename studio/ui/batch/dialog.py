@@ -228,6 +228,9 @@ class BatchDialog(QDialog):
                     item.setForeground(red)
                 self.table.setItem(i, column, item)
         self.table.resizeColumnToContents(0)
+        # The Image column only for lists that have one.
+        self.table.setColumnHidden(COLUMNS.index("Image"),
+                                   not any(row.image for row in batch.rows))
 
     def row_problems(self) -> dict[int, str]:
         """{line: problems} as the table shows them (for tests and screen readers)."""

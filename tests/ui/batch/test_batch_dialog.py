@@ -60,8 +60,10 @@ def test_rows_with_problems_are_shown_and_nothing_can_be_sent(window, qtbot, tmp
     dialog.load(str(sheet))
     assert dialog.row_problems() == {} and dialog.send_button.isEnabled()
     assert "2 rows × 1 model(s) = 2 jobs" in dialog.summary.text()
+    assert dialog.table.isColumnHidden(COLUMNS.index("Image"))  # this list has none
     sheet.write_text(f"prompt,image\na menu,{tmp_path / 'frames' / 'menu.png'}\n")
     dialog.load(str(sheet))
+    assert not dialog.table.isColumnHidden(COLUMNS.index("Image"))
     image = dialog.table.item(0, COLUMNS.index("Image"))
     assert image.text() == "menu.png"  # the file's name; its path in the tooltip
     assert image.toolTip() == str(tmp_path / "frames" / "menu.png")
