@@ -68,16 +68,26 @@ class CompareGrid(QListView):
         return self.per_screen or max(1, min(count, MAX_FIT))
 
     def relayout(self, *_: object) -> None:
-        area = self.viewport().size()
-        if area.width() <= 0 or area.height() <= 0:
+        """Cells sized for the space, and the scroll bar shown exactly when they do not
+        all fit. The bar is decided here, not left to Qt: left "as needed", a bar that
+        showed for one layout narrowed the viewport so that a row held one cell fewer,
+        and the grid settled on one column with the other cells out of sight."""
+        viewport = self.viewport().size()
+        if viewport.width() <= 0 or viewport.height() <= 0:
             return
+        bar_width = self.verticalScrollBar().sizeHint().width()
+        # The whole width inside the frame, whether or not the bar takes part of it now.
+        area = QSize(self.contentsRect().width(), viewport.height())
         count = self.model().rowCount() if self.model() else 0
         cols, cell = best_cells(self.shown_at_once(), area)
-        if math.ceil(count / cols) * cell.height() > area.height() + 2 and \
-                not self.verticalScrollBar().isVisible():
-            # The rest will scroll: leave room for the scroll bar that is about to show.
-            area.setWidth(area.width() - self.verticalScrollBar().sizeHint().width())
+        scrolls = math.ceil(count / cols) * cell.height() > area.height() + 2
+        if scrolls:  # the rest will scroll: leave the bar its room
+            area.setWidth(area.width() - bar_width)
             cols, cell = best_cells(self.shown_at_once(), area)
+        policy = (Qt.ScrollBarPolicy.ScrollBarAlwaysOn if scrolls
+                  else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        if self.verticalScrollBarPolicy() != policy:
+            self.setVerticalScrollBarPolicy(policy)
         if cell != self.gridSize():
             self.setGridSize(cell)
             self.doItemsLayout()
