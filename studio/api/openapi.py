@@ -20,7 +20,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 _REASONS = {200: "OK", 201: "Created", 400: "Bad request", 401: "No or wrong bearer token",
             402: "Refused by a spend budget (nothing was sent)",
             403: "Foreign Host header or origin", 404: "Not found", 409: "Conflict",
-            413: "Request body too large", 422: "Invalid input; `fields` names each bad field"}
+            413: "Request body too large", 422: "Invalid input; `fields` names each bad field",
+            502: "The provider's service failed or refused (`error` says why)"}
 
 # Errors whose body says more than ErrorOut.
 _ERROR_MODELS: dict[int, type[BaseModel]] = {402: BudgetRefusalOut}

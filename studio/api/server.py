@@ -25,6 +25,7 @@ from studio.api.batch_routes import BATCH_OPERATIONS
 from studio.api.chains import CHAIN_OPERATIONS
 from studio.api.guard import MAX_BODY_BYTES, Guard
 from studio.api.openapi import build_openapi
+from studio.api.pod_routes import POD_OPERATIONS
 from studio.api.routes import OPERATIONS, ApiContext, ApiError, api_error
 from studio.api.storyboard_routes import STORYBOARD_OPERATIONS
 from studio.api.webhooks import WebhookDispatcher
@@ -42,7 +43,8 @@ class ApiStartError(RuntimeError):
 def build_app(studio: Studio, token: ApiToken, webhooks: WebhookDispatcher, *, port: int,
               allowed_origins: Iterable[str] = (), max_body_bytes: int = MAX_BODY_BYTES
               ) -> Guard:
-    operations = [*OPERATIONS, *CHAIN_OPERATIONS, *STORYBOARD_OPERATIONS, *BATCH_OPERATIONS]
+    operations = [*OPERATIONS, *CHAIN_OPERATIONS, *STORYBOARD_OPERATIONS, *BATCH_OPERATIONS,
+                  *POD_OPERATIONS]
     ctx = ApiContext(studio, webhooks, max_body_bytes, studio.paths.data_dir / "api_inputs",
                      openapi=build_openapi(operations))
     app = Starlette(

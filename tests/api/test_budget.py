@@ -55,9 +55,9 @@ async def test_the_api_cannot_raise_a_budget(live_api, home):
     assert live_api.studio.settings.budgets.overall.daily_usd == 0.01
     doc = (await client.get("/openapi.json")).json()
     writes = [(p, m) for p, item in doc["paths"].items() for m in item if m != "get"]
-    # Writes make or stop jobs (single, chains, storyboards, batches); none reaches the
-    # settings.
-    assert all("generate" in p or p.endswith("/cancel")
+    # Writes make or stop jobs (single, chains, storyboards, batches) or stop a pod; none
+    # reaches the settings.
+    assert all("generate" in p or p.endswith(("/cancel", "/api/pods/{pod_id}/stop"))
                or p.startswith(("/api/chains", "/api/storyboards", "/api/batches"))
                for p, _ in writes), writes
     assert not [p for p, _ in writes if any(w in p for w in ("budget", "setting", "config"))]
