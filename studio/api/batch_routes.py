@@ -20,9 +20,16 @@ from starlette.responses import Response
 
 from studio.api import views
 from studio.api.openapi import Operation
-from studio.api.routes import ApiError, _ctx, invalid, read_body, reply
+from studio.api.routes import (
+    ApiError,
+    _ctx,
+    check_webhook,
+    invalid,
+    parse_targets,
+    read_body,
+    reply,
+)
 from studio.api.spend_check import budget_refusal
-from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.core.batch_list import (
     MAX_ROWS,
     SEED_MAX,
@@ -74,19 +81,6 @@ class BatchOut(BaseModel):
     stopped: str | None = None
 
 
-def _targets(texts: list[str]) -> list[tuple[str, str]]:
-    out, errors = [], []
-    for i, text in enumerate(texts):
-        provider, sep, model = text.strip().partition(":")
-        if not sep or not provider or not model:
-            errors.append(FieldError(f"targets.{i}", "write PROVIDER:MODEL, e.g. "
-                                                     "fal:fal-ai/flux/schnell"))
-        out.append((provider, model))
-    if errors:
-        raise invalid(errors)
-    return out
-
-
 def _rows(rows: list[BatchRowIn]) -> BatchList:
     errors = [FieldError(f"rows.{i}.image", "use asset:<id> or an https:// URL")
               for i, row in enumerate(rows)
@@ -115,12 +109,8 @@ def _batch_out(request: Request, batch_id: str, jobs: list[Job], *, total: int |
 async def create(request: Request) -> Response:
     body = await read_body(request, BatchIn)
     ctx = _ctx(request)
-    if body.webhook:
-        try:
-            check_target(body.webhook, ctx.webhooks.allow_list())
-        except WebhookRefused as exc:
-            raise invalid([FieldError("webhook", str(exc))]) from None
-    targets = _targets(body.targets)
+    check_webhook(request, body.webhook)
+    targets = [(t.provider, t.model) for t in parse_targets(body.targets)]
     batch = _rows(body.rows)
     try:
         plan = plan_batch(ctx.studio, batch, targets)

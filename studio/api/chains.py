@@ -17,10 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from studio.api.openapi import Operation
-from studio.api.routes import ApiContext, ApiError, _ctx, invalid, read_body, reply
+from studio.api.routes import ApiContext, ApiError, _ctx, check_webhook, invalid, read_body, reply
 from studio.api.spend_check import budget_refusal
 from studio.api.uploads import TooManyPixels, decode_images, save_images
-from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.core.requests import FieldError, RequestError
 from studio.core.sequences.chain_store import Chain, ChainStatus
 from studio.core.sequences.chain_view import chain_dict
@@ -106,11 +105,7 @@ async def create_chain(request: Request) -> Response:
     ctx = _ctx(request)
     body = await read_body(request, ChainCreate)
     studio = ctx.studio
-    if body.webhook:
-        try:
-            check_target(body.webhook, ctx.webhooks.allow_list())
-        except WebhookRefused as exc:
-            raise invalid([FieldError("webhook", str(exc))]) from None
+    check_webhook(request, body.webhook)
     try:
         prompts = studio.chains.check(body.provider, body.model, body.prompts,
                                       links=body.links)

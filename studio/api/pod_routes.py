@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from studio.api.openapi import Operation
 from studio.api.routes import ApiError, _ctx, reply
+from studio.core.pods import PodsService
 from studio.providers.base import ProviderError
 from studio.providers.runpod_pods import check_pod_id
 
@@ -54,15 +55,21 @@ def _pod_id(request: Request) -> str:
         raise ApiError(422, str(exc)) from None
 
 
+def _pods(request: Request) -> PodsService:
+    """The pods service, when a RunPod key is there to ask RunPod with (409 if not)."""
+    pods = _ctx(request).studio.pods
+    if not pods.key():
+        raise ApiError(409, "no RunPod key: add it in Settings › Keys or with "
+                            "`studio-cli keys set runpod`")
+    return pods
+
+
 def _service_error(exc: ProviderError) -> ApiError:
     return ApiError(404 if exc.status == 404 else 502, f"RunPod: {exc.message}")
 
 
 async def list_pods(request: Request) -> Response:
-    pods = _ctx(request).studio.pods
-    if not pods.key():
-        raise ApiError(409, "no RunPod key: add it in Settings › Keys or with "
-                            "`studio-cli keys set runpod`")
+    pods = _pods(request)
     try:
         views = await pods.pods()
     except ProviderError as exc:
@@ -72,11 +79,8 @@ async def list_pods(request: Request) -> Response:
 
 
 async def show_pod(request: Request) -> Response:
-    pods = _ctx(request).studio.pods
     pod_id = _pod_id(request)
-    if not pods.key():
-        raise ApiError(409, "no RunPod key: add it in Settings › Keys or with "
-                            "`studio-cli keys set runpod`")
+    pods = _pods(request)
     try:
         view = await pods.show(pod_id)
     except ProviderError as exc:

@@ -34,6 +34,7 @@ from studio.api.uploads import TooManyPixels, decode_images, save_images
 from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.api.webhooks import WebhookDispatcher
 from studio.core import safe_json
+from studio.core.compare.adapt import Target
 from studio.core.jobs import Job, JobStatus
 from studio.core.masks import MaskError
 from studio.core.requests import FieldError, RequestError, field_errors
@@ -87,6 +88,28 @@ def invalid(errors: list[FieldError]) -> ApiError:
     return ApiError(422, "; ".join(str(e) for e in errors), errors)
 
 
+def parse_targets(texts: list[str]) -> list[Target]:
+    """A body's `targets` ("PROVIDER:MODEL" each), or a 422 naming every bad one."""
+    targets, errors = [], []
+    for i, text in enumerate(texts):
+        try:
+            targets.append(Target.parse(text))
+        except ValueError as exc:
+            errors.append(FieldError(f"targets.{i}", str(exc)))
+    if errors:
+        raise invalid(errors)
+    return targets
+
+
+def check_webhook(request: Request, url: str | None) -> None:
+    """A body's `webhook`, if given, must be a target the settings allow (422 if not)."""
+    if url:
+        try:
+            check_target(url, _ctx(request).webhooks.allow_list())
+        except WebhookRefused as exc:
+            raise invalid([FieldError("webhook", str(exc))]) from None
+
+
 async def read_body(request: Request, model: type[M]) -> M:
     limit = _ctx(request).max_body_bytes
     chunks: list[bytes] = []
@@ -136,11 +159,7 @@ async def generate(request: Request, kind: Kind) -> Response:
     ctx = _ctx(request)
     model = VideoGenerateRequest if kind is Kind.VIDEO else ImageGenerateRequest
     body = await read_body(request, model)
-    if body.webhook:
-        try:
-            check_target(body.webhook, ctx.webhooks.allow_list())
-        except WebhookRefused as exc:
-            raise invalid([FieldError("webhook", str(exc))]) from None
+    check_webhook(request, body.webhook)
     try:
         translated = translate(body, kind, ctx.studio.providers, [])
         images = (await asyncio.to_thread(decode_images, body.input_images)

@@ -20,9 +20,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from studio.api.openapi import Operation
-from studio.api.routes import ApiContext, ApiError, invalid, read_body, refused, reply
+from studio.api.routes import (
+    ApiContext,
+    ApiError,
+    check_webhook,
+    invalid,
+    parse_targets,
+    read_body,
+    refused,
+    reply,
+)
 from studio.api.spend_check import budget_refusal
-from studio.api.webhook_targets import WebhookRefused, check_target
 from studio.core.jobs import Job, JobStatus
 from studio.core.requests import FieldError, RequestError
 from studio.core.sequences.storyboard_requests import StageError
@@ -63,31 +71,28 @@ class RunIn(BaseModel):
     webhook: str | None = Field(None, max_length=2048)
 
 
-class StageIn(BaseModel):
+class StageRef(BaseModel):
+    """A scene's stage: what approve, regenerate, audition and pick act on."""
+
     model_config = ConfigDict(extra="forbid")
 
     scene: int = Field(ge=1, description="1-based")
     stage: Literal["keyframe", "clip"]
+
+
+class StageIn(StageRef):
     notes: str | None = Field(None, max_length=2000, description="regenerate: edits the "
                               "prompt")
     webhook: str | None = Field(None, max_length=2048)
 
 
-class AuditionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    scene: int = Field(ge=1, description="1-based")
-    stage: Literal["keyframe", "clip"]
+class AuditionIn(StageRef):
     targets: list[str] = Field(min_length=2, max_length=9, description="PROVIDER:MODEL for "
                                "each model to try (a compare group, cells A, B, ...)")
     webhook: str | None = Field(None, max_length=2048)
 
 
-class PickIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    scene: int = Field(ge=1, description="1-based")
-    stage: Literal["keyframe", "clip"]
+class PickIn(StageRef):
     job: str | None = Field(None, max_length=64, description="The audition's job to take; "
                             "by default the winner of the group's newest vote")
 
@@ -134,14 +139,6 @@ def _local_refs(spec: StoryboardSpec) -> list[FieldError]:
     return errors
 
 
-def _webhook(request: Request, url: str | None) -> None:
-    if url:
-        try:
-            check_target(url, _ctx(request).webhooks.allow_list())
-        except WebhookRefused as exc:
-            raise invalid([FieldError("webhook", str(exc))]) from None
-
-
 def _register(request: Request, url: str | None) -> Callable[[list[Job]], None] | None:
     if not url:
         return None
@@ -183,7 +180,7 @@ async def show(request: Request) -> Response:
 async def run(request: Request) -> Response:
     board = _board(request)
     body = await read_body(request, RunIn)
-    _webhook(request, body.webhook)
+    check_webhook(request, body.webhook)
     studio = _ctx(request).studio
     try:  # the whole run is quoted first: over a budget, nothing is sent or written
         quoted = studio.storyboard_requests(board.id)
@@ -236,7 +233,7 @@ async def approve(request: Request) -> Response:
 async def regenerate(request: Request) -> Response:
     board = _board(request)
     body = await read_body(request, StageIn)
-    _webhook(request, body.webhook)
+    check_webhook(request, body.webhook)
     studio = _ctx(request).studio
     try:
         job = await studio.storyboards.regenerate(board.id, body.scene, body.stage, body.notes)
@@ -252,22 +249,14 @@ async def regenerate(request: Request) -> Response:
 
 async def audition(request: Request) -> Response:
     """Fan a stage out to several models as one compare group (priced whole first)."""
-    from studio.core.compare.adapt import Target
     from studio.core.sequences.storyboard_audition import audition as send
     from studio.core.sequences.storyboard_audition import audition_brief
     from studio.core.sequences.storyboard_spec import ModelChoice
 
     board = _board(request)
     body = await read_body(request, AuditionIn)
-    _webhook(request, body.webhook)
-    targets, errors = [], []
-    for i, text in enumerate(body.targets):
-        try:
-            targets.append(Target.parse(text))
-        except ValueError as exc:
-            errors.append(FieldError(f"targets.{i}", str(exc)))
-    if errors:
-        raise invalid(errors)
+    check_webhook(request, body.webhook)
+    targets = parse_targets(body.targets)
     studio = _ctx(request).studio
     boards = studio.storyboards
     try:
