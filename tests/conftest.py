@@ -130,3 +130,35 @@ def instant_jobs(server) -> None:
     """Sandbox jobs done at their first poll, for tests about what a job makes rather than
     the wait for it (the `sandbox` fixture restores the timings for the next test)."""
     set_faults(server, queue_seconds=0, run_seconds=0)
+
+
+# -- RunPod pods: a sandbox with a frozen clock, so costs and uptimes are exact ------------
+
+
+@pytest.fixture(scope="module")
+def pod_sandbox():
+    from studio.sandbox import SandboxConfig, SandboxServer
+
+    with SandboxServer(SandboxConfig(frozen_clock=0.0, queue_seconds=0.05,
+                                     run_seconds=0.2)) as server:
+        yield server
+
+
+@pytest.fixture
+def cloud(pod_sandbox):
+    """The pod sandbox with no pods and no faults."""
+    admin = sandbox_admin()
+    admin.post(f"{pod_sandbox.url}/_sandbox/reset").raise_for_status()
+    yield pod_sandbox
+    admin.delete(f"{pod_sandbox.url}/_sandbox/faults")
+
+
+def advance(server, seconds: float) -> None:
+    """Move the frozen clock on (pods' uptime and cost)."""
+    sandbox_admin().post(f"{server.url}/_sandbox/clock",
+                         json={"advance": seconds}).raise_for_status()
+
+
+def sandbox_pods(server) -> list[dict]:
+    return sandbox_admin().get(f"{server.url}/runpod_pods/v2/pods",
+                               headers={"Authorization": "Bearer x"}).json()["pods"]

@@ -8,7 +8,6 @@ import httpx
 import pytest
 
 from studio.cli import main
-from studio.sandbox import SandboxConfig, SandboxServer
 
 RTX4090 = "NVIDIA GeForce RTX 4090"
 ACTION_KEYS = {"id", "created_at", "action", "pod_id", "live", "dry_run", "reason",
@@ -16,20 +15,6 @@ ACTION_KEYS = {"id", "created_at", "action", "pod_id", "live", "dry_run", "reaso
 POD_KEYS = {"id", "name", "status", "cost_per_hr", "gpu_type", "gpu_count", "image",
             "template_id", "network_volume_id", "ports", "cloud_type", "last_started_at",
             "uptime_seconds", "cost_so_far_usd", "server"}
-
-
-@pytest.fixture(scope="module")
-def pod_sandbox():
-    with SandboxServer(SandboxConfig(frozen_clock=0.0, queue_seconds=0.05,
-                                     run_seconds=0.2)) as server:
-        yield server
-
-
-@pytest.fixture
-def cloud(pod_sandbox):
-    httpx.post(f"{pod_sandbox.url}/_sandbox/reset").raise_for_status()
-    yield pod_sandbox
-    httpx.delete(f"{pod_sandbox.url}/_sandbox/faults")
 
 
 def run(capsys, *argv):

@@ -12,32 +12,9 @@ from studio.core.jobs import JobStatus
 from studio.core.service import Studio
 from studio.providers.base import RenderRequest
 from studio.providers.runpod_pods import CreatePod, server_id
-from studio.sandbox import SandboxConfig, SandboxServer
+from tests.conftest import advance, sandbox_pods
 
 RTX4090 = "NVIDIA GeForce RTX 4090"
-
-
-@pytest.fixture(scope="module")
-def pod_sandbox():
-    with SandboxServer(SandboxConfig(frozen_clock=0.0, queue_seconds=0.05,
-                                     run_seconds=0.2)) as server:
-        yield server
-
-
-@pytest.fixture
-def cloud(pod_sandbox):
-    httpx.post(f"{pod_sandbox.url}/_sandbox/reset").raise_for_status()
-    yield pod_sandbox
-    httpx.delete(f"{pod_sandbox.url}/_sandbox/faults")
-
-
-def advance(server, seconds: float) -> None:
-    httpx.post(f"{server.url}/_sandbox/clock", json={"advance": seconds}).raise_for_status()
-
-
-def sandbox_pods(server) -> list[dict]:
-    return httpx.get(f"{server.url}/runpod_pods/v2/pods",
-                     headers={"Authorization": "Bearer x"}).json()["pods"]
 
 
 def go_live(studio: Studio, **pods) -> None:

@@ -16,25 +16,7 @@ from studio.providers.runpod_pods import (
     create_call,
     pod_from,
 )
-from studio.sandbox import SandboxConfig, SandboxServer
-
-
-@pytest.fixture(scope="module")
-def pod_sandbox():
-    with SandboxServer(SandboxConfig(frozen_clock=0.0, queue_seconds=0.05,
-                                     run_seconds=0.2)) as server:
-        yield server
-
-
-@pytest.fixture
-def cloud(pod_sandbox):
-    httpx.post(f"{pod_sandbox.url}/_sandbox/reset").raise_for_status()
-    yield pod_sandbox
-    httpx.delete(f"{pod_sandbox.url}/_sandbox/faults")
-
-
-def advance(server, seconds: float) -> None:
-    httpx.post(f"{server.url}/_sandbox/clock", json={"advance": seconds}).raise_for_status()
+from tests.conftest import advance
 
 
 def run(coro_fn, server, key="rpa-test"):

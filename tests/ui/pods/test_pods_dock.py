@@ -13,6 +13,7 @@ from studio.core.paths import StudioPaths
 from studio.core.service import Studio
 from studio.providers.runpod_pods import CreatePod, server_id
 from studio.sandbox import SandboxConfig, SandboxServer
+from tests.conftest import sandbox_pods
 from tests.ui.conftest import enable_flags, open_window, run
 
 pytestmark = pytest.mark.gui
@@ -41,11 +42,6 @@ def studio(tmp_path, ui_keyring, loop, qapp, pod_sandbox):
 @pytest.fixture
 def window(session, qtbot):
     yield from open_window(session, qtbot)
-
-
-def sandbox_pods(server) -> list[dict]:
-    return httpx.get(f"{server.url}/runpod_pods/v2/pods",
-                     headers={"Authorization": "Bearer x"}).json()["pods"]
 
 
 def make_pod(qtbot, studio, name="gpu-one") -> str:
