@@ -93,7 +93,7 @@ async def stop_pod(request: Request) -> Response:
     row = await pods.act(_pod_id(request), "stop")
     data = row.as_dict()
     if data.get("error"):
-        raise ApiError(502, f"RunPod did not stop the pod: {data['error']}")
+        raise ApiError(502, f"The pod was not stopped: {data['error']}")
     return reply(request, data)
 
 
