@@ -76,8 +76,6 @@ def load_input(ref: str, assets: AssetResolver | None = None,
 
 def load_input_image(path: str | Path, max_bytes: int = MAX_INPUT_BYTES) -> InputImage:
     p = Path(path).expanduser()
-    if p.is_dir():
-        raise InputError(f"input image {str(p)!r} is a folder, not an image")
     if not p.is_file():
         raise InputError(f"input image {str(p)!r} does not exist")
     stat = p.stat()
