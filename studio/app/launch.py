@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.home:
         os.environ["STUDIO_HOME"] = str(Path(args.home).expanduser().resolve())
 
+    import PySide6  # noqa: F401 (installs PySide's import hook, made cheap before the rest)
+
+    from studio.app import pyside_import_hook
+    pyside_import_hook.cheapen()
     from PySide6.QtWidgets import QApplication
 
     from studio.app.instance_lock import InstanceLock, instance_name

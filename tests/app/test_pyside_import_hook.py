@@ -1,0 +1,93 @@
+"""PySide6's import hook asks the same question of a module's bytes (app.pyside_import_hook)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import PySide6  # noqa: F401 (loads shibokensupport.feature)
+
+from studio.app import pyside_import_hook
+
+
+def _module_from(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_this_pyside_has_the_hook_that_is_made_cheap():
+    feature = sys.modules[pyside_import_hook.FEATURE_MODULE]
+    assert callable(feature._mod_uses_pyside)
+    assert isinstance(feature.pyside_feature_dict, dict)
+
+
+def test_bytes_give_pyside_s_own_answer(tmp_path):
+    feature = sys.modules[pyside_import_hook.FEATURE_MODULE]
+    original = feature._mod_uses_pyside
+    check = pyside_import_hook.uses_pyside_by_bytes(original)
+    (tmp_path / "uses_qt.py").write_text("from PySide6.QtCore import QObject\nX = 1\n")
+    (tmp_path / "plain.py").write_text("import json\nX = 2\n")
+    (tmp_path / "unicode.py").write_text("# café\nNAME = 'PySide6 é'\n", encoding="utf-8")
+    for name, expected in (("uses_qt", True), ("plain", False), ("unicode", True)):
+        module = _module_from(tmp_path / f"{name}.py")
+        assert check(module) is expected, name
+        assert original(module) is expected, name  # the same answer as PySide's own check
+    # No .py file (a built-in module): PySide's own answer.
+    assert check(sys) is original(sys) is False
+
+
+def test_a_vanished_file_falls_back_to_pyside_s_check(tmp_path):
+    path = tmp_path / "gone.py"
+    path.write_text("X = 'PySide6'\n")
+    module = _module_from(path)
+    path.unlink()
+    asked = []
+    check = pyside_import_hook.uses_pyside_by_bytes(lambda m: asked.append(m) or False)
+    assert check(module) is False
+    assert asked == [module]
+
+
+def test_in_the_frozen_bundle_a_missing_source_means_no(tmp_path, monkeypatch):
+    path = tmp_path / "frozen_mod.py"
+    path.write_text("X = 'PySide6'\n")
+    module = _module_from(path)
+    path.unlink()  # the bundle keeps bytecode only
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    asked = []
+    check = pyside_import_hook.uses_pyside_by_bytes(lambda m: asked.append(m) or True)
+    assert check(module) is False
+    assert asked == []
+
+
+def test_cheapen_installs_once_and_imports_still_register(monkeypatch, tmp_path):
+    feature = sys.modules[pyside_import_hook.FEATURE_MODULE]
+    installed = feature._mod_uses_pyside  # PySide's own, or ours if the app ran in this process
+
+    def unmarked(module):
+        return installed(module)
+
+    monkeypatch.setattr(feature, "_mod_uses_pyside", unmarked)
+    assert pyside_import_hook.cheapen() is True
+    assert pyside_import_hook.cheapen() is False  # already done
+    (tmp_path / "studio_hook_probe_qt.py").write_text("import PySide6\n")
+    (tmp_path / "studio_hook_probe_plain.py").write_text("import json\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("studio_hook_probe_qt", "studio_hook_probe_plain"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+        monkeypatch.delitem(feature.pyside_feature_dict, name, raising=False)
+    import studio_hook_probe_plain  # noqa: F401
+    import studio_hook_probe_qt  # noqa: F401
+
+    # PySide's hook recorded both, with the answers its own check gives (0: uses PySide).
+    assert feature.pyside_feature_dict["studio_hook_probe_qt"] == 0
+    assert feature.pyside_feature_dict["studio_hook_probe_plain"] == -1
+
+
+def test_without_the_hook_nothing_is_done(monkeypatch):
+    monkeypatch.delitem(sys.modules, pyside_import_hook.FEATURE_MODULE)
+    assert pyside_import_hook.cheapen() is False
