@@ -147,7 +147,7 @@ class ModelInfo:
 class RenderRequest(BaseModel):
     """What the form (or CLI) asks for. Validated against the model before anything runs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     provider: str
     model: str

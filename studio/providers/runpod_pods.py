@@ -295,7 +295,7 @@ class Account:
 class CreatePod(BaseModel):
     """A new pod: from a template or an image, on one GPU type, in one cloud."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     name: str = Field("studio-comfyui", min_length=1, max_length=100)
     gpu_type_id: str = Field(min_length=1, max_length=100)

@@ -41,7 +41,7 @@ DEFAULT_GPU: GpuType = "L4, A5000, 3090 (24 GB)"
 
 
 class EndpointRate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     gpu: GpuType | None = Field(None, description="The endpoint's GPU type")
     usd_per_second: float | None = Field(None, gt=0, description="Your own $/s for it")
@@ -50,7 +50,7 @@ class EndpointRate(BaseModel):
 class RunPodOptions(BaseModel):
     """Settings.provider_options.runpod: the GPU rate of your endpoints."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     gpu: GpuType | None = Field(None, description="GPU type of your endpoint (its rate is "
                                                   "RunPod's published flex price)")

@@ -58,7 +58,7 @@ def shape_name(choice: Any) -> str:
 class Brief(BaseModel):
     """What every target of a compare group is asked for."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     prompt: str = Field(min_length=1, max_length=10_000)
     negative_prompt: str | None = Field(default=None, max_length=10_000)
@@ -86,7 +86,7 @@ class Brief(BaseModel):
 class Target(BaseModel):
     """One provider/model in a group, with params that override the brief's mapping."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built on first use
 
     provider: str
     model: str
