@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from studio.api.openapi import Operation
 from studio.api.routes import ApiError, _ctx, reply
-from studio.core.pods import PodsService
+from studio.core.pods.service import PodsService
 from studio.providers.base import ProviderError
 from studio.providers.runpod_pods import check_pod_id
 

@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from studio.cli.common import UsageError, print_json
-from studio.core.pods import PodAction, PodView
+from studio.core.pods.records import PodAction
+from studio.core.pods.service import PodView
 from studio.core.service import Studio
 from studio.providers.base import ProviderError
 from studio.providers.runpod_pods import CreatePod

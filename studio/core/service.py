@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from studio.core.compare.votes import Votes
     from studio.core.first_run import FirstRun
     from studio.core.library import Library
-    from studio.core.pods import PodsService
+    from studio.core.pods.service import PodsService
     from studio.core.preferences import Preferences, PreferenceStore
     from studio.core.sequences.chains import Chains
     from studio.core.sequences.storyboard_resume import StoryboardRuns
@@ -137,7 +137,15 @@ class Studio:
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._http_lock: asyncio.Lock | None = None
-        self.pods.restore()  # running pods' ComfyUI servers registered by earlier runs
+        if self.pods_in_use():  # core.pods loads only for a studio that has run pods
+            self.pods.restore()  # running pods' ComfyUI servers registered by earlier runs
+
+    def pods_in_use(self) -> bool:
+        """Has this studio run RunPod pods? Asked of the database, without loading the
+        pods' code (start-up: bench/gui_startup)."""
+        from studio.core.pods.records import pods_in_use
+
+        return pods_in_use(self.store)
 
     @cached_property
     def compare(self) -> CompareGroups:
@@ -193,7 +201,7 @@ class Studio:
         """RunPod pods and their ComfyUI servers (core.pods)."""
         from typing import cast
 
-        from studio.core.pods import PodsService
+        from studio.core.pods.service import PodsService
 
         return PodsService(self, self.store, cast(dict[str, Provider], self.providers),
                            self.catalog)

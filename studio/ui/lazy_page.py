@@ -17,16 +17,20 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 W = TypeVar("W", bound=QWidget)
 
-_OWN = frozenset({"_content", "_build", "_layout"})
+_OWN = frozenset({"_content", "_build", "_layout", "_build_on_show"})
 
 
 class LazyPage(QWidget, Generic[W]):
     def __init__(self, build: Callable[[QWidget], W], parent: QWidget | None = None, *,
-                 name: str = "") -> None:
+                 name: str = "", build_on_show: bool = True) -> None:
+        """`build_on_show=False`: only when used (`content`, or a name the page has not
+        got). A dock tabbed behind another is shown with the window although its tab is not
+        selected: such a dock builds its page on `visibilityChanged(True)` instead."""
         super().__init__(parent)
         if name:
             self.setObjectName(name)
         self._build = build
+        self._build_on_show = build_on_show
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._content: W | None = None
@@ -47,7 +51,8 @@ class LazyPage(QWidget, Generic[W]):
         return self._content
 
     def showEvent(self, event: QShowEvent) -> None:
-        self.content  # noqa: B018 - built on first show
+        if self._build_on_show:
+            self.content  # noqa: B018 - built on first show
         super().showEvent(event)
 
     def __getattr__(self, name: str) -> Any:

@@ -223,3 +223,49 @@ async def test_the_budget_status_shows_what_the_pods_up_cost(home, cloud):
         assert studio.pods.rate(a) == pytest.approx(0.69)
     finally:
         await studio.aclose()
+
+
+async def test_pods_in_use_is_known_without_the_pods_code(home, cloud):
+    studio = Studio(home, sandbox_url=cloud.url, sandbox_live=False)  # the real-world rule
+    try:
+        assert not studio.pods_in_use()  # a fresh studio: the pods' code has not loaded
+        assert "pods" not in vars(studio)
+        dry = await studio.pods.create(spec())  # the flag is off: a dry-run
+        assert dry.dry_run and not studio.pods_in_use() and not studio.pods.in_use()
+        go_live(studio)
+        live = await studio.pods.create(spec())
+        assert live.live and studio.pods_in_use() and studio.pods.in_use()
+    finally:
+        await studio.aclose()
+
+
+def test_a_studio_that_never_ran_pods_starts_without_their_code(tmp_path):
+    """Start-up (bench/gui_startup): Studio() leaves core.pods' service and RunPod's pod
+    client unloaded until a pod has run; one registered by an earlier run loads them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    child = (
+        "import sys\n"
+        "from studio.core.paths import StudioPaths\n"
+        "from studio.core.service import Studio\n"
+        f"s = Studio(StudioPaths.resolve({str(tmp_path / 'home')!r}), env={{}})\n"
+        "print(sorted(m for m in ('studio.core.pods.service', 'studio.providers.runpod_pods')"
+        " if m in sys.modules))\n"
+        "if sys.argv[1:] == ['register']:\n"
+        "    with s.store.transaction() as db:\n"
+        "        db.execute(\"INSERT INTO pod_servers (pod_id, provider_id, name, base_url, "
+        "checkpoints, usd_per_hour, registered_at) VALUES ('p1', 'pod-p1', 'p', "
+        "'http://127.0.0.1:9', '[]', 0.69, 0)\")\n"
+    )
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", child, "register"], env=env, cwd=root,
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "[]"
+    again = subprocess.run([sys.executable, "-c", child], env=env, cwd=root,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "['studio.core.pods.service', 'studio.providers.runpod_pods']"

@@ -1,8 +1,3 @@
-"""RunPod pods: the service (service.py), its rows (records.py) and the idle guard."""
-
-from studio.core.pods.guard import IdleGuard, IdleVerdict
-from studio.core.pods.records import PodAction, ServerRow
-from studio.core.pods.service import PodEvent, PodsService, PodView, RunningCost
-
-__all__ = ["IdleGuard", "IdleVerdict", "PodAction", "PodEvent", "PodView", "PodsService",
-           "RunningCost", "ServerRow"]
+"""RunPod pods: the service (service.py), its rows (records.py) and the idle guard
+(guard.py). Import from those modules: the package itself loads nothing, so a studio that
+has never run a pod can ask `records.pods_in_use` at start-up without loading the rest."""

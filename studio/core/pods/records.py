@@ -60,6 +60,13 @@ class SeenRow:
     cost_so_far: float | None
 
 
+def pods_in_use(tables: PodTables) -> bool:
+    """Has this studio run pods (a registered ComfyUI server, a create that was sent)?
+    Then the app reads them at start, so the status bar and the idle guard know them."""
+    return bool(tables.query("SELECT 1 FROM pod_servers LIMIT 1")) or bool(tables.query(
+        "SELECT 1 FROM pod_actions WHERE live = 1 AND action = 'create' LIMIT 1"))
+
+
 class PodRecords:
     def __init__(self, tables: PodTables) -> None:
         self.tables = tables

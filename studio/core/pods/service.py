@@ -24,7 +24,14 @@ from studio.core.catalog import Catalog
 from studio.core.config import Settings
 from studio.core.events import StoreEvent, Subscriber
 from studio.core.pods.guard import IdleGuard
-from studio.core.pods.records import PodAction, PodRecords, PodTables, SeenRow, ServerRow
+from studio.core.pods.records import (
+    PodAction,
+    PodRecords,
+    PodTables,
+    SeenRow,
+    ServerRow,
+    pods_in_use,
+)
 from studio.core.policy import Decision
 from studio.core.redaction import Redactor
 from studio.core.secrets import KeyLookup
@@ -431,10 +438,8 @@ class PodsService:
         return provider.info.name if provider is not None else pod_id
 
     def in_use(self) -> bool:
-        """Has this studio run pods (a registered server, a create that was sent)? Then
-        the app reads them at start, so the status bar and the guard know them."""
-        return bool(self.records.servers()) or bool(self.records.tables.query(
-            "SELECT 1 FROM pod_actions WHERE live = 1 AND action = 'create' LIMIT 1"))
+        """Has this studio run pods (records.pods_in_use)?"""
+        return pods_in_use(self.records.tables)
 
     def running_cost(self) -> RunningCost:
         """What the pods last seen running cost (for the status bar)."""

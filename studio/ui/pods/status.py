@@ -12,7 +12,10 @@ class PodsCostLabel(QLabel):
         super().__init__(parent)
         self.session = session
         self.setObjectName("podsCost")
-        self.update_cost()
+        if session.studio.pods_in_use():
+            self.update_cost()
+        else:  # no pod has run: the pods' code loads when one does (costChanged)
+            self.hide()
 
     def update_cost(self) -> None:
         cost = self.session.studio.pods.running_cost()

@@ -181,3 +181,35 @@ def test_jobs_and_pods_make_one_question(qtbot):
     assert leave.text() == "Leave running and quit"
     box, leave, stop = quit_question(parent, 1, [])
     assert stop is None and leave.text() == "Quit" and "RunPod" not in box.text()
+
+
+def test_the_dock_is_built_when_first_shown_for_a_studio_that_never_ran_pods(
+        window, qtbot, studio):
+    dock = window.pods_dock
+    assert not studio.pods_in_use()
+    assert not dock.page.built  # a tab behind the Queue: nothing built at start-up
+    assert not window.pods_cost.isVisible()
+    qtbot.wait(50)  # the window's first events: the dock behind the Queue stays unbuilt
+    assert not dock.page.built
+    with qtbot.waitSignal(dock.visibilityChanged, timeout=5000):
+        dock.raise_()  # the artist clicks the Pods tab
+    assert dock.page.built and dock.panel.timer.isActive()
+    assert dock.table.columnCount() == 7
+    assert dock.account.text() == "RunPod: not checked yet"
+
+
+def test_pods_from_an_earlier_run_build_the_dock_at_start(session, qtbot, studio):
+    make_pod(qtbot, studio)  # a live create: this studio runs pods
+    assert studio.pods_in_use()
+    opened = open_window(session, qtbot)
+    window = next(opened)
+    try:
+        dock = window.pods_dock
+        assert dock.page.built  # its timer and the idle guard run from the start
+        assert dock.panel.timer.isActive()
+        refresh(qtbot, dock)
+        assert dock.table.rowCount() == 1
+        qtbot.waitUntil(window.pods_cost.isVisible, timeout=5000)
+        assert "1 up" in window.pods_cost.text()
+    finally:
+        next(opened, None)
