@@ -7,15 +7,14 @@ closes (or the app is asked to quit) and closes the service while the loop still
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from studio import __version__
+from studio.core.process_start import collector_paused, skip_httpx_cli, skip_pydantic_plugins
 
 DESKTOP_ID = "io.github.providerstudio.ProviderStudio"  # resources/linux/
 
@@ -38,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     args, qt_args = _parser().parse_known_args(argv)
     if args.home:
         os.environ["STUDIO_HOME"] = str(Path(args.home).expanduser().resolve())
-    with collector_paused():  # until the window is filled in (_run): see collector_paused
+    # No collection until the warm-up settles the heap (settle_heap): start-up's ~180
+    # collections only walked objects that live on. Turning the collector on once the
+    # window is filled in would only move the cost there (the first young collection then
+    # walks everything made so far); it comes back on on any other way out.
+    with collector_paused():
         return _main(args, qt_args, argv)
 
 
@@ -180,36 +183,11 @@ async def _warm_up() -> None:
         settle_heap()
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the window is built: start-up allocates hundreds
-    of thousands of objects that nearly all live on (classes, Qt wrappers, pydantic
-    schemas), and the ~180 collections they set off only walk them: ~45 ms before the
-    window is usable (bench/gui_startup.py). Turning the collector on at that point would
-    only move the cost there (its first young collection then walks everything made so
-    far), so it stays off until `settle_heap`, after the warm-up imports, collects once,
-    freezes what is left and turns it on; this turns it back on on any other way out."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def skip_pydantic_plugins() -> None:
-    """pydantic looks for plugins by reading every installed package's entry points
-    before it builds its first model (~6 ms here); the app uses none. Its documented
-    switch, unless the user set it."""
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
-
 def settle_heap() -> None:
     """Move everything start-up made out of the garbage collector's way: a full
     collection over the Qt, pydantic and provider objects otherwise pauses the GUI
     thread for 30-60 ms now and then (bench/gui_responsiveness.py). Then collect as usual
-    again (collector_paused kept the collector off through start-up)."""
+    again (`main` kept the collector off through start-up)."""
     gc.collect()
     gc.freeze()
     gc.enable()
@@ -227,15 +205,6 @@ def _hand_over(app, name: str, argv: list[str]) -> int:
     print("studio: Provider Studio is already running for this data folder; its window "
           "was brought to the front.", flush=True)
     return 0
-
-
-def skip_httpx_cli() -> None:
-    """httpx imports its command-line client (click, rich, pygments: ~60 ms of CPU at
-    start-up where they are installed) only to offer `httpx.main`; the desktop app never
-    runs it. A None entry in sys.modules makes that optional import fail as if they were
-    not installed, and httpx defines its fallback `main` instead (httpx/__init__.py)."""
-    if "httpx" not in sys.modules:
-        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def use_exact_scale() -> None:

@@ -1,5 +1,5 @@
-"""Start-up pauses the garbage collector until the window is filled in, and turns off
-pydantic's plugin search (app.launch)."""
+"""The app turns the garbage collector back on once the warm-up has settled the heap
+(app.launch; the pause itself: tests/core/test_process_start.py)."""
 
 from __future__ import annotations
 
@@ -18,35 +18,6 @@ def collector_on():
     yield
     if not was:
         gc.disable()
-
-
-def test_the_collector_is_paused_inside_and_back_on_after(collector_on):
-    with launch.collector_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
-
-
-def test_the_collector_comes_back_on_when_start_up_fails(collector_on):
-    with pytest.raises(RuntimeError), launch.collector_paused():
-        raise RuntimeError("the home cannot be used")
-    assert gc.isenabled()
-
-
-def test_a_collector_someone_else_turned_off_stays_off(collector_on):
-    gc.disable()
-    with launch.collector_paused():
-        pass
-    assert not gc.isenabled()
-    gc.enable()
-
-
-def test_pydantic_plugins_are_skipped_unless_the_user_chose(monkeypatch):
-    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
-    launch.skip_pydantic_plugins()
-    assert launch.os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
-    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "logfire-plugin")
-    launch.skip_pydantic_plugins()
-    assert launch.os.environ["PYDANTIC_DISABLE_PLUGINS"] == "logfire-plugin"
 
 
 def test_settle_heap_collects_freezes_and_turns_the_collector_on(collector_on):
