@@ -25,12 +25,12 @@ from bench.common import median
 MARKS = ("FIRST_PAINT", "READY")
 
 
-def launch(tree: Path, home: str, module: str) -> dict[str, float]:
+def launch(tree: Path, home: str, module: str, *args: str) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(QT_QPA_PLATFORM=env.get("QT_QPA_PLATFORM", "offscreen"),
                STUDIO_STARTUP_PROBE="1", STUDIO_HOME=home, PYTHONPATH=str(tree))
     start = time.time()
-    out = subprocess.run([sys.executable, "-m", module], cwd=tree, env=env,
+    out = subprocess.run([sys.executable, "-m", module, *args], cwd=tree, env=env,
                          capture_output=True, text=True, timeout=120)
     marks: dict[str, float] = {}
     for line in out.stdout.splitlines():
@@ -50,19 +50,22 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ap.add_argument("before", type=Path)
     ap.add_argument("after", type=Path)
     ap.add_argument("--runs", type=int, default=11)
+    ap.add_argument("--sandbox", action="store_true", help="launch both as `studio --sandbox`")
     args = ap.parse_args(argv)
+    app_args = ["--sandbox"] if args.sandbox else []
     trees = [args.before.resolve(), args.after.resolve()]
     homes = {tree: tempfile.mkdtemp(prefix="studio-ab-") for tree in trees}
     for tree in trees:  # untimed: writes the bytecode, warms the file cache
-        launch(tree, homes[tree], "studio.app")
+        launch(tree, homes[tree], "studio.app", *app_args)
     bare: list[float] = []
     runs: dict[Path, list[dict[str, float]]] = {tree: [] for tree in trees}
     for _ in range(args.runs):
         bare.append(launch(trees[1], homes[trees[1]], "bench.bare_window")["FIRST_PAINT"])
         for tree in trees:
-            runs[tree].append(launch(tree, homes[tree], "studio.app"))
+            runs[tree].append(launch(tree, homes[tree], "studio.app", *app_args))
     b = median(bare)
-    print(f"startup_ab: {args.runs} alternating launches each, offscreen; "
+    print(f"startup_ab: {args.runs} alternating launches each, offscreen"
+          f"{', --sandbox' if args.sandbox else ''}; "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"  bare QMainWindow: median {b * 1000:.0f} ms")
     result = {"bare_s": b}

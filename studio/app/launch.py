@@ -12,9 +12,13 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio import __version__
 from studio.core.process_start import collector_paused, skip_httpx_cli, skip_pydantic_plugins
+
+if TYPE_CHECKING:
+    from studio.sandbox.process import SandboxLaunch
 
 DESKTOP_ID = "io.github.providerstudio.ProviderStudio"  # resources/linux/
 
@@ -47,6 +51,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None) -> int:
     skip_pydantic_plugins()
+    sandbox = None
+    if args.sandbox:  # first: it comes up on the other core while the window is built
+        from studio.sandbox.process import start_sandbox_process
+
+        sandbox = start_sandbox_process()
+    try:
+        return _start(args, qt_args, argv, sandbox)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _start(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
+           sandbox: SandboxLaunch | None) -> int:
 
     import PySide6  # noqa: F401 (installs PySide's import hook, made cheap before the rest)
 
@@ -56,14 +74,6 @@ def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None) 
 
     from studio.app.instance_lock import InstanceLock, instance_name
     from studio.core.paths import StudioPaths
-    from studio.ui.main_window import MainWindow
-    from studio.ui.widgets import (
-        app_icon,
-        apply_theme,
-        follow_system_scheme,
-        register_bundled_fonts,
-        set_theme_preference,
-    )
 
     if QApplication.instance() is None:
         use_exact_scale()
@@ -79,6 +89,20 @@ def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None) 
     lock = InstanceLock(instance_name(paths.data_dir))
     if not lock.acquire():
         return _hand_over(app, lock.name, sys.argv[1:] if argv is None else argv)
+    return _show_and_run(app, args, lock, paths, sandbox)
+
+
+def _show_and_run(app, args: argparse.Namespace, lock, paths,
+                  sandbox: SandboxLaunch | None) -> int:
+    from studio.ui.main_window import MainWindow
+    from studio.ui.widgets import (
+        app_icon,
+        apply_theme,
+        follow_system_scheme,
+        register_bundled_fonts,
+        set_theme_preference,
+    )
+
     app.setQuitOnLastWindowClosed(False)  # the main coroutine decides when to stop
     register_bundled_fonts(app)  # only when the system has no fonts at all
     app.setWindowIcon(app_icon())
@@ -100,29 +124,14 @@ def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None) 
 
     import qasync
 
-    process = None
-    sandbox_url = None
-    if args.sandbox:
-        from studio.sandbox import SandboxStartError, spawn_sandbox_process
-
-        try:
-            process, sandbox_url = spawn_sandbox_process()
-        except SandboxStartError as exc:
-            print(f"studio: the sandbox did not start: {exc}", file=sys.stderr)
-            return 1
     try:
-        return qasync.run(_run(app, window, sandbox_url, args.quit_after))
+        return qasync.run(_run(app, window, sandbox, args.quit_after))
     finally:
         instance.release()
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except Exception:
-                process.kill()
 
 
-async def _run(app, window, sandbox_url: str | None, quit_after: float | None = None) -> int:
+async def _run(app, window, sandbox: SandboxLaunch | None,
+               quit_after: float | None = None) -> int:
     import asyncio
     import logging
 
@@ -135,6 +144,15 @@ async def _run(app, window, sandbox_url: str | None, quit_after: float | None = 
     from studio.core.service import Studio
     from studio.ui.session import Session
 
+    sandbox_url = None
+    if sandbox is not None:
+        from studio.sandbox.process import SandboxStartError
+
+        try:
+            sandbox_url = sandbox.url()  # started before the window: usually up by now
+        except SandboxStartError as exc:
+            print(f"studio: the sandbox did not start: {exc}", file=sys.stderr)
+            return 1
     while True:
         try:
             studio = Studio(sandbox_url=sandbox_url)

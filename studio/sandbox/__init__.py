@@ -3,16 +3,38 @@
 Each provider declaring a sandbox (`ProviderInfo.sandbox`) is served under `<url>/<id>`
 (`<url>/fal`, `<url>/luma_agents`...); `<url>/s3` stands in for an S3 bucket (presigned
 PUT/GET). Outputs are real PNG/JPEG/WebP/MP4 files served from `<url>/files/<name>`.
+
+The names below load their module on first use: the desktop app starts the sandbox's
+process (process.py, the standard library only) without loading the server itself.
 """
 
-from .app import create_app
-from .config import SandboxConfig
-from .server import SandboxServer, SandboxStartError, spawn_sandbox_process
+from __future__ import annotations
 
-__all__ = [
-    "SandboxConfig",
-    "SandboxServer",
-    "SandboxStartError",
-    "create_app",
-    "spawn_sandbox_process",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "SandboxConfig": "config",
+    "SandboxServer": "server",
+    "SandboxStartError": "process",
+    "create_app": "app",
+    "spawn_sandbox_process": "process",
+}
+__all__ = ["SandboxConfig", "SandboxServer", "SandboxStartError", "create_app",
+           "spawn_sandbox_process"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from studio.sandbox.app import create_app
+    from studio.sandbox.config import SandboxConfig
+    from studio.sandbox.process import SandboxStartError, spawn_sandbox_process
+    from studio.sandbox.server import SandboxServer

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-import os
-import queue
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -20,12 +14,10 @@ import uvicorn
 
 from .app import create_app
 from .config import SandboxConfig
+from .process import URL_PREFIX, SandboxStartError, spawn_sandbox_process
 
-URL_PREFIX = "SANDBOX_URL="
-
-
-class SandboxStartError(RuntimeError):
-    """The sandbox did not come up; the message says why."""
+__all__ = ["URL_PREFIX", "SandboxServer", "SandboxStartError", "bind_socket", "is_loopback",
+           "socket_url", "spawn_sandbox_process", "uvicorn_server"]
 
 
 def is_loopback(host: str) -> bool:
@@ -130,86 +122,3 @@ class SandboxServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def spawn_sandbox_process(
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    queue_seconds: float | None = None,
-    run_seconds: float | None = None,
-    run_jitter: float | None = None,
-    jitter_seed: int | None = None,
-    timeout: float = 20.0,
-    python: str = sys.executable,
-) -> tuple[subprocess.Popen[str], str]:
-    """Start `python -m studio.sandbox` and return (process, url) once it prints its URL."""
-    command = [python, "-m", "studio.sandbox", "--host", host, "--port", str(port)]
-    popen_flags = 0
-    if getattr(sys, "frozen", False):
-        # A bundled app has no `python -m`: its studio-cli runs the sandbox (packaging/).
-        cli = Path(sys.executable).with_name("studio-cli.exe" if os.name == "nt" else "studio-cli")
-        command[:3] = [str(cli), "--run-sandbox"]
-        popen_flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console on Windows
-    if queue_seconds is not None:
-        command += ["--queue-seconds", str(queue_seconds)]
-    if run_seconds is not None:
-        command += ["--run-seconds", str(run_seconds)]
-    if run_jitter is not None:
-        command += ["--run-jitter", str(run_jitter)]
-    if jitter_seed is not None:
-        command += ["--jitter-seed", str(jitter_seed)]
-    env = dict(os.environ)
-    # The child must import this same checkout even when it is not installed.
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    # The child keeps its own handle on this (unlinked) file after we close ours.
-    with tempfile.TemporaryFile(mode="w+") as stderr:
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
-            creationflags=popen_flags,
-        )
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=_pump_lines, args=(process, lines), daemon=True).start()
-        url = _wait_for_url(lines, timeout)
-        if url is not None:
-            return process, url
-        try:
-            # Its stdout may close a moment before the process is reaped.
-            exit_code: int | None = process.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            exit_code = None
-            process.kill()
-            process.wait(timeout=5)
-        stderr.seek(0)
-        tail = stderr.read()[-2000:].strip()
-    why = (
-        f"exited with code {exit_code}"
-        if exit_code is not None
-        else f"printed no {URL_PREFIX} line within {timeout:g} s and was killed"
-    )
-    raise SandboxStartError(f"sandbox process {why}; stderr:\n{tail or '(empty)'}")
-
-
-def _wait_for_url(lines: queue.Queue[str | None], timeout: float) -> str | None:
-    """The URL from the first SANDBOX_URL= line, or None on exit or timeout."""
-    deadline = time.monotonic() + timeout
-    while (remaining := deadline - time.monotonic()) > 0:
-        try:
-            line = lines.get(timeout=remaining)
-        except queue.Empty:
-            return None
-        if line is None:
-            return None
-        if line.startswith(URL_PREFIX):
-            return line[len(URL_PREFIX) :].strip()
-    return None
-
-
-def _pump_lines(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
-    """Read the child's stdout so the pipe never fills; None marks the end."""
-    assert process.stdout is not None
-    for line in process.stdout:
-        lines.put(line)
-    lines.put(None)

@@ -64,7 +64,7 @@ def test_in_the_frozen_bundle_a_missing_source_means_no(tmp_path, monkeypatch):
     assert asked == []
 
 
-def test_cheapen_installs_once_and_imports_still_register(monkeypatch, tmp_path):
+def test_cheapen_installs_once_and_pyside_uses_it(monkeypatch, tmp_path):
     feature = sys.modules[pyside_import_hook.FEATURE_MODULE]
     installed = feature._mod_uses_pyside  # PySide's own, or ours if the app ran in this process
 
@@ -74,16 +74,19 @@ def test_cheapen_installs_once_and_imports_still_register(monkeypatch, tmp_path)
     monkeypatch.setattr(feature, "_mod_uses_pyside", unmarked)
     assert pyside_import_hook.cheapen() is True
     assert pyside_import_hook.cheapen() is False  # already done
+    asked = []
+    cheap = feature._mod_uses_pyside
+    monkeypatch.setattr(feature, "_mod_uses_pyside", lambda m: asked.append(m) or cheap(m))
     (tmp_path / "studio_hook_probe_qt.py").write_text("import PySide6\n")
     (tmp_path / "studio_hook_probe_plain.py").write_text("import json\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    modules = {}
     for name in ("studio_hook_probe_qt", "studio_hook_probe_plain"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
         monkeypatch.delitem(feature.pyside_feature_dict, name, raising=False)
-    import studio_hook_probe_plain  # noqa: F401
-    import studio_hook_probe_qt  # noqa: F401
+        modules[name] = _module_from(tmp_path / f"{name}.py")
+        feature.feature_imported(modules[name])  # what PySide's hook runs for a new module
 
-    # PySide's hook recorded both, with the answers its own check gives (0: uses PySide).
+    # PySide recorded both, with the answers of the check it now uses (0: uses PySide).
+    assert asked == list(modules.values())
     assert feature.pyside_feature_dict["studio_hook_probe_qt"] == 0
     assert feature.pyside_feature_dict["studio_hook_probe_plain"] == -1
 

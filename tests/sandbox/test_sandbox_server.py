@@ -73,6 +73,37 @@ def test_spawn_sandbox_process_returns_a_live_url() -> None:
         process.wait(timeout=10)
 
 
+def test_a_started_sandbox_is_awaited_later_and_stopped() -> None:
+    """The desktop app starts the sandbox first and reads its URL when the service needs
+    it (app.launch); `stop` ends it, and a sandbox that cannot start says why."""
+    from studio.sandbox.process import start_sandbox_process
+
+    launch = start_sandbox_process(queue_seconds=0.01, run_seconds=0.01)
+    try:
+        url = launch.url(timeout=30)
+        assert launch.url() == url  # asked again: the same answer, no new wait
+        assert httpx.get(f"{url}/health").status_code == 200
+    finally:
+        launch.stop()
+    assert launch.process.poll() is not None
+    refused = start_sandbox_process(host="192.0.2.1")
+    with pytest.raises(SandboxStartError, match="loopback"):
+        refused.url(timeout=30)
+    refused.stop()  # already gone: nothing to do, no error
+
+
+def test_starting_the_sandbox_loads_nothing_of_its_server() -> None:
+    child = ("import sys\n"
+             "from studio.sandbox.process import start_sandbox_process\n"
+             "from studio.sandbox import SandboxStartError\n"
+             "print(sorted(m for m in ('uvicorn', 'starlette', 'httpx', 'PIL', "
+             "'studio.sandbox.server', 'studio.sandbox.app') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", child], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
 def test_non_loopback_hosts_are_refused() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "studio.sandbox", "--host", "0.0.0.0"],
