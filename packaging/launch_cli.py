@@ -1,7 +1,7 @@
 """The bundle's `studio-cli` executable.
 
 `studio-cli --run-sandbox [ARGS]` is a hidden mode: a frozen app has no `python -m`, so
-`studio.sandbox.server.spawn_sandbox_process` starts the local emulator through it.
+`studio.sandbox.process.start_sandbox_process` starts the local emulator through it.
 """
 
 from __future__ import annotations
