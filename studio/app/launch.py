@@ -65,7 +65,6 @@ def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None) 
 
 def _start(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
            sandbox: SandboxLaunch | None) -> int:
-
     import PySide6  # noqa: F401 (installs PySide's import hook, made cheap before the rest)
 
     from studio.app import pyside_import_hook
@@ -150,8 +149,9 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
 
         try:
             sandbox_url = sandbox.url()  # started before the window: usually up by now
-        except SandboxStartError as exc:
-            print(f"studio: the sandbox did not start: {exc}", file=sys.stderr)
+        except SandboxStartError as exc:  # said in a dialog and on stderr, then quit
+            await ask_what_to_do(window, SandboxStartError(f"the sandbox did not start: {exc}"),
+                                 quit_after)
             return 1
     while True:
         try:

@@ -56,6 +56,27 @@ def test_the_app_starts_with_a_sandbox_and_quits_cleanly(tmp_path):
     assert "app.start" in log and "sandbox=True" in log and "app.stop" in log
 
 
+def test_a_sandbox_that_does_not_start_is_said_and_the_app_quits(tmp_path):
+    """The sandbox starts before the window and is awaited when the service starts; one
+    that exits instead is named in a dialog and on stderr, and the app exits with 1."""
+    child = (
+        "import sys\n"
+        "import studio.sandbox.process as sp\n"
+        "real = sp.start_sandbox_process\n"
+        "sp.start_sandbox_process = lambda **kw: real(host='192.0.2.1')  # refuses to start\n"
+        "from studio.app.launch import main\n"
+        "sys.exit(main(sys.argv[1:]))\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env.pop("STUDIO_HOME", None)
+    result = subprocess.run(
+        [sys.executable, "-c", child, "--home", str(tmp_path / "home"), "--sandbox",
+         "--quit-after", "0.5"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "studio: the sandbox did not start: sandbox process exited" in result.stderr
+    assert "loopback" in result.stderr  # the sandbox's own reason
+    assert "Traceback" not in result.stderr
+
+
 def test_window_layout_is_remembered(session, qtbot, studio):
     from studio.ui.main_window import MainWindow
 
