@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studio import __version__
-from studio.core.process_start import collector_paused, skip_httpx_cli, skip_pydantic_plugins
+from studio.process_start import collector_paused, skip_httpx_cli, skip_pydantic_plugins
 
 if TYPE_CHECKING:
     from studio.sandbox.process import SandboxLaunch

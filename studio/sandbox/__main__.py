@@ -6,8 +6,11 @@ import argparse
 import os
 import sys
 
-from .config import SandboxConfig
-from .server import URL_PREFIX, bind_socket, is_loopback, socket_url, uvicorn_server
+from studio.process_start import imports_settled
+
+with imports_settled():  # the server's modules load for less (studio.process_start)
+    from .config import SandboxConfig
+    from .server import URL_PREFIX, bind_socket, is_loopback, socket_url, uvicorn_server
 
 
 def main(argv: list[str] | None = None) -> int:

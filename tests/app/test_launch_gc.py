@@ -1,5 +1,5 @@
 """The app turns the garbage collector back on once the warm-up has settled the heap
-(app.launch; the pause itself: tests/core/test_process_start.py)."""
+(app.launch; the pause itself: tests/test_process_start.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""How the app and the CLI start (core.process_start): httpx's client and pydantic's plugin
-scan skipped, no collection while the modules load, and the collector always back on."""
+"""How the app, the CLI and the sandbox start (studio.process_start): httpx's client and
+pydantic's plugin scan skipped, no collection while the modules load, the collector always
+back on."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from studio.core import process_start
+from studio import process_start
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""How the app and the CLI start: the modules they load, loaded for less.
+"""How the app, the CLI and the sandbox start: the modules they load, loaded for less.
 
-Both import a few hundred modules before they do anything (pydantic, httpx, keyring, the
+Each imports a few hundred modules before it does anything (pydantic, httpx, keyring, the
 providers, the store); what is here trims what that costs without changing what loads:
 - `skip_httpx_cli`: httpx's command-line client is never imported;
 - `skip_pydantic_plugins`: pydantic does not read every package's entry points looking
@@ -8,7 +8,7 @@ providers, the store); what is here trims what that costs without changing what 
 - `collector_paused`: no cyclic garbage collection while those modules load. The ~180
   collections they set off only walk objects that live as long as the process (classes,
   schemas, Qt wrappers): ~45 ms of the app's start-up, ~40 ms of every CLI command;
-- `imports_settled`: the CLI's form of it. The collector is back on as soon as the
+- `imports_settled`: the CLI's and the sandbox's form of it. The collector is back on as soon as the
   modules are loaded, and what they made is frozen first (`gc.freeze`), so the next
   collections never walk it again.
 Figures: bench/RESULTS.md (gui_startup, fourth pass; "CLI start").
