@@ -8,9 +8,9 @@ providers, the store); what is here trims what that costs without changing what 
 - `collector_paused`: no cyclic garbage collection while those modules load. The ~180
   collections they set off only walk objects that live as long as the process (classes,
   schemas, Qt wrappers): ~45 ms of the app's start-up, ~40 ms of every CLI command;
-- `imports_settled`: the CLI's and the sandbox's form of it. The collector is back on as soon as the
-  modules are loaded, and what they made is frozen first (`gc.freeze`), so the next
-  collections never walk it again.
+- `imports_settled`: the CLI's and the sandbox's form of it. The collector is back on as
+  soon as the modules are loaded, and what they made is frozen first (`gc.freeze`), so
+  the next collections never walk it again.
 Figures: bench/RESULTS.md (gui_startup, fourth pass; "CLI start").
 """
 

@@ -162,3 +162,15 @@ def advance(server, seconds: float) -> None:
 def sandbox_pods(server) -> list[dict]:
     return sandbox_admin().get(f"{server.url}/runpod_pods/v2/pods",
                                headers={"Authorization": "Bearer x"}).json()["pods"]
+
+
+@pytest.fixture
+def collector_on():
+    """The garbage collector on for the test, as it was afterwards (process start-up tests)."""
+    import gc
+
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()

@@ -18,15 +18,6 @@ from studio import process_start
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def collector_on():
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
-
-
 def test_the_collector_is_paused_inside_and_back_on_after(collector_on):
     with process_start.collector_paused():
         assert not gc.isenabled()

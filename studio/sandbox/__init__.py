@@ -10,8 +10,9 @@ process (process.py, the standard library only) without loading the server itsel
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from studio._lazy import lazy_exports
 
 _EXPORTS = {
     "SandboxConfig": "config",
@@ -22,16 +23,7 @@ _EXPORTS = {
 }
 __all__ = ["SandboxConfig", "SandboxServer", "SandboxStartError", "create_app",
            "spawn_sandbox_process"]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from studio.sandbox.app import create_app

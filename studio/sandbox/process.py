@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, TypedDict, Unpack
 
 URL_PREFIX = "SANDBOX_URL="
 
@@ -75,28 +75,33 @@ class SandboxLaunch:
         return SandboxStartError(f"sandbox process {why}; stderr:\n{tail or '(empty)'}")
 
 
-def start_sandbox_process(
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    queue_seconds: float | None = None,
-    run_seconds: float | None = None,
-    run_jitter: float | None = None,
-    jitter_seed: int | None = None,
-    python: str = sys.executable,
-) -> SandboxLaunch:
-    """Start `python -m studio.sandbox`; do not wait for it (`SandboxLaunch.url`)."""
-    command = [python, "-m", "studio.sandbox", "--host", host, "--port", str(port)]
+class SandboxOptions(TypedDict, total=False):
+    """The flags of `python -m studio.sandbox` (`queue_seconds` is `--queue-seconds`...),
+    and the Python that runs it."""
+
+    host: str
+    port: int
+    queue_seconds: float
+    run_seconds: float
+    run_jitter: float
+    jitter_seed: int
+    python: str
+
+
+def start_sandbox_process(**options: Unpack[SandboxOptions]) -> SandboxLaunch:
+    """Start `python -m studio.sandbox` (on 127.0.0.1, a free port, unless told otherwise);
+    do not wait for it (`SandboxLaunch.url`)."""
+    flags = {"host": "127.0.0.1", "port": 0, **options}
+    command = [str(flags.pop("python", sys.executable)), "-m", "studio.sandbox"]
     popen_flags = 0
     if getattr(sys, "frozen", False):
         # A bundled app has no `python -m`: its studio-cli runs the sandbox (packaging/).
         cli = Path(sys.executable).with_name("studio-cli.exe" if os.name == "nt" else "studio-cli")
-        command[:3] = [str(cli), "--run-sandbox"]
+        command = [str(cli), "--run-sandbox"]
         popen_flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console on Windows
-    for flag, value in (("--queue-seconds", queue_seconds), ("--run-seconds", run_seconds),
-                        ("--run-jitter", run_jitter), ("--jitter-seed", jitter_seed)):
+    for name, value in flags.items():
         if value is not None:
-            command += [flag, str(value)]
+            command += [f"--{name.replace('_', '-')}", str(value)]
     env = dict(os.environ)
     # The child must import this same checkout even when it is not installed.
     root = str(Path(__file__).resolve().parents[2])
@@ -115,21 +120,10 @@ def start_sandbox_process(
     return SandboxLaunch(process, stderr)
 
 
-def spawn_sandbox_process(
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    queue_seconds: float | None = None,
-    run_seconds: float | None = None,
-    run_jitter: float | None = None,
-    jitter_seed: int | None = None,
-    timeout: float = 20.0,
-    python: str = sys.executable,
-) -> tuple[subprocess.Popen[str], str]:
+def spawn_sandbox_process(*, timeout: float = 20.0,
+                          **options: Unpack[SandboxOptions]) -> tuple[subprocess.Popen[str], str]:
     """Start the sandbox and return (process, url) once it prints its URL."""
-    launch = start_sandbox_process(host=host, port=port, queue_seconds=queue_seconds,
-                                   run_seconds=run_seconds, run_jitter=run_jitter,
-                                   jitter_seed=jitter_seed, python=python)
+    launch = start_sandbox_process(**options)
     return launch.process, launch.url(timeout)
 
 

@@ -6,18 +6,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-import pytest
-
 from studio.app import launch
-
-
-@pytest.fixture
-def collector_on():
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    if not was:
-        gc.disable()
 
 
 def test_settle_heap_collects_freezes_and_turns_the_collector_on(collector_on):

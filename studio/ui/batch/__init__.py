@@ -6,7 +6,7 @@ What other packages may use is exported here and imported on first use.
 
 from typing import TYPE_CHECKING
 
-from studio.ui._lazy import lazy_exports
+from studio._lazy import lazy_exports
 
 _EXPORTS = {
     "BatchDialog": "dialog",

@@ -6,7 +6,7 @@ tab itself is built the first time it is shown (`install`)."""
 
 from typing import TYPE_CHECKING
 
-from studio.ui._lazy import lazy_exports
+from studio._lazy import lazy_exports
 
 _EXPORTS = {
     "DashboardTab": "tab",

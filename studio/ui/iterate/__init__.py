@@ -8,7 +8,7 @@ its first frame before the widgets load).
 
 from typing import TYPE_CHECKING
 
-from studio.ui._lazy import lazy_exports
+from studio._lazy import lazy_exports
 
 _EXPORTS = {
     "AssetActions": "actions",

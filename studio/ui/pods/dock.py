@@ -60,6 +60,6 @@ class PodsDock(QDockWidget):
 
     def __getattr__(self, name: str) -> Any:
         # Only for names the dock has not got: the panel's methods and widgets.
-        if name.startswith("__") or name in ("page", "_session", "_visibility_changed"):
+        if name.startswith("__") or name in ("page", "_session"):
             raise AttributeError(name)
         return getattr(self.page.content, name)

@@ -1,5 +1,7 @@
-"""Exports that import their module on first use, so a feature package's `__init__` can
-name what other packages may use without loading widgets before the first frame paints."""
+"""Exports that import their module on first use, so a package's `__init__` can name what
+other packages may use without loading it all: the UI's feature packages (no widgets
+before the first frame paints), the sandbox (the app starts its process without loading
+its server)."""
 
 from __future__ import annotations
 
