@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from studio.ui.lazy_page import LazyPage
@@ -46,7 +46,14 @@ class PodsDock(QDockWidget):
         return panel
 
     def _visibility_changed(self, visible: bool) -> None:
-        if visible:
+        # restoreState says every dock is shown, the tabs behind too (Qt keeps those
+        # "visible", moved out of sight), so look once the layout settles: only the tab
+        # in front has a visible region.
+        if visible and not self.page.built:
+            QTimer.singleShot(0, self._build_if_shown)
+
+    def _build_if_shown(self) -> None:
+        if self.isVisible() and not self.visibleRegion().isEmpty() and not self.page.built:
             self.page.content  # noqa: B018 - built when the artist opens it
 
     @property

@@ -193,7 +193,8 @@ def test_the_dock_is_built_when_first_shown_for_a_studio_that_never_ran_pods(
     assert not dock.page.built
     with qtbot.waitSignal(dock.visibilityChanged, timeout=5000):
         dock.raise_()  # the artist clicks the Pods tab
-    assert dock.page.built and dock.panel.timer.isActive()
+    qtbot.waitUntil(lambda: dock.page.built, timeout=2000)
+    assert dock.panel.timer.isActive()
     assert dock.table.columnCount() == 7
     assert dock.account.text() == "RunPod: not checked yet"
 
@@ -213,3 +214,33 @@ def test_pods_from_an_earlier_run_build_the_dock_at_start(session, qtbot, studio
         assert "1 up" in window.pods_cost.text()
     finally:
         next(opened, None)
+
+
+def relaunch(qtbot, studio, front=None):
+    """The app's way in: the frame is shown first, then the service's widgets fill it
+    (launch._run), with the layout saved by the last window. `front` raised, then closed."""
+    from studio.ui.main_window import MainWindow
+    from studio.ui.session import Session
+
+    session = Session(studio)
+    window = MainWindow(config_dir=studio.paths.config_dir)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.attach(session)
+    qtbot.wait(50)  # restoreState's events, then the deferred look at the Pods tab
+    built = window.pods_dock.page.built
+    if front is not None:
+        getattr(window, front).raise_()
+        qtbot.wait(50)
+    window.close()
+    session.detach()
+    return built
+
+
+def test_a_restored_layout_builds_the_pods_tab_only_when_it_is_in_front(qtbot, studio):
+    assert not relaunch(qtbot, studio)  # first start: the Queue in front
+    assert not relaunch(qtbot, studio, front="pods_dock")  # saved with the Pods in front
+    assert relaunch(qtbot, studio, front="queue")  # restored with the Pods in front: built
+    assert not relaunch(qtbot, studio)  # the Queue in front again: restoreState shows the
+    # Pods dock for a moment, which must not build it
