@@ -209,6 +209,7 @@ class QueueDock(QDockWidget):
                        self.proxy.layoutChanged):
             signal.connect(self._state_timer.start)
         self.model.dataChanged.connect(self._on_data_changed)
+        session.catalogChanged.connect(self._state_timer.start)  # the empty text says what is live
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self.model.tick)
         self._tick.timeout.connect(self._report_activity)
@@ -315,7 +316,7 @@ class QueueDock(QDockWidget):
     def _refresh_state(self, *_: object) -> None:
         shown = self.proxy.rowCount()
         if not self.model.rowCount():
-            self.empty.setText(empty_text(self.studio))
+            self.empty.setText(empty_text(self.session))
         elif not shown:
             self.empty.setText(f"No jobs to show under “{self.status_filter.currentText()}”"
                                + (" since you cleared the finished ones." if
@@ -443,14 +444,14 @@ class QueueDock(QDockWidget):
         self.session.toast.emit("info", "Request copied to the clipboard (secrets masked).")
 
 
-def empty_text(studio) -> str:
-    """The empty Queue teaches what Generate will do: live here, or dry-runs and why."""
+def empty_text(session: Session) -> str:
+    """The empty Queue teaches what Generate will do: live here, or dry-runs and why (from
+    the catalog the session holds, as the Providers dock shows it)."""
     text = "No jobs yet. Press Generate in Compose (Ctrl+Return); every job shows up here."
-    if studio.sandbox_live:
+    if session.studio.sandbox_live:
         return text + (" In the sandbox every job runs live against the local emulator, at no "
                        "cost, whatever the flags in Settings say.")
-    entries = studio.catalog.entries()
-    live = [e.name for e in entries if e.status in ("live", "low-quota")]
+    live = [e.name for e in session.entries() if e.status in ("live", "low-quota")]
     if live:
         return text + f" Live now: {', '.join(live)}. The others are dry-runs (nothing is sent)."
     return text + (" Nothing is live yet, so jobs are dry-runs: the exact request and its price "

@@ -129,3 +129,15 @@ def test_eta_is_never_zero_while_running(window, qtbot, studio):
     fresh = job(studio, ago=1, progress=None)
     qtbot.waitUntil(lambda: model.row_of(fresh.id) >= 0)
     assert model.data(model.index(model.row_of(fresh.id), 5)).startswith("~")
+
+
+def test_the_empty_queue_says_what_is_live_as_settings_change(window, qtbot, studio):
+    from tests.ui.conftest import UI_KEY, enable_flags
+
+    empty = window.queue.empty
+    assert "Nothing is live yet, so jobs are dry-runs" in empty.text()
+    enable_flags(studio)
+    studio.keys.store(studio.providers["fal"].info.key, UI_KEY)
+    window.session.reload_catalog()  # what Settings' Save does
+    qtbot.waitUntil(lambda: "Live now: fal.ai." in empty.text(), timeout=2000)
+    assert "The others are dry-runs" in empty.text()

@@ -75,7 +75,7 @@ def test_the_status_says_which_job_goes_next(window, qtbot, studio, ui_sandbox):
 
 def test_the_empty_queue_says_what_generate_will_do(window, studio):
     assert "runs live against the local emulator" in window.queue.empty.text()
-    assert "runs live" in empty_text(studio)
+    assert "runs live" in empty_text(window.session)
 
 
 def test_a_pause_outlasts_a_restart(window, qtbot, studio):
