@@ -1,4 +1,4 @@
-"""Bundled data: ComfyUI workflow templates, icons, styles, fonts, default config and
+"""Bundled data: ComfyUI workflow templates, icons, fonts, default config and
 the Linux desktop files (licences in LICENSES.md).
 
 This folder sits at the top of the repository and installs as `studio.resources`

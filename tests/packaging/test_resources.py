@@ -75,19 +75,6 @@ def test_ui_icons_are_one_consistent_set_drawn_in_the_theme_colour(qapp):
         apply_theme(qapp, dark=False)
 
 
-def test_the_style_sheets_are_applied_with_the_theme(qapp):
-    from studio.ui.widgets.theme import apply_theme
-
-    try:
-        for dark, name in ((False, "light.qss"), (True, "dark.qss")):
-            apply_theme(qapp, dark=dark)
-            qss = (RESOURCES / "styles" / name).read_text()
-            assert qss.strip() in qapp.styleSheet()
-            assert 'QLabel[role="error"]' in qapp.styleSheet()  # the computed rules stay
-    finally:
-        apply_theme(qapp, dark=False)
-
-
 def test_bundled_font_is_used_when_the_system_has_none(tmp_path):
     """With an empty fontconfig, text would be empty boxes; the bundled DejaVu steps in."""
     conf = tmp_path / "fonts.conf"
@@ -191,5 +178,5 @@ def test_an_installed_wheel_carries_every_resource(tmp_path):
                if p.is_file() and "__pycache__" not in p.parts}
     built = build / "studio" / "resources"
     assert shipped <= {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()}
-    assert {"__init__.py", "styles/dark.qss", "workflows/sdxl_txt2img.json"} <= shipped
+    assert {"__init__.py", "icons/provider-studio.svg", "workflows/sdxl_txt2img.json"} <= shipped
     assert (build / "studio" / "ui" / "widgets" / "theme.py").is_file()

@@ -16,17 +16,20 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
 )
-from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QWidget
 
 from studio.resources import ROOT as RESOURCES
+from studio.ui.widgets.roles import (
+    CENTRE_TABS,
+    bold_title,
+    draw_bar_line,
+    draw_role_frame,
+    polish_role,
+    repolish_roles,
+)
 
 SPACING = 8  # the grid every layout uses
 APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-
-
-def _resource_text(*parts: str) -> str:
-    path = RESOURCES.joinpath(*parts)
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 # (light theme, dark theme) colours per status key; jobs and catalog share the palette.
@@ -139,14 +142,40 @@ def wants_dark(app: QGuiApplication, scheme: Qt.ColorScheme | None = None) -> bo
 
 class StudioStyle(QProxyStyle):
     """Fusion, with check boxes outlined in the text colour on dark palettes (Fusion's own
-    outline is too close to a dark base to see an unchecked box)."""
+    outline is too close to a dark base to see an unchecked box), and the looks the
+    widgets' roles ask for (roles.py): the app has no style sheet."""
 
     _CHECKS = (QStyle.PrimitiveElement.PE_IndicatorCheckBox,
                QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck)
+    _BARS = (QStyle.PrimitiveElement.PE_PanelToolBar, QStyle.PrimitiveElement.PE_PanelStatusBar)
+
+    def polish(self, target):  # a QWidget, the QApplication or a QPalette
+        if isinstance(target, QWidget):
+            polish_role(target)
+        return super().polish(target)
+
+    def drawControl(self, element, option, painter, widget=None) -> None:
+        if element == QStyle.ControlElement.CE_ShapedFrame:
+            if draw_role_frame(painter, widget):
+                return
+        elif element == QStyle.ControlElement.CE_DockWidgetTitle:
+            painter.save()
+            bold_title(painter, widget)
+            super().drawControl(element, option, painter, widget)
+            painter.restore()
+            return
+        super().drawControl(element, option, painter, widget)
 
     def drawPrimitive(self, element, option, painter, widget=None) -> None:
+        if element == QStyle.PrimitiveElement.PE_FrameStatusBarItem:
+            return  # the status bar's items have no boxes around them
+        if (element == QStyle.PrimitiveElement.PE_FrameTabWidget and widget is not None
+                and widget.objectName() == CENTRE_TABS):
+            return  # the centre tabs' pages sit flush in the window
         super().drawPrimitive(element, option, painter, widget)
-        if element in self._CHECKS and is_dark(option.palette):
+        if element in self._BARS:
+            draw_bar_line(painter, widget, option)
+        elif element in self._CHECKS and is_dark(option.palette):
             painter.save()
             pen = QColor(option.palette.color(QPalette.ColorRole.Text))
             pen.setAlpha(120)
@@ -164,7 +193,7 @@ def apply_theme(app: QApplication, dark: bool | None = None) -> None:
         app.setProperty("studioStyled", True)
     dark = wants_dark(app) if dark is None else dark
     app.setPalette(_palette(dark))
-    app.setStyleSheet(_stylesheet(dark))
+    repolish_roles(app)
     _icon_cache.clear()
 
 
@@ -179,27 +208,8 @@ def follow_system_scheme(app: QApplication):
     return lambda: hints.colorSchemeChanged.disconnect(on_change)
 
 
-def _stylesheet(dark: bool) -> str:
-    border = "#45484e" if dark else "#c9c9ce"
-    muted = "#9a9da3" if dark else "#6b6b70"
-    error = _STATUS["error"][1 if dark else 0]
-    return f"""
-    QToolTip {{ padding: 4px 6px; }}
-    QLabel[role="muted"] {{ color: {muted}; }}
-    QLabel[role="heading"] {{ font-weight: 600; }}
-    QLabel[role="error"] {{ color: {error}; }}
-    QFrame[role="field"] {{ border: 1px solid transparent; border-radius: 4px; }}
-    QFrame[role="field"][invalid="true"] {{ border: 1px solid {error}; }}
-    QLineEdit[role="value"] {{ background: transparent; border: none; padding: 0; }}
-    QFrame[role="card"] {{ border: 1px solid {border}; border-radius: 6px; }}
-    QFrame[role="banner"] {{ border: 1px solid {error}; border-radius: 6px; padding: 8px; }}
-    QMainWindow::separator {{ width: 4px; height: 4px; }}
-    QDockWidget::title {{ padding: 6px 8px; }}
-    """ + _resource_text("styles", "dark.qss" if dark else "light.qss")
-
-
 def repolish(widget) -> None:
-    """Re-apply the stylesheet after a dynamic property change."""
+    """Re-apply the widget's role (roles.py) after its `role` or `invalid` changed."""
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
