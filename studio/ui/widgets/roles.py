@@ -11,6 +11,7 @@ and the framed roles are drawn by the style:
 - QFrame `field` (a form field; red while its `invalid` property is true), `card` and
   `banner` (an error-coloured box): a 1 px rounded border.
 - QLineEdit `value`: no frame, no background (a read-only value that scrolls).
+- Labels in the status bar get 6 px either side.
 
 A role set or changed after the widget is shown takes effect with theme.repolish().
 """
@@ -68,6 +69,8 @@ def polish_role(widget: QWidget) -> None:
 
 
 def _polish_label(label: QLabel, role: str) -> None:
+    if isinstance(label.parent(), QStatusBar):
+        label.setContentsMargins(6, 0, 6, 0)
     if not role and not label.property(_STYLED):
         return  # the common case: a plain label, left alone
     palette = label.palette()
@@ -84,8 +87,6 @@ def _polish_label(label: QLabel, role: str) -> None:
     if role == "title":
         font.setPointSizeF(15)
     label.setFont(font)
-    if isinstance(label.parent(), QStatusBar):
-        label.setContentsMargins(6, 0, 6, 0)
     label.setProperty(_STYLED, True)
 
 

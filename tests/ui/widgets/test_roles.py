@@ -120,8 +120,10 @@ def test_a_value_line_has_no_frame_or_background(light, qtbot):
 
 def test_status_bar_labels_get_room_either_side(light, qtbot):
     bar = QStatusBar()
-    spend = label("muted")
+    spend, mode = label("muted"), QLabel("Sandbox")
     bar.addPermanentWidget(spend)
+    bar.addPermanentWidget(mode)
     _host = shown(qtbot, bar)
-    margins = spend.contentsMargins()
-    assert (margins.left(), margins.right()) == (6, 6)
+    for each in (spend, mode):
+        margins = each.contentsMargins()
+        assert (margins.left(), margins.right()) == (6, 6)
