@@ -122,6 +122,11 @@ def sandbox_requests(server, provider: str | None = None) -> list[dict]:
     return sandbox_admin().get(f"{server.url}/_sandbox/requests", params=params).json()
 
 
+def sandbox_posts(server, provider: str) -> list[dict]:
+    """The provider's POSTs: the submits, without the balance reads around them."""
+    return [r for r in sandbox_requests(server, provider) if r["method"] == "POST"]
+
+
 def set_faults(server, **faults) -> None:
     sandbox_admin().post(f"{server.url}/_sandbox/faults", json=faults).raise_for_status()
 

@@ -5,16 +5,19 @@ Two ways a provider tells it:
   executionTime x the endpoint's rate);
 - it reports no per-job cost but its balance shows each charge (`bills_from_balance`:
   Runway credits, Luma credits, Stability credits, Vivid Flow credits). The meter keeps the
-  last balance it saw per provider (the catalog's quota refreshes and its own reads) and
-  reads it again when a job ends: the drop is the job's cost, but only when the earlier
-  reading was taken before the job started and no other job of that provider ran in
-  between. Anything else using the account meanwhile (its web app, another machine) would
-  be counted too: the basis says so.
-The runner asks `actual()` once, when a job has succeeded.
+  last balance it saw per provider (the catalog's quota refreshes and its own reads),
+  reads it just before sending a job when it has none yet (the first job of a provider
+  in this process), and reads it again when a job ends: the drop is the job's cost, but
+  only when the earlier reading was taken before the job was sent and no other job of
+  that provider ran in between. Anything else using the account meanwhile (its web app,
+  another machine) would be counted too: the basis says so.
+The submitter calls `before_send()` for each job it sends; the runner asks `actual()`
+once, when a job has succeeded.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import time
@@ -27,6 +30,8 @@ from studio.providers.base import Price, PriceSource, ProviderError, Quota, Succ
 
 log = logging.getLogger(__name__)
 _RECENT_JOBS = 500
+_READ_BEFORE_SECONDS = 5.0  # the longest a balance read may hold a job back
+_SENT_KEPT = 1000  # send times kept for jobs not yet settled (failed jobs never are)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class CostMeter:
         self._last: dict[str, Reading] = {}
         # Job id -> when the balance was read after it: its charge is in that reading.
         self._settled: dict[str, float] = {}
+        # Job id -> when it was sent from this process: a reading before that misses its charge.
+        self._sent: dict[str, float] = {}
 
     def observe(self, provider_id: str, quota: Quota | None, at: float | None = None) -> None:
         """A balance just read (by the catalog, or by the meter itself)."""
@@ -51,8 +58,32 @@ class CostMeter:
     def last(self, provider_id: str) -> Reading | None:
         return self._last.get(provider_id)
 
+    async def before_send(self, job: Job) -> None:
+        """Just before a job goes out: with no balance reading yet for its provider, read
+        one (a failed or slow read is logged and costs the job nothing), then note when the
+        job was sent."""
+        access = self.access
+        provider = access.providers.get(job.provider)
+        if provider is None or not provider.info.bills_from_balance:
+            return
+        if job.provider not in self._last:
+            try:
+                async with asyncio.timeout(_READ_BEFORE_SECONDS):
+                    quota = await provider.balance(await access.http(),
+                                                   access.context(job.provider))
+            except (ProviderError, ValueError, TimeoutError) as exc:
+                log.info("cost.balance_unread provider=%s job=%s error=%s", job.provider,
+                         job.id, exc or "timed out")
+            else:
+                self.observe(job.provider, quota)
+        if len(self._sent) >= _SENT_KEPT:
+            del self._sent[next(iter(self._sent))]  # the oldest: a job that never settled
+        self._sent[job.id] = time.time()
+
     async def actual(self, job: Job, result: Succeeded) -> dict[str, Any] | None:
         """The job's actual cost as a price record, or None when the provider cannot tell."""
+        # Sent from this process: when. Resumed from an earlier one: its creation bounds it.
+        sent = self._sent.pop(job.id, job.created_at)
         if result.actual is not None:
             return result.actual.as_dict()
         access = self.access
@@ -68,8 +99,8 @@ class CostMeter:
         now = time.time()
         self.observe(job.provider, after, now)
         self._settled[job.id] = now
-        if before is None or after is None or before.at > job.created_at:
-            return None
+        if before is None or after is None or before.at > sent:
+            return None  # no reading from before the job went out
         if self._others_ran(job, before.at, now):
             return None
         return _difference(provider.info.name, provider.info.docs_url, before.quota, after)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -33,12 +33,14 @@ _SUBMIT_ATTEMPTS = 4
 
 class JobSubmitter:
     def __init__(self, access: ProviderAccess, store: JobStore, joblog: JobLogWriter,
-                 settings: SettingsSource, set_status: Callable[..., Job]) -> None:
+                 settings: SettingsSource, set_status: Callable[..., Job], *,
+                 before_send: Callable[[Job], Awaitable[None]] | None = None) -> None:
         self.access = access
         self.store = store
         self.joblog = joblog
         self.config = settings
         self._status = set_status  # the runner's lease-checked status write
+        self._before_send = before_send  # the cost meter's balance reading, if it needs one
 
     async def submit(self, job: Job, call: PreparedCall) -> Submitted | None:
         """Send the job once; None when the outcome is unknown (never resent)."""
@@ -47,6 +49,8 @@ class JobSubmitter:
         # Everything slow comes before `submitting`, so a kill in that state means the
         # request was (about to be) on the wire: the window for `unknown` stays small.
         http = await self.access.http()
+        if self._before_send is not None:
+            await self._before_send(job)
         self.joblog.append(job.provider, job.id, "submit", request=job.prepared)
         # Under the lease: a process that lost it never sends.
         self._status(job.id, JobStatus.SUBMITTING)

@@ -63,7 +63,8 @@ class JobRunner:
         self.redactor = redactor
         self.config = config
         self.outputs = outputs
-        self.submitter = JobSubmitter(access, store, joblog, config, self._set)
+        self.submitter = JobSubmitter(access, store, joblog, config, self._set,
+                                      before_send=outputs.costs.before_send)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # Bounded per provider, in an order the artist can change, with a pause switch.
         self.sends = SendQueue(self._limit)

@@ -10,7 +10,7 @@ from studio.core.config import set_value
 from studio.core.jobs import JobStatus
 from studio.core.service import Studio
 from studio.providers.base import RenderRequest
-from tests.conftest import set_faults
+from tests.conftest import sandbox_requests, set_faults
 
 
 def live(home, sandbox, *flags: str) -> Studio:
@@ -109,3 +109,36 @@ def test_a_bad_provider_option_is_a_clear_error(home, memory_keyring):
     studio.update_settings(set_value(studio.settings, "provider_options.runpod.gpu", "TPU"))
     with pytest.raises(ValueError, match=r"provider_options\.runpod\.gpu: Input should be"):
         studio.context("runpod")
+
+
+async def test_the_first_job_reads_the_balance_before_it_is_sent(home, sandbox):
+    """No catalog refresh first (the CLI, the API, the app before Refresh): the meter reads
+    the balance just before sending, so the first job of a session gets its cost too."""
+    studio = live(home, sandbox, "video")
+    try:
+        assert studio.costs.last("luma") is None
+        job = await studio.wait((await studio.submit(
+            RenderRequest(provider="luma", model="ray-2", prompt="waves"))).id)
+        assert job.status is JobStatus.SUCCEEDED, job.error
+        assert job.actual_cost["usd"] == pytest.approx(0.40)
+        calls = [(r["method"], r["path"]) for r in sandbox_requests(sandbox, "luma")]
+        sent = next(i for i, (method, _) in enumerate(calls) if method == "POST")
+        assert any(path.endswith("/credits") for _, path in calls[:sent]), calls
+    finally:
+        await studio.aclose()
+
+
+async def test_a_balance_that_cannot_be_read_first_holds_nothing_up(home, sandbox):
+    set_faults(sandbox, malformed_json={"count": 1, "provider": "luma"})  # the first read
+    studio = live(home, sandbox, "video")
+    try:
+        job = await studio.wait((await studio.submit(
+            RenderRequest(provider="luma", model="ray-2", prompt="waves"))).id)
+        assert job.status is JobStatus.SUCCEEDED, job.error
+        assert job.actual_cost is None  # no reading from before it was sent: not guessed
+        # The balance read after it is the next job's starting point.
+        second = await studio.wait((await studio.submit(
+            RenderRequest(provider="luma", model="ray-2", prompt="waves"))).id)
+        assert second.actual_cost["usd"] == pytest.approx(0.40)
+    finally:
+        await studio.aclose()

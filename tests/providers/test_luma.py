@@ -25,7 +25,7 @@ from studio.providers.base import (
 )
 from studio.providers.luma import MODELS, LumaProvider
 from studio.sandbox.recorder import fingerprint
-from tests.conftest import TEST_KEY, sandbox_requests, set_faults
+from tests.conftest import TEST_KEY, sandbox_posts, sandbox_requests, set_faults
 
 BASE = "https://api.lumalabs.ai/dream-machine/v1"
 CTX = ProviderContext(base_url=BASE, key=TEST_KEY)
@@ -201,9 +201,10 @@ async def test_text_to_video_job_end_to_end(home, sandbox):
         assert statuses == ["queued", "submitting", "submitted", "running", "succeeded"]
     finally:
         await studio.aclose()
-    [post, *polls, credits] = sandbox_requests(sandbox, "luma")
-    # The balance after the job: no reading from before it, so no actual cost yet.
-    assert credits["path"] == "/luma/credits" and job.actual_cost is None
+    [before, post, *polls, after] = sandbox_requests(sandbox, "luma")
+    # The balance just before it was sent and after it ended: the drop is its cost.
+    assert before["path"] == after["path"] == "/luma/credits"
+    assert job.actual_cost["usd"] == pytest.approx(0.40)
     assert (post["method"], post["path"], post["status"]) == ("POST", "/luma/generations/video",
                                                                201)
     assert post["headers"]["authorization"] == SANDBOX_AUTH
@@ -262,7 +263,7 @@ async def test_keyframes_job_uploads_both_images_through_fal_storage(home, sandb
              u["body_size"]) for u in uploads] == [
         ("/fal/_cdn/files/upload", "image/png", "start.png", first.stat().st_size),
         ("/fal/_cdn/files/upload", "image/png", "end.png", last.stat().st_size)]
-    post = sandbox_requests(sandbox, "luma")[0]
+    post = sandbox_posts(sandbox, "luma")[0]
     frames = post["body"]["keyframes"]
     assert [frames[k]["type"] for k in ("frame0", "frame1")] == ["image", "image"]
     assert all(frames[k]["url"].startswith(f"{sandbox.url}/files/") for k in frames)
@@ -297,7 +298,7 @@ async def test_photon_image_job_with_a_reference_through_an_s3_bucket(home, sand
     assert (put["method"], put["path"], put["status"]) == (
         "PUT", f"/s3/studio-inputs/provider-studio/{digest}.png", 200)
     assert put["query"]["X-Amz-Credential"].startswith("AKIASANDBOX/")
-    post = sandbox_requests(sandbox, "luma")[0]
+    post = sandbox_posts(sandbox, "luma")[0]
     assert post["path"] == "/luma/generations/image"
     [ref] = post["body"]["image_ref"]
     assert ref["weight"] == 0.85
@@ -318,7 +319,7 @@ async def test_https_inputs_go_to_luma_as_they_are(home, sandbox):
         assert job.status is JobStatus.SUCCEEDED, job.error
     finally:
         await studio.aclose()
-    post = sandbox_requests(sandbox, "luma")[0]
+    post = sandbox_posts(sandbox, "luma")[0]
     assert post["body"]["keyframes"] == {
         "frame0": {"type": "image", "url": "https://images.example.com/start.png"}}
     assert job.prepared["inputs"] == [{"name": "start.png", "role": "start_frame",

@@ -28,7 +28,7 @@ from studio.providers.base import (
 )
 from studio.providers.runway import MODELS, RunwayProvider, failure_from
 from studio.sandbox.recorder import fingerprint
-from tests.conftest import TEST_KEY, sandbox_requests, set_faults
+from tests.conftest import TEST_KEY, sandbox_posts, sandbox_requests, set_faults
 
 CTX = ProviderContext(base_url="https://api.dev.runwayml.com", key=TEST_KEY)
 SANDBOX_AUTH = f"Bearer <redacted sha256:{fingerprint(SANDBOX_KEY)}>"
@@ -243,7 +243,7 @@ async def test_text_to_image_job_with_a_tagged_reference(home, sandbox, tmp_path
         assert (asset.width, asset.height) == (1280, 720)
     finally:
         await studio.aclose()
-    post = sandbox_requests(sandbox, "runway")[0]
+    post = sandbox_posts(sandbox, "runway")[0]
     assert post["path"] == "/runway/v1/text_to_image"
     assert [r["tag"] for r in post["body"]["referenceImages"]] == ["ref1"]
 

@@ -159,7 +159,8 @@ async def test_image_to_video_job_end_to_end(home, sandbox, tmp_path):
         assert (frames[0].width, frames[0].height) == (320, 256) and len(frames) >= 12
     finally:
         await studio.aclose()
-    post, *polls = vivid_requests(sandbox)
+    [post] = vivid_requests(sandbox, "POST")
+    polls = vivid_requests(sandbox, "GET")
     assert post["status"] == 202 and post["path"] == "/vividflow/generate"
     assert post["headers"]["x-api-key"] == f"<redacted sha256:{fingerprint(SANDBOX_KEY)}>"
     assert post["body"]["fields"] == {"prompt": "the fox turns", "model": "wan2.1",
@@ -214,9 +215,10 @@ async def test_a_429_on_status_waits_exactly_the_retry_after_in_the_body(
 
 
 async def test_a_429_on_submit_is_retried_after_retry_after(home, sandbox, tmp_path):
-    set_faults(sandbox, rate_limit={"provider": "vividflow", "count": 1, "retry_after": 1})
     studio = live_studio(home, sandbox)
     try:
+        await studio.catalog.refresh_quotas(force=True)  # the balance read, before the fault
+        set_faults(sandbox, rate_limit={"provider": "vividflow", "count": 1, "retry_after": 1})
         job = await studio.wait((await studio.submit(small_wan(tmp_path))).id)
         assert job.status is JobStatus.SUCCEEDED, job.error
     finally:
