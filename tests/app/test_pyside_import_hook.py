@@ -94,3 +94,33 @@ def test_cheapen_installs_once_and_pyside_uses_it(monkeypatch, tmp_path):
 def test_without_the_hook_nothing_is_done(monkeypatch):
     monkeypatch.delitem(sys.modules, pyside_import_hook.FEATURE_MODULE)
     assert pyside_import_hook.cheapen() is False
+
+
+def test_no_module_of_the_standard_library_mentions_pyside():
+    """What lets `in_stdlib` answer without reading: true of the installed stdlib."""
+    stdlib = Path(pyside_import_hook.STDLIB_DIR)
+    mentions = [path for path in stdlib.rglob("*.py")
+                if pyside_import_hook.in_stdlib(str(path)) and b"PySide6" in path.read_bytes()]
+    assert mentions == []
+
+
+def test_stdlib_modules_are_answered_without_reading_them(monkeypatch):
+    import json
+
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
+    check = pyside_import_hook.uses_pyside_by_bytes(lambda m: True)
+    assert check(json) is False
+    assert opened == []
+
+
+def test_packages_installed_beside_the_stdlib_are_still_read(tmp_path, monkeypatch):
+    site = tmp_path / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "qt_user.py").write_text("import PySide6\n")
+    (tmp_path / "lib" / "plain_std.py").write_text("X = 'PySide6'\n")
+    monkeypatch.setattr(pyside_import_hook, "STDLIB_DIR", str(tmp_path / "lib") + "/")
+    check = pyside_import_hook.uses_pyside_by_bytes(lambda m: False)
+    assert check(_module_from(site / "qt_user.py")) is True  # read: it says PySide6
+    assert check(_module_from(tmp_path / "lib" / "plain_std.py")) is False  # not read
