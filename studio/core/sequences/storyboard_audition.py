@@ -29,9 +29,17 @@ def audition_brief(boards: Storyboards, board: Storyboard, scene_number: int,
     if keyframe is None:
         raise StoryboardError(f"scene {scene_number} has no approved keyframe yet: "
                               "approve one first")
+    frames = [keyframe]
+    if boards.next_scene(board, scene) is not None:  # ends on the next scene's keyframe
+        end = boards.end_frame_ref(board, scene)
+        if end is None:
+            raise StoryboardError(f"scene {scene_number}'s clip ends on scene "
+                                  f"{scene_number + 1}'s keyframe, which is not approved yet: "
+                                  "approve it first")
+        frames.append(end)  # models that take no end frame drop it (the Compare notes say)
     return Brief(prompt=with_notes(scene.prompt, notes), seed=scene.seed,
                  aspect=board.spec.aspect, duration=scene.duration_seconds,
-                 input_images=[keyframe]), keyframe
+                 input_images=frames), keyframe
 
 
 def targets_of(choices: list[ModelChoice]) -> list[Target]:
@@ -80,6 +88,7 @@ def pick(boards: Storyboards, board_id: str, scene_number: int, stage: str,
     if job.status is not JobStatus.SUCCEEDED or boards.output_of(job_id) is None:
         raise StoryboardError(f"job {job_id} has no output to take ({job.status.value})")
     _, keyframe = audition_brief(boards, board, scene_number, stage)
+    end = boards.end_frame_ref(board, scene) if stage == "clip" else None
     chosen = ModelChoice(provider=cell.target.provider, model=cell.target.model,
                          params=cell.target.params)
     with boards.editing(board.id) as board:
@@ -87,7 +96,8 @@ def pick(boards: Storyboards, board_id: str, scene_number: int, stage: str,
         state = board.state(scene).stage(stage)
         state.attempts.append(Attempt(job_id=job_id, prompt=job.prompt,
                                       notes=f"audition {group.id}, cell {cell.letter}",
-                                      created_at=time.time(), keyframe_asset=keyframe))
+                                      created_at=time.time(), keyframe_asset=keyframe,
+                                      end_frame_asset=end))
         state.approved_job = job_id
         state.audition_group = None
         field = "image_model" if stage == "keyframe" else "video_model"

@@ -88,7 +88,9 @@ def keyframe_request(providers: Mapping[str, Provider], spec: StoryboardSpec,
 
 
 def clip_request(providers: Mapping[str, Provider], spec: StoryboardSpec, scene: SceneSpec,
-                 keyframe: str, notes: str = "") -> StageRequest:
+                 keyframe: str, notes: str = "", end_frame: str | None = None) -> StageRequest:
+    """The clip: `keyframe` animated by the scene's video model, ending on `end_frame`
+    (the next scene's keyframe) when one is given."""
     choice = spec.video_model_of(scene)
     model = model_info(providers, choice)
     if Mode.IMG2VIDEO not in model.modes:
@@ -98,10 +100,18 @@ def clip_request(providers: Mapping[str, Provider], spec: StoryboardSpec, scene:
                   duration=scene.duration_seconds)
     adapted = adapt(brief, Target(provider=choice.provider, model=choice.model,
                                   params=choice.params), model)
-    wanted = [(keyframe, Role.START_FRAME), *((r, Role.REFERENCE) for r in spec.reference_images)]
+    wanted = [(keyframe, Role.START_FRAME)]
+    if end_frame is not None:
+        if model.role_limits(Mode.IMG2VIDEO).get(Role.END_FRAME, 0) < 1:
+            raise StageError(f"{choice.label} takes no end frame: turn off \"End on the next "
+                             "keyframe\" for this scene, or pick a video model that takes one")
+        wanted.append((end_frame, Role.END_FRAME))
+    wanted += [(r, Role.REFERENCE) for r in spec.reference_images]
     images, why = place(model, Mode.IMG2VIDEO, wanted)
     if not images or images[0] != keyframe:
         raise StageError(f"{choice.label} takes no start frame in image-to-video mode")
+    if end_frame is not None and images[1:2] != [end_frame]:
+        raise StageError(f"{choice.label} takes no end frame after its start frame")
     request = adapted.request.model_copy(update={"input_images": images,
                                                  "mode": Mode.IMG2VIDEO})
     return StageRequest(request, tuple(why))

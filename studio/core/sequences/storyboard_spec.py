@@ -82,6 +82,9 @@ class SceneSpec(BaseModel):
                                         description="Prompt for the keyframe; default: prompt")
     seed: int | None = Field(None, ge=0, le=4_294_967_294)
     transition: TransitionSpec = Field(default_factory=TransitionSpec)
+    end_on_next_keyframe: bool = Field(
+        False, description="End the clip on the next scene's keyframe (its video model must "
+                           "take an end frame); ignored on the last scene")
 
 
 class StoryboardSpec(BaseModel):
@@ -125,6 +128,7 @@ class Attempt(BaseModel):
     notes: str = ""
     created_at: float
     keyframe_asset: str | None = None  # clip attempts: the start frame it animated
+    end_frame_asset: str | None = None  # clip attempts: the end frame it was to reach
     error: str | None = None
 
 

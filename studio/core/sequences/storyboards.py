@@ -91,6 +91,7 @@ class Planned:
     request: RenderRequest
     keyframe: str | None = None  # clips: the start frame
     notes: tuple[str, ...] = ()
+    end_frame: str | None = None  # clips: the next scene's keyframe, when it ends on it
 
 
 class Storyboards:
@@ -202,19 +203,38 @@ class Storyboards:
         asset = self._output(approved)
         return f"asset:{asset.id}" if asset is not None else None
 
+    @staticmethod
+    def next_scene(board: Storyboard, scene: SceneSpec) -> SceneSpec | None:
+        """The scene whose keyframe `scene`'s clip ends on, when it asks to (and is not the
+        last scene)."""
+        if not scene.end_on_next_keyframe:
+            return None
+        ids = [s.id for s in board.spec.scenes]
+        at = ids.index(scene.id) if scene.id in ids else len(ids)
+        return board.spec.scenes[at + 1] if at + 1 < len(ids) else None
+
+    def end_frame_ref(self, board: Storyboard, scene: SceneSpec) -> str | None:
+        """The end frame of `scene`'s clip: the next scene's settled keyframe, when the
+        scene ends on it; None otherwise (or while that keyframe is not settled)."""
+        following = self.next_scene(board, scene)
+        return self.keyframe_ref(board, following) if following is not None else None
+
     def stage_status(self, board: Storyboard, scene: SceneSpec, stage: str) -> str:
         """given | waiting | pending | audition (a compare group waits for its pick) |
         running | review | approved | dry_run | failed | refused (by a spend budget) |
-        stale (a clip made from an earlier keyframe)."""
+        stale (a clip made from an earlier keyframe, or toward an earlier end frame).
+        A clip that ends on the next scene's keyframe is waiting until that is settled."""
         state = board.state(scene).stage(stage)
         if stage == "keyframe" and scene.keyframe.kind != "generate":
             return "given"
         if stage == "clip":
             keyframe = self.keyframe_ref(board, scene)
-            if keyframe is None:
+            end = self.end_frame_ref(board, scene)
+            if keyframe is None or (end is None and self.next_scene(board, scene)):
                 return "waiting"
             latest = state.latest
-            if latest is not None and latest.keyframe_asset != keyframe:
+            if latest is not None and (latest.keyframe_asset, latest.end_frame_asset) != (
+                    keyframe, end):
                 return "stale"
         if state.audition_group:
             return "audition"
@@ -270,9 +290,10 @@ class Storyboards:
                     keyframe = self._approvable(board, scene, "keyframe")
             if keyframe is not None and self.stage_status(board, scene, "clip") in (
                     "pending", "stale"):
+                end = self.end_frame_ref(board, scene)
                 out.append(self._planned(number, scene.id, "clip", clip_request(
-                    self.host.providers, board.spec, scene, keyframe, state.clip.notes),
-                    keyframe))
+                    self.host.providers, board.spec, scene, keyframe, state.clip.notes,
+                    end_frame=end), keyframe, end))
         return out
 
     def quote_requests(self, board: Storyboard) -> list[RenderRequest]:
@@ -284,9 +305,13 @@ class Storyboards:
             if (number, "clip") in planned:
                 continue
             if self.stage_status(board, scene, "clip") in ("waiting",):
-                stand_in = KEYFRAME_PLACEHOLDER.format(n=number)
-                out.append(clip_request(self.host.providers, board.spec, scene,
-                                        stand_in).request)
+                start = self.keyframe_ref(board, scene) or KEYFRAME_PLACEHOLDER.format(n=number)
+                end = None
+                if self.next_scene(board, scene) is not None:
+                    end = (self.end_frame_ref(board, scene)
+                           or KEYFRAME_PLACEHOLDER.format(n=number + 1))
+                out.append(clip_request(self.host.providers, board.spec, scene, start,
+                                        end_frame=end).request)
         return out
 
     def _approvable(self, board: Storyboard, scene: SceneSpec, stage: str) -> str | None:
@@ -295,8 +320,9 @@ class Storyboards:
 
     @staticmethod
     def _planned(number: int, scene_id: str, stage: str, built: StageRequest,
-                 keyframe: str | None = None) -> Planned:
-        return Planned(number, scene_id, stage, built.request, keyframe, built.notes)
+                 keyframe: str | None = None, end_frame: str | None = None) -> Planned:
+        return Planned(number, scene_id, stage, built.request, keyframe, built.notes,
+                       end_frame)
 
     # -- running ------------------------------------------------------------------------
 
@@ -341,7 +367,8 @@ class Storyboards:
                 stage = board.state(scene).stage(p.stage)
                 stage.attempts.append(Attempt(
                     job_id=job.id, prompt=p.request.prompt, notes=stage.notes,
-                    created_at=time.time(), keyframe_asset=p.keyframe))
+                    created_at=time.time(), keyframe_asset=p.keyframe,
+                    end_frame_asset=p.end_frame))
             board.final = None
 
     async def run(self, board_id: str, *, auto_approve: bool | None = None,
@@ -406,7 +433,7 @@ class Storyboards:
         attempts before it stay in the history; a new keyframe makes the clip run again."""
         async with self._lock(board_id):
             board = self._require_id(board_id)
-            built, keyframe, use_notes = self._again(board, scene_number, stage, notes)
+            built, (keyframe, end), use_notes = self._again(board, scene_number, stage, notes)
             scene_id = board.scene(scene_number).id
             stage_state = board.state(board.scene(scene_number)).stage(stage)
             self.host.check(built.request)  # a missing file: nothing is sent
@@ -426,7 +453,7 @@ class Storyboards:
                     state.clip.approved_job = None  # its clip runs again from the new one
                 stage_state.attempts.append(Attempt(
                     job_id=job.id, prompt=built.request.prompt, notes=use_notes,
-                    created_at=time.time(), keyframe_asset=keyframe))
+                    created_at=time.time(), keyframe_asset=keyframe, end_frame_asset=end))
                 board.final = None
             return job
 
@@ -436,7 +463,8 @@ class Storyboards:
         return self._again(self._require_id(board_id), scene_number, stage, notes)[0].request
 
     def _again(self, board: Storyboard, scene_number: int, stage: str, notes: str | None
-               ) -> tuple[StageRequest, str | None, str]:
+               ) -> tuple[StageRequest, tuple[str | None, str | None], str]:
+        """The stage's request, (the clip's start and end frames), the notes it uses."""
         scene = board.scene(scene_number)
         stage_state = board.state(scene).stage(stage)
         use_notes = stage_state.notes if notes is None else notes.strip()
@@ -447,13 +475,19 @@ class Storyboards:
                         f"scene {scene_number}'s keyframe is given (an image you chose); "
                         "set it to be generated to regenerate it")
                 return keyframe_request(self.host.providers, board.spec, scene,
-                                        use_notes), None, use_notes
+                                        use_notes), (None, None), use_notes
             keyframe = self.keyframe_ref(board, scene)
             if keyframe is None:
                 raise StoryboardError(f"scene {scene_number} has no approved keyframe "
                                       "yet: approve one first")
+            end = self.end_frame_ref(board, scene)
+            if end is None and self.next_scene(board, scene) is not None:
+                raise StoryboardError(
+                    f"scene {scene_number}'s clip ends on scene {scene_number + 1}'s "
+                    "keyframe, which is not approved yet: approve it first (or turn off "
+                    "\"End on the next keyframe\")")
             return clip_request(self.host.providers, board.spec, scene, keyframe,
-                                use_notes), keyframe, use_notes
+                                use_notes, end_frame=end), (keyframe, end), use_notes
         except StageError as exc:
             raise StoryboardError(str(exc)) from None
 
@@ -517,6 +551,7 @@ class Storyboards:
         return {"job_id": attempt.job_id, "status": job.status.value if job else "failed",
                 "prompt": attempt.prompt, "notes": attempt.notes,
                 "created_at": attempt.created_at, "keyframe": attempt.keyframe_asset,
+                "end_frame": attempt.end_frame_asset,
                 "error": attempt.error or (job.error if job else None),
                 "output": _asset_dict(self._output(attempt.job_id))}
 

@@ -1,6 +1,7 @@
 """The scene editor: prompt, duration, where the keyframe comes from, the image and video
-models (chosen with the catalog's model picker), and the transition into the next scene.
-Edits come out as `changed(SceneSpec)`; the tab saves them."""
+models (chosen with the catalog's model picker), and the transition into the next scene
+(and whether the clip ends on that scene's keyframe). Edits come out as
+`changed(SceneSpec)`; the tab saves them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QSignalBlocker, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -35,6 +37,10 @@ from studio.ui.session import Session
 ASSET_IDS_MIME = "application/x-provider-studio-assets"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 SOURCES = (("generate", "Generate"), ("asset", "An output"), ("file", "A file"))
+END_ON_NEXT_TIP = ("The clip ends exactly on the next scene's keyframe, so this shot runs "
+                   "into the next one. Needs a video model that takes an end frame (Kling "
+                   "2.1 pro, Luma Ray 2, …); the clip waits until that keyframe is approved.")
+LAST_SCENE_TIP = "The last scene has no next keyframe to end on."
 
 
 class ModelDialog(QDialog):
@@ -186,6 +192,9 @@ class SceneEditor(QWidget):
         self.fade.setRange(0, 5)
         self.fade.setSingleStep(0.25)
         self.fade.setSuffix(" s")
+        self.end_on_next = QCheckBox("End on next keyframe", self)
+        self.end_on_next.setObjectName("endOnNextKeyframe")
+        self.end_on_next.setToolTip(END_ON_NEXT_TIP)
 
         source_row = QHBoxLayout()
         source_row.addWidget(self.source)
@@ -194,6 +203,7 @@ class SceneEditor(QWidget):
         transition_row = QHBoxLayout()
         transition_row.addWidget(self.transition)
         transition_row.addWidget(self.fade)
+        transition_row.addWidget(self.end_on_next)
         transition_row.addStretch(1)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
@@ -216,6 +226,7 @@ class SceneEditor(QWidget):
             signal.connect(lambda _v: self._debounce.start())
         self.source.currentIndexChanged.connect(lambda _i: self._emit())
         self.transition.currentIndexChanged.connect(lambda _i: self._emit())
+        self.end_on_next.toggled.connect(lambda _on: self._emit())
         self.image_model.chosen.connect(lambda c: self._emit(image_model=c))
         self.video_model.chosen.connect(lambda c: self._emit(video_model=c))
         self.setEnabled(False)
@@ -240,15 +251,17 @@ class SceneEditor(QWidget):
         self._emit()
 
     def show_scene(self, scene: SceneSpec | None, image_default: ModelChoice | None = None,
-                   video_default: ModelChoice | None = None) -> None:
-        """Fill the fields (no `changed` is sent for it)."""
+                   video_default: ModelChoice | None = None, *, last: bool = False) -> None:
+        """Fill the fields (no `changed` is sent for it). `last`: the storyboard's last
+        scene, whose clip has no next keyframe to end on."""
         self._debounce.stop()
         self.scene = scene
         self.setEnabled(scene is not None)
         if scene is None or image_default is None or video_default is None:
             return
         blockers = [QSignalBlocker(w) for w in (self.prompt, self.duration, self.source,
-                                                self.source_ref, self.transition, self.fade)]
+                                                self.source_ref, self.transition, self.fade,
+                                                self.end_on_next)]
         if self.prompt.toPlainText() != scene.prompt:
             self.prompt.setPlainText(scene.prompt)
         self.duration.setValue(scene.duration_seconds)
@@ -257,6 +270,9 @@ class SceneEditor(QWidget):
         self.transition.setCurrentIndex(max(0, self.transition.findData(
             scene.transition.kind)))
         self.fade.setValue(scene.transition.seconds)
+        self.end_on_next.setChecked(scene.end_on_next_keyframe)
+        self.end_on_next.setEnabled(not last or scene.end_on_next_keyframe)
+        self.end_on_next.setToolTip(LAST_SCENE_TIP if last else END_ON_NEXT_TIP)
         del blockers
         self._sync_enabled()
         self.image_model.set_choice(scene.image_model, image_default)
@@ -296,6 +312,7 @@ class SceneEditor(QWidget):
             "prompt": prompt, "duration_seconds": self.duration.value(),
             "keyframe": KeyframeSource(kind=kind, ref=ref if kind != "generate" else None),
             "transition": TransitionSpec(kind=self.transition.currentData(), seconds=fade),
+            "end_on_next_keyframe": self.end_on_next.isChecked(),
             **models}
         scene = self.scene.model_copy(update=update)
         if scene != self.scene:

@@ -26,7 +26,8 @@ THUMB = 120
 SIDE_BY_SIDE = 480  # px: narrower than this, the clip goes under the keyframe
 EXPLAIN = {
     "pending": "not made yet: Run makes it",
-    "waiting": "waits for an approved keyframe",
+    "waiting": "waits for an approved keyframe (and for the next scene's, when the clip "
+               "ends on it)",
     "running": "rendering…",
     "review": "ready: approve it or regenerate with notes",
     "approved": "approved",
@@ -34,7 +35,8 @@ EXPLAIN = {
     "dry_run": "dry-run: the request was recorded, nothing was sent",
     "failed": "failed: regenerate to try again",
     "refused": "refused by a spend budget (nothing was sent): regenerate when there is room",
-    "stale": "made from an earlier keyframe: Run makes it again",
+    "stale": "made from an earlier keyframe (or toward an earlier end frame): Run makes "
+             "it again",
     "audition": "auditioned across models: vote in Compare, then take the winner",
 }
 

@@ -298,7 +298,8 @@ class SequencesTab(QWidget):
         scene_spec = next(s for s in spec.scenes if s.id == scene["id"])
         if not self.editor._debounce.isActive() or self.editor.scene is None or \
                 self.editor.scene.id != scene_spec.id:
-            self.editor.show_scene(scene_spec, spec.image_model, spec.video_model)
+            self.editor.show_scene(scene_spec, spec.image_model, spec.video_model,
+                                   last=scene_spec.id == spec.scenes[-1].id)
         self.stages.show_scene(scene)
 
     def _on_event(self, event: StoreEvent) -> None:

@@ -32,11 +32,11 @@ FULL = {
          "keyframe": {"kind": "asset", "ref": "abc123"}, "image_model": None,
          "video_model": {"provider": "luma", "model": "ray-2", "params": {"loop": True}},
          "keyframe_prompt": None, "seed": 7,
-         "transition": {"kind": "crossfade", "seconds": 0.5}},
+         "transition": {"kind": "crossfade", "seconds": 0.5}, "end_on_next_keyframe": True},
         {"id": "s2", "prompt": "the fox runs", "description": "wide", "duration_seconds": 4,
          "keyframe": {"kind": "generate", "ref": None}, "image_model": None,
          "video_model": None, "keyframe_prompt": "a fox mid-leap", "seed": None,
-         "transition": {"kind": "cut", "seconds": 0}},
+         "transition": {"kind": "cut", "seconds": 0}, "end_on_next_keyframe": False},
     ],
 }
 

@@ -74,3 +74,27 @@ def test_an_unknown_model_is_a_clear_error(home):
 def test_notes_follow_the_prompt():
     assert with_notes("a fox.", " warmer light ") == "a fox. warmer light"
     assert with_notes("a fox", "") == "a fox"
+
+
+KLING_PRO = "fal-ai/kling-video/v2.1/pro/image-to-video"  # takes an end frame (tail_image_url)
+
+
+def test_a_clip_that_ends_on_the_next_keyframe_sends_it_as_its_end_frame(home, refs):
+    studio = Studio(home, env={})
+    spec = board([], ("fal", "fal-ai/flux/schnell"))
+    spec = spec.model_copy(update={"video_model": spec.video_model.model_copy(
+        update={"model": KLING_PRO})})
+    built = clip_request(studio.providers, spec, spec.scenes[0], refs[0], end_frame=refs[1])
+    assert built.request.input_images == refs[:2]
+    checked = studio.check(built.request)
+    assert [i.role.value for i in checked.images] == ["start_frame", "end_frame"]
+    # without an end frame the same model gets the start frame alone
+    alone = clip_request(studio.providers, spec, spec.scenes[0], refs[0]).request
+    assert alone.input_images == refs[:1]
+
+
+def test_a_video_model_without_an_end_frame_says_so(home, refs):
+    studio = Studio(home, env={})
+    spec = board([], ("fal", "fal-ai/flux/schnell"))  # Kling 2.1 standard: a start frame only
+    with pytest.raises(StageError, match=r"takes no end frame.*End on the next keyframe"):
+        clip_request(studio.providers, spec, spec.scenes[0], refs[0], end_frame=refs[1])

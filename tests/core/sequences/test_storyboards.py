@@ -187,3 +187,79 @@ async def test_a_missing_keyframe_file_sends_nothing_at_all(home, sandbox, tmp_p
         assert all(s["stages"]["keyframe"]["attempts"] == [] for s in data["scenes"])
     finally:
         await studio.aclose()
+
+
+KLING_PRO = "fal-ai/kling-video/v2.1/pro/image-to-video"  # takes an end frame
+
+
+def last_frame(path: str) -> np.ndarray:
+    with av.open(path) as box:
+        for frame in box.decode(video=0):
+            last = frame
+        return last.to_ndarray(format="rgb24").astype(np.float32)
+
+
+def like(image_path: str, shape: tuple[int, ...]) -> np.ndarray:
+    height, width = shape[:2]
+    return np.asarray(Image.open(image_path).convert("RGB").resize(
+        (width, height), Image.Resampling.LANCZOS), np.float32)
+
+
+async def test_a_clip_can_end_on_the_next_scene_s_keyframe(home, sandbox):
+    instant_jobs(sandbox)
+    studio = live_studio(home, sandbox)
+    boards = studio.storyboards
+    try:
+        made = spec(video_model={"provider": "fal", "model": KLING_PRO})
+        scenes = [made.scenes[0].model_copy(update={"end_on_next_keyframe": True}),
+                  made.scenes[1].model_copy(update={"end_on_next_keyframe": True})]
+        board = boards.create(made.model_copy(update={"scenes": scenes}))
+        board = await boards.run(board.id, wait=True)  # keyframes, then review
+        boards.approve(board.id, 1, "keyframe")
+        data = boards.board_dict(boards.require(board.id))
+        # scene 1's clip waits for scene 2's keyframe; the last scene has none to end on
+        assert [s["stages"]["clip"]["status"] for s in data["scenes"]] == ["waiting"] * 2
+        with pytest.raises(StoryboardError, match="scene 2's keyframe, which is not approved"):
+            await boards.regenerate(board.id, 1, "clip")
+        boards.approve(board.id, 2, "keyframe")
+        board = await boards.run(board.id, auto_approve=True, wait=True)
+        data = boards.board_dict(board)
+        assert data["status"] == "ready"
+        first, second = data["scenes"]
+        end_key = second["stages"]["keyframe"]["output"]
+        [attempt] = first["stages"]["clip"]["attempts"]
+        assert attempt["end_frame"] == f"asset:{end_key['asset_id']}"
+        assert second["stages"]["clip"]["attempts"][0]["end_frame"] is None
+        # the film runs through: scene 1's clip ends where scene 2's begins
+        clip = first["stages"]["clip"]["output"]["path"]
+        end = last_frame(clip)
+        assert np.abs(end - like(end_key["path"], end.shape)).mean() < 4
+        parents = studio.lineage(first["stages"]["clip"]["output"]["asset_id"]).parents
+        assert sorted(e.role.value for e in parents) == ["end_frame", "start_frame"]
+        posted = [r for r in sandbox_requests(sandbox, "fal")
+                  if r["method"] == "POST" and "image-to-video" in r["path"]]
+        ends = {r["body"]["prompt"]: bool(r["body"].get("tail_image_url")) for r in posted}
+        assert ends == {scenes[0].prompt: True, scenes[1].prompt: False}  # sent in any order
+
+        # a new keyframe for scene 2 makes scene 1's clip stale (it ended on the old one)
+        job = await boards.regenerate(board.id, 2, "keyframe", notes="at night")
+        await studio.wait(job.id)
+        boards.approve(board.id, 2, "keyframe")
+        data = boards.board_dict(boards.require(board.id))
+        assert [s["stages"]["clip"]["status"] for s in data["scenes"]] == ["stale", "stale"]
+    finally:
+        await studio.aclose()
+
+
+async def test_ending_on_the_next_keyframe_needs_a_model_that_takes_one(home, sandbox):
+    studio = live_studio(home, sandbox)
+    try:
+        board = studio.storyboards.create(spec(scenes=[  # Kling 2.1 standard: no end frame
+            {"prompt": "a fox", "end_on_next_keyframe": True,
+             "keyframe": {"kind": "file", "ref": "/a.png"}},
+            {"prompt": "a forest", "keyframe": {"kind": "file", "ref": "/b.png"}}]))
+        with pytest.raises(StoryboardError, match="takes no end frame"):
+            await studio.storyboards.run(board.id)
+        assert studio.jobs() == []
+    finally:
+        await studio.aclose()

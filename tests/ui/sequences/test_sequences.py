@@ -93,6 +93,27 @@ def test_editing_a_scene_saves_it(studio, session, qtbot, tmp_path):
     assert tab.timeline.count() == 3 and tab.timeline.currentRow() == 2
 
 
+def test_end_on_next_keyframe_is_saved_and_offered_on_every_scene_but_the_last(
+        studio, session, qtbot, tmp_path):
+    board = studio.storyboards.create(spec(2))
+    tab = make_tab(session, qtbot, tmp_path)
+    tab.timeline.setCurrentRow(0)
+    box = tab.editor.end_on_next
+    qtbot.waitUntil(lambda: tab.editor.scene is not None
+                    and tab.editor.scene.id == studio.storyboards.require(
+                        board.id).spec.scenes[0].id)
+    assert box.isEnabled() and not box.isChecked()
+    box.setChecked(True)
+    qtbot.waitUntil(lambda: studio.storyboards.require(board.id).spec.scenes[0]
+                    .end_on_next_keyframe)
+    assert not studio.storyboards.require(board.id).spec.scenes[1].end_on_next_keyframe
+    tab.timeline.setCurrentRow(1)  # the last scene: nothing comes after it
+    qtbot.waitUntil(lambda: not box.isEnabled())
+    assert not box.isChecked() and "no next keyframe" in box.toolTip()
+    tab.timeline.setCurrentRow(0)
+    qtbot.waitUntil(lambda: box.isEnabled() and box.isChecked())
+
+
 def test_run_shows_status_and_approve_drives_the_core(live_studio, qtbot, tmp_path):
     from studio.ui.session import Session
 
