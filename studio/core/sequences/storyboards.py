@@ -516,6 +516,7 @@ class Storyboards:
                            "video_model": board.spec.video_model_of(scene).label,
                            "keyframe_source": scene.keyframe.model_dump(mode="json"),
                            "transition": scene.transition.model_dump(mode="json"),
+                           "end_on_next_keyframe": self.next_scene(board, scene) is not None,
                            "stages": stages})
         _add_quality(self.store, scenes)
         return {"storyboard_id": board.id, "title": board.spec.title,

@@ -1,11 +1,13 @@
 """The Sequences tab: a three-scene storyboard made over the sandbox (auto-approved), with
-one clip regenerated with notes so a stage waits for review."""
+one clip regenerated with notes so a stage waits for review, and one clip that ends on the
+next scene's keyframe."""
 
 from __future__ import annotations
 
 from studio.ui.screenshots.camera import Camera, settle
 
 KLING = "fal-ai/kling-video/v2.1/standard/image-to-video"
+KLING_PRO = "fal-ai/kling-video/v2.1/pro/image-to-video"  # takes an end frame
 
 
 async def make_storyboard(studio) -> str:
@@ -21,7 +23,8 @@ async def make_storyboard(studio) -> str:
              "duration_seconds": 5, "seed": 1,
              "transition": {"kind": "crossfade", "seconds": 0.5}},
             {"prompt": "the lamp turns on, beams sweep the sea", "duration_seconds": 5,
-             "seed": 2},
+             "seed": 2, "end_on_next_keyframe": True,
+             "video_model": {"provider": "fal", "model": KLING_PRO}},
             {"prompt": "a small boat follows the beam home", "duration_seconds": 5, "seed": 3,
              "transition": {"kind": "crossfade", "seconds": 1.0}},
         ]})

@@ -115,6 +115,11 @@ class TileDelegate(QStyledItemDelegate):
                              f"{float(transition.get('seconds', 0)):g}s")
         else:
             painter.drawLine(mid.x(), mid.y() - 12, mid.x(), mid.y() + 12)
+        if scene.get("end_on_next_keyframe"):  # an arrow into the next tile, above it all
+            y = mid.y() - 22
+            painter.drawLine(rect.left() + 3, y, rect.right() - 3, y)
+            painter.drawLine(rect.right() - 8, y - 4, rect.right() - 3, y)
+            painter.drawLine(rect.right() - 8, y + 4, rect.right() - 3, y)
 
 
 class TimelineStrip(QListWidget):
@@ -163,7 +168,9 @@ class TimelineStrip(QListWidget):
             stages = scene.get("stages") or {}
             item.setToolTip(f"Scene {scene['index']}: {scene['prompt']}\n"
                             f"keyframe: {stages.get('keyframe', {}).get('status')}, "
-                            f"clip: {stages.get('clip', {}).get('status')}")
+                            f"clip: {stages.get('clip', {}).get('status')}"
+                            + ("\nthe clip ends on the next scene's keyframe"
+                               if scene.get("end_on_next_keyframe") else ""))
             item.setData(Qt.ItemDataRole.AccessibleTextRole,
                          f"Scene {scene['index']}, {scene['duration_seconds']:g} seconds")
             item.setSizeHint(TILE)

@@ -107,6 +107,10 @@ def test_end_on_next_keyframe_is_saved_and_offered_on_every_scene_but_the_last(
     qtbot.waitUntil(lambda: studio.storyboards.require(board.id).spec.scenes[0]
                     .end_on_next_keyframe)
     assert not studio.storyboards.require(board.id).spec.scenes[1].end_on_next_keyframe
+    # the timeline's tile says so (an arrow into the next tile, and its tooltip)
+    qtbot.waitUntil(lambda: "ends on the next scene's keyframe" in tab.timeline.item(0).toolTip())
+    assert tab.timeline.item(0).data(0x0101)["end_on_next_keyframe"] is True
+    assert "ends on" not in tab.timeline.item(1).toolTip()
     tab.timeline.setCurrentRow(1)  # the last scene: nothing comes after it
     qtbot.waitUntil(lambda: not box.isEnabled())
     assert not box.isChecked() and "no next keyframe" in box.toolTip()
