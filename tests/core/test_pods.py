@@ -269,3 +269,62 @@ def test_a_studio_that_never_ran_pods_starts_without_their_code(tmp_path):
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == "['studio.core.pods.service', 'studio.providers.runpod_pods']"
+
+
+def hours_pass(studio: Studio, hours: float) -> None:
+    """The studio (closed) was last running `hours` ago: its pod rows say so."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(studio.paths.db_file)) as db, db:
+        db.execute("UPDATE pod_servers SET registered_at = registered_at - ?", (hours * 3600,))
+
+
+async def test_a_pod_left_up_while_the_studio_was_closed_is_warned_then_stopped(home, cloud):
+    import asyncio
+
+    studio = Studio(home, sandbox_url=cloud.url)
+    go_live(studio, idle_minutes=30, warn_minutes=0.01)  # the stop comes 0.6 s after
+    try:
+        pod_id = (await studio.pods.create(spec())).pod_id
+        advance(cloud, 30)
+        assert await studio.pods.wait_ready(pod_id, timeout=10, interval=0.05)
+    finally:
+        await studio.aclose()
+    # The studio stays closed for 3 hours (the server was registered, no job since).
+    hours_pass(studio, 3)
+
+    again = Studio(home, sandbox_url=cloud.url)  # restores the server, counting those hours
+    try:
+        [warning] = await again.pods.check_idle()
+        assert warning.kind == "idle_warning" and "3.0 h" in warning.message
+        assert sandbox_pods(cloud)[0]["status"] == "RUNNING"  # a warning first, no stop
+        await asyncio.sleep(0.7)
+        [stopped] = await again.pods.check_idle()
+        assert stopped.kind == "idle_stopped" and "3.0 h idle" in stopped.message
+        assert sandbox_pods(cloud)[0]["status"] == "EXITED"
+    finally:
+        await again.aclose()
+
+
+async def test_a_restored_pod_with_a_recent_job_keeps_its_idle_time(home, cloud):
+    studio = Studio(home, sandbox_url=cloud.url)
+    go_live(studio, idle_minutes=30, warn_minutes=5)
+    try:
+        pod_id = (await studio.pods.create(spec())).pod_id
+        advance(cloud, 30)
+        assert await studio.pods.wait_ready(pod_id, timeout=10, interval=0.05)
+        request = RenderRequest(provider=server_id(pod_id), model="sdxl-txt2img", prompt="x",
+                                seed=1, params={"width": 256, "height": 256})
+        await studio.wait((await studio.submit(request)).id)
+    finally:
+        await studio.aclose()
+    hours_pass(studio, 3)
+
+    again = Studio(home, sandbox_url=cloud.url)
+    try:  # registered 3 h ago, but used a moment ago: nothing to say
+        assert await again.pods.check_idle() == []
+        idle = again.pods.guard.clock() - again.pods.guard.watches[pod_id].last_used
+        assert idle < 60
+    finally:
+        await again.aclose()

@@ -110,6 +110,25 @@ class PodRecords:
         with self.tables.transaction() as db:
             db.execute("DELETE FROM pod_servers WHERE pod_id = ?", (pod_id,))
 
+    def idle_seconds(self, pod_id: str, provider_id: str, unfinished: Iterable[str],
+                     now: float | None = None) -> float:
+        """How long the pod's server has had no job, by the database: since its newest job
+        on it moved (or since it was registered), 0 while one of them is not finished.
+        Counts time the studio was closed, which the idle guard's clock cannot see."""
+        states = list(unfinished)
+        busy = self.tables.query(
+            f"SELECT 1 FROM jobs WHERE provider = ? AND status IN "
+            f"({', '.join('?' * len(states))}) LIMIT 1", (provider_id, *states))
+        if busy:
+            return 0.0
+        [row] = self.tables.query(
+            "SELECT MAX(s.registered_at, COALESCE((SELECT MAX(updated_at) FROM jobs "
+            "WHERE provider = ?), 0)) AS used FROM pod_servers s WHERE s.pod_id = ?",
+            (provider_id, pod_id)) or [None]
+        if row is None or row["used"] is None:
+            return 0.0
+        return max(0.0, (time.time() if now is None else now) - float(row["used"]))
+
     def servers(self) -> Sequence[ServerRow]:
         rows = self.tables.query("SELECT * FROM pod_servers ORDER BY registered_at")
         return [ServerRow(r["pod_id"], r["provider_id"], r["name"], r["base_url"],

@@ -23,6 +23,7 @@ import httpx
 from studio.core.catalog import Catalog
 from studio.core.config import Settings
 from studio.core.events import StoreEvent, Subscriber
+from studio.core.jobs import JobStatus
 from studio.core.pods.guard import IdleGuard
 from studio.core.pods.records import (
     PodAction,
@@ -359,17 +360,21 @@ class PodsService:
                                          f"({len(checkpoints)} checkpoints)")
         return row
 
-    def _install(self, row: ServerRow) -> None:
+    def _install(self, row: ServerRow, idle_seconds: float = 0.0) -> None:
         self.providers[row.provider_id] = pod_comfyui(
             row.pod_id, row.name, row.base_url, templates=self._templates(),
             checkpoints=row.checkpoints, usd_per_hour=row.usd_per_hour)
-        self.guard.watch(row.pod_id)
+        self.guard.watch(row.pod_id, idle_seconds)
 
     def restore(self) -> None:
-        """The servers registered by earlier runs (no network: the catalog checks them)."""
+        """The servers registered by earlier runs (no network: the catalog checks them).
+        The idle guard counts from each one's last job, the time the studio was closed
+        included: a pod left up since is warned about at the first check, then stopped."""
+        unfinished = [s.value for s in JobStatus if not s.terminal]
         for row in self.records.servers():
             if row.provider_id not in self.providers:
-                self._install(row)
+                idle = self.records.idle_seconds(row.pod_id, row.provider_id, unfinished)
+                self._install(row, idle)
 
     async def unregister(self, pod_id: str, why: str) -> bool:
         pid = server_id(pod_id)
@@ -414,14 +419,14 @@ class PodsService:
         for verdict in self.guard.verdicts(settings.idle_minutes, settings.warn_minutes):
             name = self._name(verdict.pod_id)
             if not verdict.stop:
-                message = (f"{name} has had no job for {verdict.idle_seconds / 60:.1f} min; it "
+                message = (f"{name} has had no job for {_span(verdict.idle_seconds)}; it "
                            f"stops in {verdict.left_seconds / 60:.1f} min unless used")
                 events.append(PodEvent("idle_warning", verdict.pod_id, message))
                 self._emit(*asdict(events[-1]).values())
                 continue
             row = await self.act(verdict.pod_id, "stop")
             kind = "idle_stopped" if row.live and row.error is None else "error"
-            message = (f"{name} stopped after {verdict.idle_seconds / 60:.1f} idle min"
+            message = (f"{name} stopped after {_span(verdict.idle_seconds)} idle"
                        if kind == "idle_stopped" else
                        f"{name} is idle but could not be stopped: {row.error or row.reason}")
             if kind == "error":
@@ -458,3 +463,9 @@ class PodsService:
 
     def close(self) -> None:
         self._unsubscribe()
+
+
+def _span(seconds: float) -> str:
+    """An idle time in words: minutes, or hours past 90 minutes (a pod left up overnight)."""
+    minutes = seconds / 60
+    return f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.1f} min"
