@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -31,6 +32,7 @@ from studio.core.sequences.storyboard_spec import (
     SceneSpec,
     TransitionSpec,
 )
+from studio.providers.modes import Mode, Role
 from studio.ui.session import Session
 
 # The drag format of outputs (ui/iterate/mime.py: newline-separated asset ids).
@@ -159,6 +161,7 @@ class SceneEditor(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sceneEditor")
+        self.session = session
         self.scene: SceneSpec | None = None
         self.prompt = QPlainTextEdit(self)
         self.prompt.setObjectName("scenePrompt")
@@ -195,6 +198,12 @@ class SceneEditor(QWidget):
         self.end_on_next = QCheckBox("End on next keyframe", self)
         self.end_on_next.setObjectName("endOnNextKeyframe")
         self.end_on_next.setToolTip(END_ON_NEXT_TIP)
+        self.end_note = QLabel(self)  # the video model takes no end frame
+        self.end_note.setObjectName("endFrameNote")
+        self.end_note.setProperty("role", "error")
+        self.end_note.setWordWrap(True)
+        self.end_note.hide()
+        self._last = False
 
         source_row = QHBoxLayout()
         source_row.addWidget(self.source)
@@ -215,6 +224,7 @@ class SceneEditor(QWidget):
         form.addRow("Image model", self.image_model)
         form.addRow("Video model", self.video_model)
         form.addRow("Into next", transition_row)
+        form.addRow("", self.end_note)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -271,12 +281,12 @@ class SceneEditor(QWidget):
             scene.transition.kind)))
         self.fade.setValue(scene.transition.seconds)
         self.end_on_next.setChecked(scene.end_on_next_keyframe)
-        self.end_on_next.setEnabled(not last or scene.end_on_next_keyframe)
-        self.end_on_next.setToolTip(LAST_SCENE_TIP if last else END_ON_NEXT_TIP)
+        self._last = last
         del blockers
         self._sync_enabled()
         self.image_model.set_choice(scene.image_model, image_default)
         self.video_model.set_choice(scene.video_model, video_default)
+        self._sync_end_frame(scene.video_model or video_default)
 
     def _sync_enabled(self) -> None:
         given = self.source.currentData() != "generate"
@@ -284,6 +294,21 @@ class SceneEditor(QWidget):
         self.browse.setEnabled(self.source.currentData() == "file")
         self.image_model.setEnabled(not given)
         self.fade.setEnabled(self.transition.currentData() == "crossfade")
+
+    def _sync_end_frame(self, video: ModelChoice | None) -> None:
+        """*End on next keyframe* offered where it can be kept: not on the last scene, and
+        only with a video model that takes an end frame (said at once when it is on)."""
+        why = None if video is None else self.session.why_not_input(
+            video.provider, video.model, Mode.IMG2VIDEO, Role.END_FRAME)
+        on = self.end_on_next.isChecked()
+        self.end_on_next.setEnabled(on or (not self._last and why is None))
+        self.end_on_next.setToolTip(LAST_SCENE_TIP if self._last else why or END_ON_NEXT_TIP)
+        problem = on and (why is not None or self._last)
+        if problem:
+            self.end_note.setText(
+                (LAST_SCENE_TIP + " Turn this off.") if self._last else
+                f"{why}: pick a video model that takes one, or turn this off.")
+        self.end_note.setVisible(problem)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Keyframe image", "",
@@ -315,6 +340,7 @@ class SceneEditor(QWidget):
             "end_on_next_keyframe": self.end_on_next.isChecked(),
             **models}
         scene = self.scene.model_copy(update=update)
+        self._sync_end_frame(scene.video_model or self.video_model.fallback)
         if scene != self.scene:
             self.scene = scene
             self.changed.emit(scene)

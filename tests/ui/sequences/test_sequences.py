@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QMessageBox
 
-from studio.core.sequences.storyboard_spec import StoryboardSpec
+from studio.core.sequences.storyboard_spec import ModelChoice, StoryboardSpec
 from studio.ui.sequences.tab import SequencesTab
 from studio.ui.widgets import ImageLoader
 from tests.ui.conftest import add_output, enable_flags
@@ -93,9 +93,13 @@ def test_editing_a_scene_saves_it(studio, session, qtbot, tmp_path):
     assert tab.timeline.count() == 3 and tab.timeline.currentRow() == 2
 
 
+KLING_PRO = "fal-ai/kling-video/v2.1/pro/image-to-video"  # takes an end frame
+
+
 def test_end_on_next_keyframe_is_saved_and_offered_on_every_scene_but_the_last(
         studio, session, qtbot, tmp_path):
-    board = studio.storyboards.create(spec(2))
+    board = studio.storyboards.create(spec(2, video_model={"provider": "fal",
+                                                           "model": KLING_PRO}))
     tab = make_tab(session, qtbot, tmp_path)
     tab.timeline.setCurrentRow(0)
     box = tab.editor.end_on_next
@@ -116,6 +120,30 @@ def test_end_on_next_keyframe_is_saved_and_offered_on_every_scene_but_the_last(
     assert not box.isChecked() and "no next keyframe" in box.toolTip()
     tab.timeline.setCurrentRow(0)
     qtbot.waitUntil(lambda: box.isEnabled() and box.isChecked())
+    assert tab.editor.end_note.isHidden()
+
+
+def test_end_on_next_keyframe_says_at_once_when_the_video_model_takes_no_end_frame(
+        studio, session, qtbot, tmp_path):
+    made = spec(2)  # Kling 2.1 standard: a start frame only
+    scenes = [made.scenes[0].model_copy(update={"end_on_next_keyframe": True}),
+              made.scenes[1]]
+    board = studio.storyboards.create(made.model_copy(update={"scenes": scenes}))
+    tab = make_tab(session, qtbot, tmp_path)
+    editor, box = tab.editor, tab.editor.end_on_next
+    tab.timeline.setCurrentRow(0)
+    qtbot.waitUntil(lambda: editor.scene is not None and editor.scene.id == scenes[0].id)
+    # on, with a model that cannot keep it: said under the row (and it can be turned off)
+    assert box.isChecked() and box.isEnabled() and editor.end_note.isVisibleTo(editor)
+    assert "takes no end frame" in editor.end_note.text()
+    box.setChecked(False)
+    qtbot.waitUntil(lambda: not studio.storyboards.require(board.id).spec.scenes[0]
+                    .end_on_next_keyframe)
+    assert editor.end_note.isHidden()
+    assert not box.isEnabled() and "takes no end frame" in box.toolTip()  # not offered
+    # a scene model that takes one offers it again
+    editor.video_model.chosen.emit(ModelChoice(provider="fal", model=KLING_PRO))
+    assert box.isEnabled() and "ends exactly on the next scene's keyframe" in box.toolTip()
 
 
 def test_run_shows_status_and_approve_drives_the_core(live_studio, qtbot, tmp_path):
