@@ -174,8 +174,10 @@ def _show(boards: Storyboards, board: Storyboard, as_json: bool) -> int:
           f"{', auto-approve' if data['auto_approve'] else ''})")
     for scene in data["scenes"]:
         stages = "  ".join(f"{name}: {st['status']}" for name, st in scene["stages"].items())
+        ends = f"  (ends on {scene['index'] + 1}'s keyframe)" if scene.get(
+            "end_on_next_keyframe") else ""
         print(f"  {scene['index']:>2}. {scene['duration_seconds']:>4.1f}s  {stages}  "
-              f"{scene['prompt'][:60]}")
+              f"{scene['prompt'][:60]}{ends}")
     if data["final"]:
         print(f"  film: {data['final']['path']}")
     return 0

@@ -195,3 +195,29 @@ def test_a_budget_refuses_a_pass_whole(home, capsys, tmp_path, sandbox):
     assert sandbox_requests(sandbox, "fal") == []
     statuses = [s["stages"]["keyframe"]["status"] for s in json.loads(out)["scenes"]]
     assert statuses == ["refused", "refused"]  # regenerate once there is room
+
+
+def test_a_clip_that_ends_on_the_next_keyframe_through_the_cli(home, capsys, tmp_path,
+                                                                sandbox):
+    instant_jobs(sandbox)
+    pre = live(capsys, sandbox)
+    board = {**BOARD, "video_model": {
+        "provider": "fal", "model": "fal-ai/kling-video/v2.1/pro/image-to-video"}}
+    board["scenes"] = [{**BOARD["scenes"][0], "end_on_next_keyframe": True},
+                       BOARD["scenes"][1]]
+    board_id = create(capsys, tmp_path, board, *pre)
+    code, out, err = run(capsys, *pre, "storyboard", "run", board_id, "--auto-approve",
+                         "--wait", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["status"] == "ready"
+    first, second = data["scenes"]
+    assert (first["end_on_next_keyframe"], second["end_on_next_keyframe"]) == (True, False)
+    [attempt] = first["stages"]["clip"]["attempts"]
+    assert attempt["end_frame"] == f"asset:{second['stages']['keyframe']['output']['asset_id']}"
+    code, out, _ = run(capsys, *pre, "storyboard", "show", board_id)
+    lines = out.splitlines()
+    assert lines[1].endswith("(ends on 2's keyframe)") and "ends on" not in lines[2]
+    code, out, err = run(capsys, *pre, "storyboard", "stitch", board_id, "--json")
+    assert code == 0, err
+    assert json.loads(out)["final"]["duration_seconds"] > 9  # both clips, end to end
