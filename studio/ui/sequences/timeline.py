@@ -172,7 +172,9 @@ class TimelineStrip(QListWidget):
                             + ("\nthe clip ends on the next scene's keyframe"
                                if scene.get("end_on_next_keyframe") else ""))
             item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                         f"Scene {scene['index']}, {scene['duration_seconds']:g} seconds")
+                         f"Scene {scene['index']}, {scene['duration_seconds']:g} seconds"
+                         + (", ends on the next keyframe"
+                            if scene.get("end_on_next_keyframe") else ""))
             item.setSizeHint(TILE)
             self.addItem(item)
         self._order = [s["id"] for s in scenes]

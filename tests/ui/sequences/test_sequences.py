@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from studio.core.sequences.storyboard_spec import ModelChoice, StoryboardSpec
@@ -114,6 +114,8 @@ def test_end_on_next_keyframe_is_saved_and_offered_on_every_scene_but_the_last(
     # the timeline's tile says so (an arrow into the next tile, and its tooltip)
     qtbot.waitUntil(lambda: "ends on the next scene's keyframe" in tab.timeline.item(0).toolTip())
     assert tab.timeline.item(0).data(0x0101)["end_on_next_keyframe"] is True
+    assert tab.timeline.item(0).data(Qt.ItemDataRole.AccessibleTextRole).endswith(
+        "ends on the next keyframe")
     assert "ends on" not in tab.timeline.item(1).toolTip()
     tab.timeline.setCurrentRow(1)  # the last scene: nothing comes after it
     qtbot.waitUntil(lambda: not box.isEnabled())
