@@ -2,7 +2,9 @@
 
 Never writes a key anywhere else. When no secure keyring backend exists (headless Linux
 without D-Bus, or only a plaintext backend), storing is refused with a clear message;
-keys from the environment still work.
+keys from the environment still work. The keys the studio knows of are read from the
+keyring together (`preload`: one round with the Secret Service, core.keyring_batch), not
+one connection each.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from studio.core.keyring_batch import read_service
 from studio.providers.base import KeySpec
 
 log = logging.getLogger(__name__)
@@ -86,10 +89,14 @@ class KeyStore:
         self._sandbox = sandbox
         # Keyring answers, cached: a locked Secret Service must not be asked on every repaint.
         self._cache: dict[str, KeyLookup] = {}
+        self._known: dict[str, KeySpec] = {}  # what `preload` read: read again together
+        # The backend's answer, kept: the Secret Service's is a D-Bus round trip each time.
+        self._status: tuple[KeyringBackend, tuple[bool, str]] | None = None
 
     def forget(self) -> None:
         """Drop cached keyring answers (after the user unlocks the keyring, say)."""
         self._cache.clear()
+        self._status = None
 
     # -- backend ------------------------------------------------------------------------
 
@@ -99,14 +106,19 @@ class KeyStore:
             backend = keyring.get_keyring()
         except Exception as exc:  # a broken backend configuration
             return False, f"keyring could not start: {type(exc).__name__}"
+        if self._status is not None and self._status[0] is backend:
+            return self._status[1]
         name = f"{type(backend).__module__}.{type(backend).__name__}"
-        if _backend_is_secure(backend):
-            return True, name
-        return False, (
+        try:
+            secure = _backend_is_secure(backend)
+        except Exception as exc:  # its daemon went away since keyring chose it
+            return False, f"the keyring ({name}) cannot be reached: {type(exc).__name__}"
+        status = (True, name) if secure else (False, (
             "No secure OS keyring is available (found " + name + "). Keys can still come "
             "from environment variables; install and unlock a Secret Service (e.g. "
-            "gnome-keyring) to store them."
-        )
+            "gnome-keyring) to store them."))
+        self._status = (backend, status)
+        return status
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -120,9 +132,38 @@ class KeyStore:
             if value:
                 return KeyLookup(value, KeySource.ENVIRONMENT, name)
         cached = self._cache.get(spec.keyring_entry)
+        if cached is None and spec.keyring_entry in self._known:
+            self.preload(list(self._known.values()))  # after `forget`: all again, in one round
+            cached = self._cache.get(spec.keyring_entry)
         if cached is None:
             cached = self._cache[spec.keyring_entry] = self._from_keyring(spec)
         return cached
+
+    def preload(self, specs: list[KeySpec]) -> None:
+        """Read the keyring entries of `specs` (those the environment does not set) in one
+        round where the backend allows it (the Secret Service); the rest are read one by
+        one when first asked for. A dismissed unlock prompt answers for all of them."""
+        self._known.update({s.keyring_entry: s for s in specs})
+        if self._sandbox:
+            return
+        todo = [s for s in specs if s.keyring_entry not in self._cache
+                and not any(self._env.get(n, "").strip() for n in s.env)]
+        if not todo or not self.backend_status()[0]:
+            return
+        try:
+            found = read_service(keyring.get_keyring(), SERVICE)
+        except keyring.errors.KeyringError as exc:  # locked, the prompt dismissed: ask once
+            for spec in todo:
+                self._cache[spec.keyring_entry] = KeyLookup(
+                    None, KeySource.NONE, f"keyring error: {type(exc).__name__}")
+            return
+        except Exception as exc:  # D-Bus went away, say: key by key, as keyring would
+            log.warning("keyring.batch_read_failed error=%s", type(exc).__name__)
+            return
+        if found is None:
+            return
+        for spec in todo:
+            self._cache[spec.keyring_entry] = self._answer(spec, found.get(spec.keyring_entry))
 
     def _from_keyring(self, spec: KeySpec) -> KeyLookup:
         env_names = " or ".join(spec.env)
@@ -134,9 +175,14 @@ class KeyStore:
             value = keyring.get_password(SERVICE, spec.keyring_entry)
         except keyring.errors.KeyringError as exc:
             return KeyLookup(None, KeySource.NONE, f"keyring error: {type(exc).__name__}")
+        return self._answer(spec, value)
+
+    @staticmethod
+    def _answer(spec: KeySpec, value: str | None) -> KeyLookup:
         if value:
             return KeyLookup(value, KeySource.KEYRING, f"{SERVICE}/{spec.keyring_entry}")
-        return KeyLookup(None, KeySource.NONE, f"{env_names} is not set and the keyring has no key")
+        return KeyLookup(None, KeySource.NONE,
+                         f"{' or '.join(spec.env)} is not set and the keyring has no key")
 
     def store(self, spec: KeySpec, value: str) -> None:
         value = value.strip()
@@ -173,6 +219,7 @@ class KeyStore:
 
     def known_values(self, specs: list[KeySpec]) -> list[str]:
         """Every key value we could send, so logs and records can scrub them."""
+        self.preload(specs)
         values = []
         for spec in specs:
             found = self.lookup(spec)

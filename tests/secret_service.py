@@ -1,0 +1,74 @@
+"""A private, unlocked Secret Service (gnome-keyring on its own D-Bus session bus, in a
+throwaway HOME): the real backend an artist's Linux desktop has, for tests and
+bench/keyring_lookup.py. Needs Debian's dbus and gnome-keyring (.ci/run installs them)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+
+TOOLS = ("dbus-daemon", "gnome-keyring-daemon")
+
+
+def available() -> bool:
+    return all(shutil.which(tool) for tool in TOOLS)
+
+
+@contextlib.contextmanager
+def private_secret_service(timeout: float = 20.0) -> Iterator[str]:
+    """Start the bus and the keyring daemon (its login keyring unlocked); yield the bus
+    address for DBUS_SESSION_BUS_ADDRESS; stop both on the way out."""
+    import secretstorage
+
+    with tempfile.TemporaryDirectory(prefix="secret-service-") as home:
+        env = {**os.environ, "HOME": home, "XDG_RUNTIME_DIR": home,
+               "XDG_DATA_HOME": os.path.join(home, "data")}
+        bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                               text=True)
+        daemon = None
+        try:
+            address = (bus.stdout.readline() if bus.stdout else "").strip()
+            if not address:
+                raise RuntimeError("dbus-daemon printed no address")
+            env["DBUS_SESSION_BUS_ADDRESS"] = address
+            daemon = subprocess.Popen(
+                ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=env)
+            assert daemon.stdin is not None
+            daemon.stdin.write(b"a-test-password")  # the new login keyring's, unlocked
+            daemon.stdin.close()
+            _wait_until_served(secretstorage, address, timeout)
+            yield address
+        finally:
+            for process in (daemon, bus):
+                if process is not None:
+                    process.terminate()
+                    process.wait(10)
+
+
+def _wait_until_served(secretstorage, address: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    old = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+    try:
+        while True:
+            with contextlib.suppress(Exception), \
+                    contextlib.closing(secretstorage.dbus_init()) as connection:
+                if secretstorage.check_service_availability(connection) and \
+                        not secretstorage.get_default_collection(connection).is_locked():
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Secret Service did not come up")
+            time.sleep(0.05)
+    finally:
+        if old is None:
+            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        else:
+            os.environ["DBUS_SESSION_BUS_ADDRESS"] = old
