@@ -8,7 +8,7 @@ import sys
 BENCHES = ["runner_overhead", "polling_latency", "gui_startup", "gui_gallery",
            "gui_responsiveness", "metrics", "crash_resume", "view_reads", "budget_check",
            "iteration", "mask_paint", "stitch",
-           "dashboard_stats"]
+           "dashboard_stats", "keyring_lookup"]
 
 
 def main(argv: list[str]) -> int:
