@@ -173,7 +173,7 @@ class KeyStore:
                              f"{env_names} is not set and no secure keyring is available")
         try:
             value = keyring.get_password(SERVICE, spec.keyring_entry)
-        except keyring.errors.KeyringError as exc:
+        except Exception as exc:  # keyring's errors, and the D-Bus ones it lets through
             return KeyLookup(None, KeySource.NONE, f"keyring error: {type(exc).__name__}")
         return self._answer(spec, value)
 

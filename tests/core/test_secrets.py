@@ -106,3 +106,27 @@ def test_the_macos_keychain_is_not_probed_off_macos():
     assert "backend: keyring.backends." in out.stdout  # it still found one
     assert "Security" not in out.stdout.split("asked for:")[1]
     assert "refused: macOS required" in out.stdout
+
+
+def test_a_backend_error_that_is_not_keyring_s_is_a_clear_answer(memory_keyring, monkeypatch):
+    """The Secret Service backend lets D-Bus errors through (jeepney's, secretstorage's,
+    a secret that is not UTF-8): the lookup says so instead of raising into the catalog."""
+    def broken(service, username):
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+
+    monkeypatch.setattr(memory_keyring, "get_password", broken)
+    found = KeyStore(env={}).lookup(SPEC)
+    assert not found.present and found.detail == "keyring error: UnicodeDecodeError"
+
+
+def test_the_backend_check_is_asked_once_per_backend(memory_keyring, monkeypatch):
+    asked = []
+    monkeypatch.setattr(type(memory_keyring), "priority", property(
+        lambda self: asked.append(1) or 1), raising=False)
+    store = KeyStore(env={})
+    for entry in ("a", "b", "c"):
+        store.lookup(KeySpec(env=("NOPE",), keyring_entry=entry))
+    assert len(asked) == 1
+    store.forget()  # after an unlock, say: asked again
+    store.lookup(SPEC)
+    assert len(asked) == 2
