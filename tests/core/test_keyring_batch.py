@@ -21,8 +21,15 @@ SPECS = [KeySpec(env=(f"PS_TEST_{n.upper()}_KEY",), keyring_entry=f"{n}-api-key"
 
 @pytest.fixture(scope="module")
 def bus_address() -> Iterator[str]:
-    with private_secret_service() as address:
+    service = private_secret_service()
+    try:
+        address = service.__enter__()
+    except RuntimeError as exc:  # the machine's daemons, not the studio: said, not failed
+        pytest.skip(f"no private Secret Service here: {exc}")
+    try:
         yield address
+    finally:
+        service.__exit__(None, None, None)
 
 
 @pytest.fixture
