@@ -23,8 +23,6 @@ def available() -> bool:
 def private_secret_service(timeout: float = 20.0) -> Iterator[str]:
     """Start the bus and the keyring daemon (its login keyring unlocked); yield the bus
     address for DBUS_SESSION_BUS_ADDRESS; stop both on the way out."""
-    import secretstorage
-
     with tempfile.TemporaryDirectory(prefix="secret-service-") as home:
         env = {**os.environ, "HOME": home, "XDG_RUNTIME_DIR": home,
                "XDG_DATA_HOME": os.path.join(home, "data")}
@@ -37,14 +35,21 @@ def private_secret_service(timeout: float = 20.0) -> Iterator[str]:
             if not address:
                 raise RuntimeError("dbus-daemon printed no address")
             env["DBUS_SESSION_BUS_ADDRESS"] = address
-            daemon = subprocess.Popen(
-                ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env=env)
+            log_path = os.path.join(home, "gnome-keyring.log")
+            with open(log_path, "wb") as log:
+                daemon = subprocess.Popen(
+                    ["gnome-keyring-daemon", "--foreground", "--unlock",
+                     "--components=secrets"],
+                    stdin=subprocess.PIPE, stdout=log, stderr=log, env=env)
             assert daemon.stdin is not None
             daemon.stdin.write(b"a-test-password")  # the new login keyring's, unlocked
             daemon.stdin.close()
-            _wait_until_served(secretstorage, address, timeout)
+            try:
+                _wait_until_served(address, timeout)
+            except RuntimeError as exc:  # say what the daemon said
+                with open(log_path, "rb") as log:
+                    said = log.read()[-300:].decode("utf-8", "replace").strip()
+                raise RuntimeError(f"{exc} (daemon exit {daemon.poll()}: {said!r})") from None
             yield address
         finally:
             for process in (daemon, bus):
@@ -53,19 +58,27 @@ def private_secret_service(timeout: float = 20.0) -> Iterator[str]:
                     process.wait(10)
 
 
-def _wait_until_served(secretstorage, address: str, timeout: float) -> None:
+def _wait_until_served(address: str, timeout: float) -> None:
+    import secretstorage
+
     deadline = time.monotonic() + timeout
     old = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+    last = "not asked yet"
     try:
         while True:
-            with contextlib.suppress(Exception), \
-                    contextlib.closing(secretstorage.dbus_init()) as connection:
-                if secretstorage.check_service_availability(connection) and \
-                        not secretstorage.get_default_collection(connection).is_locked():
-                    return
+            try:
+                with contextlib.closing(secretstorage.dbus_init()) as connection:
+                    if not secretstorage.check_service_availability(connection):
+                        last = "no Secret Service on the bus"
+                    elif secretstorage.get_default_collection(connection).is_locked():
+                        last = "the default collection is locked"
+                    else:
+                        return
+            except Exception as exc:  # not up yet
+                last = f"{type(exc).__name__}: {exc}"
             if time.monotonic() > deadline:
-                raise RuntimeError("the Secret Service did not come up")
+                raise RuntimeError(f"the Secret Service did not come up ({last})")
             time.sleep(0.05)
     finally:
         if old is None:

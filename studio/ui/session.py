@@ -15,6 +15,7 @@ from studio.api.switch import ApiSwitch
 from studio.core.catalog import ProviderEntry
 from studio.core.events import StoreEvent
 from studio.core.service import Studio
+from studio.providers.base import ModelInfo
 from studio.providers.modes import Mode, Role
 
 log = logging.getLogger(__name__)
@@ -79,17 +80,19 @@ class Session(QObject):
     def entry(self, provider_id: str) -> ProviderEntry | None:
         return next((e for e in self._entries if e.id == provider_id), None)
 
-    def model_name(self, provider_id: str, model_id: str) -> str:
+    def _model(self, provider_id: str, model_id: str) -> ModelInfo | None:
         provider = self.studio.providers.get(provider_id)
-        model = provider.models.get(model_id) if provider else None
+        return provider.models.get(model_id) if provider else None
+
+    def model_name(self, provider_id: str, model_id: str) -> str:
+        model = self._model(provider_id, model_id)
         return model.name if model else model_id
 
     def why_not_input(self, provider_id: str, model_id: str, mode: Mode,
                       role: Role) -> str | None:
         """Why that model cannot take an image in `role` in `mode`; None when it can (or
         is unknown here: the check before sending says so then)."""
-        provider = self.studio.providers.get(provider_id)
-        model = provider.models.get(model_id) if provider else None
+        model = self._model(provider_id, model_id)
         return model.why_not(mode, role) if model else None
 
     def reload_catalog(self) -> None:

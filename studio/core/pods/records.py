@@ -110,8 +110,7 @@ class PodRecords:
         with self.tables.transaction() as db:
             db.execute("DELETE FROM pod_servers WHERE pod_id = ?", (pod_id,))
 
-    def idle_seconds(self, pod_id: str, provider_id: str, unfinished: Iterable[str],
-                     now: float | None = None) -> float:
+    def idle_seconds(self, pod_id: str, provider_id: str, unfinished: Iterable[str]) -> float:
         """How long the pod's server has had no job, by the database: since its newest job
         on it moved (or since it was registered), 0 while one of them is not finished.
         Counts time the studio was closed, which the idle guard's clock cannot see."""
@@ -127,7 +126,7 @@ class PodRecords:
             (provider_id, pod_id)) or [None]
         if row is None or row["used"] is None:
             return 0.0
-        return max(0.0, (time.time() if now is None else now) - float(row["used"]))
+        return max(0.0, time.time() - float(row["used"]))
 
     def servers(self) -> Sequence[ServerRow]:
         rows = self.tables.query("SELECT * FROM pod_servers ORDER BY registered_at")

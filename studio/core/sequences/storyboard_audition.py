@@ -29,17 +29,11 @@ def audition_brief(boards: Storyboards, board: Storyboard, scene_number: int,
     if keyframe is None:
         raise StoryboardError(f"scene {scene_number} has no approved keyframe yet: "
                               "approve one first")
-    frames = [keyframe]
-    if boards.next_scene(board, scene) is not None:  # ends on the next scene's keyframe
-        end = boards.end_frame_ref(board, scene)
-        if end is None:
-            raise StoryboardError(f"scene {scene_number}'s clip ends on scene "
-                                  f"{scene_number + 1}'s keyframe, which is not approved yet: "
-                                  "approve it first")
-        frames.append(end)  # models that take no end frame drop it (the Compare notes say)
+    end = boards.required_end_frame(board, scene_number)
+    # Models that take no end frame drop it (the Compare notes say so).
     return Brief(prompt=with_notes(scene.prompt, notes), seed=scene.seed,
                  aspect=board.spec.aspect, duration=scene.duration_seconds,
-                 input_images=frames), keyframe
+                 input_images=[keyframe, *([end] if end else [])]), keyframe
 
 
 def targets_of(choices: list[ModelChoice]) -> list[Target]:

@@ -102,9 +102,10 @@ def clip_request(providers: Mapping[str, Provider], spec: StoryboardSpec, scene:
                                   params=choice.params), model)
     wanted = [(keyframe, Role.START_FRAME)]
     if end_frame is not None:
-        if model.role_limits(Mode.IMG2VIDEO).get(Role.END_FRAME, 0) < 1:
-            raise StageError(f"{choice.label} takes no end frame: turn off \"End on the next "
-                             "keyframe\" for this scene, or pick a video model that takes one")
+        refused = model.why_not(Mode.IMG2VIDEO, Role.END_FRAME)
+        if refused is not None:
+            raise StageError(f"{refused}: turn off \"End on the next keyframe\" for this scene, "
+                             "or pick a video model that takes one")
         wanted.append((end_frame, Role.END_FRAME))
     wanted += [(r, Role.REFERENCE) for r in spec.reference_images]
     images, why = place(model, Mode.IMG2VIDEO, wanted)

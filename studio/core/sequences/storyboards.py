@@ -219,6 +219,18 @@ class Storyboards:
         following = self.next_scene(board, scene)
         return self.keyframe_ref(board, following) if following is not None else None
 
+    def required_end_frame(self, board: Storyboard, scene_number: int) -> str | None:
+        """The end frame a clip of scene `scene_number` is sent with now (None: it ends
+        where it likes); StoryboardError while the next keyframe it ends on is unsettled."""
+        scene = board.scene(scene_number)
+        end = self.end_frame_ref(board, scene)
+        if end is None and self.next_scene(board, scene) is not None:
+            raise StoryboardError(
+                f"scene {scene_number}'s clip ends on scene {scene_number + 1}'s "
+                "keyframe, which is not approved yet: approve it first (or turn off "
+                "\"End on the next keyframe\")")
+        return end
+
     def stage_status(self, board: Storyboard, scene: SceneSpec, stage: str) -> str:
         """given | waiting | pending | audition (a compare group waits for its pick) |
         running | review | approved | dry_run | failed | refused (by a spend budget) |
@@ -306,10 +318,10 @@ class Storyboards:
                 continue
             if self.stage_status(board, scene, "clip") in ("waiting",):
                 start = self.keyframe_ref(board, scene) or KEYFRAME_PLACEHOLDER.format(n=number)
-                end = None
-                if self.next_scene(board, scene) is not None:
-                    end = (self.end_frame_ref(board, scene)
-                           or KEYFRAME_PLACEHOLDER.format(n=number + 1))
+                following = self.next_scene(board, scene)
+                end = None if following is None else (
+                    self.keyframe_ref(board, following)
+                    or KEYFRAME_PLACEHOLDER.format(n=number + 1))
                 out.append(clip_request(self.host.providers, board.spec, scene, start,
                                         end_frame=end).request)
         return out
@@ -480,12 +492,7 @@ class Storyboards:
             if keyframe is None:
                 raise StoryboardError(f"scene {scene_number} has no approved keyframe "
                                       "yet: approve one first")
-            end = self.end_frame_ref(board, scene)
-            if end is None and self.next_scene(board, scene) is not None:
-                raise StoryboardError(
-                    f"scene {scene_number}'s clip ends on scene {scene_number + 1}'s "
-                    "keyframe, which is not approved yet: approve it first (or turn off "
-                    "\"End on the next keyframe\")")
+            end = self.required_end_frame(board, scene_number)
             return clip_request(self.host.providers, board.spec, scene, keyframe,
                                 use_notes, end_frame=end), (keyframe, end), use_notes
         except StageError as exc:
