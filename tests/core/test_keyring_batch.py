@@ -116,3 +116,17 @@ def test_a_keyring_that_went_away_is_said_not_raised(secret_service, monkeypatch
     assert not usable and "cannot be reached" in why
     assert store.known_values(SPECS) == []
     assert "no secure keyring" in store.lookup(SPECS[0]).detail
+
+
+def test_a_secret_that_is_not_text_is_said_and_the_others_still_read(secret_service):
+    import secretstorage
+
+    KeyStore(env={}).store(SPECS[0], "fal-secret")
+    with secretstorage.dbus_init() as connection:  # written by some other tool, as bytes
+        secretstorage.get_default_collection(connection).create_item(
+            "garbage", {"service": "provider-studio", "username": SPECS[1].keyring_entry},
+            b"\xff\xfe not utf-8")
+    store = KeyStore(env={})
+    assert store.known_values(SPECS) == ["fal-secret"]
+    found = store.lookup(SPECS[1])
+    assert not found.present and found.detail == "keyring error: UnicodeDecodeError"
