@@ -17,17 +17,20 @@ class StudioPaths:
     config_dir: Path
     data_dir: Path
     log_dir: Path
+    # What the app can make again at any time (studio.dataclass_code): safe to delete.
+    cache_dir: Path | None = None
 
     @classmethod
     def resolve(cls, home: str | os.PathLike[str] | None = None) -> StudioPaths:
         home = home or os.environ.get("STUDIO_HOME")
         if home:
             root = Path(home).expanduser()
-            return cls(root / "config", root / "data", root / "logs")
+            return cls(root / "config", root / "data", root / "logs", root / "cache")
         return cls(
             Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
             Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
             Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+            Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
         )
 
     @property
@@ -38,6 +41,11 @@ class StudioPaths:
     def workflows_dir(self) -> Path:
         """Imported ComfyUI workflows, one JSON file each (see core.workflows)."""
         return self.config_dir / "workflows"
+
+    @property
+    def dataclass_code_file(self) -> Path:
+        """The compiled code of the dataclasses' generated methods (studio.dataclass_code)."""
+        return (self.cache_dir or self.data_dir / "cache") / "dataclass-code.bin"
 
     @property
     def db_file(self) -> Path:
