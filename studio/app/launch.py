@@ -11,6 +11,7 @@ import gc
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,23 +120,25 @@ def _show_and_run(app, args: argparse.Namespace, lock, paths,
         _probe_first_paint(window)
     window.show()
     app.processEvents()
-    # After the first paint: Qt's network module costs ~20 ms to load.
     from studio.app.single_instance import SingleInstance, bring_to_front
 
     instance = SingleInstance(lock.name, app, owner=lock)
     instance.activated.connect(lambda _argv: bring_to_front(window))
-    instance.listen()
 
     import qasync
 
     try:
-        return qasync.run(_run(app, window, sandbox, args.quit_after))
+        # Listening waits until the window is filled in (Qt's network module: ~7 ms of
+        # start-up); a second launch meanwhile keeps trying for 5 s, as it does while
+        # the first one starts (single_instance.SingleInstance.notify).
+        return qasync.run(_run(app, window, sandbox, args.quit_after, instance.listen))
     finally:
         instance.release()
 
 
 async def _run(app, window, sandbox: SandboxLaunch | None,
-               quit_after: float | None = None) -> int:
+               quit_after: float | None = None,
+               listen: Callable[[], None] = lambda: None) -> int:
     import asyncio
     import logging
 
@@ -155,6 +158,7 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
         try:
             sandbox_url = sandbox.url()  # started before the window: usually up by now
         except SandboxStartError as exc:  # said in a dialog and on stderr, then quit
+            listen()  # a second launch brings the dialog's window forward
             await ask_what_to_do(window, SandboxStartError(f"the sandbox did not start: {exc}"),
                                  quit_after)
             return 1
@@ -163,6 +167,7 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
             studio = Studio(sandbox_url=sandbox_url)
             break
         except STARTUP_ERRORS as exc:  # a home it cannot use: say so, never a traceback
+            listen()
             if not await ask_what_to_do(window, exc, quit_after):
                 return 2
     logsetup.configure(studio.paths, studio.redactor)
@@ -179,6 +184,7 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
         print(f"READY {time.time():.6f}", flush=True)
         print(f"READY_CPU {time.process_time():.4f}", flush=True)  # CPU since start
         QTimer.singleShot(300, window.close)
+    listen()  # later launches for this home now bring this window to the front
     window.show_startup_messages()
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)

@@ -5,8 +5,9 @@ The first instance holds an OS file lock named after its data directory for as l
 it runs (studio.app.instance_lock: released by the OS if it crashes), so separate homes run
 side by side and two launches at the same moment cannot both win.
 The holder also listens on a QLocalServer of the same name; a later launch that finds
-the lock taken connects there and asks it to come to the front. Listening can start
-after the window is on screen: QtNetwork is only imported then, or by a second launch.
+the lock taken connects there and asks it to come to the front. Listening starts once
+the window is filled in (QtNetwork is only imported then, or by a second launch); a
+second launch keeps trying to connect meanwhile.
 """
 
 from __future__ import annotations
