@@ -17,7 +17,7 @@ class StudioPaths:
     config_dir: Path
     data_dir: Path
     log_dir: Path
-    # What the app can make again at any time (studio.dataclass_code): safe to delete.
+    # What the app can make again at any time (studio.code_cache): safe to delete.
     cache_dir: Path | None = None
 
     @classmethod
@@ -43,9 +43,9 @@ class StudioPaths:
         return self.config_dir / "workflows"
 
     @property
-    def dataclass_code_file(self) -> Path:
-        """The compiled code of the dataclasses' generated methods (studio.dataclass_code)."""
-        return (self.cache_dir or self.data_dir / "cache") / "dataclass-code.bin"
+    def code_cache_file(self) -> Path:
+        """The compiled code dataclasses and typing generate at start (studio.code_cache)."""
+        return (self.cache_dir or self.data_dir / "cache") / "generated-code.bin"
 
     @property
     def db_file(self) -> Path:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QPalette
 
 from studio import __version__
 from studio.app import main
-from studio.dataclass_code import HEADER
+from studio.code_cache import HEADER
 from studio.ui.widgets.theme import apply_theme, font_warning, status_color
 
 pytestmark = pytest.mark.gui
@@ -53,8 +53,8 @@ def test_the_app_starts_with_a_sandbox_and_quits_cleanly(tmp_path):
          "--quit-after", "1.5"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (home / "config" / "ui.ini").exists()  # window geometry was remembered
-    # The dataclasses' compiled methods, for the next start (studio.dataclass_code).
-    assert (home / "cache" / "dataclass-code.bin").read_bytes().startswith(HEADER)
+    # The code dataclasses and typing generated, for the next start (studio.code_cache).
+    assert (home / "cache" / "generated-code.bin").read_bytes().startswith(HEADER)
     log = (home / "logs" / "studio.log").read_text()
     assert "app.start" in log and "sandbox=True" in log and "app.stop" in log
 

@@ -1,18 +1,20 @@
-"""studio.dataclass_code: dataclasses defined with the cached code are the dataclasses
-Python would have made, a warm cache compiles nothing, and a bad file costs nothing."""
+"""studio.code_cache: dataclasses and string annotations made with the cached code are
+what Python would have made, a warm cache compiles nothing, and a bad file costs nothing."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import inspect
 import marshal
+import typing
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NotRequired, TypedDict
 
 import pytest
 
-from studio import dataclass_code
-from studio.dataclass_code import HEADER, CodeCache, cached_dataclass_code
+from studio import code_cache
+from studio.code_cache import HEADER, CodeCache, cached_generated_code
 
 
 def define() -> dict[str, type]:
@@ -79,23 +81,24 @@ def _error(call) -> str:
 def test_classes_from_a_cold_and_a_warm_cache_behave_as_without_one(tmp_path):
     expected = behaviour(define())
     path = tmp_path / "cache" / "code.bin"
-    with cached_dataclass_code(path) as cold:
+    with cached_generated_code(path) as cold:
         assert behaviour(define()) == expected
     assert cold.compiled > 0 and path.read_bytes().startswith(HEADER)
 
-    with cached_dataclass_code(path) as warm:
+    with cached_generated_code(path) as warm:
         assert behaviour(define()) == expected
     assert warm.compiled == 0  # every method came from the file
     assert warm.used  # and the file was really used
-    assert "exec" not in vars(dataclasses)  # the hook is gone on the way out
+    assert "exec" not in vars(dataclasses)  # the hooks are gone on the way out
+    assert "compile" not in vars(typing)
 
 
 def test_a_warm_start_does_not_write_the_file_again(tmp_path):
     path = tmp_path / "code.bin"
-    with cached_dataclass_code(path):
+    with cached_generated_code(path):
         define()
     written = path.stat().st_mtime_ns
-    with cached_dataclass_code(path) as cache:
+    with cached_generated_code(path) as cache:
         define()
     assert cache.save() is False
     assert path.stat().st_mtime_ns == written
@@ -107,13 +110,14 @@ def test_a_warm_start_does_not_write_the_file_again(tmp_path):
     b"\x00\x00\x0d\x0a" + HEADER[4:] + marshal.dumps({}),  # another Python's magic number
     HEADER + marshal.dumps({"def f(): pass": 1})[:-3],  # cut short
     HEADER + marshal.dumps(["a", "list"]),
-    HEADER + marshal.dumps({"text": "not code", 3: compile("x = 1", "<s>", "exec")}),
+    HEADER + marshal.dumps({("exec", "text"): "not code", 3: compile("x = 1", "<s>", "exec"),
+                            ("single", "x = 1"): compile("x = 1", "<s>", "single")}),
 ], ids=["empty", "garbage", "other-python", "truncated", "not-a-dict", "wrong-types"])
 def test_a_damaged_or_foreign_file_is_ignored_and_replaced(tmp_path, content):
     path = tmp_path / "code.bin"
     path.write_bytes(content)
     expected = behaviour(define())
-    with cached_dataclass_code(path) as cache:
+    with cached_generated_code(path) as cache:
         assert len(cache) == 0
         assert behaviour(define()) == expected
     assert cache.compiled > 0
@@ -123,7 +127,7 @@ def test_a_damaged_or_foreign_file_is_ignored_and_replaced(tmp_path, content):
 def test_a_cache_that_cannot_be_written_costs_only_the_compile(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("a file where the cache's folder would be")
-    with cached_dataclass_code(blocker / "cache" / "code.bin") as cache:
+    with cached_generated_code(blocker / "cache" / "code.bin") as cache:
         define()
     assert cache.compiled > 0
     assert cache.save() is False
@@ -137,7 +141,7 @@ def test_someone_elses_hook_is_left_in_place(tmp_path, monkeypatch):
         exec(source, globals, locals)
 
     monkeypatch.setattr(dataclasses, "exec", their_exec, raising=False)
-    with cached_dataclass_code(tmp_path / "code.bin") as cache:
+    with cached_generated_code(tmp_path / "code.bin") as cache:
         define()
     assert calls and cache.compiled == 0
     assert dataclasses.exec is their_exec  # type: ignore[attr-defined]
@@ -146,23 +150,69 @@ def test_someone_elses_hook_is_left_in_place(tmp_path, monkeypatch):
 
 def test_a_file_grown_past_the_limit_keeps_only_what_was_used(tmp_path, monkeypatch):
     path = tmp_path / "code.bin"
-    with cached_dataclass_code(path):
+    with cached_generated_code(path):
         define()
         dataclasses.make_dataclass("Gone", [("only_in_an_old_version", int)])
     total = len(CodeCache(path))
-    monkeypatch.setattr(dataclass_code, "MAX_ENTRIES", 1)
-    with cached_dataclass_code(path) as cache:
+    monkeypatch.setattr(code_cache, "MAX_ENTRIES", 1)
+    with cached_generated_code(path) as cache:
         define()
     kept = CodeCache(path)
     assert len(kept) == len(cache.used) < total
-    assert not any("only_in_an_old_version" in text for text in kept._codes)
+    assert not any("only_in_an_old_version" in text for _mode, text in kept._codes)
 
 
 def test_the_cache_lives_with_the_home(tmp_path, monkeypatch):
     from studio.core.paths import StudioPaths
 
     monkeypatch.setenv("STUDIO_HOME", str(tmp_path))
-    assert StudioPaths.resolve().dataclass_code_file == tmp_path / "cache" / "dataclass-code.bin"
+    assert StudioPaths.resolve().code_cache_file == tmp_path / "cache" / "generated-code.bin"
     bare = StudioPaths(tmp_path / "c", tmp_path / "d", tmp_path / "l")
-    assert bare.dataclass_code_file == tmp_path / "d" / "cache" / "dataclass-code.bin"
-    assert isinstance(bare.dataclass_code_file, Path)
+    assert bare.code_cache_file == tmp_path / "d" / "cache" / "generated-code.bin"
+    assert isinstance(bare.code_cache_file, Path)
+
+
+def annotations() -> dict[str, object]:
+    """String annotations as typing reads them: a TypedDict's fields (pydantic-core's schema
+    types are such) and forward references evaluated later."""
+    namespace = {"TypedDict": TypedDict, "NotRequired": NotRequired, "Any": typing.Any}
+    exec("class Schema(TypedDict, total=False):\n"
+         "    type: 'str'\n"
+         "    items: 'list[Schema]'\n"
+         "    extra: 'NotRequired[dict[str, Any] | None]'\n", namespace)
+    schema = namespace["Schema"]
+    ref = typing.ForwardRef("dict[str, list[int]] | None")
+    try:
+        typing.ForwardRef("not valid(")
+        bad = "accepted"
+    except SyntaxError as exc:
+        bad = str(exc)
+    return {
+        "hints": repr(typing.get_type_hints(schema, localns={**namespace, "Schema": schema})),
+        "raw": repr(schema.__annotations__),
+        "ref": repr(ref._evaluate(globals(), None, recursive_guard=frozenset())),
+        "optional": (schema.__optional_keys__, schema.__required_keys__),
+        "bad": bad,
+    }
+
+
+def test_string_annotations_read_with_the_cache_are_the_same(tmp_path):
+    expected = annotations()
+    path = tmp_path / "code.bin"
+    with cached_generated_code(path) as cold:
+        assert annotations() == expected
+    assert any(mode == "eval" for mode, _text in cold.used)
+    with cached_generated_code(path) as warm:
+        assert annotations() == expected
+    assert warm.compiled == 0
+
+
+def test_other_compiles_are_left_as_asked(tmp_path):
+    cache = CodeCache(tmp_path / "code.bin")
+    code = cache.compile("x = 1", "module.py", "exec")
+    assert code.co_filename == "module.py" and len(cache) == 0
+    tree = cache.compile("x", "<string>", "eval", flags=ast.PyCF_ONLY_AST)
+    assert isinstance(tree, ast.Expression) and len(cache) == 0
+    assert cache.compile("1 + 1", "<string>", "eval") is cache.compile("1 + 1", "<string>",
+                                                                        "eval")
+    assert len(cache) == 1

@@ -1,0 +1,141 @@
+"""Code the standard library generates at start-up, compiled once per machine, not per start.
+
+Two parts of Python 3.11 compile source text they write themselves while modules load:
+- `dataclasses` writes each class's `__init__`, `__repr__`, `__eq__` (and for a frozen
+  class `__setattr__`, `__delattr__`, `__hash__`) and compiles each with `exec`: ~0.3 ms a
+  class, ~50 ms for the ~160 classes the app loads before its window is filled in;
+- `typing.ForwardRef` compiles every annotation written as a string, as each `TypedDict`
+  field is (pydantic-core's schema types: ~760 of them) and as pydantic reads the models'
+  annotations: ~1000 compiles, ~9 ms.
+(bench/RESULTS.md, "generated code".)
+
+The text holds only names (of fields, of the variables that carry defaults and types) and
+the class's flags; every value reaches the code through the namespaces it runs in. So the
+code compiled from one text is the same at every start, and it can be kept, as Python
+keeps a module's bytecode in a .pyc file. `CodeCache` keeps the code of each text it has
+seen in one file, marked with this Python's bytecode magic number, and compiles only a
+text it does not have. What is defined does not change: same text, same compiler, same
+flags (none: `dont_inherit`, as the standard library's own calls inherit none), same code.
+A file that is missing, damaged, or written by another Python is ignored and written
+again; one that cannot be written only means the next start compiles again.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import dataclasses
+import importlib.util
+import marshal
+import os
+import threading
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from types import CodeType, ModuleType
+from typing import Any
+
+# This Python's bytecode magic number, then the file's own format version.
+HEADER = importlib.util.MAGIC_NUMBER + b"studio-code-cache-1\n"
+MAX_ENTRIES = 8192  # beyond this, a save keeps only what this process used
+Key = tuple[str, str]  # (mode, source text)
+
+
+class CodeCache:
+    """(mode, source text) -> compiled code, loaded from and saved to `path`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._codes = _read(path)
+        self._lock = threading.Lock()  # the warm-up thread loads modules too
+        self.used: set[Key] = set()
+        self.compiled = 0  # texts compiled by this process (not found in the file)
+        self._saved = set(self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def code(self, source: str, mode: str) -> CodeType:
+        key = (mode, source)
+        code = self._codes.get(key)
+        if code is None:
+            code = builtins.compile(source, "<string>", mode, dont_inherit=True)
+            with self._lock:
+                self._codes[key] = code
+                self.compiled += 1
+        self.used.add(key)
+        return code
+
+    def exec(self, source: Any, globals: dict[str, Any] | None = None,
+             locals: dict[str, Any] | None = None) -> None:
+        """`exec` as `dataclasses` calls it, with the text's code from the cache."""
+        builtins.exec(self.code(source, "exec") if isinstance(source, str) else source,
+                      globals, locals)
+
+    def compile(self, source: Any, filename: str, mode: str, flags: int = 0,
+                dont_inherit: bool = False, optimize: int = -1) -> Any:
+        """`compile` as `typing.ForwardRef` calls it (text, "<string>", "eval"), from the
+        cache; any other call is compiled as asked."""
+        if isinstance(source, str) and filename == "<string>" and mode == "eval" \
+                and not flags and optimize == -1:
+            return self.code(source, mode)
+        return builtins.compile(source, filename, mode, flags, dont_inherit, optimize)
+
+    def save(self) -> bool:
+        """Write the file if it would change; True when it was written. Never raises for
+        the disk: a cache that cannot be written costs a compile next time, nothing more."""
+        with self._lock:
+            codes = dict(self._codes)
+            if len(codes) > MAX_ENTRIES:  # classes renamed over many versions pile up
+                codes = {key: codes[key] for key in set(self.used)}
+            if set(codes) == self._saved:
+                return False
+            try:
+                data = HEADER + marshal.dumps(codes)
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                temp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+                temp.write_bytes(data)
+                os.replace(temp, self.path)  # a reader sees the old file or the new one
+            except (OSError, ValueError):
+                return False
+            self._saved = set(codes)
+            return True
+
+
+def _read(path: Path) -> dict[Key, CodeType]:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    if not data.startswith(HEADER):  # another Python's bytecode, or not ours at all
+        return {}
+    try:
+        codes = marshal.loads(data[len(HEADER):])
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(codes, dict):
+        return {}
+    return {key: code for key, code in codes.items()
+            if isinstance(key, tuple) and len(key) == 2 and key[0] in ("exec", "eval")
+            and isinstance(key[1], str) and isinstance(code, CodeType)}
+
+
+# Where each hook goes: the module whose global name, found before the builtin, it sets.
+_HOOKS: tuple[tuple[ModuleType, str], ...] = ((dataclasses, "exec"), (typing, "compile"))
+
+
+@contextlib.contextmanager
+def cached_generated_code(path: Path) -> Iterator[CodeCache]:
+    """Inside: dataclasses and typing get the code they generate from the cache at `path`;
+    on the way out the cache is saved if this process compiled anything new. A hook
+    someone else already put in place is left alone."""
+    cache = CodeCache(path)
+    installed = [(module, name) for module, name in _HOOKS if name not in vars(module)]
+    for module, name in installed:
+        setattr(module, name, getattr(cache, name))
+    try:
+        yield cache
+    finally:
+        for module, name in installed:
+            delattr(module, name)
+        cache.save()
