@@ -19,6 +19,7 @@ from studio import __version__
 from studio.process_start import collector_paused, skip_httpx_cli, skip_pydantic_plugins
 
 if TYPE_CHECKING:
+    from studio.app.pyside_import_hook import Answers
     from studio.sandbox.process import SandboxLaunch
 
 DESKTOP_ID = "io.github.providerstudio.ProviderStudio"  # resources/linux/
@@ -48,14 +49,19 @@ def main(argv: list[str] | None = None) -> int:
     # walks everything made so far); it comes back on on any other way out. The code
     # dataclasses and typing generate comes compiled from the last start (~55 ms;
     # studio.code_cache), and what is new is kept on the way out.
+    # PySide's import hook answers from what the last start read (pyside_import_hook).
+    from studio.app.pyside_import_hook import remembered_answers
     from studio.code_cache import cached_generated_code
     from studio.core.paths import StudioPaths
 
-    with collector_paused(), cached_generated_code(StudioPaths.resolve().code_cache_file):
-        return _main(args, qt_args, argv)
+    paths = StudioPaths.resolve()
+    with collector_paused(), cached_generated_code(paths.code_cache_file), \
+            remembered_answers(paths.pyside_answers_file) as answers:
+        return _main(args, qt_args, argv, answers)
 
 
-def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None) -> int:
+def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
+          answers: Answers | None = None) -> int:
     skip_pydantic_plugins()
     sandbox = None
     if args.sandbox:  # first: it comes up on the other core while the window is built
@@ -63,18 +69,18 @@ def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None) 
 
         sandbox = start_sandbox_process()
     try:
-        return _start(args, qt_args, argv, sandbox)
+        return _start(args, qt_args, argv, sandbox, answers)
     finally:
         if sandbox is not None:
             sandbox.stop()
 
 
 def _start(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
-           sandbox: SandboxLaunch | None) -> int:
+           sandbox: SandboxLaunch | None, answers: Answers | None = None) -> int:
     import PySide6  # noqa: F401 (installs PySide's import hook, made cheap before the rest)
 
     from studio.app import pyside_import_hook
-    pyside_import_hook.cheapen()
+    pyside_import_hook.cheapen(answers)
     from PySide6.QtWidgets import QApplication
 
     from studio.app.instance_lock import InstanceLock, instance_name

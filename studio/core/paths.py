@@ -48,6 +48,11 @@ class StudioPaths:
         return (self.cache_dir or self.data_dir / "cache") / "generated-code.bin"
 
     @property
+    def pyside_answers_file(self) -> Path:
+        """Which loaded files mention PySide6 (studio.app.pyside_import_hook)."""
+        return (self.cache_dir or self.data_dir / "cache") / "pyside-imports.bin"
+
+    @property
     def db_file(self) -> Path:
         return self.data_dir / "studio.db"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import marshal
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -124,3 +125,59 @@ def test_packages_installed_beside_the_stdlib_are_still_read(tmp_path, monkeypat
     check = pyside_import_hook.uses_pyside_by_bytes(lambda m: False)
     assert check(_module_from(site / "qt_user.py")) is True  # read: it says PySide6
     assert check(_module_from(tmp_path / "lib" / "plain_std.py")) is False  # not read
+
+
+def _reads(monkeypatch) -> list[str]:
+    read: list[str] = []
+    real = pyside_import_hook._mentions_pyside
+    monkeypatch.setattr(pyside_import_hook, "_mentions_pyside",
+                        lambda path: read.append(path) or real(path))
+    return read
+
+
+def test_a_file_that_has_not_changed_is_answered_without_reading_it(tmp_path, monkeypatch):
+    read = _reads(monkeypatch)
+    qt, plain = tmp_path / "answer_qt.py", tmp_path / "answer_plain.py"
+    qt.write_text("import PySide6\n")
+    plain.write_text("import json\n")
+    modules = [_module_from(qt), _module_from(plain)]
+    answers: pyside_import_hook.Answers = {}
+    check = pyside_import_hook.uses_pyside_by_bytes(lambda m: False, answers)
+    assert [check(m) for m in modules] == [True, False]
+    assert len(read) == 2 and set(answers) == {str(qt), str(plain)}
+
+    again = pyside_import_hook.uses_pyside_by_bytes(lambda m: False, answers)
+    assert [again(m) for m in modules] == [True, False]
+    assert len(read) == 2  # both answered from their size and modification time
+
+    plain.write_text("from PySide6 import QtCore\n")  # edited since: read again
+    assert again(modules[1]) is True
+    assert read[-1] == str(plain) and answers[str(plain)][2] is True
+
+
+def test_answers_are_kept_between_starts_and_a_bad_file_is_ignored(tmp_path):
+    path = tmp_path / "cache" / "answers.bin"
+    module = tmp_path / "kept.py"
+    module.write_text("X = 'PySide6'\n")
+    with pyside_import_hook.remembered_answers(path) as answers:
+        assert answers == {}
+        pyside_import_hook.uses_pyside_by_bytes(lambda m: False, answers)(_module_from(module))
+    written = path.stat().st_mtime_ns
+    with pyside_import_hook.remembered_answers(path) as answers:
+        assert answers[str(module)][2] is True
+    assert path.stat().st_mtime_ns == written  # nothing new: not written again
+
+    for damaged in (b"", b"garbage" * 50, pyside_import_hook.ANSWERS_HEADER + b"\x00\x01",
+                    pyside_import_hook.ANSWERS_HEADER + marshal.dumps({"p": (1, 2, "yes")}),
+                    pyside_import_hook.ANSWERS_HEADER + marshal.dumps([1, 2])):
+        path.write_bytes(damaged)
+        with pyside_import_hook.remembered_answers(path) as answers:
+            assert answers == {}
+
+
+def test_answers_that_cannot_be_saved_cost_nothing_but_a_read(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("where the cache folder would be")
+    with pyside_import_hook.remembered_answers(blocker / "answers.bin") as answers:
+        answers["x.py"] = (1, 2, False)
+    assert blocker.read_text() == "where the cache folder would be"

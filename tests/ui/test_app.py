@@ -9,6 +9,7 @@ from PySide6.QtGui import QPalette
 
 from studio import __version__
 from studio.app import main
+from studio.app.pyside_import_hook import ANSWERS_HEADER
 from studio.code_cache import HEADER
 from studio.ui.widgets.theme import apply_theme, font_warning, status_color
 
@@ -55,6 +56,8 @@ def test_the_app_starts_with_a_sandbox_and_quits_cleanly(tmp_path):
     assert (home / "config" / "ui.ini").exists()  # window geometry was remembered
     # The code dataclasses and typing generated, for the next start (studio.code_cache).
     assert (home / "cache" / "generated-code.bin").read_bytes().startswith(HEADER)
+    # Which loaded files mention PySide6, for the next start (app.pyside_import_hook).
+    assert (home / "cache" / "pyside-imports.bin").read_bytes().startswith(ANSWERS_HEADER)
     log = (home / "logs" / "studio.log").read_text()
     assert "app.start" in log and "sandbox=True" in log and "app.stop" in log
 
