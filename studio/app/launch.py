@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,10 @@ from studio.process_start import collector_paused, skip_httpx_cli, skip_pydantic
 
 if TYPE_CHECKING:
     from studio.app.pyside_import_hook import Answers
+    from studio.core.keyring_choice import KeyringChoice
+    from studio.core.service import Studio
     from studio.sandbox.process import SandboxLaunch
+    from studio.ui.session import Session
 
 DESKTOP_ID = "io.github.providerstudio.ProviderStudio"  # resources/linux/
 
@@ -154,9 +157,19 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
 
     from studio.app.startup_error import STARTUP_ERRORS, ask_what_to_do
     from studio.core import logsetup
+    from studio.core.keyring_choice import KeyringChoice
+    from studio.core.paths import StudioPaths
     from studio.core.service import Studio
     from studio.ui.session import Session
 
+    # The keyring backend the last start used, unless what decides it changed
+    # (core.keyring_choice: keyring's own search is ~25 ms); confirmed after start-up.
+    keyrings = KeyringChoice(StudioPaths.resolve().keyring_choice_file)
+    remembered = keyrings.remembered()
+    if remembered is not None:
+        import keyring
+
+        keyring.set_keyring(remembered)
     sandbox_url = None
     if sandbox is not None:
         from studio.sandbox.process import SandboxStartError
@@ -185,7 +198,8 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
     window.attach(session)
     # Import what the first download needs (Pillow, PyAV, httpcore's backend) in a worker
     # thread now rather than on the GUI thread mid-run; then settle the heap.
-    warm_up = asyncio.ensure_future(_warm_up())
+    warm_up = asyncio.ensure_future(_warm_up(lambda: _confirm_keyring(keyrings, studio,
+                                                                      session)))
     if os.environ.get("STUDIO_STARTUP_PROBE"):
         print(f"READY {time.time():.6f}", flush=True)
         print(f"READY_CPU {time.process_time():.4f}", flush=True)  # CPU since start
@@ -209,13 +223,34 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
     return 0
 
 
-async def _warm_up() -> None:
+async def _warm_up(then: Callable[[], Awaitable[None]]) -> None:
     import asyncio
 
     try:
         await asyncio.get_running_loop().run_in_executor(None, _warm_imports)
+        await then()
     finally:
         settle_heap()
+
+
+async def _confirm_keyring(keyrings: KeyringChoice, studio: Studio, session: Session) -> None:
+    """keyring's own search for its backend, off the GUI thread now that the window is
+    filled in: remembered for the next start, and used from now on if it is not the
+    backend the start-up took from the last one (the keys are read again)."""
+    import asyncio
+    import logging
+
+    import keyring
+
+    from studio.core.keyring_choice import backend_name
+
+    found = await asyncio.get_running_loop().run_in_executor(None, keyrings.search)
+    if found is None or backend_name(found) == backend_name(keyring.get_keyring()):
+        return
+    logging.getLogger(__name__).warning("keyring.changed to=%s", backend_name(found))
+    keyring.set_keyring(found)
+    studio.keyring_changed()
+    session.reload_catalog()
 
 
 def settle_heap() -> None:

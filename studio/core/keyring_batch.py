@@ -17,13 +17,18 @@ def read_service(backend: Any, service: str) -> dict[str, str] | None:
     """{entry name: secret} of every item of `service` in the backend's collection, or
     None when the backend is not the Secret Service. A locked collection asks once (the
     backend's own unlock); a dismissed prompt raises keyring's KeyringLocked."""
+    # Asked by name first: any other backend (a headless fail.Keyring, KWallet, macOS)
+    # is answered without loading secretstorage and cryptography (~15 ms of start-up).
+    kind = type(backend)
+    if (kind.__module__, kind.__qualname__) != ("keyring.backends.SecretService", "Keyring"):
+        return None  # a subclass may store keys its own way
     try:
         from keyring.backends.SecretService import Keyring as SecretServiceKeyring
         from secretstorage.collection import Collection
         from secretstorage.util import open_session
     except ImportError:  # secretstorage missing: keyring itself cannot use this backend
         return None
-    if type(backend) is not SecretServiceKeyring:  # a subclass may store keys its own way
+    if kind is not SecretServiceKeyring:  # a class of that name from somewhere else
         return None
     names = backend.schemes[backend.scheme]
     collection = backend.get_preferred_collection()

@@ -53,6 +53,11 @@ class StudioPaths:
         return (self.cache_dir or self.data_dir / "cache") / "pyside-imports.bin"
 
     @property
+    def keyring_choice_file(self) -> Path:
+        """The keyring backend the last start used (core.keyring_choice)."""
+        return (self.cache_dir or self.data_dir / "cache") / "keyring-backend.json"
+
+    @property
     def db_file(self) -> Path:
         return self.data_dir / "studio.db"
 

@@ -140,6 +140,12 @@ class Studio:
         if self.pods_in_use():  # core.pods loads only for a studio that has run pods
             self.pods.restore()  # running pods' ComfyUI servers registered by earlier runs
 
+    def keyring_changed(self) -> None:
+        """The keyring backend in use changed (app.launch, after keyring's own search at
+        start-up): read the keys again, and scrub the ones it holds from what is written."""
+        self.keys.forget()
+        self.redactor.add(self.keys.known_values(self._key_specs()))
+
     def pods_in_use(self) -> bool:
         """Has this studio run RunPod pods? Asked of the database, without loading the
         pods' code (start-up: bench/gui_startup)."""

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -58,6 +59,9 @@ def test_the_app_starts_with_a_sandbox_and_quits_cleanly(tmp_path):
     assert (home / "cache" / "generated-code.bin").read_bytes().startswith(HEADER)
     # Which loaded files mention PySide6, for the next start (app.pyside_import_hook).
     assert (home / "cache" / "pyside-imports.bin").read_bytes().startswith(ANSWERS_HEADER)
+    # The keyring backend keyring's search found, for the next start (core.keyring_choice).
+    if not env.get("PYTHON_KEYRING_BACKEND"):
+        assert "backend" in json.loads((home / "cache" / "keyring-backend.json").read_text())
     log = (home / "logs" / "studio.log").read_text()
     assert "app.start" in log and "sandbox=True" in log and "app.stop" in log
 
@@ -165,3 +169,38 @@ def test_screenshot_tool_renders_every_view(tmp_path):
             assert im.size == tuple(int(n) for n in size.split("x"))
     with Image.open(tmp_path / "gallery_1600x1000.png") as im:
         assert max(ImageStat.Stat(im.convert("L")).stddev) > 20  # pictures, not a blank grab
+
+
+def test_a_keyring_search_that_disagrees_switches_and_reads_the_keys_again(
+        session, studio, ui_keyring, qtbot):
+    """The start-up used the remembered backend; keyring's own search afterwards found
+    another: the app uses that one from then on, its keys read, scrubbed and shown."""
+    import keyring
+
+    from studio.app.launch import _confirm_keyring
+    from tests.conftest import MemoryKeyring
+    from tests.ui.conftest import run
+
+    class SearchFound(MemoryKeyring):
+        """Another kind of backend than the one in use (ui_keyring's MemoryKeyring)."""
+
+    spec = studio.providers["stability"].info.key
+    found = SearchFound()
+    found.set_password("provider-studio", spec.keyring_entry, "sk-from-search-7c6b5a49")
+
+    class Search:
+        def search(self):
+            return found
+
+    with qtbot.waitSignal(session.catalogChanged):
+        run(qtbot, _confirm_keyring(Search(), studio, session))  # type: ignore[arg-type]
+    assert keyring.get_keyring() is found
+    assert studio.keys.lookup(spec).value == "sk-from-search-7c6b5a49"
+    assert "sk-from-search-7c6b5a49" not in studio.redactor.text("sk-from-search-7c6b5a49")
+
+    class Same:
+        def search(self):
+            return SearchFound()  # the kind of backend in use: nothing to switch
+
+    run(qtbot, _confirm_keyring(Same(), studio, session))  # type: ignore[arg-type]
+    assert keyring.get_keyring() is found
