@@ -18,6 +18,7 @@ A plain API-format graph without a declaration gets its parameters inferred.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import re
@@ -256,6 +257,7 @@ def build_params_model(
 
 @dataclass(frozen=True)
 class WorkflowTemplate:
+    """A ComfyUI workflow and the parameters the studio may fill in."""
     id: str
     name: str
     modes: tuple[Mode, ...]
@@ -363,7 +365,14 @@ def load_template(path: Path, *, source: str = "bundled") -> WorkflowTemplate:
 
 
 def bundled_templates(folder: Path = BUNDLED_DIR) -> list[WorkflowTemplate]:
-    return [load_template(p) for p in sorted(folder.glob("*.json"))]
+    """The templates shipped in `folder`, read once per process: ComfyUI and RunPod both
+    offer them, and a template is never changed (`apply` writes into a copy)."""
+    return list(_read_bundled(folder))
+
+
+@functools.cache
+def _read_bundled(folder: Path) -> tuple[WorkflowTemplate, ...]:
+    return tuple(load_template(p) for p in sorted(folder.glob("*.json")))
 
 
 # ---- inference for plain graphs -------------------------------------------------------
