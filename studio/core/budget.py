@@ -131,6 +131,7 @@ def money(usd: float) -> str:
 
 @dataclass(frozen=True)
 class Crossing:
+    """A budget an action would go over, and by how much."""
     budget: Budget
     adds_usd: float  # what the action adds within this budget's scope
     left_usd: float  # what is left of it before the action (never below 0)

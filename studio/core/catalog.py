@@ -29,6 +29,7 @@ _RANK = {"live": 0, "low-quota": 1, "dry-run": 2, "missing-credentials": 3, "dis
 
 @dataclass
 class ModelEntry:
+    """A model as the catalog shows it: status, modes, price and links."""
     id: str
     name: str
     kind: str
@@ -47,6 +48,7 @@ class ModelEntry:
 
 @dataclass
 class ProviderEntry:
+    """A provider as the catalog shows it: status and why, quota and its models."""
     id: str
     name: str
     kinds: list[str]

@@ -242,6 +242,7 @@ class Settings(BaseModel):
 
 @dataclass
 class LoadResult:
+    """Settings read from disk, with what was wrong with the file."""
     settings: Settings
     warnings: list[str] = field(default_factory=list)
 

@@ -36,6 +36,7 @@ _SENT_KEPT = 1000  # send times kept for jobs not yet settled (failed jobs never
 
 @dataclass(frozen=True)
 class Reading:
+    """A provider's quota as read at a moment."""
     at: float  # time.time()
     quota: Quota
 

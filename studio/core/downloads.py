@@ -31,6 +31,7 @@ EXTENSIONS = {
 
 @dataclass(frozen=True)
 class SavedFile:
+    """An output as saved to disk: path, hash, media type and size."""
     path: Path
     sha256: str
     media_type: str

@@ -50,6 +50,7 @@ _JOB_KINDS = frozenset({EventKind.JOB_CREATED, EventKind.JOB_UPDATED,
 
 @dataclass(frozen=True)
 class StoreEvent:
+    """A change to the store, published to the UI and the automation API."""
     kind: EventKind
     job_id: str = ""
     job: Job | None = None

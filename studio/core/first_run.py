@@ -23,6 +23,7 @@ class Line:
 
 @dataclass(frozen=True)
 class FirstRun:
+    """What the empty gallery explains: what is live, what is not, and why."""
     sandbox: bool
     live: list[Line] = field(default_factory=list)
     not_live: list[Line] = field(default_factory=list)

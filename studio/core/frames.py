@@ -27,6 +27,7 @@ class FrameError(ValueError):
 
 @dataclass(frozen=True)
 class Frame:
+    """One decoded video frame as PNG, with its time."""
     png: bytes
     width: int
     height: int

@@ -28,6 +28,7 @@ OUTPAINT_SIDES = ("left", "right", "up", "down")
 
 @dataclass(frozen=True)
 class Variations:
+    """The jobs of one batch of variations."""
     batch_id: str
     jobs: list[Job]
 

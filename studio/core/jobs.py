@@ -93,6 +93,7 @@ def new_job_id() -> str:
 
 @dataclass
 class Job:
+    """A render job as the store keeps it: the request, its state, cost and times."""
     id: str
     provider: str
     model: str
@@ -132,6 +133,7 @@ class Job:
 
 @dataclass
 class Asset:
+    """An output file of a job, with its hash, size and media facts."""
     id: str
     job_id: str
     path: str

@@ -26,6 +26,7 @@ HEARTBEAT_SECONDS = LEASE_SECONDS / 3
 
 @dataclass(frozen=True)
 class Lease:
+    """Which process may send a job, until when."""
     job_id: str
     owner: str
     taken_at: float

@@ -57,6 +57,7 @@ class LibraryError(ValueError):
 
 @dataclass(frozen=True)
 class Board:
+    """A board (collection) of outputs."""
     id: str
     name: str
     count: int
@@ -64,6 +65,7 @@ class Board:
 
 @dataclass(frozen=True)
 class LibraryQuery:
+    """Which outputs the gallery shows, and in what order."""
     provider: str | None = None
     model: str | None = None
     mode: str | None = None
@@ -91,6 +93,7 @@ class Stack:
 
 @dataclass(frozen=True)
 class EmptiedTrash:
+    """What emptying the trash removed, and the files it left."""
     outputs: int
     files: int
     kept: list[str]  # files left in place (outside the outputs folder), by path

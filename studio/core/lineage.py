@@ -66,6 +66,7 @@ class Node:
 
 @dataclass
 class Edge:
+    """A link in an output's lineage: what another asset was to it."""
     role: Role
     node: Node
 

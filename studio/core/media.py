@@ -8,6 +8,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class MediaInfo:
+    """An image's or a video's size and length."""
     width: int | None
     height: int | None
     duration_seconds: float | None = None

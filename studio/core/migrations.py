@@ -212,6 +212,7 @@ def add_storyboard_tables(db: sqlite3.Connection) -> None:
 
 @dataclass(frozen=True)
 class Step:
+    """One database migration: the schema version it makes and how."""
     version: int
     what: str
     statements: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ APP_NAME = "provider-studio"
 
 @dataclass(frozen=True)
 class StudioPaths:
+    """Where this studio keeps its config, data, logs and caches."""
     config_dir: Path
     data_dir: Path
     log_dir: Path

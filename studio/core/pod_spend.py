@@ -19,6 +19,7 @@ class Queryable(Protocol):
 
 @dataclass(frozen=True)
 class PodSpend:
+    """What the running pods cost, as last seen."""
     pods: int  # up when last seen (booting, running or in error)
     usd_per_hour: float
     usd_so_far: float  # what they had cost when last seen (RunPod's billing)

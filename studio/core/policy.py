@@ -26,6 +26,7 @@ _UNCHECKED = "not checked yet whether the server answers (Refresh, or Test in Se
 
 @dataclass(frozen=True)
 class Decision:
+    """Whether a call goes out live or as a dry-run, and why."""
     live: bool
     reason: str
     status: str  # catalog status: live, dry-run, missing-credentials

@@ -42,6 +42,7 @@ class PresetError(ValueError):
 
 @dataclass(frozen=True)
 class Preset:
+    """Named parameter values for one model."""
     provider: str
     model: str
     name: str
@@ -64,6 +65,7 @@ class Preset:
 
 @dataclass
 class ImportResult:
+    """What an import of presets added, replaced and skipped."""
     added: list[Preset] = field(default_factory=list)
     replaced: list[Preset] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # why each was not imported

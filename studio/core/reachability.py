@@ -29,6 +29,7 @@ class Reach(Enum):
 
 @dataclass(frozen=True)
 class Answer:
+    """A provider server's health check, and when it was asked."""
     at: float
     health: Health | None  # None: the provider has nothing to check
 

@@ -25,6 +25,7 @@ from studio.providers.base import (
 
 @dataclass(frozen=True)
 class FieldError:
+    """A form field's validation error, said for the artist."""
     field: str
     message: str
 
@@ -42,6 +43,7 @@ class RequestError(ValueError):
 
 @dataclass(frozen=True)
 class CheckedRequest:
+    """A request that passed validation, with its provider, model and parameters."""
     request: RenderRequest
     provider: Provider
     model: ModelInfo

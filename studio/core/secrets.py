@@ -59,6 +59,7 @@ class KeySource(StrEnum):
 
 @dataclass(frozen=True)
 class KeyLookup:
+    """Where a provider's key was found (environment, keyring, sandbox), never shown."""
     value: str | None
     source: KeySource
     detail: str = ""

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Waiter:
+    """A job waiting for its turn to be sent."""
     job_id: str
     provider: str
     sends: bool

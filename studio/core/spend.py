@@ -65,6 +65,7 @@ SELECT MAX(usd) FROM (
 
 @dataclass
 class Usage:
+    """Money spent and reserved within a budget's period."""
     spent_usd: float = 0.0
     pending_usd: float = 0.0  # reserved by jobs on their way and fan-out holds
 

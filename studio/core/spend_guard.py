@@ -51,6 +51,7 @@ REFUSED_EVENT = "refused"  # events row kind; data = Refusal.as_dict()
 
 @dataclass
 class _FanOut:
+    """A fan-out's hold on the budget while its jobs are sent."""
     hold: str
     refusal: Refusal | None
 

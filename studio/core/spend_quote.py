@@ -65,6 +65,7 @@ class BudgetLine:
 
 @dataclass(frozen=True)
 class Quote:
+    """What an action would cost, against which budgets, and whether it may go."""
     items: list[QuoteItem]
     lines: list[BudgetLine]
     threshold_usd: float  # Settings' per-action confirmation amount

@@ -24,6 +24,7 @@ _PERIOD_KEYS: dict[Period, str] = {"day": "today", "month": "this_month"}
 
 @dataclass(frozen=True)
 class Figures:
+    """A budget's figures for one period."""
     budget_usd: float | None
     spent_usd: float
     pending_usd: float  # reserved by jobs on their way
@@ -43,6 +44,7 @@ class Figures:
 
 @dataclass(frozen=True)
 class BudgetStatus:
+    """Spend against the budgets, overall and per provider."""
     now: float
     confirm_above_usd: float
     overall: dict[Period, Figures]

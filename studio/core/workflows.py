@@ -65,6 +65,7 @@ def workflow_hosts(providers: Mapping[str, Provider]) -> dict[str, WorkflowHost]
 
 @dataclass(frozen=True)
 class ImportedWorkflow:
+    """A workflow the artist imported, and the models it is registered as."""
     id: str  # the ComfyUI model id, imported/<slug>
     name: str
     path: Path

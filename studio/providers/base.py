@@ -55,6 +55,7 @@ from studio.providers.results import (
 
 @dataclass(frozen=True)
 class Capabilities:
+    """What a model takes besides the prompt: seed, negative prompt, images, mask."""
     seed: bool = True
     negative_prompt: bool = False
     max_reference_images: int = 0
@@ -98,6 +99,7 @@ def params_as(params: Any, kind: type[P]) -> P:
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """One model of a provider: modes, parameter form, price rule and capabilities."""
     id: str
     name: str
     modes: tuple[Mode, ...]
@@ -196,6 +198,7 @@ class ProviderContext:
 
 @dataclass(frozen=True)
 class FilePart:
+    """One file of a multipart request."""
     field: str
     filename: str
     media_type: str

@@ -41,6 +41,7 @@ class ChatImage:
 
 @dataclass(frozen=True)
 class ChatMessage:
+    """One turn of a chat with an assistant model (text, images)."""
     role: Role
     text: str
     images: tuple[ChatImage, ...] = ()
@@ -61,6 +62,7 @@ class AnswerSchema:
 
 @dataclass(frozen=True)
 class ChatRequest:
+    """What is sent to an assistant model: its messages and the answer's schema."""
     model: str
     messages: tuple[ChatMessage, ...]
     schema: AnswerSchema | None = None

@@ -31,6 +31,7 @@ MAX_PROMPTS = 500
 
 @dataclass
 class PromptProgress:
+    """A ComfyUI prompt's progress as its websocket reports it."""
     phase: str = "queued"  # queued, running, finished
     value: int | None = None
     maximum: int | None = None
@@ -40,6 +41,7 @@ class PromptProgress:
 
 @dataclass
 class ProgressSocket:
+    """One websocket to a ComfyUI server and the prompts it follows."""
     url: str
     headers: dict[str, str]
     loop: asyncio.AbstractEventLoop

@@ -34,6 +34,7 @@ _WHAT = "fal storage upload"
 
 @dataclass(frozen=True)
 class StorageHosts:
+    """fal's upload API and CDN hosts."""
     rest: str
     cdn: str
 
@@ -46,6 +47,7 @@ def storage_hosts(base_url: str, sandbox: bool) -> StorageHosts:
 
 @dataclass
 class _Token:
+    """An upload token for fal's storage, until it expires."""
     header: str  # "<token_type> <token>"
     expires_at: float  # time.time()
 

@@ -37,12 +37,14 @@ _IMS_ERRORS = {
 
 @dataclass(frozen=True)
 class Credentials:
+    """An Adobe IMS client id and secret."""
     client_id: str
     client_secret: str
 
 
 @dataclass
 class _Token:
+    """An IMS access token, until it expires."""
     value: str
     expires_at: float  # on the cache's clock
 

@@ -75,6 +75,7 @@ class ComplianceGate:
 
 @dataclass(frozen=True)
 class ProviderInfo:
+    """A provider's declaration: id, name, kinds, key, docs and how the studio talks to it."""
     id: str  # env-safe: lower-case letters, digits, underscore
     name: str
     kinds: tuple[Kind, ...]

@@ -21,6 +21,7 @@ from studio.providers.base import Failed, Pending, PollHint, PollResult, Provide
 
 @dataclass
 class PollPolicy:
+    """How often a job is polled, and how many failed polls it survives."""
     hint: PollHint = field(default_factory=PollHint)
     budget: int = 2000  # non-queued polls before giving up
     # None: an outage is survived until its deadline (below), however many polls fail.
@@ -40,6 +41,7 @@ class PollPolicy:
 
 @dataclass
 class PollStats:
+    """How a job's polling went: polls made and errors met."""
     polls: int = 0
     counted_polls: int = 0
     errors: int = 0

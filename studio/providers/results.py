@@ -37,6 +37,7 @@ class RemoteHandle:
 
 @dataclass(frozen=True)
 class Pending:
+    """A poll's answer while the job waits or runs."""
     state: Literal["queued", "running"]
     progress: float | None = None
     queue_position: int | None = None
@@ -46,6 +47,7 @@ class Pending:
 
 @dataclass(frozen=True)
 class Succeeded:
+    """A poll's answer when the job is done: its outputs, seed and actual price."""
     outputs: Sequence[RemoteOutput]
     seed: int | None = None
     actual: Price | None = None
@@ -55,6 +57,7 @@ class Succeeded:
 
 @dataclass(frozen=True)
 class Failed:
+    """A poll's answer when the job failed, and whether trying again may help."""
     message: str
     code: str | None = None
     retryable: bool = False
@@ -75,6 +78,7 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Quota:
+    """What is left of an account's credits, dollars or generations."""
     remaining: float
     unit: Literal["credits", "usd", "generations"]
     usd: float | None = None

@@ -15,6 +15,7 @@ NARROW = 1280  # below this width the two side docks share one side, as tabs
 
 @dataclass(frozen=True)
 class DockPlace:
+    """A dock's area and share of the window, within its bounds."""
     dock: QDockWidget
     area: Qt.DockWidgetArea
     share: float  # of the window's width (left/right) or height (bottom)

@@ -67,6 +67,7 @@ class WindowParts(Protocol):
 
 @dataclass(frozen=True)
 class WindowActions:
+    """The main window's actions and toolbar."""
     generate: QAction
     settings: QAction
     export: QAction

@@ -25,6 +25,7 @@ class RunStatus(StrEnum):
 
 @dataclass
 class AssistRun:
+    """One run of the assistant: flow, model, live or not, and its answer."""
     id: str
     flow: str
     live: bool

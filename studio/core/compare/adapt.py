@@ -129,6 +129,7 @@ class Adaptation:
 
 @dataclass(frozen=True)
 class Adapted:
+    """A brief adapted to one target model, and what was changed."""
     target: Target
     request: RenderRequest
     adaptations: tuple[Adaptation, ...]

@@ -20,6 +20,7 @@ class PodTables(Protocol):
 
 @dataclass(frozen=True)
 class PodAction:
+    """A pod action as recorded: what was asked, live or not, and the answer."""
     id: str
     created_at: float
     action: str  # create, start, stop, restart, terminate
@@ -41,6 +42,7 @@ class PodAction:
 
 @dataclass(frozen=True)
 class ServerRow:
+    """A pod's ComfyUI server as registered: address and checkpoints."""
     pod_id: str
     provider_id: str
     name: str

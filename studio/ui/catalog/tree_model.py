@@ -49,6 +49,7 @@ def quota_text(quota: dict | None) -> str:
 
 @dataclass(eq=False)
 class Node:
+    """A row of the catalog tree: a group, a provider or a model."""
     key: str
     parent: Node | None = None
     entry: ProviderEntry | None = None

@@ -19,12 +19,14 @@ PREFERENCE = (Mode.IMG2IMG, Mode.IMG2VIDEO, Mode.STORYBOARD, Mode.TXT2IMG, Mode.
 
 @dataclass(frozen=True)
 class Chosen:
+    """An input image and the role the artist gave it."""
     ref: str  # asset:<id>, a file or an https:// URL
     role: Role
 
 
 @dataclass
 class Plan:
+    """The mode, images and parameters a model gets from the chosen inputs."""
     mode: Mode | None  # None: the model's own default (no inputs)
     images: list[str] = field(default_factory=list)
     mask: str | None = None

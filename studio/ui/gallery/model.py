@@ -41,6 +41,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 @dataclass(frozen=True)
 class Filters:
+    """The gallery's filters."""
     provider: str | None = None
     model: str | None = None
     mode: str | None = None

@@ -39,6 +39,7 @@ class Outpaint:
 
 @dataclass(frozen=True)
 class InputsRequest:
+    """Images (and a mask) for Compose to take as inputs."""
     refs: tuple[str, ...] = ()  # asset:<id>, a file path or an https:// URL
     role: Role = Role.INPUT
     mode: Mode | None = None  # None: each model's own choice

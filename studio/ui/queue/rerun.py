@@ -36,6 +36,7 @@ def can_check_again(job: Job) -> bool:
 
 @dataclass(frozen=True)
 class RerunCost:
+    """What re-running jobs would cost."""
     live: int  # how many would be sent to a provider (and charged)
     usd: float | None  # their estimated total; None when a price is unknown
     unpriced: int = 0  # live jobs without a dollar estimate

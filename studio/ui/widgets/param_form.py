@@ -36,6 +36,7 @@ _WIDE = 1_000_000_000
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One field of a parameter form, read from the model's schema."""
     name: str
     kind: str  # int, float, bool, choice, text, json
     default: Any
