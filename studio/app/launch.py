@@ -223,12 +223,13 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
     return 0
 
 
-async def _warm_up(then: Callable[[], Awaitable[None]]) -> None:
+async def _warm_up(then: Callable[[], Awaitable[None]] | None = None) -> None:
     import asyncio
 
     try:
         await asyncio.get_running_loop().run_in_executor(None, _warm_imports)
-        await then()
+        if then is not None:
+            await then()
     finally:
         settle_heap()
 
