@@ -7,7 +7,10 @@ Two parts of Python 3.11 compile source text they write themselves while modules
 - `typing.ForwardRef` compiles every annotation written as a string, as each `TypedDict`
   field is (pydantic-core's schema types: ~760 of them) and as pydantic reads the models'
   annotations: ~1000 compiles, ~9 ms.
-(bench/RESULTS.md, "generated code".)
+One library does the same with its own modules: PySide6 ships its support modules
+(shibokensupport: the signature parser, the feature switch) as source in a zip inside the
+library and compiles the 14 of them at every start, ~13 ms (`compiling`, around
+`import PySide6`). (bench/RESULTS.md, "generated code".)
 
 The text holds only names (of fields, of the variables that carry defaults and types) and
 the class's flags; every value reaches the code through the namespaces it runs in. So the
@@ -21,13 +24,17 @@ again; one that cannot be written only means the next start compiles again.
 """
 
 from __future__ import annotations
+import __future__
 
 import builtins
 import contextlib
 import dataclasses
+import functools
 import importlib.util
 import marshal
+import operator
 import os
+import sys
 import threading
 import typing
 from collections.abc import Iterator
@@ -35,14 +42,19 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
-# This Python's bytecode magic number, then the file's own format version.
-HEADER = importlib.util.MAGIC_NUMBER + b"studio-code-cache-1\n"
+# This Python's bytecode magic number and optimisation level (-O changes the code), then
+# the file's own format version.
+HEADER = (importlib.util.MAGIC_NUMBER + f"studio-code-cache-2 O{sys.flags.optimize}\n".encode())
 MAX_ENTRIES = 8192  # beyond this, a save keeps only what this process used
-Key = tuple[str, str]  # (mode, source text)
+# The compiler flags a caller can pass on or inherit: its __future__ features.
+FUTURE_FLAGS = functools.reduce(operator.or_, (getattr(__future__, name).compiler_flag
+                                               for name in __future__.all_feature_names))
+Key = tuple[str, str, int, str | bytes]  # (mode, file name, __future__ flags, source)
+_compile = builtins.compile  # the real one, also while `compiling` stands in for it
 
 
 class CodeCache:
-    """(mode, source text) -> compiled code, loaded from and saved to `path`."""
+    """(mode, file name, flags, source) -> compiled code, loaded from and saved to `path`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -55,11 +67,13 @@ class CodeCache:
     def __len__(self) -> int:
         return len(self._codes)
 
-    def code(self, source: str, mode: str) -> CodeType:
-        key = (mode, source)
+    def code(self, source: str | bytes, mode: str, filename: str = "<string>",
+             flags: int = 0) -> CodeType:
+        """The code of `source` compiled with exactly these `flags` (nothing inherited)."""
+        key = (mode, filename, flags, source)
         code = self._codes.get(key)
         if code is None:
-            code = builtins.compile(source, "<string>", mode, dont_inherit=True)
+            code = _compile(source, filename, mode, flags, dont_inherit=True)
             with self._lock:
                 self._codes[key] = code
                 self.compiled += 1
@@ -72,14 +86,29 @@ class CodeCache:
         builtins.exec(self.code(source, "exec") if isinstance(source, str) else source,
                       globals, locals)
 
-    def compile(self, source: Any, filename: str, mode: str, flags: int = 0,
-                dont_inherit: bool = False, optimize: int = -1) -> Any:
-        """`compile` as `typing.ForwardRef` calls it (text, "<string>", "eval"), from the
-        cache; any other call is compiled as asked."""
-        if isinstance(source, str) and filename == "<string>" and mode == "eval" \
-                and not flags and optimize == -1:
-            return self.code(source, mode)
-        return builtins.compile(source, filename, mode, flags, dont_inherit, optimize)
+    def compile(self, source: Any, filename: Any, mode: str, flags: int = 0,
+                dont_inherit: bool = False, optimize: int = -1, **kwargs: Any) -> Any:
+        """`compile` as `typing.ForwardRef` calls it, and as a library calls it for its
+        own modules: source text (or bytes) compiled with its caller's __future__
+        features unless told not to, from the cache; anything else (an AST, other flags,
+        another optimisation) compiled as asked."""
+        if not dont_inherit:  # what compile() would take from the code that calls it
+            flags |= sys._getframe(1).f_code.co_flags & FUTURE_FLAGS
+        if not (isinstance(source, (str, bytes)) and isinstance(filename, str)
+                and mode in ("exec", "eval") and not flags & ~FUTURE_FLAGS
+                and optimize == -1 and not kwargs):
+            return _compile(source, filename, mode, flags, True, optimize, **kwargs)
+        return self.code(source, mode, filename, flags)
+
+    @contextlib.contextmanager
+    def compiling(self) -> Iterator[None]:
+        """Inside: every `compile` call goes through the cache (for one import that
+        compiles its modules from source at every start: PySide6's)."""
+        builtins.compile = self.compile
+        try:
+            yield
+        finally:
+            builtins.compile = _compile
 
     def save(self) -> bool:
         """Write the file if it would change; True when it was written. Never raises for
@@ -116,8 +145,9 @@ def _read(path: Path) -> dict[Key, CodeType]:
     if not isinstance(codes, dict):
         return {}
     return {key: code for key, code in codes.items()
-            if isinstance(key, tuple) and len(key) == 2 and key[0] in ("exec", "eval")
-            and isinstance(key[1], str) and isinstance(code, CodeType)}
+            if isinstance(key, tuple) and len(key) == 4 and key[0] in ("exec", "eval")
+            and isinstance(key[1], str) and type(key[2]) is int
+            and isinstance(key[3], (str, bytes)) and isinstance(code, CodeType)}
 
 
 # Where each hook goes: the module whose global name, found before the builtin, it sets.

@@ -4,6 +4,7 @@ what Python would have made, a warm cache compiles nothing, and a bad file costs
 from __future__ import annotations
 
 import ast
+import builtins
 import dataclasses
 import inspect
 import marshal
@@ -15,6 +16,8 @@ import pytest
 
 from studio import code_cache
 from studio.code_cache import HEADER, CodeCache, cached_generated_code
+
+REAL_COMPILE = builtins.compile
 
 
 def define() -> dict[str, type]:
@@ -159,7 +162,7 @@ def test_a_file_grown_past_the_limit_keeps_only_what_was_used(tmp_path, monkeypa
         define()
     kept = CodeCache(path)
     assert len(kept) == len(cache.used) < total
-    assert not any("only_in_an_old_version" in text for _mode, text in kept._codes)
+    assert not any("only_in_an_old_version" in str(key[3]) for key in kept._codes)
 
 
 def test_the_cache_lives_with_the_home(tmp_path, monkeypatch):
@@ -201,18 +204,43 @@ def test_string_annotations_read_with_the_cache_are_the_same(tmp_path):
     path = tmp_path / "code.bin"
     with cached_generated_code(path) as cold:
         assert annotations() == expected
-    assert any(mode == "eval" for mode, _text in cold.used)
+    assert any(key[0] == "eval" for key in cold.used)
     with cached_generated_code(path) as warm:
         assert annotations() == expected
     assert warm.compiled == 0
 
 
-def test_other_compiles_are_left_as_asked(tmp_path):
+def test_a_library_s_own_compiles_are_kept_with_the_flags_they_inherit(tmp_path):
+    """`compiling` (around `import PySide6`): compile() of a module's source is cached with
+    the __future__ features of the code that called it, as compile() itself would."""
+    path = tmp_path / "code.bin"
+    source = b"def f(x: not_defined_anywhere) -> None:\n    return None\n"
+    with cached_generated_code(path) as cache, cache.compiling():
+        assert builtins.compile is not REAL_COMPILE
+        inherited = compile(source, "lib/annotated.py", "exec")  # this module: annotations
+        plain = compile(source, "lib/annotated.py", "exec", dont_inherit=True)
+    assert builtins.compile is REAL_COMPILE  # put back on the way out
+    namespace: dict = {}
+    exec(inherited, namespace)  # the annotation stays a string: nothing to look up
+    assert namespace["f"].__annotations__["x"] == "not_defined_anywhere"
+    with pytest.raises(NameError):
+        exec(plain, {})  # without the feature the annotation is evaluated at once
+    assert inherited.co_filename == "lib/annotated.py"
+    assert len(cache) == 2  # the two are kept apart
+
+    with cached_generated_code(path) as warm, warm.compiling():
+        again = compile(source, "lib/annotated.py", "exec")
+    assert warm.compiled == 0
+    assert again.co_code == inherited.co_code
+
+
+def test_compiles_of_other_kinds_are_done_as_asked(tmp_path):
     cache = CodeCache(tmp_path / "code.bin")
-    code = cache.compile("x = 1", "module.py", "exec")
-    assert code.co_filename == "module.py" and len(cache) == 0
     tree = cache.compile("x", "<string>", "eval", flags=ast.PyCF_ONLY_AST)
-    assert isinstance(tree, ast.Expression) and len(cache) == 0
-    assert cache.compile("1 + 1", "<string>", "eval") is cache.compile("1 + 1", "<string>",
-                                                                        "eval")
+    assert isinstance(tree, ast.Expression)
+    assert cache.compile("x = 1", "<string>", "single").co_filename == "<string>"
+    assert cache.compile("assert x", "m.py", "exec", optimize=2).co_code  # -OO: not kept
+    assert len(cache) == 0
+    assert cache.compile("1 + 1", "<string>", "eval", dont_inherit=True) is \
+        cache.compile("1 + 1", "<string>", "eval", dont_inherit=True)
     assert len(cache) == 1

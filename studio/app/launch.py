@@ -7,6 +7,7 @@ closes (or the app is asked to quit) and closes the service while the loop still
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
@@ -20,6 +21,7 @@ from studio.process_start import collector_paused, skip_httpx_cli, skip_pydantic
 
 if TYPE_CHECKING:
     from studio.app.pyside_import_hook import Answers
+    from studio.code_cache import CodeCache
     from studio.core.keyring_choice import KeyringChoice
     from studio.core.service import Studio
     from studio.sandbox.process import SandboxLaunch
@@ -58,13 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.paths import StudioPaths
 
     paths = StudioPaths.resolve()
-    with collector_paused(), cached_generated_code(paths.code_cache_file), \
+    with collector_paused(), cached_generated_code(paths.code_cache_file) as code, \
             remembered_answers(paths.pyside_answers_file) as answers:
-        return _main(args, qt_args, argv, answers)
+        return _main(args, qt_args, argv, answers, code)
 
 
 def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
-          answers: Answers | None = None) -> int:
+          answers: Answers | None = None, code: CodeCache | None = None) -> int:
     skip_pydantic_plugins()
     sandbox = None
     if args.sandbox:  # first: it comes up on the other core while the window is built
@@ -72,15 +74,18 @@ def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
 
         sandbox = start_sandbox_process()
     try:
-        return _start(args, qt_args, argv, sandbox, answers)
+        return _start(args, qt_args, argv, sandbox, answers, code)
     finally:
         if sandbox is not None:
             sandbox.stop()
 
 
 def _start(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
-           sandbox: SandboxLaunch | None, answers: Answers | None = None) -> int:
-    import PySide6  # noqa: F401 (installs PySide's import hook, made cheap before the rest)
+           sandbox: SandboxLaunch | None, answers: Answers | None = None,
+           code: CodeCache | None = None) -> int:
+    # PySide compiles its support modules from source as it loads (studio.code_cache).
+    with code.compiling() if code is not None else contextlib.nullcontext():
+        import PySide6  # noqa: F401 (installs PySide's import hook, made cheap below)
 
     from studio.app import pyside_import_hook
     pyside_import_hook.cheapen(answers)

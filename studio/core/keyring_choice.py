@@ -34,6 +34,7 @@ from keyring.backends import fail
 from keyring.util import platform_
 
 from studio.core.atomic import write_atomic
+from studio.core.paths import make_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class KeyringChoice:
         found = max(keyring.backend.get_all_keyring(), key=keyring.backend.by_priority,
                     default=fail.Keyring())
         try:
+            make_private_dir(self.path.parent)
             write_atomic(self.path, json.dumps(
                 {"backend": backend_name(found), "inputs": inputs}).encode(), durable=False)
         except OSError as exc:  # the next start searches again, nothing worse

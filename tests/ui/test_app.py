@@ -11,7 +11,7 @@ from PySide6.QtGui import QPalette
 from studio import __version__
 from studio.app import main
 from studio.app.pyside_import_hook import ANSWERS_HEADER
-from studio.code_cache import HEADER
+from studio.code_cache import HEADER, CodeCache
 from studio.ui.widgets.theme import apply_theme, font_warning, status_color
 
 pytestmark = pytest.mark.gui
@@ -57,6 +57,9 @@ def test_the_app_starts_with_a_sandbox_and_quits_cleanly(tmp_path):
     assert (home / "config" / "ui.ini").exists()  # window geometry was remembered
     # The code dataclasses and typing generated, for the next start (studio.code_cache).
     assert (home / "cache" / "generated-code.bin").read_bytes().startswith(HEADER)
+    kept = CodeCache(home / "cache" / "generated-code.bin")
+    assert any(key[1] == "shibokensupport/feature.py" for key in kept._codes)  # PySide's own
+    assert oct((home / "cache").stat().st_mode & 0o777) == "0o700"
     # Which loaded files mention PySide6, for the next start (app.pyside_import_hook).
     assert (home / "cache" / "pyside-imports.bin").read_bytes().startswith(ANSWERS_HEADER)
     # The keyring backend keyring's search found, for the next start (core.keyring_choice).
