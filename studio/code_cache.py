@@ -33,7 +33,6 @@ import functools
 import importlib.util
 import marshal
 import operator
-import os
 import sys
 import threading
 import typing
@@ -41,6 +40,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
+
+from studio.core.atomic import write_atomic
 
 # This Python's bytecode magic number and optimisation level (-O changes the code), then
 # the file's own format version.
@@ -120,11 +121,9 @@ class CodeCache:
             if set(codes) == self._saved:
                 return False
             try:
-                data = HEADER + marshal.dumps(codes)
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                temp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-                temp.write_bytes(data)
-                os.replace(temp, self.path)  # a reader sees the old file or the new one
+                # Private like the rest of the home; a reader sees the old file or the new.
+                write_atomic(self.path, HEADER + marshal.dumps(codes), durable=False)
             except (OSError, ValueError):
                 return False
             self._saved = set(codes)

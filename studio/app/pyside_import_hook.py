@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
+from studio.core.atomic import write_atomic
+
 FEATURE_MODULE = "shibokensupport.feature"
 _MARK = "_studio_reads_bytes"
 STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
@@ -106,9 +108,7 @@ def remembered_answers(path: Path) -> Iterator[Answers]:
         if answers != before:
             with contextlib.suppress(OSError, ValueError):
                 path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-                temp.write_bytes(ANSWERS_HEADER + marshal.dumps(answers))
-                os.replace(temp, path)
+                write_atomic(path, ANSWERS_HEADER + marshal.dumps(answers), durable=False)
 
 
 def _read_answers(path: Path) -> Answers:

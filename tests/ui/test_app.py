@@ -60,6 +60,7 @@ def test_the_app_starts_with_a_sandbox_and_quits_cleanly(tmp_path):
     kept = CodeCache(home / "cache" / "generated-code.bin")
     assert any(key[1] == "shibokensupport/feature.py" for key in kept._codes)  # PySide's own
     assert oct((home / "cache").stat().st_mode & 0o777) == "0o700"
+    assert [f.name for f in (home / "cache").iterdir() if f.stat().st_mode & 0o077] == []
     # Which loaded files mention PySide6, for the next start (app.pyside_import_hook).
     assert (home / "cache" / "pyside-imports.bin").read_bytes().startswith(ANSWERS_HEADER)
     # The keyring backend keyring's search found, for the next start (core.keyring_choice).
