@@ -1,4 +1,4 @@
-"""Code the standard library generates at start-up, compiled once per machine, not per start.
+"""Code compiled from source at every start, kept compiled instead (like a .pyc file).
 
 Two parts of Python 3.11 compile source text they write themselves while modules load:
 - `dataclasses` writes each class's `__init__`, `__repr__`, `__eq__` (and for a frozen
@@ -18,7 +18,8 @@ code compiled from one text is the same at every start, and it can be kept, as P
 keeps a module's bytecode in a .pyc file. `CodeCache` keeps the code of each text it has
 seen in one file, marked with this Python's bytecode magic number, and compiles only a
 text it does not have. What is defined does not change: same text, same compiler, same
-flags (none: `dont_inherit`, as the standard library's own calls inherit none), same code.
+flags (the `__future__` features the call would have inherited, part of the key), same
+code.
 A file that is missing, damaged, or written by another Python is ignored and written
 again; one that cannot be written only means the next start compiles again.
 """
