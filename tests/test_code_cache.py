@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import dataclasses
 import inspect
 import marshal
@@ -94,6 +95,7 @@ def test_classes_from_a_cold_and_a_warm_cache_behave_as_without_one(tmp_path):
     assert warm.used  # and the file was really used
     assert "exec" not in vars(dataclasses)  # the hooks are gone on the way out
     assert "compile" not in vars(typing)
+    assert "eval" not in vars(collections)
 
 
 def test_a_warm_start_does_not_write_the_file_again(tmp_path):
@@ -244,3 +246,23 @@ def test_compiles_of_other_kinds_are_done_as_asked(tmp_path):
     assert cache.compile("1 + 1", "<string>", "eval", dont_inherit=True) is \
         cache.compile("1 + 1", "<string>", "eval", dont_inherit=True)
     assert len(cache) == 1
+
+
+def named_tuples() -> dict[str, object]:
+    point = collections.namedtuple("Point", ["x", "y", "label"], defaults=["origin"])
+    p = point(1, 2)
+    return {"repr": repr(p), "new": str(inspect.signature(point.__new__)),
+            "made": point._make([3, 4, "b"]), "fields": point._fields,
+            "defaults": point._field_defaults, "replaced": p._replace(x=9),
+            "missing": _error(lambda: point()), "doc": point.__doc__}
+
+
+def test_named_tuples_made_with_the_cache_are_the_same(tmp_path):
+    expected = named_tuples()
+    path = tmp_path / "code.bin"
+    with cached_generated_code(path) as cold:
+        assert named_tuples() == expected
+    assert any(key[0] == "eval" and "_tuple_new" in str(key[3]) for key in cold.used)
+    with cached_generated_code(path) as warm:
+        assert named_tuples() == expected
+    assert warm.compiled == 0
