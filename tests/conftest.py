@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +13,16 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from studio.core.paths import StudioPaths
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's own STUDIO_HOME, before any test module is imported: what importing
+    the studio writes (studio-cli's code cache) stays out of the real user's folders.
+    Each test's `home` fixture still sets a home of its own."""
+    home = tempfile.mkdtemp(prefix="studio-tests-")
+    os.environ["STUDIO_HOME"] = home
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+
 
 TEST_KEY = "test-key-5f1c9a7e3b2d4c6a8e0f1a2b3c4d5e6f"
 
