@@ -34,7 +34,6 @@ import contextlib
 import dataclasses
 import functools
 import importlib.util
-import marshal
 import operator
 import sys
 import threading
@@ -44,7 +43,7 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
-from studio.core.atomic import write_atomic
+from studio.core.cache_files import read_cache, write_cache
 
 # This Python's bytecode magic number and optimisation level (-O changes the code), then
 # the file's own format version.
@@ -128,29 +127,14 @@ class CodeCache:
             codes = dict(self._codes)
             if len(codes) > MAX_ENTRIES:  # classes renamed over many versions pile up
                 codes = {key: codes[key] for key in set(self.used)}
-            if set(codes) == self._saved:
-                return False
-            try:
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                # Private like the rest of the home; a reader sees the old file or the new.
-                write_atomic(self.path, HEADER + marshal.dumps(codes), durable=False)
-            except (OSError, ValueError):
+            if set(codes) == self._saved or not write_cache(self.path, HEADER, codes):
                 return False
             self._saved = set(codes)
             return True
 
 
 def _read(path: Path) -> dict[Key, CodeType]:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    if not data.startswith(HEADER):  # another Python's bytecode, or not ours at all
-        return {}
-    try:
-        codes = marshal.loads(data[len(HEADER):])
-    except (EOFError, ValueError, TypeError):
-        return {}
+    codes = read_cache(path, HEADER)  # None: missing, damaged or another Python's
     if not isinstance(codes, dict):
         return {}
     return {key: code for key, code in codes.items()

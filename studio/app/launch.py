@@ -7,7 +7,6 @@ closes (or the app is asked to quit) and closes the service while the loop still
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import os
 import sys
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from studio.app.pyside_import_hook import Answers
     from studio.code_cache import CodeCache
     from studio.core.keyring_choice import KeyringChoice
+    from studio.core.paths import StudioPaths
     from studio.core.service import Studio
     from studio.sandbox.process import SandboxLaunch
     from studio.ui.session import Session
@@ -62,11 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     paths = StudioPaths.resolve()
     with collector_paused(), cached_generated_code(paths.code_cache_file) as code, \
             remembered_answers(paths.pyside_answers_file) as answers:
-        return _main(args, qt_args, argv, answers, code)
+        return _main(args, qt_args, argv, paths, answers, code)
 
 
 def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
-          answers: Answers | None = None, code: CodeCache | None = None) -> int:
+          paths: StudioPaths, answers: Answers, code: CodeCache) -> int:
     skip_pydantic_plugins()
     sandbox = None
     if args.sandbox:  # first: it comes up on the other core while the window is built
@@ -74,17 +74,17 @@ def _main(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
 
         sandbox = start_sandbox_process()
     try:
-        return _start(args, qt_args, argv, sandbox, answers, code)
+        return _start(args, qt_args, argv, paths, sandbox, answers, code)
     finally:
         if sandbox is not None:
             sandbox.stop()
 
 
 def _start(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
-           sandbox: SandboxLaunch | None, answers: Answers | None = None,
-           code: CodeCache | None = None) -> int:
+           paths: StudioPaths, sandbox: SandboxLaunch | None, answers: Answers,
+           code: CodeCache) -> int:
     # PySide compiles its support modules from source as it loads (studio.code_cache).
-    with code.compiling() if code is not None else contextlib.nullcontext():
+    with code.compiling():
         import PySide6  # noqa: F401 (installs PySide's import hook, made cheap below)
 
     from studio.app import pyside_import_hook
@@ -92,7 +92,6 @@ def _start(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
     from PySide6.QtWidgets import QApplication
 
     from studio.app.instance_lock import InstanceLock, instance_name
-    from studio.core.paths import StudioPaths
 
     if QApplication.instance() is None:
         use_exact_scale()
@@ -103,7 +102,6 @@ def _start(args: argparse.Namespace, qt_args: list[str], argv: list[str] | None,
     app.setOrganizationName("provider-studio")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(DESKTOP_ID)  # matches the .desktop file and its icon
-    paths = StudioPaths.resolve()
     # Before anything opens the database: a second launch for this home hands over.
     lock = InstanceLock(instance_name(paths.data_dir))
     if not lock.acquire():
@@ -145,12 +143,13 @@ def _show_and_run(app, args: argparse.Namespace, lock, paths,
         # Listening waits until the window is filled in (Qt's network module: ~7 ms of
         # start-up); a second launch meanwhile keeps trying for 5 s, as it does while
         # the first one starts (single_instance.SingleInstance.notify).
-        return qasync.run(_run(app, window, sandbox, args.quit_after, instance.listen))
+        return qasync.run(_run(app, window, paths, sandbox, args.quit_after,
+                               instance.listen))
     finally:
         instance.release()
 
 
-async def _run(app, window, sandbox: SandboxLaunch | None,
+async def _run(app, window, paths: StudioPaths, sandbox: SandboxLaunch | None,
                quit_after: float | None = None,
                listen: Callable[[], None] = lambda: None) -> int:
     import asyncio
@@ -163,13 +162,12 @@ async def _run(app, window, sandbox: SandboxLaunch | None,
     from studio.app.startup_error import STARTUP_ERRORS, ask_what_to_do
     from studio.core import logsetup
     from studio.core.keyring_choice import KeyringChoice
-    from studio.core.paths import StudioPaths
     from studio.core.service import Studio
     from studio.ui.session import Session
 
     # The keyring backend the last start used, unless what decides it changed
     # (core.keyring_choice: keyring's own search is ~25 ms); confirmed after start-up.
-    keyrings = KeyringChoice(StudioPaths.resolve().keyring_choice_file)
+    keyrings = KeyringChoice(paths.keyring_choice_file)
     remembered = keyrings.remembered()
     if remembered is not None:
         import keyring

@@ -25,14 +25,13 @@ does; a changed file is read again.
 from __future__ import annotations
 
 import contextlib
-import marshal
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
-from studio.core.atomic import write_atomic
+from studio.core.cache_files import read_cache, write_cache
 
 FEATURE_MODULE = "shibokensupport.feature"
 _MARK = "_studio_reads_bytes"
@@ -106,19 +105,11 @@ def remembered_answers(path: Path) -> Iterator[Answers]:
         if len(answers) > MAX_ANSWERS:  # paths of many old versions: start again
             answers = {}
         if answers != before:
-            with contextlib.suppress(OSError, ValueError):
-                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                write_atomic(path, ANSWERS_HEADER + marshal.dumps(answers), durable=False)
+            write_cache(path, ANSWERS_HEADER, answers)
 
 
 def _read_answers(path: Path) -> Answers:
-    try:
-        data = path.read_bytes()
-        if not data.startswith(ANSWERS_HEADER):
-            return {}
-        loaded = marshal.loads(data[len(ANSWERS_HEADER):])
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
+    loaded = read_cache(path, ANSWERS_HEADER)
     if not isinstance(loaded, dict):
         return {}
     return {key: value for key, value in loaded.items()

@@ -21,6 +21,7 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 
 from studio.core.keyring_batch import read_service
+from studio.core.keyring_choice import backend_name
 from studio.providers.base import KeySpec
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class KeyStore:
             return False, f"keyring could not start: {type(exc).__name__}"
         if self._status is not None and self._status[0] is backend:
             return self._status[1]
-        name = f"{type(backend).__module__}.{type(backend).__name__}"
+        name = backend_name(backend)
         try:
             secure = _backend_is_secure(backend)
         except Exception as exc:  # its daemon went away since keyring chose it
