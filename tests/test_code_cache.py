@@ -266,3 +266,17 @@ def test_named_tuples_made_with_the_cache_are_the_same(tmp_path):
     with cached_generated_code(path) as warm:
         assert named_tuples() == expected
     assert warm.compiled == 0
+
+
+def test_a_huge_file_in_the_cache_s_place_is_not_read(tmp_path, monkeypatch):
+    from studio.core import cache_files
+
+    path = tmp_path / "code.bin"
+    with path.open("wb") as big:  # sparse: 100 MB on paper, nothing on disk
+        big.write(HEADER)
+        big.truncate(100 * 1024 * 1024)
+    read = []
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or b"")
+    assert len(CodeCache(path)) == 0
+    assert read == []  # refused from its size alone
+    assert path.stat().st_size > cache_files.MAX_BYTES

@@ -15,10 +15,15 @@ from typing import Any
 from studio.core.atomic import write_atomic
 from studio.core.paths import make_private_dir
 
+MAX_BYTES = 64 * 1024 * 1024  # ours are ~1 MB: a bigger file is not one of them
+
 
 def read_cache(path: Path, header: bytes) -> Any | None:
-    """What `write_cache` kept at `path` under this `header`; None for anything else."""
+    """What `write_cache` kept at `path` under this `header`; None for anything else
+    (a file far bigger than a cache is not read at all)."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
         data = path.read_bytes()
         if not data.startswith(header):
             return None
